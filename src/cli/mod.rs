@@ -1,0 +1,156 @@
+//! The command line: clap definitions and dispatch. Each command's logic lives in the library.
+
+mod inspect;
+mod lint;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::load::LoadOptions;
+use crate::model::Format;
+
+/// Exit codes, as documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Nothing at or above the failure threshold.
+    Clean = 0,
+    /// Findings at or above `--fail-on`.
+    Findings = 1,
+    /// Bad usage or unusable input (missing file, unparseable contract).
+    Error = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e as u8)
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mapcheck",
+    version,
+    about = "Schema and data-mapping governance for OpenAPI, Avro, Protobuf and JSON Schema contracts",
+    long_about = "mapcheck loads OpenAPI (3.0/3.1), Avro, Protobuf (.proto, no protoc needed) and JSON Schema \
+contracts into one model, and checks them: lint problems today; breaking changes, drift, mappings and \
+crosswalk health as the project grows.",
+    after_help = "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or unusable input.\n\n\
+Examples:\n  mapcheck inspect contracts/\n  mapcheck lint contracts/ --format json",
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    /// When to colour output: auto (a terminal, and NO_COLOR unset), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    pub fn enabled(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every named type and field with its path, type, constraints and file:line:col.
+    #[command(after_help = "Examples:\n  mapcheck inspect contracts/crm/accounts.openapi.yaml\n  \
+mapcheck inspect contracts/ --format json | jq '.contracts[].types[].fields[].path'\n  \
+mapcheck inspect schemas/event.json --as avro")]
+    Inspect(inspect::InspectArgs),
+    /// Parse and validate contracts: unresolved refs, duplicate operationIds, bad defaults, compile errors.
+    #[command(after_help = "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 a file could not be loaded.\n\n\
+Examples:\n  mapcheck lint contracts/\n  mapcheck lint api.yaml --fail-on warning\n  \
+mapcheck lint protos/ -I third_party/ --format json")]
+    Lint(lint::LintArgs),
+}
+
+/// Options every command that reads contracts shares.
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Read every file as this format instead of detecting it from extension and content.
+    #[arg(long = "as", value_enum, value_name = "FORMAT")]
+    pub as_format: Option<FormatArg>,
+    /// Local `$ref`s may not leave this directory (default: nearest ancestor with mapcheck.toml or .git).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Add a Protobuf import path (repeatable). Import roots are also discovered from imports.
+    #[arg(short = 'I', long = "proto-path", value_name = "DIR")]
+    pub proto_paths: Vec<PathBuf>,
+}
+
+impl LoadArgs {
+    pub fn options(&self) -> LoadOptions {
+        LoadOptions {
+            format: self.as_format.map(Format::from),
+            root: self.root.clone(),
+            proto_paths: self.proto_paths.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Openapi,
+    Avro,
+    Protobuf,
+    Jsonschema,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Openapi => Format::Openapi,
+            FormatArg::Avro => Format::Avro,
+            FormatArg::Protobuf => Format::Protobuf,
+            FormatArg::Jsonschema => Format::Jsonschema,
+        }
+    }
+}
+
+/// Parses the command line, runs the command, and returns the process exit code.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { Exit::Error } else { Exit::Clean };
+            let _ = e.print();
+            return code.into();
+        }
+    };
+    let color = cli.color.enabled();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = match &cli.command {
+        Command::Inspect(args) => inspect::run(args, &mut out),
+        Command::Lint(args) => lint::run(args, color, &mut out),
+    };
+    let result = result.and_then(|code| out.flush().map(|_| code).map_err(Into::into));
+    match result {
+        Ok(code) => code.into(),
+        Err(e) => {
+            // A closed pipe (`mapcheck inspect | head`) is not an error.
+            if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
+                return Exit::Clean.into();
+            }
+            eprintln!("error: {e:#}");
+            Exit::Error.into()
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! The one result type every check produces, and the lint rule registry.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::model::Location;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem found by a check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// A stable rule id (`unresolved-ref`).
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// Where to look (for a comparison: the new side).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// For a comparison: the old side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_location: Option<Location>,
+    /// The model path the finding concerns (`#/components/schemas/Account`, `erp.customers.v1.Customer`).
+    pub path: String,
+    /// Stable across reformatting: derived from rule, file and path, never from line numbers.
+    pub fingerprint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+impl Finding {
+    pub fn new(rule: &'static RuleMeta, message: impl Into<String>, location: Location) -> Self {
+        let path = location.pointer.clone();
+        let mut f = Finding {
+            rule: rule.id,
+            severity: rule.severity,
+            message: message.into(),
+            fingerprint: String::new(),
+            location: Some(location),
+            old_location: None,
+            path,
+            help: None,
+        };
+        f.fingerprint = f.compute_fingerprint();
+        f
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    /// Uses a model path other than the location's pointer (recomputes the fingerprint).
+    pub fn with_path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self.fingerprint = self.compute_fingerprint();
+        self
+    }
+
+    fn compute_fingerprint(&self) -> String {
+        let file = self.location.as_ref().map(|l| l.file.as_str()).unwrap_or("");
+        let mut h = Fnv64::default();
+        for part in [self.rule, file, self.path.as_str(), self.message.as_str()] {
+            h.write(part.as_bytes());
+            h.write(&[0]);
+        }
+        format!("{:016x}", h.0)
+    }
+
+    /// Sort key: file, line, column, rule, message.
+    pub fn sort_key(&self) -> (String, u32, u32, &'static str, String) {
+        match &self.location {
+            Some(l) => (l.file.clone(), l.line, l.col, self.rule, self.message.clone()),
+            None => (String::new(), 0, 0, self.rule, self.message.clone()),
+        }
+    }
+}
+
+/// Sorts findings deterministically and drops exact duplicates.
+pub fn normalize(findings: &mut Vec<Finding>) {
+    findings.sort_by_key(|f| f.sort_key());
+    findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.location == b.location);
+}
+
+/// FNV-1a: a tiny hash whose output never changes between releases (unlike std's hasher).
+struct Fnv64(u64);
+
+impl Default for Fnv64 {
+    fn default() -> Self {
+        Fnv64(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv64 {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// What a rule is: id, default severity, and the words `mapcheck explain` prints.
+#[derive(Debug, Serialize)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    pub explanation: &'static str,
+}
+
+/// Lint rules: problems inside one contract, found while loading it.
+pub mod lint {
+    use super::{RuleMeta, Severity};
+
+    macro_rules! rules {
+        ($($name:ident = $id:literal, $sev:ident, $summary:literal, $expl:literal;)*) => {
+            $(pub static $name: RuleMeta = RuleMeta { id: $id, severity: Severity::$sev, summary: $summary, explanation: $expl };)*
+            pub static ALL: &[&RuleMeta] = &[$(&$name),*];
+        };
+    }
+
+    rules! {
+        PARSE_ERROR = "parse-error", Error,
+            "The file is not valid JSON, YAML, Protobuf or Avro syntax.",
+            "A file that cannot be parsed cannot be checked at all. The message names the line and column where the parser gave up and what it expected there.";
+        UNRESOLVED_REF = "unresolved-ref", Error,
+            "A reference points at something that does not exist.",
+            "A `$ref` (or an Avro type name) that resolves to nothing makes the contract ambiguous: tools disagree on what it means, and code generators fail. Fix the pointer or define the missing type.";
+        REMOTE_REF = "remote-ref", Error,
+            "A reference points at a network location.",
+            "mapcheck never touches the network, so checks stay reproducible. Vendor the remote document into the repository and reference it by relative path.";
+        REF_OUTSIDE_ROOT = "ref-outside-root", Error,
+            "A reference leaves the workspace root.",
+            "Contracts must be checkable from the repository alone. A `$ref` that climbs out of the workspace (`../../elsewhere.yaml`) is refused; move the shared document into the workspace.";
+        INVALID_SCHEMA = "invalid-schema", Error,
+            "A schema keyword has a value of the wrong kind.",
+            "For example `minimum: \"5\"` or `type: strng`. Validators either reject such schemas or silently ignore the keyword, so the contract does not say what its author meant.";
+        META_SCHEMA = "meta-schema", Error,
+            "A JSON Schema document does not validate against its draft's meta-schema.",
+            "The `$schema` keyword (or the default, 2020-12) names a draft; the document must be a valid schema of that draft. The message quotes the validator's complaint and the location in the document.";
+        UNKNOWN_DRAFT = "unknown-draft", Warning,
+            "`$schema` names a JSON Schema draft mapcheck does not know.",
+            "mapcheck understands drafts 4, 6, 7, 2019-09 and 2020-12. Other `$schema` values are read as 2020-12, which may not be what the author meant.";
+        INVALID_OPENAPI = "invalid-openapi", Error,
+            "The OpenAPI document breaks the structure the specification requires.",
+            "For example a missing `info`, a path that does not start with `/`, or a response without a status code. mapcheck loads what it can and reports the rest.";
+        DUPLICATE_OPERATION_ID = "duplicate-operation-id", Error,
+            "Two operations share one operationId.",
+            "operationId must be unique in an OpenAPI document: SDK generators name methods after it, so duplicates produce clashing or silently renamed methods.";
+        UNDECLARED_PATH_PARAMETER = "undeclared-path-parameter", Error,
+            "A `{template}` in a path has no matching `in: path` parameter.",
+            "Every template variable in a path must be declared as a required path parameter, or clients cannot build the URL. Example: `/accounts/{accountId}` needs `- name: accountId, in: path, required: true`.";
+        UNUSED_PATH_PARAMETER = "unused-path-parameter", Error,
+            "An `in: path` parameter does not appear in the path template.",
+            "A path parameter that is not in the template can never be sent; it usually means the parameter or the path was renamed and the other was not.";
+        INVALID_AVRO = "invalid-avro", Error,
+            "An Avro schema breaks the specification.",
+            "For example a record without `name`, a field without `type`, an invalid name, duplicate enum symbols or a `fixed` without `size`. Avro libraries refuse such schemas.";
+        INVALID_AVRO_DEFAULT = "invalid-avro-default", Error,
+            "An Avro default value does not match its field's type.",
+            "Readers use a field's default when old data lacks the field. A default of the wrong type (or, for a union, not of the union's first branch) makes schema resolution fail at run time, exactly when compatibility matters.";
+        INVALID_LOGICAL_TYPE = "invalid-logical-type", Warning,
+            "An Avro logical type is not valid on its underlying type.",
+            "The Avro specification says an invalid logical type is ignored and the underlying type is used. That silently changes meaning (a decimal becomes plain bytes), so mapcheck reports it.";
+        PROTO_COMPILE_ERROR = "proto-compile-error", Error,
+            "A .proto file does not compile.",
+            "Syntax errors, unknown types, duplicate field numbers, missing imports: anything protoc would refuse. The message is the compiler's, with the file, line and column.";
+        DUPLICATE_TYPE = "duplicate-type", Error,
+            "Two declarations define the same type name.",
+            "Avro full names and Protobuf fully-qualified names must be unique across the files read together; otherwise which definition applies depends on file order.";
+    }
+
+    /// Looks a rule up by id.
+    pub fn find(id: &str) -> Option<&'static RuleMeta> {
+        ALL.iter().copied().find(|r| r.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Location, Pos};
+
+    #[test]
+    fn fingerprints_ignore_line_numbers() {
+        let a = Finding::new(&lint::UNRESOLVED_REF, "x", Location::new("a.yaml", "/p", Pos::new(3, 4)));
+        let b = Finding::new(&lint::UNRESOLVED_REF, "x", Location::new("a.yaml", "/p", Pos::new(30, 1)));
+        assert_eq!(a.fingerprint, b.fingerprint);
+        let c = Finding::new(&lint::UNRESOLVED_REF, "x", Location::new("b.yaml", "/p", Pos::new(3, 4)));
+        assert_ne!(a.fingerprint, c.fingerprint);
+    }
+
+    #[test]
+    fn rule_ids_are_unique_and_kebab_case() {
+        let mut ids: Vec<&str> = lint::ALL.iter().map(|r| r.id).collect();
+        assert!(ids.iter().all(|id| id.chars().all(|c| c.is_ascii_lowercase() || c == '-')));
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), lint::ALL.len());
+    }
+}

@@ -1,0 +1,356 @@
+//! `mapcheck inspect`: a flat, stable view of every named type and field in the loaded contracts.
+//!
+//! The JSON form is documented in `docs/inspect-json.md`; scripts rely on it, so fields are only
+//! ever added, never renamed or removed, within a `schema_version`.
+
+use serde::Serialize;
+
+use crate::model::{Constraints, Contract, Field, Format, NamedType, Type, TypeKind, UnionKind};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Serialize)]
+pub struct InspectReport {
+    pub schema_version: u32,
+    pub contracts: Vec<ContractView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ContractView {
+    pub name: String,
+    pub format: Format,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    pub files: Vec<String>,
+    pub types: Vec<TypeView>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub operations: Vec<OperationView>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rpcs: Vec<RpcView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TypeView {
+    pub id: String,
+    pub name: String,
+    /// `object`, `enum`, `array`, ... (the shape), and what declared it.
+    pub kind: String,
+    pub declared_as: String,
+    #[serde(rename = "type")]
+    pub summary: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deprecated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub location: String,
+    pub fields: Vec<FieldView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FieldView {
+    /// Stable path: `Account.BillingAddress.City`, `Account.Contacts[].Email`.
+    pub path: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub summary: String,
+    pub required: bool,
+    pub nullable: bool,
+    #[serde(skip_serializing_if = "Constraints::is_empty")]
+    pub constraints: Constraints,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deprecated: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub write_only: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proto_number: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub json_name: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub location: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OperationView {
+    pub method: String,
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation_id: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deprecated: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub webhook: bool,
+    pub parameters: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+    pub responses: Vec<String>,
+    pub location: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RpcView {
+    pub service: String,
+    pub name: String,
+    pub input: String,
+    pub output: String,
+    pub client_streaming: bool,
+    pub server_streaming: bool,
+    pub location: String,
+}
+
+pub fn build(contracts: &[Contract]) -> InspectReport {
+    InspectReport { schema_version: SCHEMA_VERSION, contracts: contracts.iter().map(contract_view).collect() }
+}
+
+fn contract_view(c: &Contract) -> ContractView {
+    let mut types: Vec<TypeView> = Vec::new();
+    if let Some(root) = &c.root {
+        types.push(type_view("#", &c.name, "root", root, None));
+    }
+    for t in c.types.values() {
+        let declared = serde_json::to_value(t.origin).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        types.push(type_view(&t.id, &t.name, &declared, &t.ty, Some(t)));
+    }
+    let mut operations: Vec<OperationView> = Vec::new();
+    for (op, webhook) in c.operations.iter().map(|o| (o, false)).chain(c.webhooks.iter().map(|o| (o, true))) {
+        operations.push(OperationView {
+            method: op.method.to_uppercase(),
+            path: op.path.clone(),
+            operation_id: op.operation_id.clone(),
+            deprecated: op.deprecated,
+            webhook,
+            parameters: op
+                .parameters
+                .iter()
+                .map(|p| format!("{}:{}{} {}", p.location_in, p.name, if p.required { "" } else { "?" }, p.schema.summary()))
+                .collect(),
+            request: op.request_body.as_ref().map(|rb| {
+                let media: Vec<String> = rb.content.iter().map(|(m, mt)| format!("{m} {}", mt.schema.summary())).collect();
+                format!("{}{}", if rb.required { "" } else { "optional " }, media.join(", "))
+            }),
+            responses: op
+                .responses
+                .iter()
+                .map(|(status, r)| {
+                    let media: Vec<String> = r.content.iter().map(|(m, mt)| format!("{m} {}", mt.schema.summary())).collect();
+                    if media.is_empty() { status.clone() } else { format!("{status} {}", media.join(", ")) }
+                })
+                .collect(),
+            location: op.location.to_string(),
+        });
+    }
+    let rpcs = c
+        .services
+        .iter()
+        .flat_map(|s| {
+            s.rpcs.iter().map(move |r| RpcView {
+                service: s.name.clone(),
+                name: r.name.clone(),
+                input: r.input.clone(),
+                output: r.output.clone(),
+                client_streaming: r.client_streaming,
+                server_streaming: r.server_streaming,
+                location: r.location.to_string(),
+            })
+        })
+        .collect();
+    ContractView {
+        name: c.name.clone(),
+        format: c.format,
+        format_version: c.format_version.clone(),
+        version: c.version.clone(),
+        files: c.files.clone(),
+        types,
+        operations,
+        rpcs,
+    }
+}
+
+fn type_view(id: &str, name: &str, declared_as: &str, ty: &Type, named: Option<&NamedType>) -> TypeView {
+    let mut fields = Vec::new();
+    collect_fields(name, ty, &mut fields, 0);
+    let values = match &ty.kind {
+        TypeKind::Enum { values } => values
+            .iter()
+            .map(|v| match v.number {
+                Some(n) => format!("{}={n}", v.name),
+                None => v.name.clone(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let kind = match &ty.kind {
+        TypeKind::Object(_) => "object",
+        TypeKind::Enum { .. } => "enum",
+        TypeKind::Array { .. } => "array",
+        TypeKind::Map { .. } => "map",
+        TypeKind::Union { .. } => "union",
+        TypeKind::AllOf { .. } => "all_of",
+        TypeKind::Ref { .. } => "ref",
+        TypeKind::Primitive { .. } => "primitive",
+        TypeKind::Any => "any",
+        TypeKind::Nothing => "nothing",
+        TypeKind::Null => "null",
+    };
+    TypeView {
+        id: id.to_string(),
+        name: name.to_string(),
+        kind: kind.to_string(),
+        declared_as: declared_as.to_string(),
+        summary: ty.summary(),
+        values,
+        deprecated: ty.deprecated,
+        description: ty.description.clone(),
+        location: named.map(|n| n.location.to_string()).unwrap_or_else(|| ty.location.to_string()),
+        fields,
+    }
+}
+
+/// Walks inline structure (never through references) and lists every field with its path.
+fn collect_fields(prefix: &str, ty: &Type, out: &mut Vec<FieldView>, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    match &ty.kind {
+        TypeKind::Object(obj) => {
+            for f in &obj.fields {
+                let path = format!("{prefix}.{}", f.name);
+                out.push(field_view(&path, f));
+                collect_fields(&path, &f.ty, out, depth + 1);
+            }
+        }
+        TypeKind::Array { items, prefix_items } => {
+            for (i, p) in prefix_items.iter().enumerate() {
+                collect_fields(&format!("{prefix}[{i}]"), p, out, depth + 1);
+            }
+            collect_fields(&format!("{prefix}[]"), items, out, depth + 1);
+        }
+        TypeKind::Map { value, .. } => collect_fields(&format!("{prefix}{{}}"), value, out, depth + 1),
+        TypeKind::Union { variants, union, .. } => {
+            for (i, v) in variants.iter().enumerate() {
+                let word = if *union == UnionKind::OneOf { "oneOf" } else { "anyOf" };
+                collect_fields(&format!("{prefix}<{word}{i}>"), v, out, depth + 1);
+            }
+        }
+        TypeKind::AllOf { members } => {
+            for m in members {
+                collect_fields(prefix, m, out, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn field_view(path: &str, f: &Field) -> FieldView {
+    FieldView {
+        path: path.to_string(),
+        name: f.name.clone(),
+        summary: f.ty.summary(),
+        required: f.required,
+        nullable: f.nullable(),
+        constraints: f.ty.constraints.clone(),
+        default: f.ty.default.clone(),
+        deprecated: f.ty.deprecated,
+        read_only: f.ty.read_only,
+        write_only: f.ty.write_only,
+        proto_number: f.proto.as_ref().map(|p| p.number),
+        json_name: f.proto.as_ref().map(|p| p.json_name.clone()),
+        aliases: f.aliases.clone(),
+        description: f.ty.description.clone(),
+        location: f.location.to_string(),
+    }
+}
+
+/// Human-readable text: one block per contract.
+pub fn render_text(report: &InspectReport, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    for c in &report.contracts {
+        write!(out, "{} ({}", c.name, c.format)?;
+        if let Some(v) = &c.format_version {
+            write!(out, " {v}")?;
+        }
+        write!(out, ")")?;
+        if let Some(v) = &c.version {
+            write!(out, " version {v}")?;
+        }
+        writeln!(out, "  {}", c.files.join(", "))?;
+        if !c.operations.is_empty() {
+            writeln!(out, "  operations:")?;
+            for op in &c.operations {
+                let id = op.operation_id.as_deref().unwrap_or("-");
+                let hook = if op.webhook { " (webhook)" } else { "" };
+                let dep = if op.deprecated { " deprecated" } else { "" };
+                writeln!(out, "    {} {}{hook}  {id}{dep}  {}", op.method, op.path, op.location)?;
+                for p in &op.parameters {
+                    writeln!(out, "      param {p}")?;
+                }
+                if let Some(r) = &op.request {
+                    writeln!(out, "      request {r}")?;
+                }
+                for r in &op.responses {
+                    writeln!(out, "      response {r}")?;
+                }
+            }
+        }
+        if !c.rpcs.is_empty() {
+            writeln!(out, "  rpcs:")?;
+            for r in &c.rpcs {
+                let cs = if r.client_streaming { "stream " } else { "" };
+                let ss = if r.server_streaming { "stream " } else { "" };
+                writeln!(out, "    {}.{}({cs}{}) returns ({ss}{})  {}", r.service, r.name, r.input, r.output, r.location)?;
+            }
+        }
+        for t in &c.types {
+            let dep = if t.deprecated { " deprecated" } else { "" };
+            writeln!(out, "  {} {} [{}]{dep}  {}", t.declared_as, t.name, t.summary, t.location)?;
+            if !t.values.is_empty() && t.fields.is_empty() && t.kind == "enum" {
+                writeln!(out, "    values: {}", t.values.join(", "))?;
+            }
+            for f in &t.fields {
+                let mut flags = vec![if f.required { "required" } else { "optional" }];
+                if f.nullable {
+                    flags.push("nullable");
+                }
+                if f.deprecated {
+                    flags.push("deprecated");
+                }
+                if f.read_only {
+                    flags.push("readOnly");
+                }
+                if f.write_only {
+                    flags.push("writeOnly");
+                }
+                let mut extra = constraint_text(&f.constraints);
+                if let Some(n) = f.proto_number {
+                    extra.push(format!("#{n}"));
+                }
+                if let Some(d) = &f.default {
+                    extra.push(format!("default={d}"));
+                }
+                writeln!(out, "    {:<44} {:<28} {:<18} {}  {}", f.path, f.summary, flags.join(","), extra.join(" "), f.location)?;
+            }
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn constraint_text(c: &Constraints) -> Vec<String> {
+    let value = serde_json::to_value(c).unwrap_or_default();
+    let Some(map) = value.as_object() else { return Vec::new() };
+    map.iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => format!("{k}={s}"),
+            other => format!("{k}={other}"),
+        })
+        .collect()
+}

@@ -1,0 +1,13 @@
+//! mapcheck: schema and data-mapping governance for integration teams.
+//!
+//! Data flows one way: files are loaded into one [`model`], checks produce [`finding::Finding`]s,
+//! and [`report`] renders them.
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod finding;
+pub mod inspect;
+pub mod load;
+pub mod model;
+pub mod report;

@@ -1,0 +1,414 @@
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use super::Location;
+
+/// Scalar types shared by every format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Primitive {
+    Bool,
+    Int32,
+    Int64,
+    /// A JSON `integer` with no declared width.
+    Integer,
+    Uint32,
+    Uint64,
+    Float,
+    Double,
+    /// A JSON `number` with no declared width.
+    Number,
+    Decimal { precision: u32, scale: u32 },
+    String,
+    Bytes,
+    Date,
+    Time,
+    Timestamp,
+    /// Timestamp without a time zone (Avro `local-timestamp-*`).
+    LocalTimestamp,
+    Duration,
+    Uuid,
+    /// Fixed-size bytes (Avro `fixed`).
+    Fixed { size: u64 },
+}
+
+impl fmt::Display for Primitive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Primitive::Bool => f.write_str("bool"),
+            Primitive::Int32 => f.write_str("int32"),
+            Primitive::Int64 => f.write_str("int64"),
+            Primitive::Integer => f.write_str("integer"),
+            Primitive::Uint32 => f.write_str("uint32"),
+            Primitive::Uint64 => f.write_str("uint64"),
+            Primitive::Float => f.write_str("float"),
+            Primitive::Double => f.write_str("double"),
+            Primitive::Number => f.write_str("number"),
+            Primitive::Decimal { precision, scale } => write!(f, "decimal({precision},{scale})"),
+            Primitive::String => f.write_str("string"),
+            Primitive::Bytes => f.write_str("bytes"),
+            Primitive::Date => f.write_str("date"),
+            Primitive::Time => f.write_str("time"),
+            Primitive::Timestamp => f.write_str("timestamp"),
+            Primitive::LocalTimestamp => f.write_str("local_timestamp"),
+            Primitive::Duration => f.write_str("duration"),
+            Primitive::Uuid => f.write_str("uuid"),
+            Primitive::Fixed { size } => write!(f, "fixed({size})"),
+        }
+    }
+}
+
+/// Value constraints, as JSON Schema spells them; other formats fill what they can express.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Constraints {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minimum: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maximum: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exclusive_minimum: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exclusive_maximum: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multiple_of: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_items: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<u64>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unique_items: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_properties: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_properties: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_contains: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_contains: Option<u64>,
+    /// `const`: the only value allowed.
+    #[serde(rename = "const", skip_serializing_if = "Option::is_none")]
+    pub const_value: Option<serde_json::Value>,
+    /// `enum` on a non-string type (string enums become [`TypeKind::Enum`]).
+    #[serde(rename = "enum", skip_serializing_if = "Option::is_none")]
+    pub allowed_values: Option<Vec<serde_json::Value>>,
+}
+
+impl Constraints {
+    pub fn is_empty(&self) -> bool {
+        *self == Constraints::default()
+    }
+}
+
+/// One value of an enum type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnumValue {
+    pub name: String,
+    /// Protobuf enum number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<i32>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deprecated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub location: Location,
+}
+
+/// What an object allows beyond its declared fields.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "schema")]
+pub enum Additional {
+    /// Anything (the JSON Schema default; Avro and Protobuf skip unknown fields when reading).
+    Any,
+    /// Nothing (`additionalProperties: false`).
+    Forbidden,
+    /// Values of this type.
+    Schema(Box<Type>),
+}
+
+/// How a union picks its branch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnionKind {
+    /// Exactly one branch matches (`oneOf`, Avro unions, Protobuf oneofs).
+    OneOf,
+    /// At least one branch matches (`anyOf`, JSON Schema type arrays).
+    AnyOf,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Discriminator {
+    pub property: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub mapping: BTreeMap<String, String>,
+}
+
+/// The shape of a schema node.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum TypeKind {
+    /// Any value (an empty JSON Schema, `google.protobuf.Value`).
+    Any,
+    /// No value is valid (JSON Schema `false`, `not: {}`).
+    Nothing,
+    /// Only `null` (Avro `null`, JSON Schema `type: null`).
+    Null,
+    Primitive { primitive: Primitive },
+    Enum { values: Vec<EnumValue> },
+    Object(Box<ObjectType>),
+    Array {
+        items: Box<Type>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        prefix_items: Vec<Type>,
+    },
+    Map { key: Box<Type>, value: Box<Type> },
+    Union {
+        union: UnionKind,
+        variants: Vec<Type>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        discriminator: Option<Discriminator>,
+    },
+    /// Every member applies (kept as written; comparisons normalise).
+    AllOf { members: Vec<Type> },
+    /// A reference to a named type by its id. Recursion is always a reference.
+    Ref { target: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObjectType {
+    pub fields: Vec<Field>,
+    pub additional: Additional,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pattern_properties: Vec<(String, Type)>,
+    /// `unevaluatedProperties` (JSON Schema 2019-09+).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unevaluated: Option<Additional>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub property_names: Option<Type>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub dependent_required: BTreeMap<String, Vec<String>>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub dependent_schemas: BTreeMap<String, Type>,
+}
+
+impl ObjectType {
+    pub fn new(fields: Vec<Field>) -> Self {
+        ObjectType {
+            fields,
+            additional: Additional::Any,
+            pattern_properties: Vec::new(),
+            unevaluated: None,
+            property_names: None,
+            dependent_required: BTreeMap::new(),
+            dependent_schemas: BTreeMap::new(),
+        }
+    }
+}
+
+/// JSON Schema `if`/`then`/`else`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conditional {
+    #[serde(rename = "if")]
+    pub condition: Type,
+    #[serde(rename = "then", skip_serializing_if = "Option::is_none")]
+    pub then_type: Option<Type>,
+    #[serde(rename = "else", skip_serializing_if = "Option::is_none")]
+    pub else_type: Option<Type>,
+}
+
+/// A schema node: shape plus everything that qualifies it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Type {
+    #[serde(flatten)]
+    pub kind: TypeKind,
+    /// `null` is accepted as well (OpenAPI 3.0 `nullable`, a `null` branch, a proto3 wrapper).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub nullable: bool,
+    #[serde(skip_serializing_if = "Constraints::is_empty")]
+    pub constraints: Constraints,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deprecated: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub write_only: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not: Option<Box<Type>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conditional: Option<Box<Conditional>>,
+    /// Format-specific facts (`x-*` extensions, Protobuf well-known type names, Avro logical types).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub extensions: BTreeMap<String, serde_json::Value>,
+    pub location: Location,
+}
+
+impl Type {
+    pub fn new(kind: TypeKind, location: Location) -> Self {
+        Type {
+            kind,
+            nullable: false,
+            constraints: Constraints::default(),
+            default: None,
+            deprecated: false,
+            read_only: false,
+            write_only: false,
+            title: None,
+            description: None,
+            not: None,
+            conditional: None,
+            extensions: BTreeMap::new(),
+            location,
+        }
+    }
+
+    pub fn primitive(p: Primitive, location: Location) -> Self {
+        Type::new(TypeKind::Primitive { primitive: p }, location)
+    }
+
+    pub fn reference(target: impl Into<String>, location: Location) -> Self {
+        Type::new(TypeKind::Ref { target: target.into() }, location)
+    }
+
+    /// A one-line human description: `string(format=email)`, `array<Address>`, `map<string,int64>`.
+    pub fn summary(&self) -> String {
+        let mut s = match &self.kind {
+            TypeKind::Any => "any".to_string(),
+            TypeKind::Nothing => "never".to_string(),
+            TypeKind::Null => "null".to_string(),
+            TypeKind::Primitive { primitive } => primitive.to_string(),
+            TypeKind::Enum { values } => {
+                let names: Vec<&str> = values.iter().map(|v| v.name.as_str()).collect();
+                format!("enum[{}]", names.join("|"))
+            }
+            TypeKind::Object(_) => "object".to_string(),
+            TypeKind::Array { items, .. } => format!("array<{}>", items.summary()),
+            TypeKind::Map { key, value } => format!("map<{},{}>", key.summary(), value.summary()),
+            TypeKind::Union { union, variants, .. } => {
+                let parts: Vec<String> = variants.iter().map(Type::summary).collect();
+                let word = match union {
+                    UnionKind::OneOf => "oneOf",
+                    UnionKind::AnyOf => "anyOf",
+                };
+                format!("{word}<{}>", parts.join("|"))
+            }
+            TypeKind::AllOf { members } => {
+                let parts: Vec<String> = members.iter().map(Type::summary).collect();
+                format!("allOf<{}>", parts.join("&"))
+            }
+            TypeKind::Ref { target } => target.clone(),
+        };
+        if self.nullable {
+            s.push('?');
+        }
+        s
+    }
+}
+
+/// A named member of an object, record or message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: Type,
+    /// Must be present (JSON Schema `required`, an Avro field without default, proto2 `required`).
+    pub required: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proto: Option<ProtoField>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub avro_order: Option<String>,
+    pub location: Location,
+}
+
+impl Field {
+    pub fn nullable(&self) -> bool {
+        self.ty.nullable || matches!(self.ty.kind, TypeKind::Null | TypeKind::Any)
+    }
+}
+
+/// Protobuf identity of a field.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProtoField {
+    pub number: i32,
+    pub json_name: String,
+    /// `optional`, `required`, `repeated` or `singular` (proto3 implicit presence).
+    pub label: String,
+    /// The field's declared type as protobuf spells it (`int64`, `.erp.customers.v1.Money`).
+    pub proto_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oneof: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub packed: bool,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, serde_json::Value>,
+}
+
+/// What kind of declaration a named type came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TypeOrigin {
+    Schema,
+    Record,
+    Message,
+    Enum,
+    Fixed,
+    Error,
+}
+
+/// A declaration with a name: a component schema, `$defs` entry, Avro named type, proto message/enum.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NamedType {
+    /// The id references use: a JSON pointer for JSON-shaped formats, the full name for Avro and Protobuf.
+    pub id: String,
+    /// Short name (`Account`, `Customer`).
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub origin: TypeOrigin,
+    #[serde(rename = "type")]
+    pub ty: Type,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proto: Option<ProtoMessage>,
+    /// Avro enum default symbol.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enum_default: Option<String>,
+    pub location: Location,
+}
+
+/// Protobuf facts about a message or enum declaration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ProtoMessage {
+    pub file: String,
+    pub package: String,
+    /// Inclusive ranges.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reserved_ranges: Vec<(i32, i32)>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reserved_names: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub oneofs: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, serde_json::Value>,
+    /// `proto2`, `proto3` or `editions`.
+    pub syntax: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub allow_alias: bool,
+}

@@ -1,0 +1,75 @@
+use crate::*;
+
+const ORDER: &str = "tests/fixtures/jsonschema/order.draft7.json";
+const ADDRESS: &str = "tests/fixtures/jsonschema/address.schema.json";
+const LEGACY: &str = "tests/fixtures/jsonschema/legacy.draft4.json";
+
+#[test]
+fn draft7_definitions_dependencies_and_tuples() {
+    let r = inspect_json(&[ORDER]);
+    let c = &r["contracts"][0];
+    assert_eq!(c["format"], "jsonschema");
+    assert_eq!(c["format_version"], "draft-07");
+    let root = find_type(&r, "#");
+    assert_eq!(root["declared_as"], "root");
+    assert_eq!(find_field(&r, "Order.id")["constraints"]["pattern"], "^ord_[a-z0-9]+$");
+    assert_eq!(find_field(&r, "Order.lines")["type"], "array<#/definitions/Line>");
+    assert_eq!(find_field(&r, "Order.lines")["required"], true);
+    // Numeric exclusiveMaximum in draft 7.
+    assert_eq!(find_field(&r, "Order.discount")["constraints"]["exclusive_maximum"], 100.0);
+    // Recursive definition.
+    assert_eq!(find_field(&r, "Line.bundle")["type"], "array<#/definitions/Line>");
+    // Tuple form of items with additionalItems: false.
+    assert_eq!(find_field(&r, "Order.tuple")["type"], "array<never>");
+}
+
+#[test]
+fn local_file_refs_resolve_into_the_other_documents_defs() {
+    let r = inspect_json(&[ORDER]);
+    assert_eq!(find_field(&r, "Order.shipTo")["type"], "address.schema.json#/$defs/Address");
+    let addr = find_type(&r, "address.schema.json#/$defs/Address");
+    assert!(addr["location"].as_str().unwrap().starts_with(ADDRESS));
+}
+
+#[test]
+fn draft_2020_keywords_are_kept() {
+    let r = inspect_json(&[ADDRESS]);
+    let c = &r["contracts"][0];
+    assert_eq!(c["format_version"], "2020-12");
+    // The root is a $ref to a $def.
+    assert_eq!(find_type(&r, "#")["type"], "#/$defs/Address");
+    assert_eq!(find_field(&r, "Address.country")["constraints"]["pattern"], "^[A-Z]{2}$");
+    assert_eq!(find_field(&r, "Address.lines")["constraints"]["max_items"], 4);
+    // The full model keeps if/then/else, unevaluatedProperties, patternProperties, dependentRequired.
+    let o = mapcheck(&["inspect", "--format", "json", ADDRESS]);
+    assert_eq!(code(&o), 0);
+}
+
+#[test]
+fn draft4_boolean_exclusive_minimum_and_maps() {
+    let r = inspect_json(&[LEGACY]);
+    assert_eq!(r["contracts"][0]["format_version"], "draft-04");
+    let score = find_field(&r, "Legacy.score");
+    assert_eq!(score["constraints"]["exclusive_minimum"], 0.0);
+    assert_eq!(score["constraints"]["maximum"], 10.0);
+    assert_eq!(find_field(&r, "Legacy.tags")["constraints"]["unique_items"], true);
+    assert_eq!(find_field(&r, "Legacy.attrs")["type"], "map<string,integer>");
+}
+
+#[test]
+fn valid_schemas_lint_clean() {
+    let (findings, code) = lint_json(&["tests/fixtures/jsonschema"]);
+    assert!(findings.is_empty(), "{findings:#?}");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn meta_schema_violations_are_reported_where_they_are() {
+    let (findings, code) = lint_json(&["tests/fixtures/errors/meta-invalid.schema.json"]);
+    assert_eq!(code, 1);
+    let meta = with_rule(&findings, "meta-schema");
+    assert!(meta.len() >= 2, "{findings:#?}");
+    let min_len = meta.iter().find(|f| f["location"]["pointer"] == "/properties/name/minLength").expect("minLength finding");
+    assert_eq!(min_len["location"]["line"], 6);
+    assert!(meta.iter().any(|f| f["location"]["pointer"] == "/properties/age/maximum"));
+}

@@ -1,0 +1,91 @@
+//! Integration tests: the real binary on real files. One test binary (DuckDB makes links slow).
+
+mod avro;
+mod cli;
+mod jsonschema;
+mod openapi;
+mod protobuf;
+mod workspace;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs mapcheck from the repository root with colour off.
+pub fn mapcheck(args: &[&str]) -> Output {
+    mapcheck_in(&repo(), args)
+}
+
+pub fn mapcheck_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mapcheck"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CLICOLOR_FORCE")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run mapcheck")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+/// `inspect --format json` as a value; panics with stderr when it fails.
+pub fn inspect_json(args: &[&str]) -> serde_json::Value {
+    let mut full = vec!["inspect", "--format", "json"];
+    full.extend_from_slice(args);
+    let o = mapcheck(&full);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("inspect prints JSON")
+}
+
+/// `lint --format json` findings and exit code.
+pub fn lint_json(args: &[&str]) -> (Vec<serde_json::Value>, i32) {
+    let mut full = vec!["lint", "--format", "json"];
+    full.extend_from_slice(args);
+    let o = mapcheck(&full);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("lint JSON: {e}\n{}\n{}", stdout(&o), stderr(&o)));
+    (v["findings"].as_array().cloned().unwrap_or_default(), code(&o))
+}
+
+/// Finds a type by id in an inspect report.
+pub fn find_type<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["contracts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["types"].as_array().into_iter().flatten())
+        .find(|t| t["id"] == id)
+        .unwrap_or_else(|| panic!("no type {id} in {report:#}"))
+}
+
+/// Finds a field by path in an inspect report.
+pub fn find_field<'a>(report: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
+    report["contracts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["types"].as_array().into_iter().flatten())
+        .flat_map(|t| t["fields"].as_array().into_iter().flatten())
+        .find(|f| f["path"] == path)
+        .unwrap_or_else(|| panic!("no field {path}"))
+}
+
+pub fn rules(findings: &[serde_json::Value]) -> Vec<String> {
+    findings.iter().map(|f| f["rule"].as_str().unwrap_or("").to_string()).collect()
+}
+
+pub fn with_rule<'a>(findings: &'a [serde_json::Value], rule: &str) -> Vec<&'a serde_json::Value> {
+    findings.iter().filter(|f| f["rule"] == rule).collect()
+}
