@@ -275,7 +275,7 @@ fn field_view(path: &str, f: &Field) -> FieldView {
 pub fn render_text(report: &InspectReport, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     for c in &report.contracts {
         write!(out, "{} ({}", c.name, c.format)?;
-        if let Some(v) = &c.format_version {
+        if let Some(v) = c.format_version.as_deref().filter(|v| *v != c.format.as_str()) {
             write!(out, " {v}")?;
         }
         write!(out, ")")?;

@@ -8,6 +8,7 @@
 //! type's full name; the declaration itself goes into the declaring file's `types`. That is what keeps
 //! recursive records (`["null", "Node"]`) finite.
 
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
@@ -39,9 +40,19 @@ const FIELD_ORDERS: [&str; 3] = ["ascending", "descending", "ignore"];
 const MAX_NESTING: usize = 2 * tree::MAX_DEPTH;
 /// Backstop for default checking, which follows references (each hop also descends the value).
 const MAX_DEFAULT_DEPTH: usize = 4 * tree::MAX_DEPTH;
+/// Budget of checks for one default. Looking for the union branch a default would fit (for the
+/// hint) can multiply work at every nested union; past this budget the default is accepted.
+const MAX_DEFAULT_STEPS: usize = 200_000;
 
 /// Loads a set of Avro files that may refer to each other's named types: one contract per file.
 pub fn load_set(docs: Vec<(SourceFile, Node)>) -> (Vec<Contract>, Vec<Finding>) {
+    // A file named twice (a directory and a file inside it) is one file, not a set of duplicate types.
+    let mut paths = HashSet::new();
+    let docs: Vec<(SourceFile, Node)> = docs
+        .into_iter()
+        .filter(|(source, _)| paths.insert(source.path.clone()))
+        .collect();
+
     let mut findings = Vec::new();
     let mut declared: IndexMap<String, Location> = IndexMap::new();
     for (source, node) in &docs {
@@ -1469,8 +1480,12 @@ fn check_pending(contracts: &[Contract], pending: Pending, findings: &mut Vec<Fi
             types.entry(id.as_str()).or_insert(named);
         }
     }
-    let checker = DefaultChecker { types: &types };
+    let checker = DefaultChecker {
+        types: &types,
+        steps: Cell::new(0),
+    };
     for pending_default in pending.defaults {
+        checker.steps.set(0);
         let PendingDefault {
             context,
             ty,
@@ -1630,6 +1645,8 @@ fn branch_name(branch: Branch<'_>) -> String {
 /// Judges default values against converted types, following references across files.
 struct DefaultChecker<'a> {
     types: &'a HashMap<&'a str, &'a NamedType>,
+    /// Checks made for the current default (see [`MAX_DEFAULT_STEPS`]).
+    steps: Cell<usize>,
 }
 
 impl DefaultChecker<'_> {
@@ -1662,7 +1679,11 @@ impl DefaultChecker<'_> {
             Err(inner) => inner,
         };
         let first_name = branch_name(*first);
-        if let Some(fits) = rest.iter().find(|b| self.check_branch(value, **b, depth).is_ok()) {
+        // A branch that only "fits" because the budget ran out does not earn the hint.
+        let fits = rest
+            .iter()
+            .find(|b| self.check_branch(value, **b, depth).is_ok() && self.steps.get() <= MAX_DEFAULT_STEPS);
+        if let Some(fits) = fits {
             return Err(Mismatch::here(format!(
                 "{} does not match the union's first branch \"{first_name}\"; put \"{}\" first or change the default",
                 render(value),
@@ -1689,6 +1710,11 @@ impl DefaultChecker<'_> {
     }
 
     fn check_plain(&self, value: &Node, ty: &Type, depth: usize) -> Result<(), Mismatch> {
+        let steps = self.steps.get() + 1;
+        self.steps.set(steps);
+        if steps > MAX_DEFAULT_STEPS {
+            return Ok(());
+        }
         match &ty.kind {
             TypeKind::Any | TypeKind::Nothing | TypeKind::AllOf { .. } => Ok(()),
             TypeKind::Null => check_primitive(value, Base::Null),
@@ -2905,5 +2931,50 @@ mod tests {
         let (contract, findings) = load_one(&text);
         assert!(findings.is_empty(), "{findings:#?}");
         assert_eq!(contract.types.len(), tree::MAX_DEPTH / 3 - 2);
+
+        // A deep default through a recursive type.
+        let mut value = String::from("[]");
+        for _ in 0..(tree::MAX_DEPTH / 2 - 4) {
+            value = format!(r#"[{{"children": {value}}}]"#);
+        }
+        let text = format!(
+            r#"{{"type": "record", "name": "Node", "fields": [{{"name": "children", "type": {{"type": "array", "items": "Node"}}, "default": {value}}}]}}"#
+        );
+        let (_, findings) = load_one(&text);
+        assert!(findings.is_empty(), "{findings:#?}");
+    }
+
+    #[test]
+    fn union_default_checks_stay_bounded() {
+        // Every level is a union of two records that both lead to the next level; the default is wrong
+        // only at the bottom. Looking for a branch that fits must not try all 2^40 paths.
+        let levels = 40;
+        let mut types = Vec::new();
+        for k in 0..levels {
+            let next = if k + 1 == levels {
+                "\"long\"".to_string()
+            } else {
+                format!("[\"A{}\", \"B{}\"]", k + 1, k + 1)
+            };
+            for side in ["A", "B"] {
+                types.push(format!(
+                    r#"{{"type": "record", "name": "{side}{k}", "fields": [{{"name": "x", "type": {next}}}]}}"#
+                ));
+            }
+        }
+        let mut value = String::from(r#""not a long""#);
+        for _ in 0..levels {
+            value = format!(r#"{{"x": {value}}}"#);
+        }
+        let text = format!(
+            r#"{{"type": "record", "name": "Top", "fields": [{{"name": "defs", "type": {{"type": "array", "items": [{types}]}}}}, {{"name": "f", "type": ["A0", "B0"], "default": {value}}}]}}"#,
+            types = types.join(", ")
+        );
+        let started = std::time::Instant::now();
+        let (_, findings) = load_one(&text);
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        let bad = messages(&findings, &lint::INVALID_AVRO_DEFAULT);
+        assert_eq!(bad.len(), 1, "{findings:#?}");
+        assert!(bad[0].contains("\"not a long\" is not a long"), "{}", bad[0]);
     }
 }

@@ -157,7 +157,9 @@ fn path_item(cx: &mut Converter, doc: &Arc<Doc>, path: &str, node: &Node, pointe
     }
     let shared = item.get("parameters").map(|p| parameters(cx, &doc, p, &pointer_push(&pointer, "parameters"))).unwrap_or_default();
     let mut ops = Vec::new();
-    for method in METHODS {
+    // Document order, so listings follow the spec as written.
+    let methods: Vec<&str> = item.as_map().map(|m| m.keys().map(String::as_str).filter(|k| METHODS.contains(k)).collect()).unwrap_or_default();
+    for method in methods {
         let Some(op_node) = item.get(method) else { continue };
         let op_pointer = pointer_push(&pointer, method);
         if op_node.as_map().is_none() {

@@ -84,7 +84,7 @@ impl Doc {
         let mut doc = Doc { source, node, rel, base, anchors: HashMap::new(), ids: HashMap::new() };
         let mut anchors = HashMap::new();
         let mut ids = HashMap::new();
-        index_ids(&doc.node, "", doc.base.as_deref(), &mut anchors, &mut ids, 0);
+        index_ids(&doc.node, &mut String::new(), doc.base.as_deref(), &mut anchors, &mut ids, 0);
         doc.anchors = anchors;
         doc.ids = ids;
         doc
@@ -101,7 +101,7 @@ fn strip_fragment(s: &str) -> &str {
 
 fn index_ids(
     node: &Node,
-    pointer: &str,
+    pointer: &mut String,
     base: Option<&str>,
     anchors: &mut HashMap<String, String>,
     ids: &mut HashMap<String, String>,
@@ -110,38 +110,53 @@ fn index_ids(
     if depth > super::tree::MAX_DEPTH {
         return;
     }
+    // One pointer buffer for the whole walk: push a segment, recurse, truncate.
+    let descend = |child: &Node, segment: &str, base: Option<&str>, pointer: &mut String, anchors: &mut _, ids: &mut _| {
+        let len = pointer.len();
+        pointer.push('/');
+        for c in segment.chars() {
+            match c {
+                '~' => pointer.push_str("~0"),
+                '/' => pointer.push_str("~1"),
+                c => pointer.push(c),
+            }
+        }
+        index_ids(child, pointer, base, anchors, ids, depth + 1);
+        pointer.truncate(len);
+    };
     match &node.value {
         Value::Map(m) => {
-            let mut base_here = base.map(str::to_string);
+            let mut own_base: Option<String> = None;
             if let Some(id) = m.get("$id").and_then(|e| e.value.as_str()) {
                 let abs = join_uri(base, strip_fragment(id));
                 if !pointer.is_empty() {
-                    ids.insert(abs.clone(), pointer.to_string());
+                    ids.insert(abs.clone(), pointer.clone());
                 }
-                base_here = Some(abs);
+                own_base = Some(abs);
                 if let Some((_, frag)) = id.split_once('#')
                     && !frag.is_empty()
                     && !frag.starts_with('/')
                 {
-                    anchors.insert(frag.to_string(), pointer.to_string());
+                    anchors.insert(frag.to_string(), pointer.clone());
                 }
             }
             for key in ["$anchor", "$dynamicAnchor"] {
                 if let Some(a) = m.get(key).and_then(|e| e.value.as_str()) {
-                    anchors.entry(a.to_string()).or_insert_with(|| pointer.to_string());
+                    anchors.entry(a.to_string()).or_insert_with(|| pointer.clone());
                 }
             }
+            let base_here = own_base.as_deref().or(base);
             for (k, e) in m {
                 // Values of these keywords are data, not schemas.
                 if matches!(k.as_str(), "enum" | "const" | "default" | "example" | "examples") {
                     continue;
                 }
-                index_ids(&e.value, &pointer_push(pointer, k), base_here.as_deref(), anchors, ids, depth + 1);
+                descend(&e.value, k, base_here, pointer, anchors, ids);
             }
         }
         Value::Seq(s) => {
             for (i, n) in s.iter().enumerate() {
-                index_ids(n, &pointer_push(pointer, &i.to_string()), base, anchors, ids, depth + 1);
+                descend(n, &i.to_string(), base, pointer, anchors, ids);
             }
         }
         _ => {}

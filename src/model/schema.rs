@@ -63,15 +63,15 @@ impl fmt::Display for Primitive {
 /// Value constraints, as JSON Schema spells them; other formats fill what they can express.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Constraints {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "number")]
     pub minimum: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "number")]
     pub maximum: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "number")]
     pub exclusive_minimum: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "number")]
     pub exclusive_maximum: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "number")]
     pub multiple_of: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_length: Option<u64>,
@@ -101,6 +101,15 @@ pub struct Constraints {
     /// `enum` on a non-string type (string enums become [`TypeKind::Enum`]).
     #[serde(rename = "enum", skip_serializing_if = "Option::is_none")]
     pub allowed_values: Option<Vec<serde_json::Value>>,
+}
+
+/// Writes integral numbers without a fraction (`0`, not `0.0`), as the contract wrote them.
+fn number<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => s.serialize_i64(*f as i64),
+        Some(f) => s.serialize_f64(*f),
+        None => s.serialize_none(),
+    }
 }
 
 impl Constraints {
