@@ -43,6 +43,9 @@ pub struct Finding {
     /// For a comparison: the old side.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub old_location: Option<Location>,
+    /// For a comparison: which side the change was judged for (`accepts` or `produces`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direction: Option<&'static str>,
     /// The model path the finding concerns (`#/components/schemas/Account`, `erp.customers.v1.Customer`).
     pub path: String,
     /// Stable across reformatting: derived from rule, file and path, never from line numbers.
@@ -61,6 +64,7 @@ impl Finding {
             fingerprint: String::new(),
             location: Some(location),
             old_location: None,
+            direction: None,
             path,
             help: None,
         };

@@ -1,5 +1,6 @@
 //! The command line: clap definitions and dispatch. Each command's logic lives in the library.
 
+mod diff;
 mod inspect;
 mod lint;
 
@@ -79,6 +80,11 @@ mapcheck inspect schemas/event.json --as avro")]
 Examples:\n  mapcheck lint contracts/\n  mapcheck lint api.yaml --fail-on warning\n  \
 mapcheck lint protos/ -I third_party/ --format json")]
     Lint(lint::LintArgs),
+    /// Report what changed between two versions of a contract, and what breaks whom.
+    #[command(after_help = "Exit codes: 0 nothing at or above --fail-on, 1 breaking changes, 2 a file could not be loaded.\n\n\
+Examples:\n  mapcheck diff old/accounts.yaml contracts/crm/accounts.openapi.yaml\n  \
+mapcheck diff v1.avsc v2.avsc --mode full\n  mapcheck diff old-protos/ protos/ --format json")]
+    Diff(diff::DiffArgs),
 }
 
 /// Options every command that reads contracts shares.
@@ -140,6 +146,7 @@ pub fn run() -> ExitCode {
     let result = match &cli.command {
         Command::Inspect(args) => inspect::run(args, &mut out),
         Command::Lint(args) => lint::run(args, color, &mut out),
+        Command::Diff(args) => diff::run(args, color, &mut out),
     };
     let result = result.and_then(|code| out.flush().map(|_| code).map_err(Into::into));
     match result {

@@ -113,13 +113,18 @@ pub fn load_files(files: &[PathBuf], extra_includes: &[PathBuf]) -> ProtoLoad {
 /// Frees a large structure on another thread. Compiling thousands of files leaves millions of small
 /// allocations behind, and freeing them takes seconds that nobody needs to wait for.
 fn drop_in_background<T: Send + 'static>(value: T) {
-    // If no thread can be started, the value comes back inside the error and is dropped here.
-    let _ = std::thread::Builder::new().name("proto-drop".into()).spawn(move || drop(value));
+    // If no thread can be started, the closure and with it the value are dropped right here.
+    let _ = std::thread::Builder::new()
+        .name("proto-drop".into())
+        .spawn(move || drop(value));
 }
 
 /// `f` over every item, on all cores; results in the order of the items.
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8).min(items.len());
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8)
+        .min(items.len());
     if threads <= 1 {
         return items.iter().map(f).collect();
     }
@@ -138,7 +143,7 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
     std::thread::scope(|scope| {
         // The current thread works too, so every item is done even if no thread can be started.
         let helpers: Vec<_> = (1..threads)
-            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, &work).ok())
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
             .collect();
         let mut results = work();
         for helper in helpers {
@@ -163,8 +168,11 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
 /// file's locations, which takes seconds on a file like Google's 4 MB `compute.proto`.)
 fn read_sources(files: &[PathBuf], out: &mut ProtoLoad) -> Vec<Source> {
     let mut seen = HashSet::new();
-    let files: Vec<(&PathBuf, PathBuf)> =
-        files.iter().map(|f| (f, super::absolute(f))).filter(|(_, path)| seen.insert(path.clone())).collect();
+    let files: Vec<(&PathBuf, PathBuf)> = files
+        .iter()
+        .map(|f| (f, super::absolute(f)))
+        .filter(|(_, path)| seen.insert(path.clone()))
+        .collect();
     let read = parallel_map(&files, |(file, path)| read_source(file, path.clone()));
     let mut sources = Vec::with_capacity(read.len());
     for result in read {
@@ -184,13 +192,29 @@ fn read_sources(files: &[PathBuf], out: &mut ProtoLoad) -> Vec<Source> {
 fn read_source(file: &Path, path: PathBuf) -> Result<Source, Box<Finding>> {
     let display = super::display_path(file);
     let text = super::read_text(&path).map_err(|message| {
-        Box::new(Finding::new(&lint::PARSE_ERROR, message, Location::new(display.clone(), "", Pos::new(1, 1))))
+        Box::new(Finding::new(
+            &lint::PARSE_ERROR,
+            message,
+            Location::new(display.clone(), "", Pos::new(1, 1)),
+        ))
     })?;
-    let parsed = File::from_source(&display, &text).map_err(|err| Box::new(error_finding(&err, &display, Some(&text))))?;
+    let parsed =
+        File::from_source(&display, &text).map_err(|err| Box::new(error_finding(&err, &display, Some(&text))))?;
     let mut parsed = FileDescriptorProto::from(parsed);
-    let declarations = parsed.source_code_info.take().map(declarations_only).unwrap_or_default();
+    let declarations = parsed
+        .source_code_info
+        .take()
+        .map(declarations_only)
+        .unwrap_or_default();
     let imports = parsed.dependency.clone();
-    Ok(Source { path, display, text: Arc::from(text), imports, parsed: Some(parsed), declarations })
+    Ok(Source {
+        path,
+        display,
+        text: Arc::from(text),
+        imports,
+        parsed: Some(parsed),
+        declarations,
+    })
 }
 
 /// The locations of declarations: their paths are (field number, index) pairs, so of even length.
@@ -234,12 +258,22 @@ impl IncludeRoots {
                 if import.starts_with("google/protobuf/") || resolved.contains(import.as_str()) {
                     continue;
                 }
-                let Some(relative) = plain_relative(import) else { continue };
-                if roots.explicit.iter().chain(&roots.derived).any(|r| r.join(relative).is_file()) {
+                let Some(relative) = plain_relative(import) else {
+                    continue;
+                };
+                if roots
+                    .explicit
+                    .iter()
+                    .chain(&roots.derived)
+                    .any(|r| r.join(relative).is_file())
+                {
                     resolved.insert(import);
                     continue;
                 }
-                let ancestor = source.path.parent().and_then(|dir| dir.ancestors().find(|a| a.join(relative).is_file()));
+                let ancestor = source
+                    .path
+                    .parent()
+                    .and_then(|dir| dir.ancestors().find(|a| a.join(relative).is_file()));
                 if let Some(ancestor) = ancestor {
                     roots.derived.push(ancestor.to_path_buf());
                     resolved.insert(import);
@@ -286,8 +320,16 @@ impl IncludeRoots {
             }
         }
 
-        let mut main = Unit { roots: chain.clone(), members: Vec::new(), well_known_first: true };
-        let mut well_known = Unit { roots: chain.clone(), members: Vec::new(), well_known_first: false };
+        let mut main = Unit {
+            roots: chain.clone(),
+            members: Vec::new(),
+            well_known_first: true,
+        };
+        let mut well_known = Unit {
+            roots: chain.clone(),
+            members: Vec::new(),
+            well_known_first: false,
+        };
         let mut taken: HashSet<String> = HashSet::new();
         let mut extra = Vec::new();
         for (index, source) in sources.iter().enumerate() {
@@ -317,7 +359,11 @@ impl IncludeRoots {
             if let Some((name, root)) = self.name_under_root(&source.path) {
                 let mut roots = vec![root.clone()];
                 roots.extend(chain.iter().filter(|r| **r != root).cloned());
-                extra.push(Unit { roots, members: vec![(name, index)], well_known_first: true });
+                extra.push(Unit {
+                    roots,
+                    members: vec![(name, index)],
+                    well_known_first: true,
+                });
             }
         }
         let mut units = vec![main];
@@ -332,10 +378,13 @@ impl IncludeRoots {
     /// relative to the outermost root of any kind. Also returns that root.
     fn name_under_root(&self, path: &Path) -> Option<(String, PathBuf)> {
         let outermost = |roots: &mut dyn Iterator<Item = &PathBuf>| {
-            roots.filter(|r| path.starts_with(r)).min_by_key(|r| r.components().count()).cloned()
+            roots
+                .filter(|r| path.starts_with(r))
+                .min_by_key(|r| r.components().count())
+                .cloned()
         };
-        let root = outermost(&mut self.explicit.iter().chain(&self.derived))
-            .or_else(|| outermost(&mut self.own.iter()))?;
+        let root =
+            outermost(&mut self.explicit.iter().chain(&self.derived)).or_else(|| outermost(&mut self.own.iter()))?;
         let name = file_name_of(path.strip_prefix(&root).ok()?)?;
         Some((name, root))
     }
@@ -400,13 +449,19 @@ fn compile_unit(unit: &Unit, sources: &mut [Source], out: &mut ProtoLoad) {
         }
     }
     let sources: &[Source] = sources;
-    let by_name: HashMap<&str, &Source> =
-        unit.members.iter().filter_map(|(name, i)| Some((name.as_str(), sources.get(*i)?))).collect();
+    let by_name: HashMap<&str, &Source> = unit
+        .members
+        .iter()
+        .filter_map(|(name, i)| Some((name.as_str(), sources.get(*i)?)))
+        .collect();
     let mut resolver = ChainFileResolver::new();
     if unit.well_known_first {
         resolver.add(GoogleFileResolver::new());
     }
-    resolver.add(SourceCache { parsed: RefCell::new(parsed), texts });
+    resolver.add(SourceCache {
+        parsed: RefCell::new(parsed),
+        texts,
+    });
     for root in &unit.roots {
         resolver.add(IncludeFileResolver::new(root.clone()));
     }
@@ -448,7 +503,8 @@ fn compile_unit(unit: &Unit, sources: &mut [Source], out: &mut ProtoLoad) {
                 failed_names.insert(name.clone());
                 failed_names.insert(failed.to_string());
                 if failed == name {
-                    out.findings.push(error_finding(&err, &source.display, Some(&source.text)));
+                    out.findings
+                        .push(error_finding(&err, &source.display, Some(&source.text)));
                 } else {
                     // The error is in a file this one imports: report it there, and say why this one
                     // is missing.
@@ -512,13 +568,19 @@ fn error_finding(err: &protox::Error, display: &str, text: Option<&str>) -> Find
 
 /// Where a diagnostic points: its main label, as a 1-based line and a character column.
 fn error_pos(diagnostic: &dyn Diagnostic, text: Option<&str>) -> Pos {
-    let Some(labels) = diagnostic.labels() else { return Pos::default() };
+    let Some(labels) = diagnostic.labels() else {
+        return Pos::default();
+    };
     let labels: Vec<_> = labels.collect();
-    // Labels come in declaration order; the one at fault says so ("found here", "defined again here").
+    // Some errors point at two places (where a name was first defined, and where again); the label of
+    // the one at fault says so.
     let primary = labels
         .iter()
         .find(|l| {
-            matches!(l.label(), Some("found here" | "defined again here" | "…and again here" | "imported here"))
+            matches!(
+                l.label(),
+                Some("found here" | "defined again here" | "…and again here" | "imported here")
+            )
         })
         .or_else(|| labels.first());
     let Some(span) = primary else { return Pos::default() };
@@ -562,7 +624,8 @@ fn declares_edition(text: &str) -> bool {
             break;
         }
     }
-    rest.strip_prefix("edition").is_some_and(|r| r.trim_start().starts_with('='))
+    rest.strip_prefix("edition")
+        .is_some_and(|r| r.trim_start().starts_with('='))
 }
 
 /// Reads a binary `FileDescriptorSet` (`protoc --descriptor_set_out`, `buf build -o`): one contract per
@@ -570,10 +633,32 @@ fn declares_edition(text: &str) -> bool {
 /// contracts of their own, and may also be left out of the set.
 pub fn load_descriptor_set(display: &str, bytes: &[u8]) -> Result<(Vec<Contract>, Vec<Finding>), Box<Finding>> {
     let invalid = |message: String| {
-        Box::new(Finding::new(&lint::PARSE_ERROR, message, Location::new(display, "", Pos::default())))
+        Box::new(Finding::new(
+            &lint::PARSE_ERROR,
+            message,
+            Location::new(display, "", Pos::default()),
+        ))
     };
     let set = prost_types::FileDescriptorSet::decode(bytes)
         .map_err(|e| invalid(format!("not a valid FileDescriptorSet: {e}")))?;
+    // prost-reflect 0.16 panics on a syntax it does not know, so those never reach it.
+    for file in &set.file {
+        match file.syntax.as_deref() {
+            None | Some("proto2" | "proto3") => {}
+            Some("editions") => {
+                return Err(invalid(format!(
+                    "'{}' uses Protobuf Editions, which cannot be read yet; only proto2 and proto3 are supported",
+                    file.name()
+                )));
+            }
+            Some(other) => {
+                return Err(invalid(format!(
+                    "not a valid FileDescriptorSet: '{}' has unknown syntax '{other}'",
+                    file.name()
+                )));
+            }
+        }
+    }
 
     let mut pool = DescriptorPool::new();
     let missing = missing_well_known(&set);
@@ -592,7 +677,12 @@ pub fn load_descriptor_set(display: &str, bytes: &[u8]) -> Result<(Vec<Contract>
         }
         if let Some(file) = pool.get_file_by_name(name) {
             let info = file.file_descriptor_proto().source_code_info.as_ref();
-            contracts.push(build_contract(&file, display, info.map_or(&[], |i| i.location.as_slice()), false));
+            contracts.push(build_contract(
+                &file,
+                display,
+                info.map_or(&[], |i| i.location.as_slice()),
+                false,
+            ));
         }
     }
     Ok((contracts, Vec::new()))
@@ -654,15 +744,25 @@ impl Hasher for PathHasher {
 
 impl FileContext<'_> {
     fn location(&self, path: &[i32], pointer: &str) -> Location {
-        let pos = if self.lines { self.spans.get(path).and_then(|l| span_start(l)) } else { None };
+        let pos = if self.lines {
+            self.spans.get(path).and_then(|l| span_start(l))
+        } else {
+            None
+        };
         Location::new(self.display, pointer, pos.unwrap_or_default())
     }
 
     /// The comment before a declaration, else the one after it on the same line.
     fn comment(&self, path: &[i32]) -> Option<String> {
         let location = self.spans.get(path)?;
-        let text = location.leading_comments.as_deref().or(location.trailing_comments.as_deref())?;
-        let lines: Vec<&str> = text.lines().map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end()).collect();
+        let text = location
+            .leading_comments
+            .as_deref()
+            .or(location.trailing_comments.as_deref())?;
+        let lines: Vec<&str> = text
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end())
+            .collect();
         let text = lines.join("\n").trim().to_string();
         (!text.is_empty()).then_some(text)
     }
@@ -684,14 +784,25 @@ fn build_contract(file: &FileDescriptor, display: &str, source_info: &[SourceLoc
         Some(s) => s,
     };
     let spans: SpanMap = source_info.iter().map(|l| (l.path.as_slice(), l)).collect();
-    let ctx = FileContext { name: file.name(), display, package: file.package_name(), syntax, lines, spans };
+    let ctx = FileContext {
+        name: file.name(),
+        display,
+        package: file.package_name(),
+        syntax,
+        lines,
+        spans,
+    };
 
     let mut contract = Contract::new(file.name(), Format::Protobuf, display);
     contract.format_version = Some(syntax.to_string());
     if !ctx.package.is_empty() {
         contract.packages.push(ctx.package.to_string());
     }
-    let options = if proto.options.is_some() { options_json(&file.options()) } else { BTreeMap::new() };
+    let options = if proto.options.is_some() {
+        options_json(&file.options())
+    } else {
+        BTreeMap::new()
+    };
     contract.proto_files.insert(
         file.name().to_string(),
         ProtoFile {
@@ -708,7 +819,9 @@ fn build_contract(file: &FileDescriptor, display: &str, source_info: &[SourceLoc
         add_enum(&ctx, &enum_, &mut contract.types);
     }
     if lines {
-        contract.types.sort_by(|_, a, _, b| a.location.pos().cmp(&b.location.pos()));
+        contract
+            .types
+            .sort_by(|_, a, _, b| a.location.pos().cmp(&b.location.pos()));
     }
     contract.services = file.services().map(|s| service(&ctx, &s)).collect();
     contract
@@ -741,14 +854,22 @@ fn add_message(ctx: &FileContext, message: &MessageDescriptor, types: &mut Index
     ty.description = ctx.comment(message.path());
     ty.deprecated = raw.options.as_ref().and_then(|o| o.deprecated).unwrap_or(false);
 
-    let options = if raw.options.is_some() { options_json(&message.options()) } else { BTreeMap::new() };
+    let options = if raw.options.is_some() {
+        options_json(&message.options())
+    } else {
+        BTreeMap::new()
+    };
     let mut proto = proto_message(ctx, options);
     proto.reserved_ranges = message
         .reserved_ranges()
         .map(|r| (to_i32(r.start), to_i32(r.end.saturating_sub(1))))
         .collect();
     proto.reserved_names = message.reserved_names().map(str::to_string).collect();
-    proto.oneofs = message.oneofs().filter(|o| !o.is_synthetic()).map(|o| o.name().to_string()).collect();
+    proto.oneofs = message
+        .oneofs()
+        .filter(|o| !o.is_synthetic())
+        .map(|o| o.name().to_string())
+        .collect();
 
     types.insert(
         full_name.to_string(),
@@ -784,7 +905,12 @@ fn add_enum(ctx: &FileContext, enum_: &EnumDescriptor, types: &mut IndexMap<Stri
         .map(|v| EnumValue {
             name: v.name().to_string(),
             number: Some(v.number()),
-            deprecated: v.enum_value_descriptor_proto().options.as_ref().and_then(|o| o.deprecated).unwrap_or(false),
+            deprecated: v
+                .enum_value_descriptor_proto()
+                .options
+                .as_ref()
+                .and_then(|o| o.deprecated)
+                .unwrap_or(false),
             description: ctx.comment(v.path()),
             location: ctx.location(v.path(), &format!("{full_name}.{}", v.name())),
         })
@@ -794,7 +920,11 @@ fn add_enum(ctx: &FileContext, enum_: &EnumDescriptor, types: &mut IndexMap<Stri
     ty.description = ctx.comment(enum_.path());
     ty.deprecated = raw.options.as_ref().and_then(|o| o.deprecated).unwrap_or(false);
 
-    let options = if raw.options.is_some() { options_json(&enum_.options()) } else { BTreeMap::new() };
+    let options = if raw.options.is_some() {
+        options_json(&enum_.options())
+    } else {
+        BTreeMap::new()
+    };
     let mut proto = proto_message(ctx, options);
     proto.reserved_ranges = enum_.reserved_ranges().map(|r| (*r.start(), *r.end())).collect();
     proto.reserved_names = enum_.reserved_names().map(str::to_string).collect();
@@ -827,13 +957,22 @@ fn field(ctx: &FileContext, field: &FieldDescriptor) -> Field {
         Some((key, value)) => {
             let (key, key_type) = element_type(&key.kind(), &location);
             let (value, value_type) = element_type(&value.kind(), &location);
-            let kind = TypeKind::Map { key: Box::new(key), value: Box::new(value) };
-            (Type::new(kind, location.clone()), format!("map<{key_type}, {value_type}>"))
+            let kind = TypeKind::Map {
+                key: Box::new(key),
+                value: Box::new(value),
+            };
+            (
+                Type::new(kind, location.clone()),
+                format!("map<{key_type}, {value_type}>"),
+            )
         }
         None => {
             let (element, proto_type) = element_type(&field.kind(), &location);
             if field.cardinality() == Cardinality::Repeated {
-                let kind = TypeKind::Array { items: Box::new(element), prefix_items: Vec::new() };
+                let kind = TypeKind::Array {
+                    items: Box::new(element),
+                    prefix_items: Vec::new(),
+                };
                 (Type::new(kind, location.clone()), proto_type)
             } else {
                 (element, proto_type)
@@ -852,7 +991,11 @@ fn field(ctx: &FileContext, field: &FieldDescriptor) -> Field {
         Cardinality::Optional if field.supports_presence() => "optional",
         Cardinality::Optional => "singular",
     };
-    let options = if raw.options.is_some() { options_json(&field.options()) } else { BTreeMap::new() };
+    let options = if raw.options.is_some() {
+        options_json(&field.options())
+    } else {
+        BTreeMap::new()
+    };
     Field {
         name: field.name().to_string(),
         ty,
@@ -863,7 +1006,10 @@ fn field(ctx: &FileContext, field: &FieldDescriptor) -> Field {
             json_name: field.json_name().to_string(),
             label: label.to_string(),
             proto_type,
-            oneof: field.containing_oneof().filter(|o| !o.is_synthetic()).map(|o| o.name().to_string()),
+            oneof: field
+                .containing_oneof()
+                .filter(|o| !o.is_synthetic())
+                .map(|o| o.name().to_string()),
             packed: is_packed(ctx, field),
             options,
         }),
@@ -904,7 +1050,10 @@ fn element_type(kind: &Kind, location: &Location) -> (Type, String) {
             let ty = well_known(name, location).unwrap_or_else(|| Type::reference(name, location.clone()));
             (ty, format!(".{name}"))
         }
-        Kind::Enum(enum_) => (Type::reference(enum_.full_name(), location.clone()), format!(".{}", enum_.full_name())),
+        Kind::Enum(enum_) => (
+            Type::reference(enum_.full_name(), location.clone()),
+            format!(".{}", enum_.full_name()),
+        ),
     }
 }
 
@@ -931,16 +1080,24 @@ fn well_known(name: &str, location: &Location) -> Option<Type> {
         "google.protobuf.StringValue" => wrapper(Primitive::String),
         "google.protobuf.BytesValue" => wrapper(Primitive::Bytes),
         "google.protobuf.Struct" => Type::new(
-            TypeKind::Map { key: Box::new(primitive(Primitive::String)), value: Box::new(any()) },
+            TypeKind::Map {
+                key: Box::new(primitive(Primitive::String)),
+                value: Box::new(any()),
+            },
             location.clone(),
         ),
         "google.protobuf.Value" => any(),
-        "google.protobuf.ListValue" => {
-            Type::new(TypeKind::Array { items: Box::new(any()), prefix_items: Vec::new() }, location.clone())
-        }
+        "google.protobuf.ListValue" => Type::new(
+            TypeKind::Array {
+                items: Box::new(any()),
+                prefix_items: Vec::new(),
+            },
+            location.clone(),
+        ),
         _ => return None,
     };
-    ty.extensions.insert(EXT_PROTO_TYPE.to_string(), Json::String(name.to_string()));
+    ty.extensions
+        .insert(EXT_PROTO_TYPE.to_string(), Json::String(name.to_string()));
     Some(ty)
 }
 
@@ -957,7 +1114,11 @@ fn service(ctx: &FileContext, service: &ServiceDescriptor) -> Service {
                 client_streaming: m.is_client_streaming(),
                 server_streaming: m.is_server_streaming(),
                 deprecated: raw.options.as_ref().and_then(|o| o.deprecated).unwrap_or(false),
-                options: if raw.options.is_some() { options_json(&m.options()) } else { BTreeMap::new() },
+                options: if raw.options.is_some() {
+                    options_json(&m.options())
+                } else {
+                    BTreeMap::new()
+                },
                 location: ctx.location(m.path(), m.full_name()),
             }
         })
@@ -966,20 +1127,28 @@ fn service(ctx: &FileContext, service: &ServiceDescriptor) -> Service {
         name: service.full_name().to_string(),
         file: ctx.name.to_string(),
         rpcs,
-        options: if raw.options.is_some() { options_json(&service.options()) } else { BTreeMap::new() },
+        options: if raw.options.is_some() {
+            options_json(&service.options())
+        } else {
+            BTreeMap::new()
+        },
         location: ctx.location(service.path(), service.full_name()),
     }
 }
 
-/// Options as JSON: standard options by field name (`deprecated`, `json_name`), custom options by the
+/// Options as JSON: standard options by field name (`deprecated`, `packed`), custom options by the
 /// extension's full name (`acme.pii`). Enum values are names, bytes are base64.
 fn options_json(options: &DynamicMessage) -> BTreeMap<String, Json> {
     message_entries(options).collect()
 }
 
 fn message_entries(message: &DynamicMessage) -> impl Iterator<Item = (String, Json)> + '_ {
-    let fields = message.fields().map(|(f, v)| (f.name().to_string(), value_json(v, &f.kind())));
-    let extensions = message.extensions().map(|(e, v)| (e.full_name().to_string(), value_json(v, &e.kind())));
+    let fields = message
+        .fields()
+        .map(|(f, v)| (f.name().to_string(), value_json(v, &f.kind())));
+    let extensions = message
+        .extensions()
+        .map(|(e, v)| (e.full_name().to_string(), value_json(v, &e.kind())));
     fields.chain(extensions)
 }
 
@@ -1080,7 +1249,11 @@ mod tests {
 
     fn contract<'a>(out: &'a ProtoLoad, name: &str) -> &'a Contract {
         out.contracts.iter().find(|c| c.name == name).unwrap_or_else(|| {
-            panic!("no contract {name}; have {:?}; findings {:#?}", names(out), out.findings)
+            panic!(
+                "no contract {name}; have {:?}; findings {:#?}",
+                names(out),
+                out.findings
+            )
         })
     }
 
@@ -1134,12 +1307,23 @@ message Customer {
         assert_clean(&out);
         assert_eq!(names(&out), ["erp/common.proto", "erp/customer_service.proto"]);
         let service = contract(&out, "erp/customer_service.proto");
-        assert_eq!(service.proto_files["erp/customer_service.proto"].imports, ["erp/common.proto"]);
+        assert_eq!(
+            service.proto_files["erp/customer_service.proto"].imports,
+            ["erp/common.proto"]
+        );
         let money = field_of(service, "erp.customers.v1.Customer", "credit_limit");
-        assert_eq!(money.ty.kind, TypeKind::Ref { target: "erp.customers.v1.Money".into() });
+        assert_eq!(
+            money.ty.kind,
+            TypeKind::Ref {
+                target: "erp.customers.v1.Money".into()
+            }
+        );
         assert_eq!(proto(&money).proto_type, ".erp.customers.v1.Money");
         let common = contract(&out, "erp/common.proto");
-        assert_eq!(common.types["erp.customers.v1.Money"].ty.description.as_deref(), Some("An amount of money."));
+        assert_eq!(
+            common.types["erp.customers.v1.Money"].ty.description.as_deref(),
+            Some("An amount of money.")
+        );
     }
 
     #[test]
@@ -1158,23 +1342,40 @@ message Customer {
         let (_dir, paths) = workspace(&[
             ("x/erp/common.proto", COMMON),
             ("x/erp/customer_service.proto", SERVICE),
-            ("x/erp/v2/other.proto", "syntax = \"proto3\";\npackage other;\nmessage O { int32 a = 1; }\n"),
+            (
+                "x/erp/v2/other.proto",
+                "syntax = \"proto3\";\npackage other;\nmessage O { int32 a = 1; }\n",
+            ),
         ]);
         let out = load_files(&paths, &[]);
         assert_clean(&out);
-        assert_eq!(names(&out), ["erp/common.proto", "erp/customer_service.proto", "erp/v2/other.proto"]);
+        assert_eq!(
+            names(&out),
+            ["erp/common.proto", "erp/customer_service.proto", "erp/v2/other.proto"]
+        );
     }
 
     #[test]
     fn explicit_include_paths_are_used() {
         let (dir, paths) = workspace(&[
-            ("vendor/acme/money.proto", "syntax = \"proto3\";\npackage acme;\nmessage Money { int64 units = 1; }\n"),
-            ("api/order.proto", "syntax = \"proto3\";\nimport \"acme/money.proto\";\nmessage Order { acme.Money total = 1; }\n"),
+            (
+                "vendor/acme/money.proto",
+                "syntax = \"proto3\";\npackage acme;\nmessage Money { int64 units = 1; }\n",
+            ),
+            (
+                "api/order.proto",
+                "syntax = \"proto3\";\nimport \"acme/money.proto\";\nmessage Order { acme.Money total = 1; }\n",
+            ),
         ]);
         let out = load_files(&paths[1..], &[dir.path().join("vendor")]);
         assert_clean(&out);
         let order = contract(&out, "order.proto");
-        assert_eq!(field_of(order, "Order", "total").ty.kind, TypeKind::Ref { target: "acme.Money".into() });
+        assert_eq!(
+            field_of(order, "Order", "total").ty.kind,
+            TypeKind::Ref {
+                target: "acme.Money".into()
+            }
+        );
         assert!(order.packages.is_empty());
     }
 
@@ -1230,9 +1431,24 @@ message All {
         assert_eq!(f("attrs").ty.summary(), "map<string,any>");
         assert_eq!(f("anything").ty.kind, TypeKind::Any);
         assert_eq!(f("list").ty.summary(), "array<any>");
-        assert_eq!(f("nothing").ty.kind, TypeKind::Ref { target: "google.protobuf.Empty".into() });
-        assert_eq!(f("packed").ty.kind, TypeKind::Ref { target: "google.protobuf.Any".into() });
-        assert_eq!(f("mask").ty.kind, TypeKind::Ref { target: "google.protobuf.FieldMask".into() });
+        assert_eq!(
+            f("nothing").ty.kind,
+            TypeKind::Ref {
+                target: "google.protobuf.Empty".into()
+            }
+        );
+        assert_eq!(
+            f("packed").ty.kind,
+            TypeKind::Ref {
+                target: "google.protobuf.Any".into()
+            }
+        );
+        assert_eq!(
+            f("mask").ty.kind,
+            TypeKind::Ref {
+                target: "google.protobuf.FieldMask".into()
+            }
+        );
         assert_eq!(f("history").ty.summary(), "array<timestamp>");
         assert_eq!(proto(&f("history")).label, "repeated");
     }
@@ -1274,7 +1490,7 @@ message Order {
         assert_eq!(f("rush").ty.default, Some(serde_json::json!(true)));
         assert_eq!(f("plain").ty.default, None);
         let codes = f("codes");
-        assert!(proto(&codes).packed);
+        assert!(proto(&codes).packed, "explicitly packed");
         assert_eq!(codes.ty.summary(), "array<int32>");
         assert_eq!(c.types["legacy.Order"].proto.as_ref().unwrap().syntax, "proto2");
     }
@@ -1304,7 +1520,11 @@ message Contact {
         assert_eq!(proto(&f("name")).label, "singular");
         let nickname = f("nickname");
         assert_eq!(proto(&nickname).label, "optional");
-        assert_eq!(proto(&nickname).oneof, None, "a proto3 optional's synthetic oneof is not a oneof");
+        assert_eq!(
+            proto(&nickname).oneof,
+            None,
+            "a proto3 optional's synthetic oneof is not a oneof"
+        );
         let email = f("email");
         assert_eq!(proto(&email).oneof.as_deref(), Some("channel"));
         assert!(!email.required);
@@ -1317,6 +1537,18 @@ message Contact {
         assert_eq!(proto(&f("name")).json_name, "name");
         let message = c.types["p3.Contact"].proto.as_ref().unwrap();
         assert_eq!(message.oneofs, ["channel"]);
+    }
+
+    #[test]
+    fn proto3_repeated_scalars_are_packed_unless_said_otherwise() {
+        let (_dir, out) = load(&[(
+            "packed.proto",
+            "syntax = \"proto3\";\nenum E { E_0 = 0; }\nmessage P {\n  repeated int32 a = 1;\n  repeated int32 b = 2 [packed = false];\n  repeated string c = 3;\n  repeated E d = 4;\n  int32 e = 5;\n}\n",
+        )]);
+        assert_clean(&out);
+        let c = contract(&out, "packed.proto");
+        let packed: Vec<bool> = fields(c, "P").iter().map(|f| proto(f).packed).collect();
+        assert_eq!(packed, [true, false, false, true, false]);
     }
 
     #[test]
@@ -1398,7 +1630,12 @@ message Outer {
         let c = contract(&out, "nested.proto");
         assert_eq!(
             c.types.keys().collect::<Vec<_>>(),
-            ["shop.v1.Outer", "shop.v1.Outer.Inner", "shop.v1.Outer.Inner.Deep", "shop.v1.Outer.Kind"]
+            [
+                "shop.v1.Outer",
+                "shop.v1.Outer.Inner",
+                "shop.v1.Outer.Inner.Deep",
+                "shop.v1.Outer.Kind"
+            ]
         );
         let deep = &c.types["shop.v1.Outer.Inner.Deep"];
         assert_eq!(deep.name, "Deep");
@@ -1407,14 +1644,24 @@ message Outer {
         assert_eq!((deep.location.line, deep.location.col), (6, 5));
         assert_eq!(deep.location.pointer, "shop.v1.Outer.Inner.Deep");
         let inner = field_of(c, "shop.v1.Outer", "inner");
-        assert_eq!(inner.ty.kind, TypeKind::Ref { target: "shop.v1.Outer.Inner".into() });
+        assert_eq!(
+            inner.ty.kind,
+            TypeKind::Ref {
+                target: "shop.v1.Outer.Inner".into()
+            }
+        );
         assert_eq!(inner.location.pointer, "shop.v1.Outer.inner");
         assert_eq!((inner.location.line, inner.location.col), (14, 3));
-        assert_eq!(inner.location.file, super::super::display_path(&dir.path().join("nested.proto")));
+        assert_eq!(
+            inner.location.file,
+            super::super::display_path(&dir.path().join("nested.proto"))
+        );
 
         let kind = &c.types["shop.v1.Outer.Kind"];
         assert_eq!(kind.origin, TypeOrigin::Enum);
-        let TypeKind::Enum { values } = &kind.ty.kind else { panic!("not an enum") };
+        let TypeKind::Enum { values } = &kind.ty.kind else {
+            panic!("not an enum")
+        };
         assert_eq!(values.len(), 2);
         assert_eq!(values[1].name, "KIND_BIG");
         assert_eq!(values[1].number, Some(1));
@@ -1521,7 +1768,10 @@ message Person {
 
     #[test]
     fn syntax_error_names_line_and_column() {
-        let (dir, out) = load(&[("bad.proto", "syntax = \"proto3\";\n\nmessage Broken {\n  int32 x = ;\n}\n")]);
+        let (dir, out) = load(&[(
+            "bad.proto",
+            "syntax = \"proto3\";\n\nmessage Broken {\n  int32 x = ;\n}\n",
+        )]);
         assert!(out.contracts.is_empty());
         assert_eq!(out.findings.len(), 1, "{:#?}", out.findings);
         let f = &out.findings[0];
@@ -1530,7 +1780,7 @@ message Person {
         assert_eq!(location.file, super::super::display_path(&dir.path().join("bad.proto")));
         assert_eq!((location.line, location.col), (4, 13));
         assert!(f.message.contains("expected"), "{}", f.message);
-        assert_eq!(out.unusable, [location.file.clone()]);
+        assert_eq!(out.unusable, std::slice::from_ref(&location.file));
     }
 
     #[test]
@@ -1579,7 +1829,10 @@ message Person {
             ("a_bad.proto", "syntax = \"proto3\";\nmessage Bad { Nope n = 1; }\n"),
             ("b_good.proto", "syntax = \"proto3\";\nmessage Good { int32 n = 1; }\n"),
             ("c_broken.proto", "syntax = \"proto3\";\nmessage {\n"),
-            ("d_good.proto", "syntax = \"proto3\";\nimport \"b_good.proto\";\nmessage AlsoGood { Good g = 1; }\n"),
+            (
+                "d_good.proto",
+                "syntax = \"proto3\";\nimport \"b_good.proto\";\nmessage AlsoGood { Good g = 1; }\n",
+            ),
         ]);
         assert_eq!(names(&out), ["b_good.proto", "d_good.proto"]);
         assert_eq!(out.unusable.len(), 2);
@@ -1589,21 +1842,94 @@ message Person {
     #[test]
     fn a_file_importing_a_broken_file_is_reported_too() {
         let (_dir, out) = load(&[
-            ("lib/base.proto", "syntax = \"proto3\";\npackage base;\nmessage B { Unknown u = 1; }\n"),
-            ("lib/user.proto", "syntax = \"proto3\";\npackage user;\nimport \"base.proto\";\nmessage U { base.B b = 1; }\n"),
+            (
+                "lib/base.proto",
+                "syntax = \"proto3\";\npackage base;\nmessage B { Unknown u = 1; }\n",
+            ),
+            (
+                "lib/user.proto",
+                "syntax = \"proto3\";\npackage user;\nimport \"base.proto\";\nmessage U { base.B b = 1; }\n",
+            ),
         ]);
         assert!(out.contracts.is_empty());
         assert_eq!(out.unusable.len(), 2);
         let messages: Vec<&str> = out.findings.iter().map(|f| f.message.as_str()).collect();
-        assert!(messages.iter().any(|m| m.contains("'base.proto' has errors")), "{messages:?}");
-        assert!(messages.iter().any(|m| m.contains("Unknown")), "{messages:?}");
+        assert!(
+            messages.iter().any(|m| m.contains("'base.proto' has errors")),
+            "{messages:?}"
+        );
+        let unknown = out.findings.iter().find(|f| f.message.contains("Unknown")).unwrap();
+        let location = unknown.location.as_ref().unwrap();
+        assert!(location.file.ends_with("lib/base.proto"), "{location:?}");
+        assert_eq!((location.line, location.col), (3, 13));
+    }
+
+    #[test]
+    fn an_error_in_an_import_outside_the_requested_files_points_into_it() {
+        let (dir, paths) = workspace(&[
+            (
+                "vendor/dep.proto",
+                "syntax = \"proto3\";\npackage dep;\n\nmessage D { Nowhere n = 1; }\n",
+            ),
+            (
+                "api/use.proto",
+                "syntax = \"proto3\";\nimport \"dep.proto\";\nmessage U { dep.D d = 1; }\n",
+            ),
+        ]);
+        let out = load_files(&paths[1..], &[dir.path().join("vendor")]);
+        assert!(out.contracts.is_empty());
+        let nowhere = out.findings.iter().find(|f| f.message.contains("Nowhere")).unwrap();
+        let location = nowhere.location.as_ref().unwrap();
+        assert!(location.file.ends_with("vendor/dep.proto"), "{location:?}");
+        assert_eq!((location.line, location.col), (4, 13));
+        assert_eq!(out.unusable.len(), 1);
+        assert!(out.unusable[0].ends_with("api/use.proto"));
+    }
+
+    #[test]
+    fn newer_well_known_copies_on_disk_do_not_break_imports() {
+        // Google's current descriptor.proto uses syntax protox cannot parse yet; files importing it
+        // must still compile against the built-in copy.
+        let (_dir, out) = load(&[
+            (
+                "protos/google/protobuf/descriptor.proto",
+                "syntax = \"proto2\";\nmessage FieldOptions {\n  extensions 1000 [declaration = {}];\n}\n",
+            ),
+            (
+                "protos/acme/opts.proto",
+                "syntax = \"proto3\";\npackage acme;\nimport \"google/protobuf/descriptor.proto\";\nextend google.protobuf.FieldOptions { bool pii = 50001; }\n",
+            ),
+            (
+                "protos/acme/user.proto",
+                "syntax = \"proto3\";\npackage acme;\nimport \"acme/opts.proto\";\nmessage User { string email = 1 [(acme.pii) = true]; }\n",
+            ),
+        ]);
+        assert_eq!(
+            names(&out),
+            ["acme/opts.proto", "acme/user.proto"],
+            "{:#?}",
+            out.findings
+        );
+        assert_eq!(
+            proto(&field_of(contract(&out, "acme/user.proto"), "acme.User", "email")).options["acme.pii"],
+            true
+        );
+        // The broken copy itself was asked for, so it is reported.
+        assert_eq!(out.unusable.len(), 1);
+        assert!(out.unusable[0].ends_with("google/protobuf/descriptor.proto"));
     }
 
     #[test]
     fn the_same_type_in_two_files_is_a_duplicate() {
         let (_dir, out) = load(&[
-            ("one.proto", "syntax = \"proto3\";\npackage dup;\nmessage Same { int32 a = 1; }\n"),
-            ("two.proto", "syntax = \"proto3\";\npackage dup;\nmessage Same { int32 b = 1; }\n"),
+            (
+                "one.proto",
+                "syntax = \"proto3\";\npackage dup;\nmessage Same { int32 a = 1; }\n",
+            ),
+            (
+                "two.proto",
+                "syntax = \"proto3\";\npackage dup;\nmessage Same { int32 b = 1; }\n",
+            ),
         ]);
         assert_eq!(names(&out), ["one.proto"]);
         assert_eq!(out.findings.len(), 1, "{:#?}", out.findings);
@@ -1616,24 +1942,58 @@ message Person {
     #[test]
     fn files_with_the_same_name_in_different_roots_both_load() {
         let (_dir, out) = load(&[
-            ("old/api.proto", "syntax = \"proto3\";\npackage api;\nmessage A { int32 a = 1; }\n"),
-            ("new/api.proto", "syntax = \"proto3\";\npackage api;\nmessage A { int64 a = 1; }\n"),
+            (
+                "old/api.proto",
+                "syntax = \"proto3\";\npackage api;\nmessage A { int32 a = 1; }\n",
+            ),
+            (
+                "new/api.proto",
+                "syntax = \"proto3\";\npackage api;\nmessage A { int64 a = 1; }\n",
+            ),
         ]);
         assert_clean(&out);
         assert_eq!(names(&out), ["api.proto", "api.proto"]);
-        let kinds: Vec<String> = out.contracts.iter().map(|c| field_of(c, "api.A", "a").ty.summary()).collect();
+        let kinds: Vec<String> = out
+            .contracts
+            .iter()
+            .map(|c| field_of(c, "api.A", "a").ty.summary())
+            .collect();
         assert_eq!(kinds, ["int32", "int64"]);
     }
 
     #[test]
     fn editions_files_get_a_clear_finding() {
-        let (_dir, out) =
-            load(&[("ed.proto", "// Editions.\nedition = \"2023\";\npackage ed;\nmessage M { int32 a = 1; }\n")]);
+        let (_dir, out) = load(&[(
+            "ed.proto",
+            "// Editions.\nedition = \"2023\";\npackage ed;\nmessage M { int32 a = 1; }\n",
+        )]);
         assert!(out.contracts.is_empty());
         assert_eq!(out.findings.len(), 1, "{:#?}", out.findings);
         let f = &out.findings[0];
         assert!(f.message.contains("Editions"), "{}", f.message);
         assert_eq!(f.location.as_ref().unwrap().line, 2);
+    }
+
+    #[test]
+    fn import_cycles_are_reported_not_followed() {
+        let (_dir, out) = load(&[
+            (
+                "cyc/a.proto",
+                "syntax = \"proto3\";\nimport \"b.proto\";\nmessage A {}\n",
+            ),
+            (
+                "cyc/b.proto",
+                "syntax = \"proto3\";\nimport \"a.proto\";\nmessage B {}\n",
+            ),
+            ("cyc/ok.proto", "syntax = \"proto3\";\nmessage Ok {}\n"),
+        ]);
+        assert_eq!(names(&out), ["ok.proto"]);
+        assert_eq!(out.unusable.len(), 2);
+        assert!(
+            out.findings.iter().any(|f| f.message.contains("cycle")),
+            "{:#?}",
+            out.findings
+        );
     }
 
     #[test]
@@ -1658,10 +2018,7 @@ message Person {
 
     #[test]
     fn descriptor_set_round_trip() {
-        let (dir, _paths) = workspace(&[
-            ("erp/common.proto", COMMON),
-            ("erp/customer_service.proto", SERVICE),
-        ]);
+        let (dir, _paths) = workspace(&[("erp/common.proto", COMMON), ("erp/customer_service.proto", SERVICE)]);
         let mut compiler = protox::Compiler::new([dir.path()]).unwrap();
         compiler.include_imports(true).include_source_info(true);
         compiler.open_file("erp/customer_service.proto").unwrap();
@@ -1677,12 +2034,57 @@ message Person {
         assert_eq!(customer.location.file, "set.binpb");
         assert_eq!(customer.location.line, 0);
         assert_eq!(customer.location.to_string(), "set.binpb");
-        let TypeKind::Object(o) = &customer.ty.kind else { panic!() };
-        assert_eq!(o.fields[0].ty.kind, TypeKind::Ref { target: "erp.customers.v1.Money".into() });
+        let TypeKind::Object(o) = &customer.ty.kind else {
+            panic!()
+        };
+        assert_eq!(
+            o.fields[0].ty.kind,
+            TypeKind::Ref {
+                target: "erp.customers.v1.Money".into()
+            }
+        );
         assert_eq!(
             contracts[0].types["erp.customers.v1.Money"].ty.description.as_deref(),
             Some("An amount of money.")
         );
+    }
+
+    #[test]
+    fn descriptor_set_keeps_custom_options() {
+        let (dir, _paths) = workspace(&[
+            (
+                "acme/opts.proto",
+                "syntax = \"proto3\";\npackage acme;\nimport \"google/protobuf/descriptor.proto\";\nextend google.protobuf.FieldOptions { string owner = 50001; }\n",
+            ),
+            (
+                "acme/user.proto",
+                "syntax = \"proto3\";\npackage acme;\nimport \"acme/opts.proto\";\nmessage User { string email = 1 [(acme.owner) = \"crm\"]; }\n",
+            ),
+        ]);
+        let mut compiler = protox::Compiler::new([dir.path()]).unwrap();
+        compiler.include_imports(true);
+        compiler.open_file("acme/user.proto").unwrap();
+        let (contracts, _) = load_descriptor_set("user.pb", &compiler.encode_file_descriptor_set()).unwrap();
+        let names: Vec<&str> = contracts.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["acme/opts.proto", "acme/user.proto"],
+            "descriptor.proto is not a contract"
+        );
+        let email = field_of(&contracts[1], "acme.User", "email");
+        assert_eq!(proto(&email).options["acme.owner"], "crm");
+    }
+
+    #[test]
+    fn descriptor_set_with_editions_says_so() {
+        let file = prost_types::FileDescriptorProto {
+            name: Some("ed.proto".into()),
+            syntax: Some("editions".into()),
+            ..Default::default()
+        };
+        let bytes = prost_types::FileDescriptorSet { file: vec![file] }.encode_to_vec();
+        let err = load_descriptor_set("ed.pb", &bytes).unwrap_err();
+        assert!(err.message.contains("Editions"), "{}", err.message);
     }
 
     #[test]
@@ -1697,15 +2099,26 @@ message Person {
         let bytes = compiler.encode_file_descriptor_set();
         let (contracts, _) = load_descriptor_set("t.pb", &bytes).unwrap();
         assert_eq!(contracts.len(), 1);
-        let TypeKind::Object(o) = &contracts[0].types["T"].ty.kind else { panic!() };
-        assert_eq!(o.fields[0].ty.kind, TypeKind::Primitive { primitive: Primitive::Timestamp });
+        let TypeKind::Object(o) = &contracts[0].types["T"].ty.kind else {
+            panic!()
+        };
+        assert_eq!(
+            o.fields[0].ty.kind,
+            TypeKind::Primitive {
+                primitive: Primitive::Timestamp
+            }
+        );
     }
 
     #[test]
     fn invalid_descriptor_set_is_a_parse_error() {
         let err = load_descriptor_set("junk.pb", b"\xff\xff\xff\xff not protobuf").unwrap_err();
         assert_eq!(err.rule, lint::PARSE_ERROR.id);
-        assert!(err.message.starts_with("not a valid FileDescriptorSet"), "{}", err.message);
+        assert!(
+            err.message.starts_with("not a valid FileDescriptorSet"),
+            "{}",
+            err.message
+        );
         assert_eq!(err.location.as_ref().unwrap().file, "junk.pb");
 
         // Well-formed bytes, but a file whose import is missing from the set.
@@ -1717,6 +2130,28 @@ message Person {
         let bytes = prost_types::FileDescriptorSet { file: vec![file] }.encode_to_vec();
         let err = load_descriptor_set("dangling.pb", &bytes).unwrap_err();
         assert!(err.message.contains("missing.proto"), "{}", err.message);
+    }
+
+    #[test]
+    fn corrupted_descriptor_sets_never_panic() {
+        let (dir, _paths) = workspace(&[(
+            "x/all.proto",
+            "syntax = \"proto2\";\npackage x;\nimport \"google/protobuf/timestamp.proto\";\nenum E { A = 1; B = 2; }\nmessage M {\n  optional E e = 1 [default = B, deprecated = true];\n  map<string, M> m = 2;\n  repeated int32 r = 3 [packed = true];\n  oneof o { string s = 4; }\n  optional google.protobuf.Timestamp t = 5;\n  reserved 10 to 20;\n  extensions 100 to 200;\n}\nextend M { optional int32 ext = 100; }\nservice S { rpc Call(M) returns (stream M); }\n",
+        )]);
+        let mut compiler = protox::Compiler::new([dir.path()]).unwrap();
+        compiler.include_imports(false).include_source_info(false);
+        compiler.open_file("x/all.proto").unwrap();
+        let bytes = compiler.encode_file_descriptor_set();
+        assert!(load_descriptor_set("ok.pb", &bytes).is_ok());
+        // Every byte replaced by a few values, and every prefix: each either loads or is a finding.
+        for i in 0..bytes.len() {
+            for value in [0x00, 0x01, 0x7f, 0x80, 0xff, bytes[i] ^ 0x08] {
+                let mut mutated = bytes.clone();
+                mutated[i] = value;
+                let _ = load_descriptor_set("mutated.pb", &mutated);
+            }
+            let _ = load_descriptor_set("truncated.pb", &bytes[..i]);
+        }
     }
 
     #[test]

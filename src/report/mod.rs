@@ -108,6 +108,11 @@ pub fn render_text(findings: &[Finding], summary: &Summary, style: Style, out: &
                 writeln!(out, "  {} at {}", style.paint(dim, "="), loc.pointer)?;
             }
         }
+        if let Some(old) = &f.old_location
+            && Some(old) != f.location.as_ref()
+        {
+            writeln!(out, "  {} was {old}", style.paint(dim, "="))?;
+        }
         if let Some(help) = &f.help {
             writeln!(out, "  {} help: {help}", style.paint(dim, "="))?;
         }

@@ -68,3 +68,22 @@ fn invalid_defaults_and_unknown_names_are_lint_errors() {
     assert_eq!(unresolved.len(), 1);
     assert!(unresolved[0]["message"].as_str().unwrap().contains("com.acme.Nowhere"));
 }
+
+#[test]
+fn invalid_logical_types_warn_and_fall_back() {
+    let (findings, code) = lint_json(&["tests/fixtures/errors/invalid-logical.avsc"]);
+    assert_eq!(code, 0, "warnings do not fail by default");
+    assert_eq!(with_rule(&findings, "invalid-logical-type").len(), 2, "{findings:#?}");
+    let r = inspect_json(&["tests/fixtures/errors/invalid-logical.avsc"]);
+    assert_eq!(find_field(&r, "Odd.when")["type"], "string");
+    assert_eq!(find_field(&r, "Odd.money")["type"], "bytes");
+}
+
+#[test]
+fn a_full_name_declared_twice_is_reported() {
+    let (findings, code) = lint_json(&["tests/fixtures/errors/dup"]);
+    assert_eq!(code, 1);
+    let dup = with_rule(&findings, "duplicate-type");
+    assert_eq!(dup.len(), 1, "{findings:#?}");
+    assert!(dup[0]["message"].as_str().unwrap().contains("com.acme.Same"));
+}

@@ -73,3 +73,13 @@ fn meta_schema_violations_are_reported_where_they_are() {
     assert_eq!(min_len["location"]["line"], 6);
     assert!(meta.iter().any(|f| f["location"]["pointer"] == "/properties/age/maximum"));
 }
+
+#[test]
+fn anchors_and_id_based_refs_to_sibling_files() {
+    let r = inspect_json(&["tests/fixtures/jsonschema/anchors.schema.json"]);
+    assert_eq!(find_field(&r, "Tree.root")["type"], "#/$defs/Node");
+    assert_eq!(find_field(&r, "Node.children")["type"], "array<#/$defs/Node>");
+    assert_eq!(find_field(&r, "Node.value")["type"], "integer?");
+    // An absolute $ref under the document's own $id base is a local file, not the network.
+    assert_eq!(find_field(&r, "Tree.address")["type"], "address.schema.json#/$defs/Address");
+}

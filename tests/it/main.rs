@@ -2,6 +2,7 @@
 
 mod avro;
 mod cli;
+mod diff;
 mod jsonschema;
 mod openapi;
 mod protobuf;

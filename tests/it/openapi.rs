@@ -161,3 +161,22 @@ fn absurdly_deep_documents_are_refused_cleanly() {
     assert_eq!(code(&o), 2);
     assert!(stdout(&o).contains("nests deeper than"), "{}", stdout(&o));
 }
+
+#[test]
+fn callbacks_security_and_ref_siblings_in_31() {
+    let r = inspect_json(&["tests/fixtures/openapi/callbacks-security.yaml"]);
+    // A 3.1 $ref with assertion siblings is both: allOf of the reference and the siblings.
+    assert_eq!(find_field(&r, "Subscription.filter")["type"], "allOf<#/components/schemas/Filter&any>");
+    let event = find_type(&r, "#/components/schemas/Event");
+    assert_eq!(event["type"], "oneOf<#/components/schemas/Created|#/components/schemas/Deleted>");
+    let (findings, code) = lint_json(&["tests/fixtures/openapi/callbacks-security.yaml"]);
+    assert!(findings.is_empty(), "{findings:#?}");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn reference_cycles_between_components_are_reported_not_followed_forever() {
+    let (findings, code) = lint_json(&["tests/fixtures/errors/ref-cycle.openapi.yaml"]);
+    assert_eq!(code, 1);
+    assert!(with_rule(&findings, "unresolved-ref")[0]["message"].as_str().unwrap().contains("cycle"), "{findings:#?}");
+}

@@ -6,7 +6,7 @@ const DIR: &str = "tests/fixtures/protobuf";
 fn imports_resolve_from_discovered_roots_and_well_known_types() {
     let r = inspect_json(&[DIR]);
     let contracts = r["contracts"].as_array().unwrap();
-    assert_eq!(contracts.len(), 2, "{r:#}");
+    assert_eq!(contracts.len(), 3, "{r:#}");
     let order = find_type(&r, "acme.v1.Order");
     assert_eq!(order["declared_as"], "message");
     assert_eq!(find_field(&r, "Order.total")["type"], "acme.v1.Money");
@@ -62,4 +62,43 @@ fn unknown_types_are_compile_errors() {
     assert_eq!(findings[0]["rule"], "proto-compile-error");
     assert_eq!(findings[0]["location"]["line"], 6, "{findings:#?}");
     assert!(findings[0]["message"].as_str().unwrap().contains("Missing"));
+}
+
+#[test]
+fn proto2_required_defaults_packed_and_custom_options() {
+    let r = inspect_json(&["tests/fixtures/protobuf/legacy.proto"]);
+    let id = find_field(&r, "Account.id");
+    assert_eq!(id["required"], true);
+    assert_eq!(find_field(&r, "Account.retries")["default"], 3);
+    assert_eq!(find_field(&r, "Account.retries")["required"], false);
+    // Custom options are readable in the model.
+    let o = mapcheck(&["inspect", "--format", "json", "tests/fixtures/protobuf/legacy.proto"]);
+    assert_eq!(code(&o), 0);
+    let (findings, code) = lint_json(&["tests/fixtures/protobuf/legacy.proto"]);
+    assert!(findings.is_empty(), "{findings:#?}");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn binary_descriptor_sets_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = dir.path().join("orders.binpb");
+    std::fs::write(&set, mapcheck_descriptor_set()).unwrap();
+    let o = mapcheck_in(dir.path(), &["inspect", "--format", "json", "orders.binpb"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    find_type(&v, "acme.v1.Order");
+    assert_eq!(find_field(&v, "Order.customer_ref")["proto_number"], 15);
+    std::fs::write(&set, b"\xff\xffnot a descriptor set").unwrap();
+    let o = mapcheck_in(dir.path(), &["lint", "orders.binpb"]);
+    assert_eq!(code(&o), 2);
+    assert!(stdout(&o).contains("orders.binpb"), "{}", stdout(&o));
+}
+
+/// A FileDescriptorSet compiled from the fixtures, as protoc --descriptor_set_out would write it.
+fn mapcheck_descriptor_set() -> Vec<u8> {
+    let mut compiler = protox::Compiler::new([repo().join("tests/fixtures/protobuf/nested")]).unwrap();
+    compiler.include_imports(true);
+    compiler.open_file("acme/v1/orders.proto").unwrap();
+    compiler.encode_file_descriptor_set()
 }

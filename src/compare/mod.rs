@@ -1,0 +1,396 @@
+//! The variance-aware comparison of two model types.
+//!
+//! A change is described once by what it does to the set of valid values: it *narrows* it
+//! (fewer values valid: an enum value removed, a maximum lowered), *widens* it (an enum value
+//! added, a field made optional), or both (a type swapped for an unrelated one). Whether it
+//! breaks someone depends only on which side must keep working:
+//!
+//! - [`Variance::Accepts`]: the new schema must accept everything the old one accepted (request
+//!   bodies and parameters; a reader's schema in `backward` mode). Narrowing breaks.
+//! - [`Variance::Produces`]: the new schema must produce nothing the old one's consumers reject
+//!   (responses; a writer's schema in `forward` mode). Widening breaks.
+//!
+//! Full compatibility checks both. Concepts are rules in [`concepts`]; this module only walks.
+
+pub mod concepts;
+pub mod contracts;
+
+use std::collections::{HashMap, HashSet};
+
+use crate::finding::{Finding, RuleMeta, Severity};
+use crate::model::{Additional, Contract, Field, Location, NamedType, ObjectType, Primitive, Type, TypeKind};
+
+/// Which side must keep working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Variance {
+    /// The new schema must accept every value the old one accepted.
+    Accepts,
+    /// The new schema must produce only values the old one's consumers accept.
+    Produces,
+}
+
+impl Variance {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Variance::Accepts => "accepts",
+            Variance::Produces => "produces",
+        }
+    }
+}
+
+/// What a change does to the set of valid values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Narrows,
+    Widens,
+    /// Neither a subset nor a superset (an unrelated type, a changed pattern).
+    Replaces,
+    /// Valid values are unchanged (documentation, defaults, deprecation).
+    Neutral,
+}
+
+impl Effect {
+    /// Whether this change breaks the side that `variance` protects.
+    pub fn breaks(self, variance: Variance) -> bool {
+        match (self, variance) {
+            (Effect::Replaces, _) => true,
+            (Effect::Narrows, Variance::Accepts) => true,
+            (Effect::Widens, Variance::Produces) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Named types of one side, by id, for following references.
+#[derive(Default)]
+pub struct TypeIndex<'a> {
+    types: HashMap<&'a str, &'a NamedType>,
+}
+
+impl<'a> TypeIndex<'a> {
+    pub fn new(contracts: impl IntoIterator<Item = &'a Contract>) -> Self {
+        let mut types = HashMap::new();
+        for c in contracts {
+            for (id, t) in &c.types {
+                types.entry(id.as_str()).or_insert(t);
+            }
+        }
+        TypeIndex { types }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&'a NamedType> {
+        self.types.get(id).copied()
+    }
+}
+
+/// One comparison run: both sides' type indexes, the findings so far, and cycle guards.
+pub struct Comparer<'a> {
+    pub old: TypeIndex<'a>,
+    pub new: TypeIndex<'a>,
+    pub findings: Vec<Finding>,
+    /// Reference pairs already compared under a variance (recursion stops here).
+    seen: HashSet<(String, String, Variance)>,
+    /// Report non-breaking changes too (as info).
+    pub report_safe: bool,
+}
+
+impl<'a> Comparer<'a> {
+    pub fn new(old: TypeIndex<'a>, new: TypeIndex<'a>) -> Self {
+        Comparer { old, new, findings: Vec::new(), seen: HashSet::new(), report_safe: true }
+    }
+
+    /// Records a change at `path`, judged by its effect under `variance`.
+    pub fn change(
+        &mut self,
+        rule: &'static RuleMeta,
+        effect: Effect,
+        variance: Variance,
+        path: &str,
+        message: String,
+        old: &Location,
+        new: &Location,
+    ) {
+        let breaking = effect.breaks(variance);
+        if !breaking && !self.report_safe {
+            return;
+        }
+        let severity = if breaking { rule.severity } else { Severity::Info };
+        let why = match variance {
+            Variance::Accepts => "values valid before are rejected now",
+            Variance::Produces => "consumers of the old contract can receive values it did not allow",
+        };
+        let message = if breaking { format!("{message}: {why}") } else { message };
+        let mut f = Finding::new(rule, message, new.clone()).with_path(path).with_severity(severity);
+        f.old_location = Some(old.clone());
+        f.direction = Some(variance.as_str());
+        self.findings.push(f);
+    }
+
+    /// Follows references to the underlying type (at most a few hops; cycles end at a reference).
+    fn resolve<'t>(&self, ty: &'t Type, new_side: bool) -> (&'t Type, Option<String>)
+    where
+        'a: 't,
+    {
+        let mut current = ty;
+        let mut id = None;
+        for _ in 0..16 {
+            let TypeKind::Ref { target } = &current.kind else { break };
+            let index = if new_side { &self.new } else { &self.old };
+            match index.get(target) {
+                Some(named) => {
+                    id = Some(target.clone());
+                    current = &named.ty;
+                }
+                None => break,
+            }
+        }
+        (current, id)
+    }
+
+    /// Compares two types at `path`.
+    pub fn compare<'t>(&mut self, old: &'t Type, new: &'t Type, variance: Variance, path: &str, depth: usize) {
+        if depth > 64 {
+            return;
+        }
+        let (old_t, old_id) = self.resolve(old, false);
+        let (new_t, new_id) = self.resolve(new, true);
+        if let (Some(o), Some(n)) = (&old_id, &new_id)
+            && !self.seen.insert((o.clone(), n.clone(), variance))
+        {
+            return;
+        }
+        self.compare_nullability(old_t, new_t, old, new, variance, path);
+        self.compare_shape(old_t, new_t, variance, path, depth);
+        concepts::compare_constraints(self, old_t, new_t, variance, path);
+        concepts::compare_annotations(self, old_t, new_t, variance, path);
+    }
+
+    fn compare_nullability(&mut self, old_t: &Type, new_t: &Type, old: &Type, new: &Type, variance: Variance, path: &str) {
+        let old_null = old.nullable || old_t.nullable;
+        let new_null = new.nullable || new_t.nullable;
+        if old_null && !new_null {
+            self.change(&concepts::NULLABLE_REMOVED, Effect::Narrows, variance, path, format!("`{path}` no longer allows null"), &old.location, &new.location);
+        } else if !old_null && new_null {
+            self.change(&concepts::NULLABLE_ADDED, Effect::Widens, variance, path, format!("`{path}` now allows null"), &old.location, &new.location);
+        }
+    }
+
+    fn compare_shape<'t>(&mut self, old: &'t Type, new: &'t Type, variance: Variance, path: &str, depth: usize) {
+        use TypeKind as K;
+        match (&old.kind, &new.kind) {
+            (K::Any, K::Any) | (K::Null, K::Null) | (K::Nothing, K::Nothing) => {}
+            (K::Any, _) => self.change(&concepts::TYPE_NARROWED, Effect::Narrows, variance, path, format!("`{path}` changed from any value to {}", new.summary()), &old.location, &new.location),
+            (_, K::Any) => self.change(&concepts::TYPE_WIDENED, Effect::Widens, variance, path, format!("`{path}` changed from {} to any value", old.summary()), &old.location, &new.location),
+            (K::Primitive { primitive: a }, K::Primitive { primitive: b }) => {
+                if a != b {
+                    let effect = primitive_effect(*a, *b);
+                    let rule = match effect {
+                        Effect::Narrows => &concepts::TYPE_NARROWED,
+                        Effect::Widens => &concepts::TYPE_WIDENED,
+                        _ => &concepts::TYPE_CHANGED,
+                    };
+                    self.change(rule, effect, variance, path, format!("`{path}` changed type from {a} to {b}"), &old.location, &new.location);
+                }
+            }
+            (K::Enum { values: a }, K::Enum { values: b }) => {
+                for v in a.iter().filter(|v| !b.iter().any(|w| w.name == v.name)) {
+                    self.change(&concepts::ENUM_VALUE_REMOVED, Effect::Narrows, variance, path, format!("`{path}` no longer has enum value `{}`", v.name), &v.location, &new.location);
+                }
+                for v in b.iter().filter(|v| !a.iter().any(|w| w.name == v.name)) {
+                    self.change(&concepts::ENUM_VALUE_ADDED, Effect::Widens, variance, path, format!("`{path}` has a new enum value `{}`", v.name), &old.location, &v.location);
+                }
+            }
+            (K::Enum { values }, K::Primitive { primitive: Primitive::String }) => {
+                let names: Vec<&str> = values.iter().map(|v| v.name.as_str()).collect();
+                self.change(&concepts::TYPE_WIDENED, Effect::Widens, variance, path, format!("`{path}` is no longer limited to {}", names.join(", ")), &old.location, &new.location);
+            }
+            (K::Primitive { primitive: Primitive::String }, K::Enum { values }) => {
+                let names: Vec<&str> = values.iter().map(|v| v.name.as_str()).collect();
+                self.change(&concepts::TYPE_NARROWED, Effect::Narrows, variance, path, format!("`{path}` is now limited to {}", names.join(", ")), &old.location, &new.location);
+            }
+            (K::Object(a), K::Object(b)) => self.compare_objects(a, b, old, new, variance, path, depth),
+            (K::Array { items: a, .. }, K::Array { items: b, .. }) => self.compare(a, b, variance, &format!("{path}[]"), depth + 1),
+            (K::Map { value: a, .. }, K::Map { value: b, .. }) => self.compare(a, b, variance, &format!("{path}{{}}"), depth + 1),
+            (K::Union { variants: a, .. }, K::Union { variants: b, .. }) => self.compare_unions(a, b, old, new, variance, path, depth),
+            (_, K::Union { variants, .. }) if variants.iter().any(|v| self.same_shape(old, v)) => {
+                self.change(&concepts::UNION_VARIANT_ADDED, Effect::Widens, variance, path, format!("`{path}` became a union of {}", new.summary()), &old.location, &new.location);
+            }
+            (K::Union { variants, .. }, _) if variants.iter().any(|v| self.same_shape(v, new)) => {
+                self.change(&concepts::UNION_VARIANT_REMOVED, Effect::Narrows, variance, path, format!("`{path}` is no longer a union ({} became {})", old.summary(), new.summary()), &old.location, &new.location);
+            }
+            (K::AllOf { .. }, _) | (_, K::AllOf { .. }) => {
+                // allOf is compared by meaning: merge the members into one type on each side.
+                let (a, b) = (self.flatten_all_of(old, false), self.flatten_all_of(new, true));
+                if let (Some(a), Some(b)) = (a, b) {
+                    self.compare_shape(&a, &b, variance, path, depth + 1);
+                } else {
+                    self.change(&concepts::TYPE_CHANGED, Effect::Replaces, variance, path, format!("`{path}` changed from {} to {}", old.summary(), new.summary()), &old.location, &new.location);
+                }
+            }
+            (K::Ref { target: a }, K::Ref { target: b }) => {
+                // Unresolvable on at least one side: compare by name.
+                if a != b {
+                    self.change(&concepts::TYPE_CHANGED, Effect::Replaces, variance, path, format!("`{path}` changed from {a} to {b}"), &old.location, &new.location);
+                }
+            }
+            _ => self.change(&concepts::TYPE_CHANGED, Effect::Replaces, variance, path, format!("`{path}` changed from {} to {}", old.summary(), new.summary()), &old.location, &new.location),
+        }
+    }
+
+    fn same_shape(&self, a: &Type, b: &Type) -> bool {
+        let (a, _) = self.resolve(a, false);
+        let (b, _) = self.resolve(b, true);
+        std::mem::discriminant(&a.kind) == std::mem::discriminant(&b.kind)
+            && match (&a.kind, &b.kind) {
+                (TypeKind::Primitive { primitive: x }, TypeKind::Primitive { primitive: y }) => x == y,
+                _ => true,
+            }
+    }
+
+    /// Merges object members of an allOf (following references) into one object type.
+    fn flatten_all_of(&self, ty: &Type, new_side: bool) -> Option<Type> {
+        let mut fields: Vec<Field> = Vec::new();
+        let mut additional = Additional::Any;
+        let mut stack: Vec<&Type> = vec![ty];
+        let mut guard = 0;
+        while let Some(t) = stack.pop() {
+            guard += 1;
+            if guard > 256 {
+                return None;
+            }
+            let (t, _) = self.resolve(t, new_side);
+            match &t.kind {
+                TypeKind::AllOf { members } => stack.extend(members.iter().rev()),
+                TypeKind::Object(o) => {
+                    for f in &o.fields {
+                        match fields.iter_mut().find(|g| g.name == f.name) {
+                            Some(g) => {
+                                g.required |= f.required;
+                                if matches!(g.ty.kind, TypeKind::Any) {
+                                    g.ty = f.ty.clone();
+                                }
+                            }
+                            None => fields.push(f.clone()),
+                        }
+                    }
+                    if matches!(o.additional, Additional::Forbidden) {
+                        additional = Additional::Forbidden;
+                    }
+                }
+                TypeKind::Any => {}
+                _ => return None,
+            }
+        }
+        let mut obj = ObjectType::new(fields);
+        obj.additional = additional;
+        let mut out = Type::new(TypeKind::Object(Box::new(obj)), ty.location.clone());
+        out.nullable = ty.nullable;
+        Some(out)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn compare_objects<'t>(&mut self, a: &'t ObjectType, b: &'t ObjectType, old: &Type, new: &Type, variance: Variance, path: &str, depth: usize) {
+        let old_closed = matches!(a.additional, Additional::Forbidden);
+        let new_closed = matches!(b.additional, Additional::Forbidden);
+        for f in &a.fields {
+            let fpath = format!("{path}.{}", f.name);
+            match b.fields.iter().find(|g| g.name == f.name || g.aliases.contains(&f.name)) {
+                Some(g) => {
+                    if !f.required && g.required {
+                        self.change(&concepts::FIELD_BECAME_REQUIRED, Effect::Narrows, variance, &fpath, format!("`{fpath}` became required"), &f.location, &g.location);
+                    } else if f.required && !g.required {
+                        self.change(&concepts::FIELD_BECAME_OPTIONAL, Effect::Widens, variance, &fpath, format!("`{fpath}` became optional"), &f.location, &g.location);
+                    }
+                    self.compare(&f.ty, &g.ty, variance, &fpath, depth + 1);
+                }
+                None => {
+                    // In a closed model the field is now forbidden; in an open one it is unconstrained.
+                    let (rule, effect) = if new_closed {
+                        (&concepts::FIELD_REMOVED, Effect::Narrows)
+                    } else if f.required {
+                        (&concepts::FIELD_REMOVED, Effect::Widens)
+                    } else {
+                        (&concepts::OPTIONAL_FIELD_REMOVED, Effect::Widens)
+                    };
+                    let what = if f.required { "required field" } else { "field" };
+                    self.change(rule, effect, variance, &fpath, format!("{what} `{fpath}` was removed"), &f.location, &new.location);
+                }
+            }
+        }
+        for g in &b.fields {
+            if a.fields.iter().any(|f| f.name == g.name || g.aliases.contains(&f.name)) {
+                continue;
+            }
+            let fpath = format!("{path}.{}", g.name);
+            let effect = if g.required {
+                Effect::Narrows
+            } else if old_closed {
+                Effect::Widens
+            } else {
+                Effect::Neutral
+            };
+            let what = if g.required { "required field" } else { "optional field" };
+            self.change(&concepts::FIELD_ADDED, effect, variance, &fpath, format!("{what} `{fpath}` was added"), &old.location, &g.location);
+        }
+        match (old_closed, new_closed) {
+            (false, true) => self.change(&concepts::ADDITIONAL_PROPERTIES_CLOSED, Effect::Narrows, variance, path, format!("`{path}` no longer allows undeclared properties"), &old.location, &new.location),
+            (true, false) => self.change(&concepts::ADDITIONAL_PROPERTIES_OPENED, Effect::Widens, variance, path, format!("`{path}` now allows undeclared properties"), &old.location, &new.location),
+            _ => {}
+        }
+        if let (Additional::Schema(x), Additional::Schema(y)) = (&a.additional, &b.additional) {
+            self.compare(x, y, variance, &format!("{path}{{}}"), depth + 1);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn compare_unions<'t>(&mut self, a: &'t [Type], b: &'t [Type], old: &Type, new: &Type, variance: Variance, path: &str, depth: usize) {
+        // Branches pair by reference id when they have one, else by shape.
+        let key = |t: &Type| match &t.kind {
+            TypeKind::Ref { target } => target.clone(),
+            other => format!("{:?}", std::mem::discriminant(other)) + &t.summary(),
+        };
+        for (i, x) in a.iter().enumerate() {
+            match b.iter().find(|y| key(y) == key(x)) {
+                Some(y) => self.compare(x, y, variance, &format!("{path}<{i}>"), depth + 1),
+                None => self.change(&concepts::UNION_VARIANT_REMOVED, Effect::Narrows, variance, path, format!("`{path}` lost the variant {}", x.summary()), &x.location, &new.location),
+            }
+        }
+        for y in b.iter().filter(|y| !a.iter().any(|x| key(x) == key(y))) {
+            self.change(&concepts::UNION_VARIANT_ADDED, Effect::Widens, variance, path, format!("`{path}` has a new variant {}", y.summary()), &old.location, &y.location);
+        }
+    }
+}
+
+/// How a primitive change affects the values it admits.
+pub fn primitive_effect(old: Primitive, new: Primitive) -> Effect {
+    use Primitive as P;
+    let rank = |p: P| -> Option<(u8, u8)> {
+        // (family, width): integers inside numbers.
+        Some(match p {
+            P::Int32 => (0, 1),
+            P::Int64 => (0, 2),
+            P::Integer => (0, 3),
+            P::Float => (1, 1),
+            P::Double => (1, 2),
+            P::Number => (1, 3),
+            _ => return None,
+        })
+    };
+    match (rank(old), rank(new)) {
+        (Some((fa, wa)), Some((fb, wb))) => {
+            if fa == fb {
+                if wb > wa { Effect::Widens } else { Effect::Narrows }
+            } else if fa == 0 && fb == 1 {
+                // Every integer is a number.
+                Effect::Widens
+            } else {
+                Effect::Narrows
+            }
+        }
+        _ => match (old, new) {
+            (P::Uuid | P::Date | P::Time | P::Timestamp | P::Duration, P::String) => Effect::Widens,
+            (P::String, P::Uuid | P::Date | P::Time | P::Timestamp | P::Duration) => Effect::Narrows,
+            _ => Effect::Replaces,
+        },
+    }
+}
