@@ -2,6 +2,7 @@
 
 pub mod avro;
 mod docs;
+mod editions;
 pub mod jsonschema;
 pub mod openapi;
 pub mod protobuf;
