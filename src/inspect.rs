@@ -73,6 +73,9 @@ pub struct FieldView {
     pub proto_number: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub json_name: Option<String>,
+    /// Protobuf label: `optional` (explicit presence), `singular` (implicit), `required`, `repeated`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proto_label: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -265,6 +268,7 @@ fn field_view(path: &str, f: &Field) -> FieldView {
         write_only: f.ty.write_only,
         proto_number: f.proto.as_ref().map(|p| p.number),
         json_name: f.proto.as_ref().map(|p| p.json_name.clone()),
+        proto_label: f.proto.as_ref().map(|p| p.label.clone()),
         aliases: f.aliases.clone(),
         description: f.ty.description.clone(),
         location: f.location.to_string(),

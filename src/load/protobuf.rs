@@ -80,6 +80,8 @@ struct Source {
     parsed: Option<FileDescriptorProto>,
     /// Source info of the declarations (messages, fields, enums, values, services, methods).
     declarations: Vec<SourceLocation>,
+    /// The edition an editions file declares (its text is then the proto2 rewrite).
+    edition: Option<String>,
 }
 
 /// Files compiled together: one compiler, one include path.
@@ -198,6 +200,11 @@ fn read_source(file: &Path, path: PathBuf) -> Result<Source, Box<Finding>> {
             Location::new(display.clone(), "", Pos::new(1, 1)),
         ))
     })?;
+    // Editions files go through the proto2 compiler, rewritten with their positions kept.
+    let (edition, text) = match super::editions::as_proto2(&text) {
+        Some((edition, rewritten)) => (Some(edition), rewritten),
+        None => (None, text),
+    };
     let parsed =
         File::from_source(&display, &text).map_err(|err| Box::new(error_finding(&err, &display, Some(&text))))?;
     let mut parsed = FileDescriptorProto::from(parsed);
@@ -214,6 +221,7 @@ fn read_source(file: &Path, path: PathBuf) -> Result<Source, Box<Finding>> {
         imports,
         parsed: Some(parsed),
         declarations,
+        edition,
     })
 }
 
@@ -421,7 +429,7 @@ fn file_name_of(relative: &Path) -> Option<String> {
 /// where it is.
 struct SourceCache {
     parsed: RefCell<HashMap<String, FileDescriptorProto>>,
-    texts: HashMap<String, Arc<str>>,
+    texts: Arc<HashMap<String, Arc<str>>>,
 }
 
 impl FileResolver for SourceCache {
@@ -448,28 +456,14 @@ fn compile_unit(unit: &Unit, sources: &mut [Source], out: &mut ProtoLoad) {
             texts.insert(name.clone(), Arc::clone(&source.text));
         }
     }
+    let texts = Arc::new(texts);
     let sources: &[Source] = sources;
     let by_name: HashMap<&str, &Source> = unit
         .members
         .iter()
         .filter_map(|(name, i)| Some((name.as_str(), sources.get(*i)?)))
         .collect();
-    let mut resolver = ChainFileResolver::new();
-    if unit.well_known_first {
-        resolver.add(GoogleFileResolver::new());
-    }
-    resolver.add(SourceCache {
-        parsed: RefCell::new(parsed),
-        texts,
-    });
-    for root in &unit.roots {
-        resolver.add(IncludeFileResolver::new(root.clone()));
-    }
-    if !unit.well_known_first {
-        resolver.add(GoogleFileResolver::new());
-    }
-    let mut compiler = protox::Compiler::with_file_resolver(resolver);
-    compiler.include_source_info(true).include_imports(true);
+    let mut compiler = unit_compiler(unit, parsed, Arc::clone(&texts));
 
     let mut compiled = Vec::new();
     // Files known not to compile: a file importing one is not tried again (which would parse the
@@ -490,11 +484,17 @@ fn compile_unit(unit: &Unit, sources: &mut [Source], out: &mut ProtoLoad) {
         let mut result = compiler.open_file(name).map(|_| ());
         if let Err(err) = &result
             && !err.is_parse()
-            && err.labels().is_none_or(|mut labels| labels.next().is_none())
+            && !has_position(err)
         {
-            // Compiled without source info, the error has no position; the second try parses the
-            // failed file in full.
-            result = compiler.open_file(name).map(|_| ());
+            // Compiled without source info, the error has no position. Compiling the file again in
+            // a compiler of its own, from source, finds it; failing in the shared compiler again
+            // would cost another rollback of a pool of possibly thousands of files. Should that not
+            // give the same error, the shared compiler tries again (the failed file is now parsed in
+            // full there too).
+            result = match locate_error(unit, &texts, name, err) {
+                Some(located) => Err(located),
+                None => compiler.open_file(name).map(|_| ()),
+            };
         }
         match result {
             Ok(()) => compiled.push((name.as_str(), source)),
@@ -531,10 +531,64 @@ fn compile_unit(unit: &Unit, sources: &mut [Source], out: &mut ProtoLoad) {
     drop(compiler);
     let contracts = parallel_map(&compiled, |(name, source)| {
         let file = pool.get_file_by_name(name)?;
-        Some(build_contract(&file, &source.display, &source.declarations, true))
+        let mut contract = build_contract(&file, &source.display, &source.declarations, true);
+        if let Some(edition) = &source.edition {
+            apply_edition(&mut contract, edition);
+        }
+        Some(contract)
     });
     out.contracts.extend(contracts.into_iter().flatten());
     drop_in_background(pool);
+}
+
+/// A compiler for one unit: the well-known files (when they come first), the files being compiled
+/// (`parsed` ahead of `texts`), the include roots.
+fn unit_compiler(
+    unit: &Unit,
+    parsed: HashMap<String, FileDescriptorProto>,
+    texts: Arc<HashMap<String, Arc<str>>>,
+) -> protox::Compiler {
+    let mut resolver = ChainFileResolver::new();
+    if unit.well_known_first {
+        resolver.add(GoogleFileResolver::new());
+    }
+    resolver.add(SourceCache {
+        parsed: RefCell::new(parsed),
+        texts,
+    });
+    for root in &unit.roots {
+        resolver.add(IncludeFileResolver::new(root.clone()));
+    }
+    if !unit.well_known_first {
+        resolver.add(GoogleFileResolver::new());
+    }
+    let mut compiler = protox::Compiler::with_file_resolver(resolver);
+    compiler.include_source_info(true).include_imports(true);
+    compiler
+}
+
+fn has_position(err: &protox::Error) -> bool {
+    err.labels().is_some_and(|mut labels| labels.next().is_some())
+}
+
+/// Compiles `name` from source in a fresh compiler, to learn where `first` is. A name defined twice
+/// needs the file that defined it first, which the message names. `None` unless that reproduces
+/// `first` with a position.
+fn locate_error(
+    unit: &Unit,
+    texts: &Arc<HashMap<String, Arc<str>>>,
+    name: &str,
+    first: &protox::Error,
+) -> Option<protox::Error> {
+    let message = first.to_string();
+    let mut compiler = unit_compiler(unit, HashMap::new(), Arc::clone(texts));
+    if let Some((_, rest)) = message.split_once("is already defined in file '")
+        && let Some(other) = rest.strip_suffix('\'')
+    {
+        let _ = compiler.open_file(other);
+    }
+    let err = compiler.open_file(name).err()?;
+    (err.to_string() == message && has_position(&err)).then_some(err)
 }
 
 /// A compile or parse error as a finding at the line and column the compiler points at.
@@ -825,6 +879,43 @@ fn build_contract(file: &FileDescriptor, display: &str, source_info: &[SourceLoc
     }
     contract.services = file.services().map(|s| service(&ctx, &s)).collect();
     contract
+}
+
+/// Marks a contract compiled from an editions file as such, and applies `features.field_presence`
+/// (file default, field override) to field labels: IMPLICIT fields have no presence, LEGACY_REQUIRED
+/// ones are required.
+fn apply_edition(contract: &mut Contract, edition: &str) {
+    let syntax = "editions".to_string();
+    contract.format_version = Some(format!("editions {edition}"));
+    let mut file_default = None;
+    for file in contract.proto_files.values_mut() {
+        file.syntax.clone_from(&syntax);
+        file_default = presence_feature(&file.options);
+    }
+    for t in contract.types.values_mut() {
+        if let Some(p) = &mut t.proto {
+            p.syntax.clone_from(&syntax);
+        }
+        let crate::model::TypeKind::Object(obj) = &mut t.ty.kind else { continue };
+        for field in &mut obj.fields {
+            let Some(proto) = &mut field.proto else { continue };
+            if proto.label != "optional" || proto.oneof.is_some() {
+                continue;
+            }
+            match presence_feature(&proto.options).or(file_default.clone()).as_deref() {
+                Some("IMPLICIT") => proto.label = "singular".into(),
+                Some("LEGACY_REQUIRED") => {
+                    proto.label = "required".into();
+                    field.required = true;
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn presence_feature(options: &BTreeMap<String, Json>) -> Option<String> {
+    options.get("features")?.get("field_presence")?.as_str().map(str::to_string)
 }
 
 fn proto_message(ctx: &FileContext, options: BTreeMap<String, Json>) -> ProtoMessage {
@@ -1962,16 +2053,28 @@ message Person {
     }
 
     #[test]
-    fn editions_files_get_a_clear_finding() {
+    fn editions_files_compile_with_presence_from_features() {
         let (_dir, out) = load(&[(
             "ed.proto",
-            "// Editions.\nedition = \"2023\";\npackage ed;\nmessage M { int32 a = 1; }\n",
+            "// Editions.\nedition = \"2023\";\npackage ed;\noption features.field_presence = IMPLICIT;\n\
+message M {\n  int32 a = 1;\n  string b = 2 [features.field_presence = EXPLICIT];\n  int32 c = 3 [features.field_presence = LEGACY_REQUIRED];\n}\n",
         )]);
+        assert_clean(&out);
+        let c = &out.contracts[0];
+        assert_eq!(c.format_version.as_deref(), Some("editions 2023"));
+        let label = |name: &str| field_of(c, "ed.M", name).proto.as_ref().unwrap().label.clone();
+        assert_eq!(label("a"), "singular");
+        assert_eq!(label("b"), "optional");
+        assert_eq!(label("c"), "required");
+        assert!(field_of(c, "ed.M", "c").required);
+        assert_eq!(field_of(c, "ed.M", "b").location.line, 7);
+    }
+
+    #[test]
+    fn editions_syntax_errors_keep_their_positions() {
+        let (_dir, out) = load(&[("ed.proto", "edition = \"2023\";\nmessage M {\n  int32 a = ;\n}\n")]);
         assert!(out.contracts.is_empty());
-        assert_eq!(out.findings.len(), 1, "{:#?}", out.findings);
-        let f = &out.findings[0];
-        assert!(f.message.contains("Editions"), "{}", f.message);
-        assert_eq!(f.location.as_ref().unwrap().line, 2);
+        assert_eq!(out.findings[0].location.as_ref().unwrap().line, 3, "{:#?}", out.findings);
     }
 
     #[test]

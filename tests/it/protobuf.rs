@@ -102,3 +102,16 @@ fn mapcheck_descriptor_set() -> Vec<u8> {
     compiler.open_file("acme/v1/orders.proto").unwrap();
     compiler.encode_file_descriptor_set()
 }
+
+#[test]
+fn editions_files_load_with_their_features() {
+    let r = inspect_json(&["tests/fixtures/editions/edition.proto"]);
+    assert_eq!(r["contracts"][0]["format_version"], "editions 2023");
+    // Editions default to explicit presence; a field can opt into implicit presence.
+    assert_eq!(find_field(&r, "Item.name")["proto_label"], "optional");
+    assert_eq!(find_field(&r, "Item.count")["proto_label"], "singular");
+    assert_eq!(find_field(&r, "Item.count")["location"], "tests/fixtures/editions/edition.proto:7:3");
+    let (findings, code) = lint_json(&["tests/fixtures/editions"]);
+    assert!(findings.is_empty(), "{findings:#?}");
+    assert_eq!(code, 0);
+}
