@@ -142,7 +142,8 @@ pub fn run() -> ExitCode {
     };
     let color = cli.color.enabled();
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // Block-buffered: stdout is line-buffered, and JSON reports are millions of lines.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = match &cli.command {
         Command::Inspect(args) => inspect::run(args, &mut out),
         Command::Lint(args) => lint::run(args, color, &mut out),

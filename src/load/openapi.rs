@@ -148,7 +148,7 @@ fn text_of(n: &Node, key: &str) -> Option<String> {
 
 fn path_item(cx: &mut Converter, doc: &Arc<Doc>, path: &str, node: &Node, pointer: &str) -> Vec<Operation> {
     let Some(target) = cx.follow(doc, node, pointer) else { return Vec::new() };
-    let Some(item) = target.node().cloned() else { return Vec::new() };
+    let Some(item) = target.node() else { return Vec::new() };
     let doc = target.doc.clone();
     let pointer = target.pointer.clone();
     if item.as_map().is_none() {
@@ -183,7 +183,7 @@ fn operation(cx: &mut Converter, doc: &Arc<Doc>, path: &str, method: &str, node:
     let request_body = node.get("requestBody").and_then(|rb| {
         let rp = pointer_push(pointer, "requestBody");
         let target = cx.follow(doc, rb, &rp)?;
-        let n = target.node()?.clone();
+        let n = target.node()?;
         let content = content(cx, &target.doc, &n, &target.pointer);
         Some(RequestBody {
             required: n.get("required").and_then(Node::as_bool).unwrap_or(false),
@@ -205,7 +205,7 @@ fn operation(cx: &mut Converter, doc: &Arc<Doc>, path: &str, method: &str, node:
                         cx.report(&lint::INVALID_OPENAPI, format!("response key `{status}` is not a status code, a range like `4XX`, or `default`"), doc.loc(&sp, entry.key_pos));
                     }
                     let Some(target) = cx.follow(doc, &entry.value, &sp) else { continue };
-                    let Some(n) = target.node().cloned() else { continue };
+                    let Some(n) = target.node() else { continue };
                     let content = content(cx, &target.doc, &n, &target.pointer);
                     let mut headers = IndexMap::new();
                     if let Some(h) = n.get("headers").and_then(Node::as_map) {
@@ -230,7 +230,7 @@ fn operation(cx: &mut Converter, doc: &Arc<Doc>, path: &str, method: &str, node:
         let cp = pointer_push(pointer, "callbacks");
         for (name, entry) in cb {
             let Some(target) = cx.follow(doc, &entry.value, &pointer_push(&cp, name)) else { continue };
-            let Some(n) = target.node().cloned() else { continue };
+            let Some(n) = target.node() else { continue };
             let mut ops = Vec::new();
             if let Some(exprs) = n.as_map() {
                 for (expr, item) in exprs {
@@ -278,7 +278,7 @@ fn parameters(cx: &mut Converter, doc: &Arc<Doc>, node: &Node, pointer: &str) ->
     for (i, p) in list.iter().enumerate() {
         let pp = pointer_push(pointer, &i.to_string());
         let Some(target) = cx.follow(doc, p, &pp) else { continue };
-        let Some(n) = target.node().cloned() else { continue };
+        let Some(n) = target.node() else { continue };
         let d = target.doc.clone();
         let loc = d.loc(&target.pointer, n.pos);
         let (Some(name), Some(location_in)) = (text_of(&n, "name"), text_of(&n, "in")) else {
@@ -325,7 +325,7 @@ fn parameter_schema(cx: &mut Converter, doc: &Arc<Doc>, n: &Node, pointer: &str)
 
 fn header(cx: &mut Converter, doc: &Arc<Doc>, node: &Node, pointer: &str) -> Option<Header> {
     let target = cx.follow(doc, node, pointer)?;
-    let n = target.node()?.clone();
+    let n = target.node()?;
     let schema = parameter_schema(cx, &target.doc, &n, &target.pointer);
     Some(Header {
         required: n.get("required").and_then(Node::as_bool).unwrap_or(false),

@@ -421,20 +421,21 @@ impl Converter {
 
     /// Follows `$ref`s of non-schema objects (parameters, responses, path items) to the object.
     pub fn follow(&mut self, doc: &Arc<Doc>, node: &Node, pointer: &str) -> Option<Target> {
+        let ref_of = |n: &Node| n.get("$ref").and_then(|r| Some((r.as_str()?.to_string(), r.pos)));
         let mut current = Target { doc: doc.clone(), pointer: pointer.to_string() };
         let mut seen = HashSet::new();
-        let mut n = node.clone();
+        let mut next_ref = ref_of(node);
         for _ in 0..64 {
-            let Some(reference) = n.get("$ref").and_then(Node::as_str).map(str::to_string) else {
+            let Some((reference, pos)) = next_ref else {
                 return Some(current);
             };
-            let at = current.doc.loc(&pointer_push(&current.pointer, "$ref"), n.get("$ref").map(|r| r.pos).unwrap_or(n.pos));
+            let at = current.doc.loc(&pointer_push(&current.pointer, "$ref"), pos);
             let next = self.resolve(&current.doc.clone(), &reference, &at)?;
             if !seen.insert(next.id()) {
                 self.report(&lint::UNRESOLVED_REF, format!("`$ref: {reference}` is part of a reference cycle"), at);
                 return None;
             }
-            n = next.node()?.clone();
+            next_ref = ref_of(next.node()?);
             current = next;
         }
         None
