@@ -216,17 +216,32 @@ mod tests {
 
     #[test]
     fn fingerprints_ignore_line_numbers() {
-        let a = Finding::new(&lint::UNRESOLVED_REF, "x", Location::new("a.yaml", "/p", Pos::new(3, 4)));
-        let b = Finding::new(&lint::UNRESOLVED_REF, "x", Location::new("a.yaml", "/p", Pos::new(30, 1)));
+        let a = Finding::new(
+            &lint::UNRESOLVED_REF,
+            "x",
+            Location::new("a.yaml", "/p", Pos::new(3, 4)),
+        );
+        let b = Finding::new(
+            &lint::UNRESOLVED_REF,
+            "x",
+            Location::new("a.yaml", "/p", Pos::new(30, 1)),
+        );
         assert_eq!(a.fingerprint, b.fingerprint);
-        let c = Finding::new(&lint::UNRESOLVED_REF, "x", Location::new("b.yaml", "/p", Pos::new(3, 4)));
+        let c = Finding::new(
+            &lint::UNRESOLVED_REF,
+            "x",
+            Location::new("b.yaml", "/p", Pos::new(3, 4)),
+        );
         assert_ne!(a.fingerprint, c.fingerprint);
     }
 
     #[test]
     fn rule_ids_are_unique_and_kebab_case() {
         let mut ids: Vec<&str> = lint::ALL.iter().map(|r| r.id).collect();
-        assert!(ids.iter().all(|id| id.chars().all(|c| c.is_ascii_lowercase() || c == '-')));
+        assert!(
+            ids.iter()
+                .all(|id| id.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+        );
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), lint::ALL.len());

@@ -112,7 +112,10 @@ pub struct RpcView {
 }
 
 pub fn build(contracts: &[Contract]) -> InspectReport {
-    InspectReport { schema_version: SCHEMA_VERSION, contracts: contracts.iter().map(contract_view).collect() }
+    InspectReport {
+        schema_version: SCHEMA_VERSION,
+        contracts: contracts.iter().map(contract_view).collect(),
+    }
 }
 
 fn contract_view(c: &Contract) -> ContractView {
@@ -121,11 +124,19 @@ fn contract_view(c: &Contract) -> ContractView {
         types.push(type_view("#", &c.name, "root", root, None));
     }
     for t in c.types.values() {
-        let declared = serde_json::to_value(t.origin).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let declared = serde_json::to_value(t.origin)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
         types.push(type_view(&t.id, &t.name, &declared, &t.ty, Some(t)));
     }
     let mut operations: Vec<OperationView> = Vec::new();
-    for (op, webhook) in c.operations.iter().map(|o| (o, false)).chain(c.webhooks.iter().map(|o| (o, true))) {
+    for (op, webhook) in c
+        .operations
+        .iter()
+        .map(|o| (o, false))
+        .chain(c.webhooks.iter().map(|o| (o, true)))
+    {
         operations.push(OperationView {
             method: op.method.to_uppercase(),
             path: op.path.clone(),
@@ -135,18 +146,38 @@ fn contract_view(c: &Contract) -> ContractView {
             parameters: op
                 .parameters
                 .iter()
-                .map(|p| format!("{}:{}{} {}", p.location_in, p.name, if p.required { "" } else { "?" }, p.schema.summary()))
+                .map(|p| {
+                    format!(
+                        "{}:{}{} {}",
+                        p.location_in,
+                        p.name,
+                        if p.required { "" } else { "?" },
+                        p.schema.summary()
+                    )
+                })
                 .collect(),
             request: op.request_body.as_ref().map(|rb| {
-                let media: Vec<String> = rb.content.iter().map(|(m, mt)| format!("{m} {}", mt.schema.summary())).collect();
+                let media: Vec<String> = rb
+                    .content
+                    .iter()
+                    .map(|(m, mt)| format!("{m} {}", mt.schema.summary()))
+                    .collect();
                 format!("{}{}", if rb.required { "" } else { "optional " }, media.join(", "))
             }),
             responses: op
                 .responses
                 .iter()
                 .map(|(status, r)| {
-                    let media: Vec<String> = r.content.iter().map(|(m, mt)| format!("{m} {}", mt.schema.summary())).collect();
-                    if media.is_empty() { status.clone() } else { format!("{status} {}", media.join(", ")) }
+                    let media: Vec<String> = r
+                        .content
+                        .iter()
+                        .map(|(m, mt)| format!("{m} {}", mt.schema.summary()))
+                        .collect();
+                    if media.is_empty() {
+                        status.clone()
+                    } else {
+                        format!("{status} {}", media.join(", "))
+                    }
                 })
                 .collect(),
             location: op.location.to_string(),
@@ -214,7 +245,9 @@ fn type_view(id: &str, name: &str, declared_as: &str, ty: &Type, named: Option<&
         values,
         deprecated: ty.deprecated,
         description: ty.description.clone(),
-        location: named.map(|n| n.location.to_string()).unwrap_or_else(|| ty.location.to_string()),
+        location: named
+            .map(|n| n.location.to_string())
+            .unwrap_or_else(|| ty.location.to_string()),
         fields,
     }
 }
@@ -310,12 +343,20 @@ pub fn render_text(report: &InspectReport, out: &mut dyn std::io::Write) -> std:
             for r in &c.rpcs {
                 let cs = if r.client_streaming { "stream " } else { "" };
                 let ss = if r.server_streaming { "stream " } else { "" };
-                writeln!(out, "    {}.{}({cs}{}) returns ({ss}{})  {}", r.service, r.name, r.input, r.output, r.location)?;
+                writeln!(
+                    out,
+                    "    {}.{}({cs}{}) returns ({ss}{})  {}",
+                    r.service, r.name, r.input, r.output, r.location
+                )?;
             }
         }
         for t in &c.types {
             let dep = if t.deprecated { " deprecated" } else { "" };
-            writeln!(out, "  {} {} [{}]{dep}  {}", t.declared_as, t.name, t.summary, t.location)?;
+            writeln!(
+                out,
+                "  {} {} [{}]{dep}  {}",
+                t.declared_as, t.name, t.summary, t.location
+            )?;
             if !t.values.is_empty() && t.fields.is_empty() && t.kind == "enum" {
                 writeln!(out, "    values: {}", t.values.join(", "))?;
             }
@@ -340,7 +381,15 @@ pub fn render_text(report: &InspectReport, out: &mut dyn std::io::Write) -> std:
                 if let Some(d) = &f.default {
                     extra.push(format!("default={d}"));
                 }
-                writeln!(out, "    {:<44} {:<28} {:<18} {}  {}", f.path, f.summary, flags.join(","), extra.join(" "), f.location)?;
+                writeln!(
+                    out,
+                    "    {:<44} {:<28} {:<18} {}  {}",
+                    f.path,
+                    f.summary,
+                    flags.join(","),
+                    extra.join(" "),
+                    f.location
+                )?;
             }
         }
         writeln!(out)?;
@@ -350,7 +399,9 @@ pub fn render_text(report: &InspectReport, out: &mut dyn std::io::Write) -> std:
 
 fn constraint_text(c: &Constraints) -> Vec<String> {
     let value = serde_json::to_value(c).unwrap_or_default();
-    let Some(map) = value.as_object() else { return Vec::new() };
+    let Some(map) = value.as_object() else {
+        return Vec::new();
+    };
     map.iter()
         .map(|(k, v)| match v {
             serde_json::Value::String(s) => format!("{k}={s}"),

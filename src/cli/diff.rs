@@ -35,7 +35,12 @@ pub fn run(args: &DiffArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<
     let new = load_paths(std::slice::from_ref(&args.new), &opts)?;
     let unusable: Vec<&String> = old.unusable.iter().chain(&new.unusable).collect();
     if !unusable.is_empty() {
-        for f in old.findings.iter().chain(&new.findings).filter(|f| f.severity == crate::finding::Severity::Error) {
+        for f in old
+            .findings
+            .iter()
+            .chain(&new.findings)
+            .filter(|f| f.severity == crate::finding::Severity::Error)
+        {
             let at = f.location.as_ref().map(|l| l.to_string()).unwrap_or_default();
             eprintln!("error: {at}: {}", f.message);
         }
@@ -47,6 +52,9 @@ pub fn run(args: &DiffArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<
         OutputFormat::Text => render_text(&findings, &summary, Style { color }, out)?,
         OutputFormat::Json => render_json(&findings, &summary, out)?,
     }
-    let failing = args.fail_on.threshold().is_some_and(|t| findings.iter().any(|f| f.severity >= t));
+    let failing = args
+        .fail_on
+        .threshold()
+        .is_some_and(|t| findings.iter().any(|f| f.severity >= t));
     Ok(if failing { Exit::Findings } else { Exit::Clean })
 }

@@ -51,6 +51,9 @@ pub fn run(args: &LintArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<
     if !loaded.unusable.is_empty() {
         return Ok(Exit::Error);
     }
-    let failing = args.fail_on.threshold().is_some_and(|t| loaded.findings.iter().any(|f| f.severity >= t));
+    let failing = args
+        .fail_on
+        .threshold()
+        .is_some_and(|t| loaded.findings.iter().any(|f| f.severity >= t));
     Ok(if failing { Exit::Findings } else { Exit::Clean })
 }

@@ -63,7 +63,9 @@ impl ColorChoice {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+            }
         }
     }
 }
@@ -76,14 +78,18 @@ mapcheck inspect contracts/ --format json | jq '.contracts[].types[].fields[].pa
 mapcheck inspect schemas/event.json --as avro")]
     Inspect(inspect::InspectArgs),
     /// Parse and validate contracts: unresolved refs, duplicate operationIds, bad defaults, compile errors.
-    #[command(after_help = "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 a file could not be loaded.\n\n\
+    #[command(
+        after_help = "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 a file could not be loaded.\n\n\
 Examples:\n  mapcheck lint contracts/\n  mapcheck lint api.yaml --fail-on warning\n  \
-mapcheck lint protos/ -I third_party/ --format json")]
+mapcheck lint protos/ -I third_party/ --format json"
+    )]
     Lint(lint::LintArgs),
     /// Report what changed between two versions of a contract, and what breaks whom.
-    #[command(after_help = "Exit codes: 0 nothing at or above --fail-on, 1 breaking changes, 2 a file could not be loaded.\n\n\
+    #[command(
+        after_help = "Exit codes: 0 nothing at or above --fail-on, 1 breaking changes, 2 a file could not be loaded.\n\n\
 Examples:\n  mapcheck diff old/accounts.yaml contracts/crm/accounts.openapi.yaml\n  \
-mapcheck diff v1.avsc v2.avsc --mode full\n  mapcheck diff old-protos/ protos/ --format json")]
+mapcheck diff v1.avsc v2.avsc --mode full\n  mapcheck diff old-protos/ protos/ --format json"
+    )]
     Diff(diff::DiffArgs),
 }
 
@@ -154,7 +160,9 @@ pub fn run() -> ExitCode {
         Ok(code) => code.into(),
         Err(e) => {
             // A closed pipe (`mapcheck inspect | head`) is not an error.
-            if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            {
                 return Exit::Clean.into();
             }
             eprintln!("error: {e:#}");

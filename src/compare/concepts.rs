@@ -153,25 +153,89 @@ pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, varianc
             _ => None,
         }
     };
-    for (what, x, y) in [("maxLength", a.max_length, b.max_length), ("maxItems", a.max_items, b.max_items), ("maxProperties", a.max_properties, b.max_properties)] {
+    for (what, x, y) in [
+        ("maxLength", a.max_length, b.max_length),
+        ("maxItems", a.max_items, b.max_items),
+        ("maxProperties", a.max_properties, b.max_properties),
+    ] {
         if let Some(e) = upper(x, y) {
-            let rule = if e == Effect::Narrows { &MAX_LENGTH_DECREASED } else { &MAX_LENGTH_INCREASED };
-            c.change(rule, e, variance, path, format!("`{path}` {what} changed from {} to {}", show(x), show(y)), ol, nl);
+            let rule = if e == Effect::Narrows {
+                &MAX_LENGTH_DECREASED
+            } else {
+                &MAX_LENGTH_INCREASED
+            };
+            c.change(
+                rule,
+                e,
+                variance,
+                path,
+                format!("`{path}` {what} changed from {} to {}", show(x), show(y)),
+                ol,
+                nl,
+            );
         }
     }
-    for (what, x, y) in [("minLength", a.min_length, b.min_length), ("minItems", a.min_items, b.min_items), ("minProperties", a.min_properties, b.min_properties)] {
+    for (what, x, y) in [
+        ("minLength", a.min_length, b.min_length),
+        ("minItems", a.min_items, b.min_items),
+        ("minProperties", a.min_properties, b.min_properties),
+    ] {
         if let Some(e) = lower(x, y) {
-            let rule = if e == Effect::Narrows { &MIN_LENGTH_INCREASED } else { &MIN_LENGTH_DECREASED };
-            c.change(rule, e, variance, path, format!("`{path}` {what} changed from {} to {}", show(x), show(y)), ol, nl);
+            let rule = if e == Effect::Narrows {
+                &MIN_LENGTH_INCREASED
+            } else {
+                &MIN_LENGTH_DECREASED
+            };
+            c.change(
+                rule,
+                e,
+                variance,
+                path,
+                format!("`{path}` {what} changed from {} to {}", show(x), show(y)),
+                ol,
+                nl,
+            );
         }
     }
     if let Some(e) = bound_effect(upper_bound(a), upper_bound(b), true) {
-        let rule = if e == Effect::Narrows { &MAXIMUM_DECREASED } else { &MAXIMUM_INCREASED };
-        c.change(rule, e, variance, path, format!("`{path}` maximum changed from {} to {}", show_bound(upper_bound(a), "<"), show_bound(upper_bound(b), "<")), ol, nl);
+        let rule = if e == Effect::Narrows {
+            &MAXIMUM_DECREASED
+        } else {
+            &MAXIMUM_INCREASED
+        };
+        c.change(
+            rule,
+            e,
+            variance,
+            path,
+            format!(
+                "`{path}` maximum changed from {} to {}",
+                show_bound(upper_bound(a), "<"),
+                show_bound(upper_bound(b), "<")
+            ),
+            ol,
+            nl,
+        );
     }
     if let Some(e) = bound_effect(lower_bound(a), lower_bound(b), false) {
-        let rule = if e == Effect::Narrows { &MINIMUM_INCREASED } else { &MINIMUM_DECREASED };
-        c.change(rule, e, variance, path, format!("`{path}` minimum changed from {} to {}", show_bound(lower_bound(a), ">"), show_bound(lower_bound(b), ">")), ol, nl);
+        let rule = if e == Effect::Narrows {
+            &MINIMUM_INCREASED
+        } else {
+            &MINIMUM_DECREASED
+        };
+        c.change(
+            rule,
+            e,
+            variance,
+            path,
+            format!(
+                "`{path}` minimum changed from {} to {}",
+                show_bound(lower_bound(a), ">"),
+                show_bound(lower_bound(b), ">")
+            ),
+            ol,
+            nl,
+        );
     }
     if a.pattern != b.pattern {
         let effect = match (&a.pattern, &b.pattern) {
@@ -179,7 +243,19 @@ pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, varianc
             (Some(_), None) => Effect::Widens,
             _ => Effect::Replaces,
         };
-        c.change(&PATTERN_CHANGED, effect, variance, path, format!("`{path}` pattern changed from {} to {}", show_str(&a.pattern), show_str(&b.pattern)), ol, nl);
+        c.change(
+            &PATTERN_CHANGED,
+            effect,
+            variance,
+            path,
+            format!(
+                "`{path}` pattern changed from {} to {}",
+                show_str(&a.pattern),
+                show_str(&b.pattern)
+            ),
+            ol,
+            nl,
+        );
     }
     if a.format != b.format {
         let effect = match (&a.format, &b.format) {
@@ -187,7 +263,19 @@ pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, varianc
             (Some(_), None) => Effect::Widens,
             _ => Effect::Replaces,
         };
-        c.change(&FORMAT_CHANGED, effect, variance, path, format!("`{path}` format changed from {} to {}", show_str(&a.format), show_str(&b.format)), ol, nl);
+        c.change(
+            &FORMAT_CHANGED,
+            effect,
+            variance,
+            path,
+            format!(
+                "`{path}` format changed from {} to {}",
+                show_str(&a.format),
+                show_str(&b.format)
+            ),
+            ol,
+            nl,
+        );
     }
     if a.multiple_of != b.multiple_of {
         let effect = match (a.multiple_of, b.multiple_of) {
@@ -198,11 +286,37 @@ pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, varianc
             (Some(x), Some(y)) if x != 0.0 && (y / x).fract() == 0.0 => Effect::Narrows,
             _ => Effect::Replaces,
         };
-        c.change(&MULTIPLE_OF_CHANGED, effect, variance, path, format!("`{path}` multipleOf changed from {:?} to {:?}", a.multiple_of, b.multiple_of), ol, nl);
+        c.change(
+            &MULTIPLE_OF_CHANGED,
+            effect,
+            variance,
+            path,
+            format!(
+                "`{path}` multipleOf changed from {:?} to {:?}",
+                a.multiple_of, b.multiple_of
+            ),
+            ol,
+            nl,
+        );
     }
     if a.unique_items != b.unique_items {
-        let effect = if b.unique_items { Effect::Narrows } else { Effect::Widens };
-        c.change(&UNIQUE_ITEMS_CHANGED, effect, variance, path, format!("`{path}` uniqueItems changed from {} to {}", a.unique_items, b.unique_items), ol, nl);
+        let effect = if b.unique_items {
+            Effect::Narrows
+        } else {
+            Effect::Widens
+        };
+        c.change(
+            &UNIQUE_ITEMS_CHANGED,
+            effect,
+            variance,
+            path,
+            format!(
+                "`{path}` uniqueItems changed from {} to {}",
+                a.unique_items, b.unique_items
+            ),
+            ol,
+            nl,
+        );
     }
     if a.const_value != b.const_value {
         let effect = match (&a.const_value, &b.const_value) {
@@ -210,13 +324,27 @@ pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, varianc
             (Some(_), None) => Effect::Widens,
             _ => Effect::Replaces,
         };
-        c.change(&CONST_CHANGED, effect, variance, path, format!("`{path}` const changed from {} to {}", show_json(&a.const_value), show_json(&b.const_value)), ol, nl);
+        c.change(
+            &CONST_CHANGED,
+            effect,
+            variance,
+            path,
+            format!(
+                "`{path}` const changed from {} to {}",
+                show_json(&a.const_value),
+                show_json(&b.const_value)
+            ),
+            ol,
+            nl,
+        );
     }
     if a.allowed_values != b.allowed_values {
         let old_vals = a.allowed_values.clone().unwrap_or_default();
         let new_vals = b.allowed_values.clone().unwrap_or_default();
-        let removed = a.allowed_values.is_some() && (b.allowed_values.is_none() || old_vals.iter().any(|v| !new_vals.contains(v)));
-        let added = b.allowed_values.is_none() || a.allowed_values.is_none() || new_vals.iter().any(|v| !old_vals.contains(v));
+        let removed = a.allowed_values.is_some()
+            && (b.allowed_values.is_none() || old_vals.iter().any(|v| !new_vals.contains(v)));
+        let added =
+            b.allowed_values.is_none() || a.allowed_values.is_none() || new_vals.iter().any(|v| !old_vals.contains(v));
         let effect = match (a.allowed_values.is_some(), b.allowed_values.is_some(), removed, added) {
             (false, true, _, _) => Effect::Narrows,
             (true, false, _, _) => Effect::Widens,
@@ -224,18 +352,54 @@ pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, varianc
             (_, _, true, false) => Effect::Narrows,
             _ => Effect::Widens,
         };
-        c.change(&ENUM_CONSTRAINT_CHANGED, effect, variance, path, format!("`{path}` allowed values changed from {} to {}", show_json(&a.allowed_values.clone().map(serde_json::Value::Array)), show_json(&b.allowed_values.clone().map(serde_json::Value::Array))), ol, nl);
+        c.change(
+            &ENUM_CONSTRAINT_CHANGED,
+            effect,
+            variance,
+            path,
+            format!(
+                "`{path}` allowed values changed from {} to {}",
+                show_json(&a.allowed_values.clone().map(serde_json::Value::Array)),
+                show_json(&b.allowed_values.clone().map(serde_json::Value::Array))
+            ),
+            ol,
+            nl,
+        );
     }
 }
 
 /// Compares what does not change validity: defaults and deprecation.
 pub fn compare_annotations(c: &mut Comparer<'_>, old: &Type, new: &Type, variance: Variance, path: &str) {
     if old.default != new.default && old.default.is_some() && new.default.is_some() {
-        c.change(&DEFAULT_CHANGED, Effect::Replaces, variance, path, format!("`{path}` default changed from {} to {}", show_json(&old.default), show_json(&new.default)), &old.location, &new.location);
+        c.change(
+            &DEFAULT_CHANGED,
+            Effect::Replaces,
+            variance,
+            path,
+            format!(
+                "`{path}` default changed from {} to {}",
+                show_json(&old.default),
+                show_json(&new.default)
+            ),
+            &old.location,
+            &new.location,
+        );
     }
     if old.deprecated != new.deprecated {
-        let what = if new.deprecated { "was deprecated" } else { "is no longer deprecated" };
-        c.change(&DEPRECATED, Effect::Neutral, variance, path, format!("`{path}` {what}"), &old.location, &new.location);
+        let what = if new.deprecated {
+            "was deprecated"
+        } else {
+            "is no longer deprecated"
+        };
+        c.change(
+            &DEPRECATED,
+            Effect::Neutral,
+            variance,
+            path,
+            format!("`{path}` {what}"),
+            &old.location,
+            &new.location,
+        );
     }
 }
 
@@ -243,11 +407,19 @@ pub fn compare_annotations(c: &mut Comparer<'_>, old: &Type, new: &Type, varianc
 type Bound = Option<(f64, bool)>;
 
 fn upper_bound(c: &Constraints) -> Bound {
-    tighter(c.maximum.map(|v| (v, false)), c.exclusive_maximum.map(|v| (v, true)), true)
+    tighter(
+        c.maximum.map(|v| (v, false)),
+        c.exclusive_maximum.map(|v| (v, true)),
+        true,
+    )
 }
 
 fn lower_bound(c: &Constraints) -> Bound {
-    tighter(c.minimum.map(|v| (v, false)), c.exclusive_minimum.map(|v| (v, true)), false)
+    tighter(
+        c.minimum.map(|v| (v, false)),
+        c.exclusive_minimum.map(|v| (v, true)),
+        false,
+    )
 }
 
 /// The tighter of an inclusive and an exclusive bound.
@@ -308,9 +480,18 @@ mod tests {
 
     #[test]
     fn bounds_judge_direction_and_exclusivity() {
-        assert_eq!(bound_effect(Some((10.0, false)), Some((5.0, false)), true), Some(Effect::Narrows));
-        assert_eq!(bound_effect(Some((10.0, false)), Some((10.0, true)), true), Some(Effect::Narrows));
-        assert_eq!(bound_effect(Some((0.0, false)), Some((-1.0, false)), false), Some(Effect::Widens));
+        assert_eq!(
+            bound_effect(Some((10.0, false)), Some((5.0, false)), true),
+            Some(Effect::Narrows)
+        );
+        assert_eq!(
+            bound_effect(Some((10.0, false)), Some((10.0, true)), true),
+            Some(Effect::Narrows)
+        );
+        assert_eq!(
+            bound_effect(Some((0.0, false)), Some((-1.0, false)), false),
+            Some(Effect::Widens)
+        );
         assert_eq!(bound_effect(None, Some((1.0, false)), false), Some(Effect::Narrows));
         assert_eq!(bound_effect(Some((1.0, true)), None, false), Some(Effect::Widens));
         assert_eq!(bound_effect(Some((1.0, true)), Some((1.0, true)), false), None);

@@ -39,7 +39,15 @@ pub fn diff(old: &[Contract], new: &[Contract], mode: Mode) -> Vec<Finding> {
             (Some(o), Some(n)) => compare_pair(&mut c, o, n, mode),
             (Some(o), None) => {
                 let at = Location::new(o.files[0].clone(), "", Default::default());
-                c.change(&super::concepts::CONTRACT_REMOVED, Effect::Replaces, Variance::Accepts, &o.name, format!("contract `{}` ({}) was removed", o.name, o.files[0]), &at, &at);
+                c.change(
+                    &super::concepts::CONTRACT_REMOVED,
+                    Effect::Replaces,
+                    Variance::Accepts,
+                    &o.name,
+                    format!("contract `{}` ({}) was removed", o.name, o.files[0]),
+                    &at,
+                    &at,
+                );
             }
             (None, Some(_)) | (None, None) => {}
         }
@@ -81,17 +89,37 @@ fn compare_pair<'a>(c: &mut Comparer<'a>, old: &'a Contract, new: &'a Contract, 
                 }
             }
             for (id, a) in &old.types {
-                match new.types.get(id).or_else(|| new.types.values().find(|t| t.aliases.contains(id))) {
+                match new
+                    .types
+                    .get(id)
+                    .or_else(|| new.types.values().find(|t| t.aliases.contains(id)))
+                {
                     Some(b) => {
                         // Through references, so a type reached from another is compared once.
-                        let (ra, rb) = (Type::reference(id.clone(), a.location.clone()), Type::reference(b.id.clone(), b.location.clone()));
+                        let (ra, rb) = (
+                            Type::reference(id.clone(), a.location.clone()),
+                            Type::reference(b.id.clone(), b.location.clone()),
+                        );
                         for v in mode.variances() {
                             c.compare(&ra, &rb, *v, &a.name, 0);
                         }
                     }
                     None if old.root.is_none() => {
-                        let at = new.types.values().next().map(|t| t.location.clone()).unwrap_or_else(|| a.location.clone());
-                        c.change(&super::concepts::TYPE_REMOVED, Effect::Replaces, Variance::Accepts, id, format!("type `{id}` was removed"), &a.location, &at);
+                        let at = new
+                            .types
+                            .values()
+                            .next()
+                            .map(|t| t.location.clone())
+                            .unwrap_or_else(|| a.location.clone());
+                        c.change(
+                            &super::concepts::TYPE_REMOVED,
+                            Effect::Replaces,
+                            Variance::Accepts,
+                            id,
+                            format!("type `{id}` was removed"),
+                            &a.location,
+                            &at,
+                        );
                     }
                     None => {}
                 }
@@ -122,15 +150,30 @@ fn compare_openapi<'a>(c: &mut Comparer<'a>, old: &'a Contract, new: &'a Contrac
     if mode == Mode::None && !c.report_safe {
         return;
     }
-    for (o, is_hook) in old.operations.iter().map(|o| (o, false)).chain(old.webhooks.iter().map(|o| (o, true))) {
+    for (o, is_hook) in old
+        .operations
+        .iter()
+        .map(|o| (o, false))
+        .chain(old.webhooks.iter().map(|o| (o, true)))
+    {
         let pool = if is_hook { &new.webhooks } else { &new.operations };
-        let found = pool.iter().find(|n| n.method == o.method && path_shape(&n.path) == path_shape(&o.path));
+        let found = pool
+            .iter()
+            .find(|n| n.method == o.method && path_shape(&n.path) == path_shape(&o.path));
         let name = format!("{} {}", o.method.to_uppercase(), o.path);
         match found {
             Some(n) => compare_operation(c, o, n, &name),
             None => {
                 let at = Location::new(new.files[0].clone(), "/paths", Default::default());
-                c.change(&super::concepts::OPERATION_REMOVED, Effect::Replaces, Variance::Accepts, &name, format!("operation `{name}` was removed"), &o.location, &at);
+                c.change(
+                    &super::concepts::OPERATION_REMOVED,
+                    Effect::Replaces,
+                    Variance::Accepts,
+                    &name,
+                    format!("operation `{name}` was removed"),
+                    &o.location,
+                    &at,
+                );
             }
         }
     }
@@ -139,12 +182,23 @@ fn compare_openapi<'a>(c: &mut Comparer<'a>, old: &'a Contract, new: &'a Contrac
 fn compare_operation<'a>(c: &mut Comparer<'a>, old: &'a Operation, new: &'a Operation, name: &str) {
     // Parameters: requests, so the new side must accept what the old one did.
     for p in &old.parameters {
-        let key = |q: &crate::model::Parameter| (q.location_in.clone(), if q.location_in == "path" { String::new() } else { q.name.clone() });
+        let key = |q: &crate::model::Parameter| {
+            (
+                q.location_in.clone(),
+                if q.location_in == "path" {
+                    String::new()
+                } else {
+                    q.name.clone()
+                },
+            )
+        };
         let candidates: Vec<_> = new.parameters.iter().filter(|q| key(q) == key(p)).collect();
         let q = if p.location_in == "path" {
             // Path parameters pair by position in the template.
             let pos = template_position(&old.path, &p.name);
-            new.parameters.iter().find(|q| q.location_in == "path" && template_position(&new.path, &q.name) == pos)
+            new.parameters
+                .iter()
+                .find(|q| q.location_in == "path" && template_position(&new.path, &q.name) == pos)
         } else {
             candidates.first().copied()
         };
@@ -152,37 +206,97 @@ fn compare_operation<'a>(c: &mut Comparer<'a>, old: &'a Operation, new: &'a Oper
         match q {
             Some(q) => {
                 if !p.required && q.required {
-                    c.change(&super::concepts::FIELD_BECAME_REQUIRED, Effect::Narrows, Variance::Accepts, &path, format!("parameter `{}` of `{name}` became required", p.name), &p.location, &q.location);
+                    c.change(
+                        &super::concepts::FIELD_BECAME_REQUIRED,
+                        Effect::Narrows,
+                        Variance::Accepts,
+                        &path,
+                        format!("parameter `{}` of `{name}` became required", p.name),
+                        &p.location,
+                        &q.location,
+                    );
                 }
                 c.compare(&p.schema, &q.schema, Variance::Accepts, &path, 0);
             }
             None => {
                 let effect = Effect::Narrows;
-                c.change(&super::concepts::PARAMETER_REMOVED, effect, Variance::Accepts, &path, format!("parameter `{}` ({}) of `{name}` was removed", p.name, p.location_in), &p.location, &new.location);
+                c.change(
+                    &super::concepts::PARAMETER_REMOVED,
+                    effect,
+                    Variance::Accepts,
+                    &path,
+                    format!("parameter `{}` ({}) of `{name}` was removed", p.name, p.location_in),
+                    &p.location,
+                    &new.location,
+                );
             }
         }
     }
     for q in &new.parameters {
-        let exists = old.parameters.iter().any(|p| p.location_in == q.location_in && (p.name == q.name || q.location_in == "path"));
+        let exists = old
+            .parameters
+            .iter()
+            .any(|p| p.location_in == q.location_in && (p.name == q.name || q.location_in == "path"));
         if !exists && q.required {
             let path = format!("{name} {}:{}", q.location_in, q.name);
-            c.change(&super::concepts::FIELD_ADDED, Effect::Narrows, Variance::Accepts, &path, format!("required parameter `{}` ({}) was added to `{name}`", q.name, q.location_in), &old.location, &q.location);
+            c.change(
+                &super::concepts::FIELD_ADDED,
+                Effect::Narrows,
+                Variance::Accepts,
+                &path,
+                format!(
+                    "required parameter `{}` ({}) was added to `{name}`",
+                    q.name, q.location_in
+                ),
+                &old.location,
+                &q.location,
+            );
         }
     }
     // Request bodies.
     match (&old.request_body, &new.request_body) {
         (Some(a), Some(b)) => {
             if !a.required && b.required {
-                c.change(&super::concepts::FIELD_BECAME_REQUIRED, Effect::Narrows, Variance::Accepts, &format!("{name} request"), format!("the request body of `{name}` became required"), &a.location, &b.location);
+                c.change(
+                    &super::concepts::FIELD_BECAME_REQUIRED,
+                    Effect::Narrows,
+                    Variance::Accepts,
+                    &format!("{name} request"),
+                    format!("the request body of `{name}` became required"),
+                    &a.location,
+                    &b.location,
+                );
             }
             for (media, ma) in &a.content {
                 match b.content.get(media) {
-                    Some(mb) => c.compare(&ma.schema, &mb.schema, Variance::Accepts, &format!("{name} request {media}"), 0),
-                    None => c.change(&super::concepts::MEDIA_TYPE_REMOVED, Effect::Narrows, Variance::Accepts, &format!("{name} request {media}"), format!("`{name}` no longer accepts `{media}` request bodies"), &ma.location, &b.location),
+                    Some(mb) => c.compare(
+                        &ma.schema,
+                        &mb.schema,
+                        Variance::Accepts,
+                        &format!("{name} request {media}"),
+                        0,
+                    ),
+                    None => c.change(
+                        &super::concepts::MEDIA_TYPE_REMOVED,
+                        Effect::Narrows,
+                        Variance::Accepts,
+                        &format!("{name} request {media}"),
+                        format!("`{name}` no longer accepts `{media}` request bodies"),
+                        &ma.location,
+                        &b.location,
+                    ),
                 }
             }
         }
-        (None, Some(b)) if b.required => c.change(&super::concepts::FIELD_ADDED, Effect::Narrows, Variance::Accepts, &format!("{name} request"), format!("`{name}` now requires a request body"), &old.location, &b.location),
+        (None, Some(b)) if b.required => c.change(
+            &super::concepts::FIELD_ADDED,
+            Effect::Narrows,
+            Variance::Accepts,
+            &format!("{name} request"),
+            format!("`{name}` now requires a request body"),
+            &old.location,
+            &b.location,
+        ),
         _ => {}
     }
     // Responses: produced by the server, read by clients.
@@ -192,36 +306,110 @@ fn compare_operation<'a>(c: &mut Comparer<'a>, old: &'a Operation, new: &'a Oper
             Some(rb) => {
                 for (media, ma) in &ra.content {
                     match rb.content.get(media) {
-                        Some(mb) => c.compare(&ma.schema, &mb.schema, Variance::Produces, &format!("{path} {media}"), 0),
-                        None => c.change(&super::concepts::MEDIA_TYPE_REMOVED, Effect::Replaces, Variance::Produces, &format!("{path} {media}"), format!("`{name}` no longer returns `{media}` for {status}"), &ma.location, &rb.location),
+                        Some(mb) => c.compare(
+                            &ma.schema,
+                            &mb.schema,
+                            Variance::Produces,
+                            &format!("{path} {media}"),
+                            0,
+                        ),
+                        None => c.change(
+                            &super::concepts::MEDIA_TYPE_REMOVED,
+                            Effect::Replaces,
+                            Variance::Produces,
+                            &format!("{path} {media}"),
+                            format!("`{name}` no longer returns `{media}` for {status}"),
+                            &ma.location,
+                            &rb.location,
+                        ),
                     }
                 }
                 for (header, ha) in &ra.headers {
                     match rb.headers.get(header) {
                         Some(hb) => {
                             if ha.required && !hb.required {
-                                c.change(&super::concepts::FIELD_BECAME_OPTIONAL, Effect::Widens, Variance::Produces, &format!("{path} header {header}"), format!("response header `{header}` of `{name}` became optional"), &ha.location, &hb.location);
+                                c.change(
+                                    &super::concepts::FIELD_BECAME_OPTIONAL,
+                                    Effect::Widens,
+                                    Variance::Produces,
+                                    &format!("{path} header {header}"),
+                                    format!("response header `{header}` of `{name}` became optional"),
+                                    &ha.location,
+                                    &hb.location,
+                                );
                             }
-                            c.compare(&ha.schema, &hb.schema, Variance::Produces, &format!("{path} header {header}"), 0);
+                            c.compare(
+                                &ha.schema,
+                                &hb.schema,
+                                Variance::Produces,
+                                &format!("{path} header {header}"),
+                                0,
+                            );
                         }
-                        None => c.change(&super::concepts::FIELD_REMOVED, Effect::Widens, Variance::Produces, &format!("{path} header {header}"), format!("response header `{header}` of `{name}` was removed"), &ha.location, &rb.location),
+                        None => c.change(
+                            &super::concepts::FIELD_REMOVED,
+                            Effect::Widens,
+                            Variance::Produces,
+                            &format!("{path} header {header}"),
+                            format!("response header `{header}` of `{name}` was removed"),
+                            &ha.location,
+                            &rb.location,
+                        ),
                     }
                 }
             }
-            None if status.starts_with('2') => c.change(&super::concepts::RESPONSE_REMOVED, Effect::Replaces, Variance::Produces, &path, format!("`{name}` no longer returns {status}"), &ra.location, &new.location),
-            None => c.change(&super::concepts::RESPONSE_REMOVED, Effect::Neutral, Variance::Produces, &path, format!("`{name}` no longer documents {status}"), &ra.location, &new.location),
+            None if status.starts_with('2') => c.change(
+                &super::concepts::RESPONSE_REMOVED,
+                Effect::Replaces,
+                Variance::Produces,
+                &path,
+                format!("`{name}` no longer returns {status}"),
+                &ra.location,
+                &new.location,
+            ),
+            None => c.change(
+                &super::concepts::RESPONSE_REMOVED,
+                Effect::Neutral,
+                Variance::Produces,
+                &path,
+                format!("`{name}` no longer documents {status}"),
+                &ra.location,
+                &new.location,
+            ),
         }
     }
     if old.operation_id.is_some() && old.operation_id != new.operation_id {
-        c.change(&super::concepts::OPERATION_ID_CHANGED, Effect::Replaces, Variance::Accepts, name, format!("operationId of `{name}` changed from `{}` to `{}`", old.operation_id.as_deref().unwrap_or(""), new.operation_id.as_deref().unwrap_or("")), &old.location, &new.location);
+        c.change(
+            &super::concepts::OPERATION_ID_CHANGED,
+            Effect::Replaces,
+            Variance::Accepts,
+            name,
+            format!(
+                "operationId of `{name}` changed from `{}` to `{}`",
+                old.operation_id.as_deref().unwrap_or(""),
+                new.operation_id.as_deref().unwrap_or("")
+            ),
+            &old.location,
+            &new.location,
+        );
     }
     if !old.deprecated && new.deprecated {
-        c.change(&super::concepts::DEPRECATED, Effect::Neutral, Variance::Accepts, name, format!("`{name}` was deprecated"), &old.location, &new.location);
+        c.change(
+            &super::concepts::DEPRECATED,
+            Effect::Neutral,
+            Variance::Accepts,
+            name,
+            format!("`{name}` was deprecated"),
+            &old.location,
+            &new.location,
+        );
     }
 }
 
 fn template_position(path: &str, name: &str) -> Option<usize> {
-    path.split('/').filter(|s| s.starts_with('{')).position(|s| s.trim_matches(|c| c == '{' || c == '}') == name)
+    path.split('/')
+        .filter(|s| s.starts_with('{'))
+        .position(|s| s.trim_matches(|c| c == '{' || c == '}') == name)
 }
 
 /// Compares one old and one new type directly (`mapcheck diff a.json b.json` on bare schemas).
@@ -237,7 +425,10 @@ mod tests {
 
     #[test]
     fn path_parameter_names_do_not_matter() {
-        assert_eq!(path_shape("/users/{id}/posts/{postId}"), path_shape("/users/{userId}/posts/{p}"));
+        assert_eq!(
+            path_shape("/users/{id}/posts/{postId}"),
+            path_shape("/users/{userId}/posts/{p}")
+        );
         assert_ne!(path_shape("/users/{id}"), path_shape("/accounts/{id}"));
     }
 }

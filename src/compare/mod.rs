@@ -96,7 +96,13 @@ pub struct Comparer<'a> {
 
 impl<'a> Comparer<'a> {
     pub fn new(old: TypeIndex<'a>, new: TypeIndex<'a>) -> Self {
-        Comparer { old, new, findings: Vec::new(), seen: HashSet::new(), report_safe: true }
+        Comparer {
+            old,
+            new,
+            findings: Vec::new(),
+            seen: HashSet::new(),
+            report_safe: true,
+        }
     }
 
     /// Records a change at `path`, judged by its effect under `variance`.
@@ -120,7 +126,9 @@ impl<'a> Comparer<'a> {
             Variance::Produces => "consumers of the old contract can receive values it did not allow",
         };
         let message = if breaking { format!("{message}: {why}") } else { message };
-        let mut f = Finding::new(rule, message, new.clone()).with_path(path).with_severity(severity);
+        let mut f = Finding::new(rule, message, new.clone())
+            .with_path(path)
+            .with_severity(severity);
         f.old_location = Some(old.clone());
         f.direction = Some(variance.as_str());
         self.findings.push(f);
@@ -165,13 +173,37 @@ impl<'a> Comparer<'a> {
         concepts::compare_annotations(self, old_t, new_t, variance, path);
     }
 
-    fn compare_nullability(&mut self, old_t: &Type, new_t: &Type, old: &Type, new: &Type, variance: Variance, path: &str) {
+    fn compare_nullability(
+        &mut self,
+        old_t: &Type,
+        new_t: &Type,
+        old: &Type,
+        new: &Type,
+        variance: Variance,
+        path: &str,
+    ) {
         let old_null = old.nullable || old_t.nullable;
         let new_null = new.nullable || new_t.nullable;
         if old_null && !new_null {
-            self.change(&concepts::NULLABLE_REMOVED, Effect::Narrows, variance, path, format!("`{path}` no longer allows null"), &old.location, &new.location);
+            self.change(
+                &concepts::NULLABLE_REMOVED,
+                Effect::Narrows,
+                variance,
+                path,
+                format!("`{path}` no longer allows null"),
+                &old.location,
+                &new.location,
+            );
         } else if !old_null && new_null {
-            self.change(&concepts::NULLABLE_ADDED, Effect::Widens, variance, path, format!("`{path}` now allows null"), &old.location, &new.location);
+            self.change(
+                &concepts::NULLABLE_ADDED,
+                Effect::Widens,
+                variance,
+                path,
+                format!("`{path}` now allows null"),
+                &old.location,
+                &new.location,
+            );
         }
     }
 
@@ -179,8 +211,24 @@ impl<'a> Comparer<'a> {
         use TypeKind as K;
         match (&old.kind, &new.kind) {
             (K::Any, K::Any) | (K::Null, K::Null) | (K::Nothing, K::Nothing) => {}
-            (K::Any, _) => self.change(&concepts::TYPE_NARROWED, Effect::Narrows, variance, path, format!("`{path}` changed from any value to {}", new.summary()), &old.location, &new.location),
-            (_, K::Any) => self.change(&concepts::TYPE_WIDENED, Effect::Widens, variance, path, format!("`{path}` changed from {} to any value", old.summary()), &old.location, &new.location),
+            (K::Any, _) => self.change(
+                &concepts::TYPE_NARROWED,
+                Effect::Narrows,
+                variance,
+                path,
+                format!("`{path}` changed from any value to {}", new.summary()),
+                &old.location,
+                &new.location,
+            ),
+            (_, K::Any) => self.change(
+                &concepts::TYPE_WIDENED,
+                Effect::Widens,
+                variance,
+                path,
+                format!("`{path}` changed from {} to any value", old.summary()),
+                &old.location,
+                &new.location,
+            ),
             (K::Primitive { primitive: a }, K::Primitive { primitive: b }) => {
                 if a != b {
                     let effect = primitive_effect(*a, *b);
@@ -189,34 +237,110 @@ impl<'a> Comparer<'a> {
                         Effect::Widens => &concepts::TYPE_WIDENED,
                         _ => &concepts::TYPE_CHANGED,
                     };
-                    self.change(rule, effect, variance, path, format!("`{path}` changed type from {a} to {b}"), &old.location, &new.location);
+                    self.change(
+                        rule,
+                        effect,
+                        variance,
+                        path,
+                        format!("`{path}` changed type from {a} to {b}"),
+                        &old.location,
+                        &new.location,
+                    );
                 }
             }
             (K::Enum { values: a }, K::Enum { values: b }) => {
                 for v in a.iter().filter(|v| !b.iter().any(|w| w.name == v.name)) {
-                    self.change(&concepts::ENUM_VALUE_REMOVED, Effect::Narrows, variance, path, format!("`{path}` no longer has enum value `{}`", v.name), &v.location, &new.location);
+                    self.change(
+                        &concepts::ENUM_VALUE_REMOVED,
+                        Effect::Narrows,
+                        variance,
+                        path,
+                        format!("`{path}` no longer has enum value `{}`", v.name),
+                        &v.location,
+                        &new.location,
+                    );
                 }
                 for v in b.iter().filter(|v| !a.iter().any(|w| w.name == v.name)) {
-                    self.change(&concepts::ENUM_VALUE_ADDED, Effect::Widens, variance, path, format!("`{path}` has a new enum value `{}`", v.name), &old.location, &v.location);
+                    self.change(
+                        &concepts::ENUM_VALUE_ADDED,
+                        Effect::Widens,
+                        variance,
+                        path,
+                        format!("`{path}` has a new enum value `{}`", v.name),
+                        &old.location,
+                        &v.location,
+                    );
                 }
             }
-            (K::Enum { values }, K::Primitive { primitive: Primitive::String }) => {
+            (
+                K::Enum { values },
+                K::Primitive {
+                    primitive: Primitive::String,
+                },
+            ) => {
                 let names: Vec<&str> = values.iter().map(|v| v.name.as_str()).collect();
-                self.change(&concepts::TYPE_WIDENED, Effect::Widens, variance, path, format!("`{path}` is no longer limited to {}", names.join(", ")), &old.location, &new.location);
+                self.change(
+                    &concepts::TYPE_WIDENED,
+                    Effect::Widens,
+                    variance,
+                    path,
+                    format!("`{path}` is no longer limited to {}", names.join(", ")),
+                    &old.location,
+                    &new.location,
+                );
             }
-            (K::Primitive { primitive: Primitive::String }, K::Enum { values }) => {
+            (
+                K::Primitive {
+                    primitive: Primitive::String,
+                },
+                K::Enum { values },
+            ) => {
                 let names: Vec<&str> = values.iter().map(|v| v.name.as_str()).collect();
-                self.change(&concepts::TYPE_NARROWED, Effect::Narrows, variance, path, format!("`{path}` is now limited to {}", names.join(", ")), &old.location, &new.location);
+                self.change(
+                    &concepts::TYPE_NARROWED,
+                    Effect::Narrows,
+                    variance,
+                    path,
+                    format!("`{path}` is now limited to {}", names.join(", ")),
+                    &old.location,
+                    &new.location,
+                );
             }
             (K::Object(a), K::Object(b)) => self.compare_objects(a, b, old, new, variance, path, depth),
-            (K::Array { items: a, .. }, K::Array { items: b, .. }) => self.compare(a, b, variance, &format!("{path}[]"), depth + 1),
-            (K::Map { value: a, .. }, K::Map { value: b, .. }) => self.compare(a, b, variance, &format!("{path}{{}}"), depth + 1),
-            (K::Union { variants: a, .. }, K::Union { variants: b, .. }) => self.compare_unions(a, b, old, new, variance, path, depth),
+            (K::Array { items: a, .. }, K::Array { items: b, .. }) => {
+                self.compare(a, b, variance, &format!("{path}[]"), depth + 1)
+            }
+            (K::Map { value: a, .. }, K::Map { value: b, .. }) => {
+                self.compare(a, b, variance, &format!("{path}{{}}"), depth + 1)
+            }
+            (K::Union { variants: a, .. }, K::Union { variants: b, .. }) => {
+                self.compare_unions(a, b, old, new, variance, path, depth)
+            }
             (_, K::Union { variants, .. }) if variants.iter().any(|v| self.same_shape(old, v)) => {
-                self.change(&concepts::UNION_VARIANT_ADDED, Effect::Widens, variance, path, format!("`{path}` became a union of {}", new.summary()), &old.location, &new.location);
+                self.change(
+                    &concepts::UNION_VARIANT_ADDED,
+                    Effect::Widens,
+                    variance,
+                    path,
+                    format!("`{path}` became a union of {}", new.summary()),
+                    &old.location,
+                    &new.location,
+                );
             }
             (K::Union { variants, .. }, _) if variants.iter().any(|v| self.same_shape(v, new)) => {
-                self.change(&concepts::UNION_VARIANT_REMOVED, Effect::Narrows, variance, path, format!("`{path}` is no longer a union ({} became {})", old.summary(), new.summary()), &old.location, &new.location);
+                self.change(
+                    &concepts::UNION_VARIANT_REMOVED,
+                    Effect::Narrows,
+                    variance,
+                    path,
+                    format!(
+                        "`{path}` is no longer a union ({} became {})",
+                        old.summary(),
+                        new.summary()
+                    ),
+                    &old.location,
+                    &new.location,
+                );
             }
             (K::AllOf { .. }, _) | (_, K::AllOf { .. }) => {
                 // allOf is compared by meaning: merge the members into one type on each side.
@@ -224,16 +348,40 @@ impl<'a> Comparer<'a> {
                 if let (Some(a), Some(b)) = (a, b) {
                     self.compare_shape(&a, &b, variance, path, depth + 1);
                 } else {
-                    self.change(&concepts::TYPE_CHANGED, Effect::Replaces, variance, path, format!("`{path}` changed from {} to {}", old.summary(), new.summary()), &old.location, &new.location);
+                    self.change(
+                        &concepts::TYPE_CHANGED,
+                        Effect::Replaces,
+                        variance,
+                        path,
+                        format!("`{path}` changed from {} to {}", old.summary(), new.summary()),
+                        &old.location,
+                        &new.location,
+                    );
                 }
             }
             (K::Ref { target: a }, K::Ref { target: b }) => {
                 // Unresolvable on at least one side: compare by name.
                 if a != b {
-                    self.change(&concepts::TYPE_CHANGED, Effect::Replaces, variance, path, format!("`{path}` changed from {a} to {b}"), &old.location, &new.location);
+                    self.change(
+                        &concepts::TYPE_CHANGED,
+                        Effect::Replaces,
+                        variance,
+                        path,
+                        format!("`{path}` changed from {a} to {b}"),
+                        &old.location,
+                        &new.location,
+                    );
                 }
             }
-            _ => self.change(&concepts::TYPE_CHANGED, Effect::Replaces, variance, path, format!("`{path}` changed from {} to {}", old.summary(), new.summary()), &old.location, &new.location),
+            _ => self.change(
+                &concepts::TYPE_CHANGED,
+                Effect::Replaces,
+                variance,
+                path,
+                format!("`{path}` changed from {} to {}", old.summary(), new.summary()),
+                &old.location,
+                &new.location,
+            ),
         }
     }
 
@@ -289,17 +437,46 @@ impl<'a> Comparer<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn compare_objects<'t>(&mut self, a: &'t ObjectType, b: &'t ObjectType, old: &Type, new: &Type, variance: Variance, path: &str, depth: usize) {
+    fn compare_objects<'t>(
+        &mut self,
+        a: &'t ObjectType,
+        b: &'t ObjectType,
+        old: &Type,
+        new: &Type,
+        variance: Variance,
+        path: &str,
+        depth: usize,
+    ) {
         let old_closed = matches!(a.additional, Additional::Forbidden);
         let new_closed = matches!(b.additional, Additional::Forbidden);
         for f in &a.fields {
             let fpath = format!("{path}.{}", f.name);
-            match b.fields.iter().find(|g| g.name == f.name || g.aliases.contains(&f.name)) {
+            match b
+                .fields
+                .iter()
+                .find(|g| g.name == f.name || g.aliases.contains(&f.name))
+            {
                 Some(g) => {
                     if !f.required && g.required {
-                        self.change(&concepts::FIELD_BECAME_REQUIRED, Effect::Narrows, variance, &fpath, format!("`{fpath}` became required"), &f.location, &g.location);
+                        self.change(
+                            &concepts::FIELD_BECAME_REQUIRED,
+                            Effect::Narrows,
+                            variance,
+                            &fpath,
+                            format!("`{fpath}` became required"),
+                            &f.location,
+                            &g.location,
+                        );
                     } else if f.required && !g.required {
-                        self.change(&concepts::FIELD_BECAME_OPTIONAL, Effect::Widens, variance, &fpath, format!("`{fpath}` became optional"), &f.location, &g.location);
+                        self.change(
+                            &concepts::FIELD_BECAME_OPTIONAL,
+                            Effect::Widens,
+                            variance,
+                            &fpath,
+                            format!("`{fpath}` became optional"),
+                            &f.location,
+                            &g.location,
+                        );
                     }
                     self.compare(&f.ty, &g.ty, variance, &fpath, depth + 1);
                 }
@@ -313,7 +490,15 @@ impl<'a> Comparer<'a> {
                         (&concepts::OPTIONAL_FIELD_REMOVED, Effect::Widens)
                     };
                     let what = if f.required { "required field" } else { "field" };
-                    self.change(rule, effect, variance, &fpath, format!("{what} `{fpath}` was removed"), &f.location, &new.location);
+                    self.change(
+                        rule,
+                        effect,
+                        variance,
+                        &fpath,
+                        format!("{what} `{fpath}` was removed"),
+                        &f.location,
+                        &new.location,
+                    );
                 }
             }
         }
@@ -330,11 +515,35 @@ impl<'a> Comparer<'a> {
                 Effect::Neutral
             };
             let what = if g.required { "required field" } else { "optional field" };
-            self.change(&concepts::FIELD_ADDED, effect, variance, &fpath, format!("{what} `{fpath}` was added"), &old.location, &g.location);
+            self.change(
+                &concepts::FIELD_ADDED,
+                effect,
+                variance,
+                &fpath,
+                format!("{what} `{fpath}` was added"),
+                &old.location,
+                &g.location,
+            );
         }
         match (old_closed, new_closed) {
-            (false, true) => self.change(&concepts::ADDITIONAL_PROPERTIES_CLOSED, Effect::Narrows, variance, path, format!("`{path}` no longer allows undeclared properties"), &old.location, &new.location),
-            (true, false) => self.change(&concepts::ADDITIONAL_PROPERTIES_OPENED, Effect::Widens, variance, path, format!("`{path}` now allows undeclared properties"), &old.location, &new.location),
+            (false, true) => self.change(
+                &concepts::ADDITIONAL_PROPERTIES_CLOSED,
+                Effect::Narrows,
+                variance,
+                path,
+                format!("`{path}` no longer allows undeclared properties"),
+                &old.location,
+                &new.location,
+            ),
+            (true, false) => self.change(
+                &concepts::ADDITIONAL_PROPERTIES_OPENED,
+                Effect::Widens,
+                variance,
+                path,
+                format!("`{path}` now allows undeclared properties"),
+                &old.location,
+                &new.location,
+            ),
             _ => {}
         }
         if let (Additional::Schema(x), Additional::Schema(y)) = (&a.additional, &b.additional) {
@@ -343,7 +552,16 @@ impl<'a> Comparer<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn compare_unions<'t>(&mut self, a: &'t [Type], b: &'t [Type], old: &Type, new: &Type, variance: Variance, path: &str, depth: usize) {
+    fn compare_unions<'t>(
+        &mut self,
+        a: &'t [Type],
+        b: &'t [Type],
+        old: &Type,
+        new: &Type,
+        variance: Variance,
+        path: &str,
+        depth: usize,
+    ) {
         // Branches pair by reference id when they have one, else by shape.
         let key = |t: &Type| match &t.kind {
             TypeKind::Ref { target } => target.clone(),
@@ -352,11 +570,27 @@ impl<'a> Comparer<'a> {
         for (i, x) in a.iter().enumerate() {
             match b.iter().find(|y| key(y) == key(x)) {
                 Some(y) => self.compare(x, y, variance, &format!("{path}<{i}>"), depth + 1),
-                None => self.change(&concepts::UNION_VARIANT_REMOVED, Effect::Narrows, variance, path, format!("`{path}` lost the variant {}", x.summary()), &x.location, &new.location),
+                None => self.change(
+                    &concepts::UNION_VARIANT_REMOVED,
+                    Effect::Narrows,
+                    variance,
+                    path,
+                    format!("`{path}` lost the variant {}", x.summary()),
+                    &x.location,
+                    &new.location,
+                ),
             }
         }
         for y in b.iter().filter(|y| !a.iter().any(|x| key(x) == key(y))) {
-            self.change(&concepts::UNION_VARIANT_ADDED, Effect::Widens, variance, path, format!("`{path}` has a new variant {}", y.summary()), &old.location, &y.location);
+            self.change(
+                &concepts::UNION_VARIANT_ADDED,
+                Effect::Widens,
+                variance,
+                path,
+                format!("`{path}` has a new variant {}", y.summary()),
+                &old.location,
+                &y.location,
+            );
         }
     }
 }

@@ -621,7 +621,7 @@ impl Converter<'_> {
                 let inner = match node.get(key) {
                     Some(inner) => self.schema(inner, ns, &pointer_push(pointer, key), depth + 1),
                     None => {
-                        let message = format!("{written} has no \"{key}\"; {written} needs the schema of its {key}");
+                        let message = format!("{written} has no \"{key}\"; add the schema of its {key}");
                         self.invalid(node, pointer, message)
                     }
                 };

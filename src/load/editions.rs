@@ -22,7 +22,9 @@ pub fn as_proto2(text: &str) -> Option<(String, String)> {
         match here {
             None if word == "edition" && edition.is_none() => {
                 // edition = "2023" ;
-                let value = tokens.get(i + 2).map(|v| text[v.start..v.end].trim_matches(['"', '\'']).to_string());
+                let value = tokens
+                    .get(i + 2)
+                    .map(|v| text[v.start..v.end].trim_matches(['"', '\'']).to_string());
                 let end = statement_end(&tokens, text, i);
                 out.push_str(&text[copied..t.start]);
                 out.push_str("syntax = \"proto2\";");
@@ -52,7 +54,9 @@ pub fn as_proto2(text: &str) -> Option<(String, String)> {
                 }
             },
             _ => match word {
-                "message" | "enum" | "oneof" | "extend" | "service" | "rpc" if here != Some(Block::Other) || word == "rpc" || word == "message" => {
+                "message" | "enum" | "oneof" | "extend" | "service" | "rpc"
+                    if here != Some(Block::Other) || word == "rpc" || word == "message" =>
+                {
                     let kind = match word {
                         "message" => Block::Message,
                         "oneof" => Block::Oneof,
@@ -208,19 +212,36 @@ enum E { E_UNKNOWN = 0; }\nservice S { rpc Get(A) returns (A) { option idempoten
         assert_eq!(edition, "2023");
         assert_eq!(out.lines().count(), src.lines().count());
         assert!(out.contains("syntax = \"proto2\";"), "{out}");
-        assert!(out.contains("  optional string a = 1 [features.field_presence = IMPLICIT];"), "{out}");
+        assert!(
+            out.contains("  optional string a = 1 [features.field_presence = IMPLICIT];"),
+            "{out}"
+        );
         assert!(out.contains("  repeated int32 b = 2;"));
         assert!(out.contains("  map<string, int32> m = 3;"));
-        assert!(out.contains("    string x = 4;"), "oneof members stay unlabelled: {out}");
+        assert!(
+            out.contains("    string x = 4;"),
+            "oneof members stay unlabelled: {out}"
+        );
         assert!(out.contains("  optional .p.B nested = 6;"), "{out}");
         assert!(out.contains("message B { optional B self = 1; }"), "{out}");
         assert!(out.contains("enum E { E_UNKNOWN = 0; }"));
-        assert!(out.contains("rpc Get(A) returns (A) { option idempotency_level = NO_SIDE_EFFECTS; }"), "{out}");
+        assert!(
+            out.contains("rpc Get(A) returns (A) { option idempotency_level = NO_SIDE_EFFECTS; }"),
+            "{out}"
+        );
     }
 
     #[test]
     fn garbage_does_not_panic() {
-        for src in ["edition", "edition = ", "edition = \"2023\"; message {", "edition = \"2023\"; message A { string", "\"unterminated", "/* open", "edition = \"2023\"; message A { } } }"] {
+        for src in [
+            "edition",
+            "edition = ",
+            "edition = \"2023\"; message {",
+            "edition = \"2023\"; message A { string",
+            "\"unterminated",
+            "/* open",
+            "edition = \"2023\"; message A { } } }",
+        ] {
             let _ = as_proto2(src);
         }
     }

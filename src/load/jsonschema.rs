@@ -11,7 +11,10 @@ use crate::model::{Contract, Format, Location, TypeOrigin, pointer_push, pointer
 /// The draft named by `$schema`; `None` when the value is not one we know.
 pub fn dialect_of(schema_uri: &str) -> Option<Dialect> {
     let u = schema_uri.trim_end_matches('#');
-    let u = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://")).unwrap_or(u);
+    let u = u
+        .strip_prefix("https://")
+        .or_else(|| u.strip_prefix("http://"))
+        .unwrap_or(u);
     match u {
         "json-schema.org/draft-04/schema" => Some(Dialect::Draft4),
         "json-schema.org/draft-06/schema" => Some(Dialect::Draft6),
@@ -55,7 +58,11 @@ pub fn load(source: &SourceFile, node: Node, root: &Path) -> (Contract, Vec<Find
     cx.drain();
 
     let title = main.node.get("title").and_then(Node::as_str);
-    let mut contract = Contract::new(title.map(str::to_string).unwrap_or_else(|| file_stem(&source.path)), Format::Jsonschema, source.display.clone());
+    let mut contract = Contract::new(
+        title.map(str::to_string).unwrap_or_else(|| file_stem(&source.path)),
+        Format::Jsonschema,
+        source.display.clone(),
+    );
     contract.format_version = Some(dialect.name().to_string());
     contract.version = main
         .node
@@ -105,9 +112,18 @@ mod tests {
 
     #[test]
     fn drafts_are_recognised_with_or_without_fragment() {
-        assert_eq!(dialect_of("http://json-schema.org/draft-07/schema#"), Some(Dialect::Draft7));
-        assert_eq!(dialect_of("https://json-schema.org/draft/2020-12/schema"), Some(Dialect::Draft2020));
-        assert_eq!(dialect_of("http://json-schema.org/draft-04/schema#"), Some(Dialect::Draft4));
+        assert_eq!(
+            dialect_of("http://json-schema.org/draft-07/schema#"),
+            Some(Dialect::Draft7)
+        );
+        assert_eq!(
+            dialect_of("https://json-schema.org/draft/2020-12/schema"),
+            Some(Dialect::Draft2020)
+        );
+        assert_eq!(
+            dialect_of("http://json-schema.org/draft-04/schema#"),
+            Some(Dialect::Draft4)
+        );
         assert_eq!(dialect_of("https://example.com/my-meta"), None);
     }
 }

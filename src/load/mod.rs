@@ -90,7 +90,9 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, InputError> {
             let walker = walkdir::WalkDir::new(p)
                 .sort_by_file_name()
                 .into_iter()
-                .filter_entry(|e| e.depth() == 0 || !(e.file_type().is_dir() && skip_dir(&e.file_name().to_string_lossy())));
+                .filter_entry(|e| {
+                    e.depth() == 0 || !(e.file_type().is_dir() && skip_dir(&e.file_name().to_string_lossy()))
+                });
             for entry in walker {
                 let entry = entry.map_err(|e| InputError::Io {
                     path: display_path(p),
@@ -188,18 +190,29 @@ fn detect_document(node: &tree::Node, path: &Path) -> Result<Format, String> {
     if node.get("$schema").is_some() || node.get("$defs").is_some() || node.get("definitions").is_some() {
         return Ok(Format::Jsonschema);
     }
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_ascii_lowercase();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if name.ends_with(".schema.json") || name.ends_with(".schema.yaml") || name.ends_with(".schema.yml") {
         return Ok(Format::Jsonschema);
     }
     let avro_type = |n: &tree::Node| {
-        matches!(n.get("type").and_then(|t| t.as_str()), Some("record" | "enum" | "fixed" | "error"))
-            && n.get("name").is_some()
+        matches!(
+            n.get("type").and_then(|t| t.as_str()),
+            Some("record" | "enum" | "fixed" | "error")
+        ) && n.get("name").is_some()
     };
     if avro_type(node) || node.as_seq().is_some_and(|s| !s.is_empty() && s.iter().all(avro_type)) {
         return Ok(Format::Avro);
     }
-    if node.get("properties").is_some() || node.get("type").is_some() || node.get("allOf").is_some() || node.get("oneOf").is_some() || node.get("anyOf").is_some() {
+    if node.get("properties").is_some()
+        || node.get("type").is_some()
+        || node.get("allOf").is_some()
+        || node.get("oneOf").is_some()
+        || node.get("anyOf").is_some()
+    {
         return Ok(Format::Jsonschema);
     }
     Err("no `openapi`, `$schema`, Avro `type`/`name` or JSON Schema keywords at the top level".into())
@@ -244,7 +257,12 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, Input
                         }
                     }
                 }
-                Err(e) => return Err(InputError::Io { path: display_path(&path), source: e }),
+                Err(e) => {
+                    return Err(InputError::Io {
+                        path: display_path(&path),
+                        source: e,
+                    });
+                }
             },
             FileKind::Avro | FileKind::Document => {
                 let source = SourceFile::new(&path);
@@ -256,7 +274,9 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, Input
                         continue;
                     }
                 };
-                let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("avsc") || e.eq_ignore_ascii_case("avpr"));
+                let is_json = path.extension().is_some_and(|e| {
+                    e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("avsc") || e.eq_ignore_ascii_case("avpr")
+                });
                 let node = match tree::parse_auto(&text, is_json) {
                     Ok(n) => n,
                     Err(e) => {
@@ -274,7 +294,10 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, Input
                         Ok(f) => f,
                         Err(_) if !explicit => continue,
                         Err(reason) => {
-                            return Err(InputError::UnknownFormat { path: source.display.clone(), reason });
+                            return Err(InputError::UnknownFormat {
+                                path: source.display.clone(),
+                                reason,
+                            });
                         }
                     }
                 };
@@ -320,5 +343,9 @@ pub fn read_text(path: &Path) -> Result<String, String> {
 }
 
 pub fn parse_error(source: &SourceFile, pos: Pos, message: &str) -> Finding {
-    Finding::new(&lint::PARSE_ERROR, message, Location::new(source.display.clone(), "", pos))
+    Finding::new(
+        &lint::PARSE_ERROR,
+        message,
+        Location::new(source.display.clone(), "", pos),
+    )
 }

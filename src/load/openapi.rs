@@ -14,8 +14,8 @@ use super::schema::{Converter, Dialect, Doc, file_stem};
 use super::tree::Node;
 use crate::finding::{Finding, lint};
 use crate::model::{
-    Contract, Format, Header, Location, MediaType, Operation, Parameter, RequestBody, Response,
-    SecurityRequirement, SecurityScheme, Type, TypeKind, TypeOrigin, pointer_push,
+    Contract, Format, Header, Location, MediaType, Operation, Parameter, RequestBody, Response, SecurityRequirement,
+    SecurityScheme, Type, TypeKind, TypeOrigin, pointer_push,
 };
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
@@ -31,10 +31,17 @@ pub fn load(source: &SourceFile, node: Node, root: &Path) -> (Contract, Vec<Find
         Some(v) if v.starts_with("3.0") => Dialect::OpenApi30,
         Some(v) if v.starts_with("3.1") => Dialect::OpenApi31,
         other => {
-            let at = Location::new(source.display.clone(), "/openapi", node.get("openapi").map(|n| n.pos).unwrap_or(node.pos));
+            let at = Location::new(
+                source.display.clone(),
+                "/openapi",
+                node.get("openapi").map(|n| n.pos).unwrap_or(node.pos),
+            );
             findings.push(Finding::new(
                 &lint::INVALID_OPENAPI,
-                format!("`openapi: {}` is not a version mapcheck reads (3.0.x or 3.1.x); reading it as 3.1", other.unwrap_or("?")),
+                format!(
+                    "`openapi: {}` is not a version mapcheck reads (3.0.x or 3.1.x); reading it as 3.1",
+                    other.unwrap_or("?")
+                ),
                 at,
             ));
             Dialect::OpenApi31
@@ -48,7 +55,11 @@ pub fn load(source: &SourceFile, node: Node, root: &Path) -> (Contract, Vec<Find
 
     let info = root_node.get("info");
     let title = info.and_then(|i| i.get("title")).and_then(Node::as_str);
-    let mut contract = Contract::new(title.map(str::to_string).unwrap_or_else(|| file_stem(&source.path)), Format::Openapi, source.display.clone());
+    let mut contract = Contract::new(
+        title.map(str::to_string).unwrap_or_else(|| file_stem(&source.path)),
+        Format::Openapi,
+        source.display.clone(),
+    );
     contract.format_version = version;
     contract.version = info.and_then(|i| i.get("version")).and_then(|v| match &v.value {
         super::tree::Value::String(s) => Some(s.clone()),
@@ -56,19 +67,33 @@ pub fn load(source: &SourceFile, node: Node, root: &Path) -> (Contract, Vec<Find
         _ => None,
     });
     if info.is_none() {
-        cx.report(&lint::INVALID_OPENAPI, "the document has no `info` object (title and version are required)", main.loc("", root_node.pos));
+        cx.report(
+            &lint::INVALID_OPENAPI,
+            "the document has no `info` object (title and version are required)",
+            main.loc("", root_node.pos),
+        );
     } else if contract.version.is_none() {
-        cx.report(&lint::INVALID_OPENAPI, "`info.version` is required", main.loc("/info", info.map(|i| i.pos).unwrap_or(root_node.pos)));
+        cx.report(
+            &lint::INVALID_OPENAPI,
+            "`info.version` is required",
+            main.loc("/info", info.map(|i| i.pos).unwrap_or(root_node.pos)),
+        );
     }
 
     // Every component schema is a named type, used or not.
-    if let Some(schemas) = root_node.get("components").and_then(|c| c.get("schemas")).and_then(Node::as_map) {
+    if let Some(schemas) = root_node
+        .get("components")
+        .and_then(|c| c.get("schemas"))
+        .and_then(Node::as_map)
+    {
         for name in schemas.keys() {
             cx.declare(&main, pointer_push("/components/schemas", name), TypeOrigin::Schema);
         }
     }
 
-    let default_security = root_node.get("security").map(|s| security(&mut cx, &main, s, "/security"));
+    let default_security = root_node
+        .get("security")
+        .map(|s| security(&mut cx, &main, s, "/security"));
 
     if let Some(paths) = root_node.get("paths") {
         match paths.as_map() {
@@ -79,7 +104,11 @@ pub fn load(source: &SourceFile, node: Node, root: &Path) -> (Contract, Vec<Find
                         continue;
                     }
                     if !path.starts_with('/') {
-                        cx.report(&lint::INVALID_OPENAPI, format!("path `{path}` must start with `/`"), main.loc(&pp, entry.key_pos));
+                        cx.report(
+                            &lint::INVALID_OPENAPI,
+                            format!("path `{path}` must start with `/`"),
+                            main.loc(&pp, entry.key_pos),
+                        );
                     }
                     let ops = path_item(&mut cx, &main, path, &entry.value, &pp);
                     for op in &ops {
@@ -88,10 +117,18 @@ pub fn load(source: &SourceFile, node: Node, root: &Path) -> (Contract, Vec<Find
                     contract.operations.extend(ops);
                 }
             }
-            None => cx.report(&lint::INVALID_OPENAPI, "`paths` must be an object", main.loc("/paths", paths.pos)),
+            None => cx.report(
+                &lint::INVALID_OPENAPI,
+                "`paths` must be an object",
+                main.loc("/paths", paths.pos),
+            ),
         }
     } else if root_node.get("webhooks").is_none() && root_node.get("components").is_none() {
-        cx.report(&lint::INVALID_OPENAPI, "the document has none of `paths`, `webhooks` or `components`", main.loc("", root_node.pos));
+        cx.report(
+            &lint::INVALID_OPENAPI,
+            "the document has none of `paths`, `webhooks` or `components`",
+            main.loc("", root_node.pos),
+        );
     }
     if let Some(hooks) = root_node.get("webhooks").and_then(Node::as_map) {
         for (name, entry) in hooks {
@@ -104,10 +141,16 @@ pub fn load(source: &SourceFile, node: Node, root: &Path) -> (Contract, Vec<Find
             op.security.clone_from(&default_security);
         }
     }
-    if let Some(schemes) = root_node.get("components").and_then(|c| c.get("securitySchemes")).and_then(Node::as_map) {
+    if let Some(schemes) = root_node
+        .get("components")
+        .and_then(|c| c.get("securitySchemes"))
+        .and_then(Node::as_map)
+    {
         for (name, entry) in schemes {
             let sp = pointer_push("/components/securitySchemes", name);
-            let Some(target) = cx.follow(&main, &entry.value, &sp) else { continue };
+            let Some(target) = cx.follow(&main, &entry.value, &sp) else {
+                continue;
+            };
             let Some(n) = target.node() else { continue };
             let text = |k: &str| n.get(k).and_then(Node::as_str).map(str::to_string);
             let mut scopes: Vec<String> = Vec::new();
@@ -122,11 +165,22 @@ pub fn load(source: &SourceFile, node: Node, root: &Path) -> (Contract, Vec<Find
             scopes.dedup();
             let scheme_type = text("type").unwrap_or_default();
             if scheme_type.is_empty() {
-                cx.report(&lint::INVALID_OPENAPI, format!("security scheme `{name}` has no `type`"), target.doc.loc(&target.pointer, n.pos));
+                cx.report(
+                    &lint::INVALID_OPENAPI,
+                    format!("security scheme `{name}` has no `type`"),
+                    target.doc.loc(&target.pointer, n.pos),
+                );
             }
             contract.security_schemes.insert(
                 name.clone(),
-                SecurityScheme { scheme_type, scheme: text("scheme"), name: text("name"), location_in: text("in"), scopes, location: target.doc.loc(&target.pointer, n.pos) },
+                SecurityScheme {
+                    scheme_type,
+                    scheme: text("scheme"),
+                    name: text("name"),
+                    location_in: text("in"),
+                    scopes,
+                    location: target.doc.loc(&target.pointer, n.pos),
+                },
             );
         }
     }
@@ -147,23 +201,39 @@ fn text_of(n: &Node, key: &str) -> Option<String> {
 }
 
 fn path_item(cx: &mut Converter, doc: &Arc<Doc>, path: &str, node: &Node, pointer: &str) -> Vec<Operation> {
-    let Some(target) = cx.follow(doc, node, pointer) else { return Vec::new() };
+    let Some(target) = cx.follow(doc, node, pointer) else {
+        return Vec::new();
+    };
     let Some(item) = target.node() else { return Vec::new() };
     let doc = target.doc.clone();
     let pointer = target.pointer.clone();
     if item.as_map().is_none() {
-        cx.report(&lint::INVALID_OPENAPI, format!("path item `{path}` must be an object"), doc.loc(&pointer, item.pos));
+        cx.report(
+            &lint::INVALID_OPENAPI,
+            format!("path item `{path}` must be an object"),
+            doc.loc(&pointer, item.pos),
+        );
         return Vec::new();
     }
-    let shared = item.get("parameters").map(|p| parameters(cx, &doc, p, &pointer_push(&pointer, "parameters"))).unwrap_or_default();
+    let shared = item
+        .get("parameters")
+        .map(|p| parameters(cx, &doc, p, &pointer_push(&pointer, "parameters")))
+        .unwrap_or_default();
     let mut ops = Vec::new();
     // Document order, so listings follow the spec as written.
-    let methods: Vec<&str> = item.as_map().map(|m| m.keys().map(String::as_str).filter(|k| METHODS.contains(k)).collect()).unwrap_or_default();
+    let methods: Vec<&str> = item
+        .as_map()
+        .map(|m| m.keys().map(String::as_str).filter(|k| METHODS.contains(k)).collect())
+        .unwrap_or_default();
     for method in methods {
         let Some(op_node) = item.get(method) else { continue };
         let op_pointer = pointer_push(&pointer, method);
         if op_node.as_map().is_none() {
-            cx.report(&lint::INVALID_OPENAPI, format!("operation `{method} {path}` must be an object"), doc.loc(&op_pointer, op_node.pos));
+            cx.report(
+                &lint::INVALID_OPENAPI,
+                format!("operation `{method} {path}` must be an object"),
+                doc.loc(&op_pointer, op_node.pos),
+            );
             continue;
         }
         ops.push(operation(cx, &doc, path, method, op_node, &op_pointer, &shared));
@@ -171,7 +241,15 @@ fn path_item(cx: &mut Converter, doc: &Arc<Doc>, path: &str, node: &Node, pointe
     ops
 }
 
-fn operation(cx: &mut Converter, doc: &Arc<Doc>, path: &str, method: &str, node: &Node, pointer: &str, shared: &[Parameter]) -> Operation {
+fn operation(
+    cx: &mut Converter,
+    doc: &Arc<Doc>,
+    path: &str,
+    method: &str,
+    node: &Node,
+    pointer: &str,
+    shared: &[Parameter],
+) -> Operation {
     let mut params: Vec<Parameter> = shared.to_vec();
     if let Some(p) = node.get("parameters") {
         for param in parameters(cx, doc, p, &pointer_push(pointer, "parameters")) {
@@ -202,9 +280,15 @@ fn operation(cx: &mut Converter, doc: &Arc<Doc>, path: &str, method: &str, node:
                     }
                     let sp = pointer_push(&rp, status);
                     if !valid_status(status) {
-                        cx.report(&lint::INVALID_OPENAPI, format!("response key `{status}` is not a status code, a range like `4XX`, or `default`"), doc.loc(&sp, entry.key_pos));
+                        cx.report(
+                            &lint::INVALID_OPENAPI,
+                            format!("response key `{status}` is not a status code, a range like `4XX`, or `default`"),
+                            doc.loc(&sp, entry.key_pos),
+                        );
                     }
-                    let Some(target) = cx.follow(doc, &entry.value, &sp) else { continue };
+                    let Some(target) = cx.follow(doc, &entry.value, &sp) else {
+                        continue;
+                    };
                     let Some(n) = target.node() else { continue };
                     let content = content(cx, &target.doc, &n, &target.pointer);
                     let mut headers = IndexMap::new();
@@ -218,7 +302,12 @@ fn operation(cx: &mut Converter, doc: &Arc<Doc>, path: &str, method: &str, node:
                     }
                     responses.insert(
                         status.clone(),
-                        Response { description: text_of(&n, "description"), content, headers, location: target.doc.loc(&target.pointer, n.pos) },
+                        Response {
+                            description: text_of(&n, "description"),
+                            content,
+                            headers,
+                            location: target.doc.loc(&target.pointer, n.pos),
+                        },
                     );
                 }
             }
@@ -229,12 +318,20 @@ fn operation(cx: &mut Converter, doc: &Arc<Doc>, path: &str, method: &str, node:
     if let Some(cb) = node.get("callbacks").and_then(Node::as_map) {
         let cp = pointer_push(pointer, "callbacks");
         for (name, entry) in cb {
-            let Some(target) = cx.follow(doc, &entry.value, &pointer_push(&cp, name)) else { continue };
+            let Some(target) = cx.follow(doc, &entry.value, &pointer_push(&cp, name)) else {
+                continue;
+            };
             let Some(n) = target.node() else { continue };
             let mut ops = Vec::new();
             if let Some(exprs) = n.as_map() {
                 for (expr, item) in exprs {
-                    ops.extend(path_item(cx, &target.doc, expr, &item.value, &pointer_push(&target.pointer, expr)));
+                    ops.extend(path_item(
+                        cx,
+                        &target.doc,
+                        expr,
+                        &item.value,
+                        &pointer_push(&target.pointer, expr),
+                    ));
                 }
             }
             callbacks.insert(name.clone(), ops);
@@ -253,12 +350,18 @@ fn operation(cx: &mut Converter, doc: &Arc<Doc>, path: &str, method: &str, node:
         method: method.to_string(),
         operation_id: text_of(node, "operationId"),
         summary: text_of(node, "summary"),
-        tags: node.get("tags").and_then(Node::as_seq).map(|t| t.iter().filter_map(Node::as_str).map(str::to_string).collect()).unwrap_or_default(),
+        tags: node
+            .get("tags")
+            .and_then(Node::as_seq)
+            .map(|t| t.iter().filter_map(Node::as_str).map(str::to_string).collect())
+            .unwrap_or_default(),
         deprecated: node.get("deprecated").and_then(Node::as_bool).unwrap_or(false),
         parameters: params,
         request_body,
         responses,
-        security: node.get("security").map(|s| security(cx, doc, s, &pointer_push(pointer, "security"))),
+        security: node
+            .get("security")
+            .map(|s| security(cx, doc, s, &pointer_push(pointer, "security"))),
         callbacks,
         extensions,
         location: doc.loc(pointer, node.pos),
@@ -266,12 +369,19 @@ fn operation(cx: &mut Converter, doc: &Arc<Doc>, path: &str, method: &str, node:
 }
 
 fn valid_status(s: &str) -> bool {
-    s == "default" || (s.len() == 3 && s.as_bytes()[0].is_ascii_digit() && (s[1..].bytes().all(|b| b.is_ascii_digit()) || s[1..].eq_ignore_ascii_case("XX")))
+    s == "default"
+        || (s.len() == 3
+            && s.as_bytes()[0].is_ascii_digit()
+            && (s[1..].bytes().all(|b| b.is_ascii_digit()) || s[1..].eq_ignore_ascii_case("XX")))
 }
 
 fn parameters(cx: &mut Converter, doc: &Arc<Doc>, node: &Node, pointer: &str) -> Vec<Parameter> {
     let Some(list) = node.as_seq() else {
-        cx.report(&lint::INVALID_OPENAPI, "`parameters` must be an array", doc.loc(pointer, node.pos));
+        cx.report(
+            &lint::INVALID_OPENAPI,
+            "`parameters` must be an array",
+            doc.loc(pointer, node.pos),
+        );
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -286,11 +396,19 @@ fn parameters(cx: &mut Converter, doc: &Arc<Doc>, node: &Node, pointer: &str) ->
             continue;
         };
         if !matches!(location_in.as_str(), "path" | "query" | "header" | "cookie") {
-            cx.report(&lint::INVALID_OPENAPI, format!("parameter `{name}`: `in: {location_in}` must be path, query, header or cookie"), loc.clone());
+            cx.report(
+                &lint::INVALID_OPENAPI,
+                format!("parameter `{name}`: `in: {location_in}` must be path, query, header or cookie"),
+                loc.clone(),
+            );
         }
         let required = n.get("required").and_then(Node::as_bool).unwrap_or(false);
         if location_in == "path" && !required {
-            cx.report(&lint::INVALID_OPENAPI, format!("path parameter `{name}` must have `required: true`"), loc.clone());
+            cx.report(
+                &lint::INVALID_OPENAPI,
+                format!("path parameter `{name}` must have `required: true`"),
+                loc.clone(),
+            );
         }
         let schema = parameter_schema(cx, &d, &n, &target.pointer);
         out.push(Parameter {
@@ -340,7 +458,11 @@ fn content(cx: &mut Converter, doc: &Arc<Doc>, n: &Node, pointer: &str) -> Index
     let Some(c) = n.get("content") else { return out };
     let cp = pointer_push(pointer, "content");
     let Some(m) = c.as_map() else {
-        cx.report(&lint::INVALID_OPENAPI, "`content` must be an object keyed by media type", doc.loc(&cp, c.pos));
+        cx.report(
+            &lint::INVALID_OPENAPI,
+            "`content` must be an object keyed by media type",
+            doc.loc(&cp, c.pos),
+        );
         return out;
     };
     for (media, entry) in m {
@@ -349,14 +471,24 @@ fn content(cx: &mut Converter, doc: &Arc<Doc>, n: &Node, pointer: &str) -> Index
             Some(s) => cx.schema(doc, s, &pointer_push(&mp, "schema"), 0),
             None => Type::new(TypeKind::Any, doc.loc(&mp, entry.value.pos)),
         };
-        out.insert(media.clone(), MediaType { schema, location: doc.loc(&mp, entry.key_pos) });
+        out.insert(
+            media.clone(),
+            MediaType {
+                schema,
+                location: doc.loc(&mp, entry.key_pos),
+            },
+        );
     }
     out
 }
 
 fn security(cx: &mut Converter, doc: &Arc<Doc>, node: &Node, pointer: &str) -> Vec<SecurityRequirement> {
     let Some(list) = node.as_seq() else {
-        cx.report(&lint::INVALID_OPENAPI, "`security` must be an array of requirement objects", doc.loc(pointer, node.pos));
+        cx.report(
+            &lint::INVALID_OPENAPI,
+            "`security` must be an array of requirement objects",
+            doc.loc(pointer, node.pos),
+        );
         return Vec::new();
     };
     list.iter()
@@ -365,7 +497,15 @@ fn security(cx: &mut Converter, doc: &Arc<Doc>, node: &Node, pointer: &str) -> V
             Some(SecurityRequirement {
                 schemes: m
                     .iter()
-                    .map(|(k, e)| (k.clone(), e.value.as_seq().map(|s| s.iter().filter_map(Node::as_str).map(str::to_string).collect()).unwrap_or_default()))
+                    .map(|(k, e)| {
+                        (
+                            k.clone(),
+                            e.value
+                                .as_seq()
+                                .map(|s| s.iter().filter_map(Node::as_str).map(str::to_string).collect())
+                                .unwrap_or_default(),
+                        )
+                    })
                     .collect(),
             })
         })
@@ -390,7 +530,11 @@ fn check_path_parameters(cx: &mut Converter, op: &Operation) {
         if !op.parameters.iter().any(|p| p.location_in == "path" && p.name == *v) {
             cx.report(
                 &lint::UNDECLARED_PATH_PARAMETER,
-                format!("`{} {}`: path variable `{{{v}}}` has no `in: path` parameter", op.method.to_uppercase(), op.path),
+                format!(
+                    "`{} {}`: path variable `{{{v}}}` has no `in: path` parameter",
+                    op.method.to_uppercase(),
+                    op.path
+                ),
                 op.location.clone(),
             );
         }
@@ -399,7 +543,12 @@ fn check_path_parameters(cx: &mut Converter, op: &Operation) {
         if !vars.contains(&p.name.as_str()) {
             cx.report(
                 &lint::UNUSED_PATH_PARAMETER,
-                format!("`{} {}`: path parameter `{}` does not appear in the path", op.method.to_uppercase(), op.path, p.name),
+                format!(
+                    "`{} {}`: path parameter `{}` does not appear in the path",
+                    op.method.to_uppercase(),
+                    op.path,
+                    p.name
+                ),
                 p.location.clone(),
             );
         }
@@ -413,7 +562,14 @@ fn check_operation_ids(cx: &mut Converter, ops: &[Operation]) {
         if let Some(first) = seen.get(id) {
             cx.report(
                 &lint::DUPLICATE_OPERATION_ID,
-                format!("operationId `{id}` of `{} {}` is already used by `{} {}` ({})", op.method.to_uppercase(), op.path, first.method.to_uppercase(), first.path, first.location),
+                format!(
+                    "operationId `{id}` of `{} {}` is already used by `{} {}` ({})",
+                    op.method.to_uppercase(),
+                    op.path,
+                    first.method.to_uppercase(),
+                    first.path,
+                    first.location
+                ),
                 op.location.clone(),
             );
         } else {

@@ -896,7 +896,9 @@ fn apply_edition(contract: &mut Contract, edition: &str) {
         if let Some(p) = &mut t.proto {
             p.syntax.clone_from(&syntax);
         }
-        let crate::model::TypeKind::Object(obj) = &mut t.ty.kind else { continue };
+        let crate::model::TypeKind::Object(obj) = &mut t.ty.kind else {
+            continue;
+        };
         for field in &mut obj.fields {
             let Some(proto) = &mut field.proto else { continue };
             if proto.label != "optional" || proto.oneof.is_some() {
@@ -915,7 +917,11 @@ fn apply_edition(contract: &mut Contract, edition: &str) {
 }
 
 fn presence_feature(options: &BTreeMap<String, Json>) -> Option<String> {
-    options.get("features")?.get("field_presence")?.as_str().map(str::to_string)
+    options
+        .get("features")?
+        .get("field_presence")?
+        .as_str()
+        .map(str::to_string)
 }
 
 fn proto_message(ctx: &FileContext, options: BTreeMap<String, Json>) -> ProtoMessage {
@@ -2074,7 +2080,12 @@ message M {\n  int32 a = 1;\n  string b = 2 [features.field_presence = EXPLICIT]
     fn editions_syntax_errors_keep_their_positions() {
         let (_dir, out) = load(&[("ed.proto", "edition = \"2023\";\nmessage M {\n  int32 a = ;\n}\n")]);
         assert!(out.contracts.is_empty());
-        assert_eq!(out.findings[0].location.as_ref().unwrap().line, 3, "{:#?}", out.findings);
+        assert_eq!(
+            out.findings[0].location.as_ref().unwrap().line,
+            3,
+            "{:#?}",
+            out.findings
+        );
     }
 
     #[test]

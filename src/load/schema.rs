@@ -14,8 +14,8 @@ use super::SourceFile;
 use super::tree::{Node, Value};
 use crate::finding::{Finding, RuleMeta, lint};
 use crate::model::{
-    Additional, Conditional, Discriminator, EnumValue, Field, Location, NamedType, ObjectType, Pos,
-    Primitive, Type, TypeKind, TypeOrigin, UnionKind, pointer_push, pointer_segments,
+    Additional, Conditional, Discriminator, EnumValue, Field, Location, NamedType, ObjectType, Pos, Primitive, Type,
+    TypeKind, TypeOrigin, UnionKind, pointer_push, pointer_segments,
 };
 
 /// Which flavour of JSON Schema a document speaks.
@@ -33,7 +33,10 @@ pub enum Dialect {
 impl Dialect {
     /// `$ref` siblings are ignored (draft 4-7, OpenAPI 3.0) rather than applied.
     fn ref_overrides_siblings(self) -> bool {
-        matches!(self, Dialect::Draft4 | Dialect::Draft6 | Dialect::Draft7 | Dialect::OpenApi30)
+        matches!(
+            self,
+            Dialect::Draft4 | Dialect::Draft6 | Dialect::Draft7 | Dialect::OpenApi30
+        )
     }
 
     /// `exclusiveMinimum` is a boolean modifier of `minimum`.
@@ -81,10 +84,24 @@ impl Doc {
             .or_else(|| node.get("id"))
             .and_then(Node::as_str)
             .map(|s| strip_fragment(s).to_string());
-        let mut doc = Doc { source, node, rel, base, anchors: HashMap::new(), ids: HashMap::new() };
+        let mut doc = Doc {
+            source,
+            node,
+            rel,
+            base,
+            anchors: HashMap::new(),
+            ids: HashMap::new(),
+        };
         let mut anchors = HashMap::new();
         let mut ids = HashMap::new();
-        index_ids(&doc.node, &mut String::new(), doc.base.as_deref(), &mut anchors, &mut ids, 0);
+        index_ids(
+            &doc.node,
+            &mut String::new(),
+            doc.base.as_deref(),
+            &mut anchors,
+            &mut ids,
+            0,
+        );
         doc.anchors = anchors;
         doc.ids = ids;
         doc
@@ -111,19 +128,20 @@ fn index_ids(
         return;
     }
     // One pointer buffer for the whole walk: push a segment, recurse, truncate.
-    let descend = |child: &Node, segment: &str, base: Option<&str>, pointer: &mut String, anchors: &mut _, ids: &mut _| {
-        let len = pointer.len();
-        pointer.push('/');
-        for c in segment.chars() {
-            match c {
-                '~' => pointer.push_str("~0"),
-                '/' => pointer.push_str("~1"),
-                c => pointer.push(c),
+    let descend =
+        |child: &Node, segment: &str, base: Option<&str>, pointer: &mut String, anchors: &mut _, ids: &mut _| {
+            let len = pointer.len();
+            pointer.push('/');
+            for c in segment.chars() {
+                match c {
+                    '~' => pointer.push_str("~0"),
+                    '/' => pointer.push_str("~1"),
+                    c => pointer.push(c),
+                }
             }
-        }
-        index_ids(child, pointer, base, anchors, ids, depth + 1);
-        pointer.truncate(len);
-    };
+            index_ids(child, pointer, base, anchors, ids, depth + 1);
+            pointer.truncate(len);
+        };
     match &node.value {
         Value::Map(m) => {
             let mut own_base: Option<String> = None;
@@ -185,7 +203,11 @@ fn join_uri(base: Option<&str>, reference: &str) -> String {
         }
         None => ("", dir),
     };
-    let joined = if reference.starts_with('/') { reference.to_string() } else { format!("{path}{reference}") };
+    let joined = if reference.starts_with('/') {
+        reference.to_string()
+    } else {
+        format!("{path}{reference}")
+    };
     let mut parts: Vec<&str> = Vec::new();
     for seg in joined.split('/') {
         match seg {
@@ -231,8 +253,25 @@ pub struct Converter {
 
 /// Keywords that only annotate (they do not change which values are valid).
 const ANNOTATIONS: &[&str] = &[
-    "$ref", "$schema", "$id", "$anchor", "$comment", "description", "title", "deprecated", "readOnly",
-    "writeOnly", "default", "example", "examples", "externalDocs", "xml", "$dynamicAnchor", "$defs", "definitions", "$vocabulary",
+    "$ref",
+    "$schema",
+    "$id",
+    "$anchor",
+    "$comment",
+    "description",
+    "title",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "default",
+    "example",
+    "examples",
+    "externalDocs",
+    "xml",
+    "$dynamicAnchor",
+    "$defs",
+    "definitions",
+    "$vocabulary",
 ];
 
 impl Converter {
@@ -259,7 +298,10 @@ impl Converter {
 
     /// Registers a named type at `pointer` of the main document (components, `$defs`).
     pub fn declare(&mut self, doc: &Arc<Doc>, pointer: String, origin: TypeOrigin) {
-        let target = Target { doc: doc.clone(), pointer };
+        let target = Target {
+            doc: doc.clone(),
+            pointer,
+        };
         if self.queued.insert(target.id()) {
             self.pending.push((target, origin));
         }
@@ -272,7 +314,10 @@ impl Converter {
             let Some(node) = target.node() else { continue };
             let ty = self.schema(&target.doc, node, &target.pointer, 0);
             let segments = pointer_segments(&target.pointer).unwrap_or_default();
-            let name = segments.last().cloned().unwrap_or_else(|| file_stem(&target.doc.source.path));
+            let name = segments
+                .last()
+                .cloned()
+                .unwrap_or_else(|| file_stem(&target.doc.source.path));
             let location = target.doc.loc(&target.pointer, node.pos);
             let named = NamedType {
                 id: id.clone(),
@@ -289,12 +334,18 @@ impl Converter {
         }
         // Declaration order: main document first, then referenced files, each by position.
         self.types.sort_by(|_, a, _, b| {
-            (a.location.file != self.main.source.display, &a.location.file, a.location.line, a.location.col).cmp(&(
-                b.location.file != self.main.source.display,
-                &b.location.file,
-                b.location.line,
-                b.location.col,
-            ))
+            (
+                a.location.file != self.main.source.display,
+                &a.location.file,
+                a.location.line,
+                a.location.col,
+            )
+                .cmp(&(
+                    b.location.file != self.main.source.display,
+                    &b.location.file,
+                    b.location.line,
+                    b.location.col,
+                ))
         });
     }
 
@@ -309,7 +360,11 @@ impl Converter {
         if !file_part.is_empty() {
             let absolute = join_uri(doc.base.as_deref(), file_part);
             if let Some(pointer) = doc.ids.get(&absolute).or_else(|| self.main.ids.get(&absolute)) {
-                let owner = if doc.ids.contains_key(&absolute) { doc.clone() } else { self.main.clone() };
+                let owner = if doc.ids.contains_key(&absolute) {
+                    doc.clone()
+                } else {
+                    self.main.clone()
+                };
                 return self.finish_target(owner, pointer.clone(), fragment, reference, at);
             }
             if doc.base.as_deref() == Some(absolute.as_str()) {
@@ -325,7 +380,9 @@ impl Converter {
                     None => {
                         self.report(
                             &lint::REMOTE_REF,
-                            format!("`$ref: {reference}` points at the network; mapcheck never fetches remote documents"),
+                            format!(
+                                "`$ref: {reference}` points at the network; mapcheck never fetches remote documents"
+                            ),
                             at.clone(),
                         );
                         return None;
@@ -338,7 +395,14 @@ impl Converter {
         self.finish_target(target_doc, String::new(), fragment, reference, at)
     }
 
-    fn finish_target(&mut self, doc: Arc<Doc>, base_pointer: String, fragment: &str, reference: &str, at: &Location) -> Option<Target> {
+    fn finish_target(
+        &mut self,
+        doc: Arc<Doc>,
+        base_pointer: String,
+        fragment: &str,
+        reference: &str,
+        at: &Location,
+    ) -> Option<Target> {
         let fragment = percent_decode(fragment);
         let pointer = if fragment.is_empty() {
             base_pointer
@@ -347,14 +411,21 @@ impl Converter {
         } else if let Some(p) = doc.anchors.get(&fragment) {
             p.clone()
         } else {
-            self.report(&lint::UNRESOLVED_REF, format!("`$ref: {reference}`: no anchor `{fragment}` in {}", doc.source.display), at.clone());
+            self.report(
+                &lint::UNRESOLVED_REF,
+                format!("`$ref: {reference}`: no anchor `{fragment}` in {}", doc.source.display),
+                at.clone(),
+            );
             return None;
         };
         let target = Target { doc, pointer };
         if target.node().is_none() {
             self.report(
                 &lint::UNRESOLVED_REF,
-                format!("`$ref: {reference}`: nothing at `{}` in {}", target.pointer, target.doc.source.display),
+                format!(
+                    "`$ref: {reference}`: nothing at `{}` in {}",
+                    target.pointer, target.doc.source.display
+                ),
                 at.clone(),
             );
             return None;
@@ -383,7 +454,8 @@ impl Converter {
         let source = SourceFile::new(&path);
         let parsed = super::read_text(&path).and_then(|text| {
             let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-            super::tree::parse_auto(&text, json).map_err(|e| format!("{}:{}:{}: {}", source.display, e.pos.line, e.pos.col, e.message))
+            super::tree::parse_auto(&text, json)
+                .map_err(|e| format!("{}:{}:{}: {}", source.display, e.pos.line, e.pos.col, e.message))
         });
         match parsed {
             Ok(node) => {
@@ -395,7 +467,11 @@ impl Converter {
             }
             Err(message) => {
                 self.failed.insert(path);
-                self.report(&lint::UNRESOLVED_REF, format!("`$ref: {reference}`: cannot load the referenced file: {message}"), at.clone());
+                self.report(
+                    &lint::UNRESOLVED_REF,
+                    format!("`$ref: {reference}`: cannot load the referenced file: {message}"),
+                    at.clone(),
+                );
                 None
             }
         }
@@ -413,7 +489,10 @@ impl Converter {
             }
             None => {
                 let mut t = Type::new(TypeKind::Any, location);
-                t.extensions.insert("unresolved_ref".into(), serde_json::Value::String(reference.to_string()));
+                t.extensions.insert(
+                    "unresolved_ref".into(),
+                    serde_json::Value::String(reference.to_string()),
+                );
                 t
             }
         }
@@ -422,7 +501,10 @@ impl Converter {
     /// Follows `$ref`s of non-schema objects (parameters, responses, path items) to the object.
     pub fn follow(&mut self, doc: &Arc<Doc>, node: &Node, pointer: &str) -> Option<Target> {
         let ref_of = |n: &Node| n.get("$ref").and_then(|r| Some((r.as_str()?.to_string(), r.pos)));
-        let mut current = Target { doc: doc.clone(), pointer: pointer.to_string() };
+        let mut current = Target {
+            doc: doc.clone(),
+            pointer: pointer.to_string(),
+        };
         let mut seen = HashSet::new();
         let mut next_ref = ref_of(node);
         for _ in 0..64 {
@@ -432,7 +514,11 @@ impl Converter {
             let at = current.doc.loc(&pointer_push(&current.pointer, "$ref"), pos);
             let next = self.resolve(&current.doc.clone(), &reference, &at)?;
             if !seen.insert(next.id()) {
-                self.report(&lint::UNRESOLVED_REF, format!("`$ref: {reference}` is part of a reference cycle"), at);
+                self.report(
+                    &lint::UNRESOLVED_REF,
+                    format!("`$ref: {reference}` is part of a reference cycle"),
+                    at,
+                );
                 return None;
             }
             next_ref = ref_of(next.node()?);
@@ -452,7 +538,11 @@ impl Converter {
             Value::Bool(false) => return Type::new(TypeKind::Nothing, loc),
             Value::Map(m) => m,
             _ => {
-                self.report(&lint::INVALID_SCHEMA, format!("a schema must be an object or a boolean, found {}", node.kind_name()), loc.clone());
+                self.report(
+                    &lint::INVALID_SCHEMA,
+                    format!("a schema must be an object or a boolean, found {}", node.kind_name()),
+                    loc.clone(),
+                );
                 return Type::new(TypeKind::Any, loc);
             }
         };
@@ -464,10 +554,18 @@ impl Converter {
         if let Some((key, entry)) = reference {
             let ref_loc = doc.loc(&pointer_push(pointer, key), entry.value.pos);
             let Some(reference) = entry.value.as_str() else {
-                self.report(&lint::INVALID_SCHEMA, format!("`{key}` must be a string"), ref_loc.clone());
+                self.report(
+                    &lint::INVALID_SCHEMA,
+                    format!("`{key}` must be a string"),
+                    ref_loc.clone(),
+                );
                 return Type::new(TypeKind::Any, loc);
             };
-            let reference = if key == "$recursiveRef" && reference == "#" { "#" } else { reference };
+            let reference = if key == "$recursiveRef" && reference == "#" {
+                "#"
+            } else {
+                reference
+            };
             let mut ref_ty = self.ref_type(doc, reference, ref_loc);
             ref_ty.location = loc.clone();
             if self.dialect.ref_overrides_siblings() {
@@ -476,7 +574,9 @@ impl Converter {
                 }
                 return ref_ty;
             }
-            let has_assertions = map.keys().any(|k| !ANNOTATIONS.contains(&k.as_str()) && !k.starts_with("x-") && k != "$dynamicRef" && k != "$recursiveRef");
+            let has_assertions = map.keys().any(|k| {
+                !ANNOTATIONS.contains(&k.as_str()) && !k.starts_with("x-") && k != "$dynamicRef" && k != "$recursiveRef"
+            });
             if !has_assertions {
                 self.annotate(&mut ref_ty, doc, node, pointer);
                 return ref_ty;
@@ -487,7 +587,12 @@ impl Converter {
             }
             let mut sibling = self.schema(doc, &rest, pointer, depth + 1);
             sibling.description = None;
-            let mut t = Type::new(TypeKind::AllOf { members: vec![ref_ty, sibling] }, loc);
+            let mut t = Type::new(
+                TypeKind::AllOf {
+                    members: vec![ref_ty, sibling],
+                },
+                loc,
+            );
             self.annotate(&mut t, doc, node, pointer);
             return t;
         }
@@ -507,14 +612,29 @@ impl Converter {
                         }
                     }
                 }
-                Value::Seq(_) => self.report(&lint::INVALID_SCHEMA, "OpenAPI 3.0 `type` must be a single string (use `nullable: true` for null)", tloc.clone()),
-                _ => self.report(&lint::INVALID_SCHEMA, format!("`type` must be a string or an array of strings, found {}", t.kind_name()), tloc.clone()),
+                Value::Seq(_) => self.report(
+                    &lint::INVALID_SCHEMA,
+                    "OpenAPI 3.0 `type` must be a single string (use `nullable: true` for null)",
+                    tloc.clone(),
+                ),
+                _ => self.report(
+                    &lint::INVALID_SCHEMA,
+                    format!(
+                        "`type` must be a string or an array of strings, found {}",
+                        t.kind_name()
+                    ),
+                    tloc.clone(),
+                ),
             }
             let known = ["string", "number", "integer", "boolean", "object", "array", "null"];
             types.retain(|s| {
                 let ok = known.contains(&s.as_str()) && (s != "null" || self.dialect.type_arrays());
                 if !ok {
-                    self.report(&lint::INVALID_SCHEMA, format!("unknown type `{s}`; expected one of {}", known.join(", ")), tloc.clone());
+                    self.report(
+                        &lint::INVALID_SCHEMA,
+                        format!("unknown type `{s}`; expected one of {}", known.join(", ")),
+                        tloc.clone(),
+                    );
                 }
                 ok
             });
@@ -535,9 +655,32 @@ impl Converter {
 
         let has = |k: &str| map.contains_key(k);
         if types.is_empty() {
-            if ["properties", "patternProperties", "additionalProperties", "required", "unevaluatedProperties", "propertyNames", "minProperties", "maxProperties", "dependentRequired"].iter().any(|k| has(k)) {
+            if [
+                "properties",
+                "patternProperties",
+                "additionalProperties",
+                "required",
+                "unevaluatedProperties",
+                "propertyNames",
+                "minProperties",
+                "maxProperties",
+                "dependentRequired",
+            ]
+            .iter()
+            .any(|k| has(k))
+            {
                 types.push("object".into());
-            } else if ["items", "prefixItems", "minItems", "maxItems", "uniqueItems", "additionalItems"].iter().any(|k| has(k)) {
+            } else if [
+                "items",
+                "prefixItems",
+                "minItems",
+                "maxItems",
+                "uniqueItems",
+                "additionalItems",
+            ]
+            .iter()
+            .any(|k| has(k))
+            {
                 types.push("array".into());
             }
         }
@@ -572,7 +715,13 @@ impl Converter {
                         nullable = true;
                     }
                     let non_null: Vec<&Node> = values.iter().filter(|v| !v.is_null()).collect();
-                    let string_like = matches!(t.kind, TypeKind::Any | TypeKind::Primitive { primitive: Primitive::String });
+                    let string_like = matches!(
+                        t.kind,
+                        TypeKind::Any
+                            | TypeKind::Primitive {
+                                primitive: Primitive::String
+                            }
+                    );
                     if string_like && !non_null.is_empty() && non_null.iter().all(|v| v.as_str().is_some()) {
                         let values = non_null
                             .iter()
@@ -596,11 +745,19 @@ impl Converter {
 
         // Combinators.
         let mut combined: Vec<Type> = Vec::new();
-        for (key, union) in [("oneOf", Some(UnionKind::OneOf)), ("anyOf", Some(UnionKind::AnyOf)), ("allOf", None)] {
+        for (key, union) in [
+            ("oneOf", Some(UnionKind::OneOf)),
+            ("anyOf", Some(UnionKind::AnyOf)),
+            ("allOf", None),
+        ] {
             let Some(list) = node.get(key) else { continue };
             let kp = pointer_push(pointer, key);
             let Some(items) = list.as_seq() else {
-                self.report(&lint::INVALID_SCHEMA, format!("`{key}` must be an array of schemas"), doc.loc(&kp, list.pos));
+                self.report(
+                    &lint::INVALID_SCHEMA,
+                    format!("`{key}` must be an array of schemas"),
+                    doc.loc(&kp, list.pos),
+                );
                 continue;
             };
             let members: Vec<Type> = items
@@ -609,7 +766,11 @@ impl Converter {
                 .map(|(i, s)| self.schema(doc, s, &pointer_push(&kp, &i.to_string()), depth + 1))
                 .collect();
             let ty_kind = match union {
-                Some(u) => TypeKind::Union { union: u, variants: members, discriminator: self.discriminator(doc, node, pointer) },
+                Some(u) => TypeKind::Union {
+                    union: u,
+                    variants: members,
+                    discriminator: self.discriminator(doc, node, pointer),
+                },
                 None => TypeKind::AllOf { members },
             };
             combined.push(Type::new(ty_kind, doc.loc(&kp, list.pos)));
@@ -637,8 +798,12 @@ impl Converter {
             t.not = Some(Box::new(self.schema(doc, n, &pointer_push(pointer, "not"), depth + 1)));
         }
         if let Some(cond) = node.get("if") {
-            let then_type = node.get("then").map(|n| self.schema(doc, n, &pointer_push(pointer, "then"), depth + 1));
-            let else_type = node.get("else").map(|n| self.schema(doc, n, &pointer_push(pointer, "else"), depth + 1));
+            let then_type = node
+                .get("then")
+                .map(|n| self.schema(doc, n, &pointer_push(pointer, "then"), depth + 1));
+            let else_type = node
+                .get("else")
+                .map(|n| self.schema(doc, n, &pointer_push(pointer, "else"), depth + 1));
             t.conditional = Some(Box::new(Conditional {
                 condition: self.schema(doc, cond, &pointer_push(pointer, "if"), depth + 1),
                 then_type,
@@ -656,8 +821,13 @@ impl Converter {
         let mut mapping = BTreeMap::new();
         if let Some(m) = d.get("mapping").and_then(Node::as_map) {
             for (value, entry) in m {
-                let Some(reference) = entry.value.as_str() else { continue };
-                let at = doc.loc(&pointer_push(&pointer_push(&pointer_push(pointer, "discriminator"), "mapping"), value), entry.value.pos);
+                let Some(reference) = entry.value.as_str() else {
+                    continue;
+                };
+                let at = doc.loc(
+                    &pointer_push(&pointer_push(&pointer_push(pointer, "discriminator"), "mapping"), value),
+                    entry.value.pos,
+                );
                 // A bare name means a component schema.
                 let reference = if reference.contains('#') || reference.contains('/') || reference.contains('.') {
                     reference.to_string()
@@ -720,7 +890,11 @@ impl Converter {
                         prefix_items.push(self.schema(doc, s, &pointer_push(&pp, &i.to_string()), depth + 1));
                     }
                 }
-                None => self.report(&lint::INVALID_SCHEMA, "`prefixItems` must be an array of schemas", doc.loc(&pp, p.pos)),
+                None => self.report(
+                    &lint::INVALID_SCHEMA,
+                    "`prefixItems` must be an array of schemas",
+                    doc.loc(&pp, p.pos),
+                ),
             }
         }
         if let Some(i) = node.get("items") {
@@ -739,7 +913,10 @@ impl Converter {
             }
         }
         let items = items.unwrap_or_else(|| any(pointer, node.pos));
-        TypeKind::Array { items: Box::new(items), prefix_items }
+        TypeKind::Array {
+            items: Box::new(items),
+            prefix_items,
+        }
     }
 
     fn object_kind(&mut self, doc: &Arc<Doc>, node: &Node, pointer: &str, depth: usize) -> TypeKind {
@@ -751,12 +928,20 @@ impl Converter {
                     for (i, n) in list.iter().enumerate() {
                         match n.as_str() {
                             Some(s) => required.push((s.to_string(), n.pos, pointer_push(&rp, &i.to_string()))),
-                            None => self.report(&lint::INVALID_SCHEMA, "`required` entries must be strings", doc.loc(&rp, n.pos)),
+                            None => self.report(
+                                &lint::INVALID_SCHEMA,
+                                "`required` entries must be strings",
+                                doc.loc(&rp, n.pos),
+                            ),
                         }
                     }
                 }
                 // Draft 3 / Swagger booleans are not valid here.
-                None => self.report(&lint::INVALID_SCHEMA, "`required` must be an array of property names", doc.loc(&rp, r.pos)),
+                None => self.report(
+                    &lint::INVALID_SCHEMA,
+                    "`required` must be an array of property names",
+                    doc.loc(&rp, r.pos),
+                ),
             }
         }
         let mut fields = Vec::new();
@@ -780,7 +965,11 @@ impl Converter {
                         });
                     }
                 }
-                None => self.report(&lint::INVALID_SCHEMA, "`properties` must be an object", doc.loc(&pp, props.pos)),
+                None => self.report(
+                    &lint::INVALID_SCHEMA,
+                    "`properties` must be an object",
+                    doc.loc(&pp, props.pos),
+                ),
             }
         }
         // Required but not declared here (often declared by another allOf member).
@@ -815,7 +1004,9 @@ impl Converter {
             obj.property_names = Some(self.schema(doc, pn, &pointer_push(pointer, "propertyNames"), depth + 1));
         }
         let dependent = |key: &str, obj: &mut ObjectType, this: &mut Self| {
-            let Some(m) = node.get(key).and_then(Node::as_map) else { return };
+            let Some(m) = node.get(key).and_then(Node::as_map) else {
+                return;
+            };
             let base = pointer_push(pointer, key);
             for (prop, entry) in m {
                 match &entry.value.value {
@@ -827,7 +1018,11 @@ impl Converter {
                         let ty = this.schema(doc, &entry.value, &pointer_push(&base, prop), depth + 1);
                         obj.dependent_schemas.insert(prop.clone(), ty);
                     }
-                    _ => this.report(&lint::INVALID_SCHEMA, "`dependentRequired` values must be arrays of property names", doc.loc(&pointer_push(&base, prop), entry.value.pos)),
+                    _ => this.report(
+                        &lint::INVALID_SCHEMA,
+                        "`dependentRequired` values must be arrays of property names",
+                        doc.loc(&pointer_push(&base, prop), entry.value.pos),
+                    ),
                 }
             }
         };
@@ -836,12 +1031,19 @@ impl Converter {
         dependent("dependencies", &mut obj, self);
 
         // An object with nothing but `additionalProperties: <schema>` is a map.
-        if obj.fields.is_empty() && obj.pattern_properties.is_empty()
+        if obj.fields.is_empty()
+            && obj.pattern_properties.is_empty()
             && let Additional::Schema(value) = &obj.additional
         {
             let key_loc = doc.loc(pointer, node.pos);
-            let key = obj.property_names.clone().unwrap_or_else(|| Type::primitive(Primitive::String, key_loc));
-            return TypeKind::Map { key: Box::new(key), value: value.clone() };
+            let key = obj
+                .property_names
+                .clone()
+                .unwrap_or_else(|| Type::primitive(Primitive::String, key_loc));
+            return TypeKind::Map {
+                key: Box::new(key),
+                value: value.clone(),
+            };
         }
         TypeKind::Object(Box::new(obj))
     }
@@ -898,7 +1100,11 @@ impl Converter {
                         c.exclusive_maximum = v;
                     }
                 }
-                (_, true) => bad.push((key.to_string(), n.pos, "a boolean (this dialect modifies minimum/maximum)")),
+                (_, true) => bad.push((
+                    key.to_string(),
+                    n.pos,
+                    "a boolean (this dialect modifies minimum/maximum)",
+                )),
                 (_, false) => bad.push((key.to_string(), n.pos, "a number")),
             }
         }
@@ -955,7 +1161,11 @@ impl Converter {
         if let Some(d) = node.get("default") {
             t.default = Some(d.to_json());
         }
-        for (key, slot) in [("deprecated", &mut t.deprecated), ("readOnly", &mut t.read_only), ("writeOnly", &mut t.write_only)] {
+        for (key, slot) in [
+            ("deprecated", &mut t.deprecated),
+            ("readOnly", &mut t.read_only),
+            ("writeOnly", &mut t.write_only),
+        ] {
             if let Some(n) = node.get(key) {
                 match n.as_bool() {
                     Some(b) => *slot = b,
@@ -1008,7 +1218,11 @@ fn relative_path(from: &Path, to: &Path) -> String {
     let to_c: Vec<_> = to.components().collect();
     let common = from.iter().zip(&to_c).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<String> = std::iter::repeat_n("..".to_string(), from.len() - common).collect();
-    parts.extend(to_c[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    parts.extend(
+        to_c[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
     parts.join("/")
 }
 
@@ -1018,15 +1232,24 @@ mod tests {
 
     #[test]
     fn uri_joining() {
-        assert_eq!(join_uri(Some("https://x.com/a/b.json"), "c.json"), "https://x.com/a/c.json");
-        assert_eq!(join_uri(Some("https://x.com/a/b.json"), "../c.json"), "https://x.com/c.json");
+        assert_eq!(
+            join_uri(Some("https://x.com/a/b.json"), "c.json"),
+            "https://x.com/a/c.json"
+        );
+        assert_eq!(
+            join_uri(Some("https://x.com/a/b.json"), "../c.json"),
+            "https://x.com/c.json"
+        );
         assert_eq!(join_uri(None, "c.json"), "c.json");
     }
 
     #[test]
     fn relative_paths() {
         assert_eq!(relative_path(Path::new("/w/a"), Path::new("/w/a/b/c.yaml")), "b/c.yaml");
-        assert_eq!(relative_path(Path::new("/w/a"), Path::new("/w/d/c.yaml")), "../d/c.yaml");
+        assert_eq!(
+            relative_path(Path::new("/w/a"), Path::new("/w/d/c.yaml")),
+            "../d/c.yaml"
+        );
     }
 
     #[test]

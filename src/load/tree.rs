@@ -90,10 +90,12 @@ impl Node {
 
     pub fn as_u64(&self) -> Option<u64> {
         match &self.value {
-            Value::Number(n) => n
-                .parse::<u64>()
-                .ok()
-                .or_else(|| n.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 1.8e19).map(|f| f as u64)),
+            Value::Number(n) => n.parse::<u64>().ok().or_else(|| {
+                n.parse::<f64>()
+                    .ok()
+                    .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 1.8e19)
+                    .map(|f| f as u64)
+            }),
             _ => None,
         }
     }
@@ -149,11 +151,7 @@ impl Node {
             Value::Number(n) => number_to_json(n),
             Value::String(s) => serde_json::Value::String(s.clone()),
             Value::Seq(s) => serde_json::Value::Array(s.iter().map(Node::to_json).collect()),
-            Value::Map(m) => serde_json::Value::Object(
-                m.iter()
-                    .map(|(k, e)| (k.clone(), e.value.to_json()))
-                    .collect(),
-            ),
+            Value::Map(m) => serde_json::Value::Object(m.iter().map(|(k, e)| (k.clone(), e.value.to_json())).collect()),
         }
     }
 }
@@ -221,11 +219,9 @@ pub fn parse_json(text: &str) -> Result<Node, SyntaxError> {
         allow_non_finite_numbers: false,
         allow_extended_string_escapes: false,
     };
-    let parsed = parse_to_ast(text, &CollectOptions::default(), &strict).map_err(|e| {
-        SyntaxError {
-            pos: index.pos(e.range().start),
-            message: format!("invalid JSON: {}", e.kind()),
-        }
+    let parsed = parse_to_ast(text, &CollectOptions::default(), &strict).map_err(|e| SyntaxError {
+        pos: index.pos(e.range().start),
+        message: format!("invalid JSON: {}", e.kind()),
     })?;
     let Some(value) = parsed.value else {
         return Err(SyntaxError {
@@ -276,7 +272,10 @@ fn convert_json(value: jsonc_parser::ast::Value<'_>, index: &LineIndex, depth: u
     };
     let pos = index.pos(start);
     if depth > MAX_DEPTH {
-        return Err(SyntaxError { pos, message: format!("document nests deeper than {MAX_DEPTH} levels") });
+        return Err(SyntaxError {
+            pos,
+            message: format!("document nests deeper than {MAX_DEPTH} levels"),
+        });
     }
     let value = match value {
         J::StringLit(s) => Value::String(s.value.into_owned()),
@@ -298,7 +297,10 @@ fn convert_json(value: jsonc_parser::ast::Value<'_>, index: &LineIndex, depth: u
                 };
                 let key_pos = index.pos(key_start);
                 if map.contains_key(&key) {
-                    return Err(SyntaxError { pos: key_pos, message: format!("duplicate key `{key}` in object") });
+                    return Err(SyntaxError {
+                        pos: key_pos,
+                        message: format!("duplicate key `{key}` in object"),
+                    });
                 }
                 let value = convert_json(prop.value, index, depth + 1)?;
                 map.insert(key, MapEntry { key_pos, value });
@@ -314,8 +316,18 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
     use saphyr_parser::{Event, Parser, ScalarStyle};
 
     enum Frame {
-        Seq { pos: Pos, anchor: usize, items: Vec<Node> },
-        Map { pos: Pos, anchor: usize, entries: IndexMap<String, MapEntry>, key: Option<(String, Pos)>, merges: Vec<Node> },
+        Seq {
+            pos: Pos,
+            anchor: usize,
+            items: Vec<Node>,
+        },
+        Map {
+            pos: Pos,
+            anchor: usize,
+            entries: IndexMap<String, MapEntry>,
+            key: Option<(String, Pos)>,
+            merges: Vec<Node>,
+        },
     }
 
     let mut parser = Parser::new_from_str(text);
@@ -345,12 +357,20 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
                     node_count += count_nodes(n);
                     Some((n.clone(), 0))
                 }
-                None => return Err(SyntaxError { pos, message: "alias refers to an unknown anchor".into() }),
+                None => {
+                    return Err(SyntaxError {
+                        pos,
+                        message: "alias refers to an unknown anchor".into(),
+                    });
+                }
             },
             Event::Scalar(text, style, anchor, tag) => {
                 let value = if style == ScalarStyle::Plain && tag.is_none() {
                     resolve_plain_scalar(&text)
-                } else if let Some(tag) = tag.as_deref().filter(|t| t.handle == "tag:yaml.org,2002:" || t.handle == "!!") {
+                } else if let Some(tag) = tag
+                    .as_deref()
+                    .filter(|t| t.handle == "tag:yaml.org,2002:" || t.handle == "!!")
+                {
                     match tag.suffix.as_str() {
                         "str" => Value::String(text.into_owned()),
                         _ => resolve_plain_scalar(&text),
@@ -362,29 +382,65 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
             }
             Event::SequenceStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(SyntaxError { pos, message: format!("document nests deeper than {MAX_DEPTH} levels") });
+                    return Err(SyntaxError {
+                        pos,
+                        message: format!("document nests deeper than {MAX_DEPTH} levels"),
+                    });
                 }
-                stack.push(Frame::Seq { pos, anchor, items: Vec::new() });
+                stack.push(Frame::Seq {
+                    pos,
+                    anchor,
+                    items: Vec::new(),
+                });
                 None
             }
             Event::MappingStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(SyntaxError { pos, message: format!("document nests deeper than {MAX_DEPTH} levels") });
+                    return Err(SyntaxError {
+                        pos,
+                        message: format!("document nests deeper than {MAX_DEPTH} levels"),
+                    });
                 }
-                stack.push(Frame::Map { pos, anchor, entries: IndexMap::new(), key: None, merges: Vec::new() });
+                stack.push(Frame::Map {
+                    pos,
+                    anchor,
+                    entries: IndexMap::new(),
+                    key: None,
+                    merges: Vec::new(),
+                });
                 None
             }
             Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq { pos, anchor, items }) => Some((Node { value: Value::Seq(items), pos }, anchor)),
-                _ => return Err(SyntaxError { pos, message: "unbalanced sequence end".into() }),
+                Some(Frame::Seq { pos, anchor, items }) => Some((
+                    Node {
+                        value: Value::Seq(items),
+                        pos,
+                    },
+                    anchor,
+                )),
+                _ => {
+                    return Err(SyntaxError {
+                        pos,
+                        message: "unbalanced sequence end".into(),
+                    });
+                }
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map { pos, anchor, mut entries, merges, .. }) => {
+                Some(Frame::Map {
+                    pos,
+                    anchor,
+                    mut entries,
+                    merges,
+                    ..
+                }) => {
                     // `<<` merge keys: explicit keys win over merged ones.
                     for merged in merges {
                         let maps: Vec<Node> = match merged.value {
                             Value::Seq(items) => items,
-                            other => vec![Node { value: other, pos: merged.pos }],
+                            other => vec![Node {
+                                value: other,
+                                pos: merged.pos,
+                            }],
                         };
                         for m in maps {
                             if let Value::Map(src) = m.value {
@@ -394,15 +450,29 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
                             }
                         }
                     }
-                    Some((Node { value: Value::Map(entries), pos }, anchor))
+                    Some((
+                        Node {
+                            value: Value::Map(entries),
+                            pos,
+                        },
+                        anchor,
+                    ))
                 }
-                _ => return Err(SyntaxError { pos, message: "unbalanced mapping end".into() }),
+                _ => {
+                    return Err(SyntaxError {
+                        pos,
+                        message: "unbalanced mapping end".into(),
+                    });
+                }
             },
         };
         let Some((node, anchor)) = completed else { continue };
         node_count += 1;
         if node_count > MAX_NODES {
-            return Err(SyntaxError { pos, message: format!("document expands to more than {MAX_NODES} nodes (alias expansion?)") });
+            return Err(SyntaxError {
+                pos,
+                message: format!("document expands to more than {MAX_NODES} nodes (alias expansion?)"),
+            });
         }
         if anchor != 0 {
             anchors.insert(anchor, node.clone());
@@ -412,7 +482,9 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
                 root = Some(node);
             }
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, merges, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries, key, merges, ..
+            }) => match key.take() {
                 None => {
                     let k = match &node.value {
                         Value::String(s) => s.clone(),
@@ -432,7 +504,10 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
                     if k == "<<" {
                         merges.push(node);
                     } else if entries.contains_key(&k) {
-                        return Err(SyntaxError { pos: key_pos, message: format!("duplicate key `{k}` in mapping") });
+                        return Err(SyntaxError {
+                            pos: key_pos,
+                            message: format!("duplicate key `{k}` in mapping"),
+                        });
                     } else {
                         entries.insert(k, MapEntry { key_pos, value: node });
                     }
@@ -440,7 +515,10 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
             },
         }
     }
-    root.ok_or(SyntaxError { pos: Pos::new(1, 1), message: "empty document: expected a YAML mapping".into() })
+    root.ok_or(SyntaxError {
+        pos: Pos::new(1, 1),
+        message: "empty document: expected a YAML mapping".into(),
+    })
 }
 
 fn count_nodes(n: &Node) -> usize {
@@ -569,7 +647,9 @@ mod tests {
         let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..12 {
             let p = i - 1;
-            doc.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+            doc.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
         }
         let e = parse_yaml(&doc).unwrap_err();
         assert!(e.message.contains("more than"), "{e}");

@@ -20,7 +20,10 @@ pub enum Primitive {
     Double,
     /// A JSON `number` with no declared width.
     Number,
-    Decimal { precision: u32, scale: u32 },
+    Decimal {
+        precision: u32,
+        scale: u32,
+    },
     String,
     Bytes,
     Date,
@@ -31,7 +34,9 @@ pub enum Primitive {
     Duration,
     Uuid,
     /// Fixed-size bytes (Avro `fixed`).
-    Fixed { size: u64 },
+    Fixed {
+        size: u64,
+    },
 }
 
 impl fmt::Display for Primitive {
@@ -171,15 +176,22 @@ pub enum TypeKind {
     Nothing,
     /// Only `null` (Avro `null`, JSON Schema `type: null`).
     Null,
-    Primitive { primitive: Primitive },
-    Enum { values: Vec<EnumValue> },
+    Primitive {
+        primitive: Primitive,
+    },
+    Enum {
+        values: Vec<EnumValue>,
+    },
     Object(Box<ObjectType>),
     Array {
         items: Box<Type>,
         #[serde(skip_serializing_if = "Vec::is_empty")]
         prefix_items: Vec<Type>,
     },
-    Map { key: Box<Type>, value: Box<Type> },
+    Map {
+        key: Box<Type>,
+        value: Box<Type>,
+    },
     Union {
         union: UnionKind,
         variants: Vec<Type>,
@@ -187,9 +199,13 @@ pub enum TypeKind {
         discriminator: Option<Discriminator>,
     },
     /// Every member applies (kept as written; comparisons normalise).
-    AllOf { members: Vec<Type> },
+    AllOf {
+        members: Vec<Type>,
+    },
     /// A reference to a named type by its id. Recursion is always a reference.
-    Ref { target: String },
+    Ref {
+        target: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -29,7 +29,13 @@ pub struct Summary {
 impl Summary {
     pub fn of(findings: &[Finding], contracts: usize, unusable: usize) -> Self {
         let count = |s| findings.iter().filter(|f| f.severity == s).count();
-        Summary { errors: count(Severity::Error), warnings: count(Severity::Warning), infos: count(Severity::Info), contracts, unusable }
+        Summary {
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            infos: count(Severity::Info),
+            contracts,
+            unusable,
+        }
     }
 
     pub fn line(&self) -> String {
@@ -56,7 +62,14 @@ struct JsonReport<'a> {
 }
 
 pub fn render_json(findings: &[Finding], summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &JsonReport { schema_version: 1, findings, summary })?;
+    serde_json::to_writer_pretty(
+        &mut *out,
+        &JsonReport {
+            schema_version: 1,
+            findings,
+            summary,
+        },
+    )?;
     writeln!(out)
 }
 
@@ -68,7 +81,11 @@ pub struct Style {
 
 impl Style {
     fn paint(&self, style: anstyle::Style, text: &str) -> String {
-        if self.color { format!("{style}{text}{style:#}") } else { text.to_string() }
+        if self.color {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_string()
+        }
     }
 
     fn severity(&self, s: Severity) -> String {
@@ -87,13 +104,21 @@ pub fn render_text(findings: &[Finding], summary: &Summary, style: Style, out: &
     let bold = anstyle::Style::new().bold();
     let dim = anstyle::Style::new().dimmed();
     for f in findings {
-        writeln!(out, "{}{} {}", style.severity(f.severity), style.paint(bold, &format!("[{}]:", f.rule)), style.paint(bold, &f.message))?;
+        writeln!(
+            out,
+            "{}{} {}",
+            style.severity(f.severity),
+            style.paint(bold, &format!("[{}]:", f.rule)),
+            style.paint(bold, &f.message)
+        )?;
         if let Some(loc) = &f.location {
             writeln!(out, "  {} {loc}", style.paint(dim, "-->"))?;
             if loc.line > 0 {
-                let lines = sources
-                    .entry(loc.file.clone())
-                    .or_insert_with(|| std::fs::read_to_string(&loc.file).ok().map(|t| t.lines().map(str::to_string).collect()));
+                let lines = sources.entry(loc.file.clone()).or_insert_with(|| {
+                    std::fs::read_to_string(&loc.file)
+                        .ok()
+                        .map(|t| t.lines().map(str::to_string).collect())
+                });
                 if let Some(line) = lines.as_ref().and_then(|l| l.get(loc.line as usize - 1)) {
                     let num = loc.line.to_string();
                     let pad = " ".repeat(num.len());
@@ -101,7 +126,12 @@ pub fn render_text(findings: &[Finding], summary: &Summary, style: Style, out: &
                     writeln!(out, "  {pad} {}", style.paint(dim, "|"))?;
                     writeln!(out, "  {} {} {shown}", style.paint(dim, &num), style.paint(dim, "|"))?;
                     let caret_pad = " ".repeat(loc.col.saturating_sub(1) as usize);
-                    writeln!(out, "  {pad} {} {caret_pad}{}", style.paint(dim, "|"), style.paint(bold, "^"))?;
+                    writeln!(
+                        out,
+                        "  {pad} {} {caret_pad}{}",
+                        style.paint(dim, "|"),
+                        style.paint(bold, "^")
+                    )?;
                 }
             }
             if !loc.pointer.is_empty() {

@@ -4,7 +4,10 @@ use crate::*;
 fn named_types_resolve_across_files_in_any_order() {
     for args in [
         vec!["tests/fixtures/avro/set"],
-        vec!["tests/fixtures/avro/set/b_shared.avsc", "tests/fixtures/avro/set/a_event.avsc"],
+        vec![
+            "tests/fixtures/avro/set/b_shared.avsc",
+            "tests/fixtures/avro/set/a_event.avsc",
+        ],
     ] {
         let r = inspect_json(&args);
         assert_eq!(find_field(&r, "Event.payload")["type"], "com.acme.shared.Payload");
@@ -48,8 +51,15 @@ fn protocols_load_types_and_messages() {
 #[test]
 fn avro_schema_in_a_json_file_with_as_override() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("event.json"), r#"{"type": "record", "name": "E", "fields": [{"name": "a", "type": "int"}]}"#).unwrap();
-    let o = mapcheck_in(dir.path(), &["inspect", "event.json", "--as", "avro", "--format", "json"]);
+    std::fs::write(
+        dir.path().join("event.json"),
+        r#"{"type": "record", "name": "E", "fields": [{"name": "a", "type": "int"}]}"#,
+    )
+    .unwrap();
+    let o = mapcheck_in(
+        dir.path(),
+        &["inspect", "event.json", "--as", "avro", "--format", "json"],
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["contracts"][0]["format"], "avro");
@@ -62,7 +72,11 @@ fn invalid_defaults_and_unknown_names_are_lint_errors() {
     assert_eq!(code, 1);
     let defaults = with_rule(&findings, "invalid-avro-default");
     assert_eq!(defaults.len(), 3, "{findings:#?}");
-    assert!(defaults.iter().any(|f| f["message"].as_str().unwrap().contains("first branch")));
+    assert!(
+        defaults
+            .iter()
+            .any(|f| f["message"].as_str().unwrap().contains("first branch"))
+    );
     assert!(defaults.iter().any(|f| f["location"]["line"] == 6));
     let unresolved = with_rule(&findings, "unresolved-ref");
     assert_eq!(unresolved.len(), 1);

@@ -16,7 +16,11 @@ fn version_and_help_with_examples() {
 fn missing_paths_are_usage_errors() {
     let o = mapcheck(&["inspect", "no/such/file.yaml"]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("no/such/file.yaml: no such file or directory"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no/such/file.yaml: no such file or directory"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(code(&mapcheck(&["lint"])), 2);
     assert_eq!(code(&mapcheck(&["frobnicate"])), 2);
 }
@@ -39,11 +43,18 @@ fn an_explicit_file_of_unknown_format_says_how_to_fix_it() {
 #[test]
 fn fail_on_threshold_decides_the_exit_code() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("s.schema.json"), r#"{"$schema": "https://example.com/custom", "type": "string"}"#).unwrap();
+    std::fs::write(
+        dir.path().join("s.schema.json"),
+        r#"{"$schema": "https://example.com/custom", "type": "string"}"#,
+    )
+    .unwrap();
     let o = mapcheck_in(dir.path(), &["lint", "."]);
     assert_eq!(code(&o), 0, "a warning does not fail by default: {}", stdout(&o));
     assert!(stdout(&o).contains("warning[unknown-draft]"));
-    assert_eq!(code(&mapcheck_in(dir.path(), &["lint", ".", "--fail-on", "warning"])), 1);
+    assert_eq!(
+        code(&mapcheck_in(dir.path(), &["lint", ".", "--fail-on", "warning"])),
+        1
+    );
     assert_eq!(code(&mapcheck_in(dir.path(), &["lint", ".", "--fail-on", "never"])), 0);
 }
 
@@ -52,9 +63,23 @@ fn text_output_shows_the_source_line_and_a_summary() {
     let o = mapcheck(&["lint", "tests/fixtures/errors/broken-refs.openapi.yaml"]);
     let out = stdout(&o);
     assert!(out.contains("error[unresolved-ref]"), "{out}");
-    assert!(out.contains("15 |                 $ref: '#/components/schemas/Missing'"), "{out}");
-    assert!(out.lines().last().unwrap().starts_with("7 errors, 0 warnings, 0 infos in 1 contract"), "{out}");
+    assert!(
+        out.contains("15 |                 $ref: '#/components/schemas/Missing'"),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .last()
+            .unwrap()
+            .starts_with("7 errors, 0 warnings, 0 infos in 1 contract"),
+        "{out}"
+    );
     assert!(!out.contains('\u{1b}'), "no colour when NO_COLOR is set");
-    let o = mapcheck(&["--color", "always", "lint", "tests/fixtures/errors/broken-refs.openapi.yaml"]);
+    let o = mapcheck(&[
+        "--color",
+        "always",
+        "lint",
+        "tests/fixtures/errors/broken-refs.openapi.yaml",
+    ]);
     assert!(stdout(&o).contains('\u{1b}'));
 }

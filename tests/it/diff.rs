@@ -4,12 +4,23 @@ fn diff_json(args: &[&str]) -> (Vec<serde_json::Value>, i32) {
     let mut full = vec!["diff", "--format", "json"];
     full.extend_from_slice(args);
     let o = mapcheck(&full);
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
     (v["findings"].as_array().cloned().unwrap_or_default(), code(&o))
 }
 
 fn summary(findings: &[serde_json::Value]) -> Vec<String> {
-    findings.iter().map(|f| format!("{} {} {}", f["severity"].as_str().unwrap(), f["rule"].as_str().unwrap(), f["path"].as_str().unwrap())).collect()
+    findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["severity"].as_str().unwrap(),
+                f["rule"].as_str().unwrap(),
+                f["path"].as_str().unwrap()
+            )
+        })
+        .collect()
 }
 
 #[test]
@@ -29,7 +40,10 @@ fn a_contract_compared_with_itself_has_no_changes() {
 
 #[test]
 fn openapi_requests_accept_and_responses_produce() {
-    let (findings, code) = diff_json(&["tests/fixtures/diff/openapi/old.yaml", "tests/fixtures/diff/openapi/new.yaml"]);
+    let (findings, code) = diff_json(&[
+        "tests/fixtures/diff/openapi/old.yaml",
+        "tests/fixtures/diff/openapi/new.yaml",
+    ]);
     assert_eq!(code, 1);
     assert_eq!(
         summary(&findings),
@@ -43,7 +57,10 @@ fn openapi_requests_accept_and_responses_produce() {
         ]
     );
     // Renaming the path parameter and moving properties into allOf are not changes.
-    assert!(!findings.iter().any(|f| f["path"].as_str().unwrap().contains(":id")), "{findings:#?}");
+    assert!(
+        !findings.iter().any(|f| f["path"].as_str().unwrap().contains(":id")),
+        "{findings:#?}"
+    );
     let removed = &findings[0];
     assert_eq!(removed["old_location"]["file"], "tests/fixtures/diff/openapi/old.yaml");
     assert_eq!(removed["old_location"]["line"], 28);
@@ -62,7 +79,12 @@ fn avro_backward_and_forward_modes_judge_opposite_sides() {
             "info field-added Customer.note",
         ]
     );
-    let (forward, _) = diff_json(&["tests/fixtures/diff/avro/v1.avsc", "tests/fixtures/diff/avro/v2.avsc", "--mode", "forward"]);
+    let (forward, _) = diff_json(&[
+        "tests/fixtures/diff/avro/v1.avsc",
+        "tests/fixtures/diff/avro/v2.avsc",
+        "--mode",
+        "forward",
+    ]);
     assert_eq!(
         summary(&forward),
         vec![
@@ -72,7 +94,12 @@ fn avro_backward_and_forward_modes_judge_opposite_sides() {
             "info field-added Customer.note",
         ]
     );
-    let (none, code) = diff_json(&["tests/fixtures/diff/avro/v1.avsc", "tests/fixtures/diff/avro/v2.avsc", "--mode", "none"]);
+    let (none, code) = diff_json(&[
+        "tests/fixtures/diff/avro/v1.avsc",
+        "tests/fixtures/diff/avro/v2.avsc",
+        "--mode",
+        "none",
+    ]);
     assert_eq!(code, 0);
     assert!(none.iter().all(|f| f["severity"] == "info"));
 }
@@ -82,7 +109,10 @@ fn full_mode_is_backward_plus_forward() {
     let pair = ["tests/fixtures/diff/avro/v1.avsc", "tests/fixtures/diff/avro/v2.avsc"];
     let errors = |mode: &str| -> std::collections::BTreeSet<String> {
         let (f, _) = diff_json(&[pair[0], pair[1], "--mode", mode]);
-        f.iter().filter(|f| f["severity"] == "error").map(|f| format!("{} {}", f["rule"], f["path"])).collect()
+        f.iter()
+            .filter(|f| f["severity"] == "error")
+            .map(|f| format!("{} {}", f["rule"], f["path"]))
+            .collect()
     };
     let mut both = errors("backward");
     both.extend(errors("forward"));
@@ -98,12 +128,19 @@ fn json_schema_constraints_and_closed_models() {
         "properties": {"a": {"type": "string", "maxLength": 20}, "b": {"type": "integer", "exclusiveMinimum": 0}}}"#;
     std::fs::write(dir.path().join("old.schema.json"), old).unwrap();
     std::fs::write(dir.path().join("new.schema.json"), new).unwrap();
-    let o = mapcheck_in(dir.path(), &["diff", "old.schema.json", "new.schema.json", "--format", "json"]);
+    let o = mapcheck_in(
+        dir.path(),
+        &["diff", "old.schema.json", "new.schema.json", "--format", "json"],
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let findings = v["findings"].as_array().unwrap();
     assert_eq!(
         summary(findings),
-        vec!["error field-removed old.c", "info max-length-increased old.a", "error minimum-increased old.b"],
+        vec![
+            "error field-removed old.c",
+            "info max-length-increased old.a",
+            "error minimum-increased old.b"
+        ],
     );
     assert_eq!(code(&o), 1);
 }

@@ -16,7 +16,10 @@ fn draft7_definitions_dependencies_and_tuples() {
     assert_eq!(find_field(&r, "Order.lines")["type"], "array<#/definitions/Line>");
     assert_eq!(find_field(&r, "Order.lines")["required"], true);
     // Numeric exclusiveMaximum in draft 7.
-    assert_eq!(find_field(&r, "Order.discount")["constraints"]["exclusive_maximum"], 100.0);
+    assert_eq!(
+        find_field(&r, "Order.discount")["constraints"]["exclusive_maximum"],
+        100.0
+    );
     // Recursive definition.
     assert_eq!(find_field(&r, "Line.bundle")["type"], "array<#/definitions/Line>");
     // Tuple form of items with additionalItems: false.
@@ -26,7 +29,10 @@ fn draft7_definitions_dependencies_and_tuples() {
 #[test]
 fn local_file_refs_resolve_into_the_other_documents_defs() {
     let r = inspect_json(&[ORDER]);
-    assert_eq!(find_field(&r, "Order.shipTo")["type"], "address.schema.json#/$defs/Address");
+    assert_eq!(
+        find_field(&r, "Order.shipTo")["type"],
+        "address.schema.json#/$defs/Address"
+    );
     let addr = find_type(&r, "address.schema.json#/$defs/Address");
     assert!(addr["location"].as_str().unwrap().starts_with(ADDRESS));
 }
@@ -38,7 +44,10 @@ fn draft_2020_keywords_are_kept() {
     assert_eq!(c["format_version"], "2020-12");
     // The root is a $ref to a $def.
     assert_eq!(find_type(&r, "#")["type"], "#/$defs/Address");
-    assert_eq!(find_field(&r, "Address.country")["constraints"]["pattern"], "^[A-Z]{2}$");
+    assert_eq!(
+        find_field(&r, "Address.country")["constraints"]["pattern"],
+        "^[A-Z]{2}$"
+    );
     assert_eq!(find_field(&r, "Address.lines")["constraints"]["max_items"], 4);
     // The full model keeps if/then/else, unevaluatedProperties, patternProperties, dependentRequired.
     let o = mapcheck(&["inspect", "--format", "json", ADDRESS]);
@@ -69,9 +78,15 @@ fn meta_schema_violations_are_reported_where_they_are() {
     assert_eq!(code, 1);
     let meta = with_rule(&findings, "meta-schema");
     assert!(meta.len() >= 2, "{findings:#?}");
-    let min_len = meta.iter().find(|f| f["location"]["pointer"] == "/properties/name/minLength").expect("minLength finding");
+    let min_len = meta
+        .iter()
+        .find(|f| f["location"]["pointer"] == "/properties/name/minLength")
+        .expect("minLength finding");
     assert_eq!(min_len["location"]["line"], 6);
-    assert!(meta.iter().any(|f| f["location"]["pointer"] == "/properties/age/maximum"));
+    assert!(
+        meta.iter()
+            .any(|f| f["location"]["pointer"] == "/properties/age/maximum")
+    );
 }
 
 #[test]
@@ -81,5 +96,8 @@ fn anchors_and_id_based_refs_to_sibling_files() {
     assert_eq!(find_field(&r, "Node.children")["type"], "array<#/$defs/Node>");
     assert_eq!(find_field(&r, "Node.value")["type"], "integer?");
     // An absolute $ref under the document's own $id base is a local file, not the network.
-    assert_eq!(find_field(&r, "Tree.address")["type"], "address.schema.json#/$defs/Address");
+    assert_eq!(
+        find_field(&r, "Tree.address")["type"],
+        "address.schema.json#/$defs/Address"
+    );
 }

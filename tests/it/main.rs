@@ -56,7 +56,8 @@ pub fn lint_json(args: &[&str]) -> (Vec<serde_json::Value>, i32) {
     let mut full = vec!["lint", "--format", "json"];
     full.extend_from_slice(args);
     let o = mapcheck(&full);
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("lint JSON: {e}\n{}\n{}", stdout(&o), stderr(&o)));
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("lint JSON: {e}\n{}\n{}", stdout(&o), stderr(&o)));
     (v["findings"].as_array().cloned().unwrap_or_default(), code(&o))
 }
 
@@ -84,7 +85,10 @@ pub fn find_field<'a>(report: &'a serde_json::Value, path: &str) -> &'a serde_js
 }
 
 pub fn rules(findings: &[serde_json::Value]) -> Vec<String> {
-    findings.iter().map(|f| f["rule"].as_str().unwrap_or("").to_string()).collect()
+    findings
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap_or("").to_string())
+        .collect()
 }
 
 pub fn with_rule<'a>(findings: &'a [serde_json::Value], rule: &str) -> Vec<&'a serde_json::Value> {

@@ -37,7 +37,10 @@ fn openapi_30_nullable_and_boolean_exclusive_minimum() {
 fn recursion_is_a_reference_not_an_expansion() {
     let r = inspect_json(&[PETSTORE]);
     assert_eq!(find_field(&r, "Pet.parent")["type"], "#/components/schemas/Pet");
-    assert_eq!(find_field(&r, "Pet.children")["type"], "array<#/components/schemas/Pet>");
+    assert_eq!(
+        find_field(&r, "Pet.children")["type"],
+        "array<#/components/schemas/Pet>"
+    );
     // A recursive type in another file.
     let person = find_type(&r, "shared/people.yaml#/Person");
     assert_eq!(person["fields"][1]["type"], "array<shared/people.yaml#/Person>");
@@ -48,7 +51,12 @@ fn cross_file_refs_load_the_referenced_documents() {
     let r = inspect_json(&[PETSTORE]);
     assert_eq!(find_field(&r, "Pet.owner")["type"], "shared/people.yaml#/Person");
     let problem = find_type(&r, "shared/errors.yaml#/components/schemas/Problem");
-    assert!(problem["location"].as_str().unwrap().starts_with("tests/fixtures/openapi/shared/errors.yaml:"));
+    assert!(
+        problem["location"]
+            .as_str()
+            .unwrap()
+            .starts_with("tests/fixtures/openapi/shared/errors.yaml:")
+    );
     let files = r["contracts"][0]["files"].as_array().unwrap();
     assert_eq!(files.len(), 3, "{files:?}");
 }
@@ -61,7 +69,10 @@ fn operations_merge_path_level_parameters_and_follow_refs() {
     let list = &ops[0];
     assert_eq!(list["operation_id"], "listPets");
     assert_eq!(list["parameters"][0], "query:limit? int32");
-    assert_eq!(list["responses"][1], "default application/problem+json shared/errors.yaml#/components/schemas/Problem");
+    assert_eq!(
+        list["responses"][1],
+        "default application/problem+json shared/errors.yaml#/components/schemas/Problem"
+    );
     let get = ops.iter().find(|o| o["operation_id"] == "getPet").unwrap();
     assert_eq!(get["deprecated"], true);
     assert_eq!(get["parameters"][0], "path:petId int64");
@@ -101,7 +112,12 @@ fn broken_spec_reports_every_problem_with_its_place() {
     let unresolved = with_rule(&findings, "unresolved-ref");
     assert_eq!(unresolved.len(), 1, "{findings:#?}");
     assert_eq!(unresolved[0]["location"]["line"], 15);
-    assert!(unresolved[0]["message"].as_str().unwrap().contains("#/components/schemas/Missing"));
+    assert!(
+        unresolved[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("#/components/schemas/Missing")
+    );
     let remote = with_rule(&findings, "remote-ref");
     assert_eq!(remote.len(), 1);
     assert!(remote[0]["message"].as_str().unwrap().contains("network"));
@@ -112,8 +128,16 @@ fn broken_spec_reports_every_problem_with_its_place() {
     assert_eq!(with_rule(&findings, "unused-path-parameter").len(), 1);
     let invalid = with_rule(&findings, "invalid-schema");
     assert_eq!(invalid.len(), 2, "{invalid:#?}");
-    assert!(invalid.iter().any(|f| f["message"].as_str().unwrap().contains("`minimum` must be a number")));
-    assert!(invalid.iter().any(|f| f["message"].as_str().unwrap().contains("unknown type `colour`")));
+    assert!(
+        invalid
+            .iter()
+            .any(|f| f["message"].as_str().unwrap().contains("`minimum` must be a number"))
+    );
+    assert!(
+        invalid
+            .iter()
+            .any(|f| f["message"].as_str().unwrap().contains("unknown type `colour`"))
+    );
 }
 
 #[test]
@@ -155,7 +179,11 @@ fn malformed_json_names_file_line_and_column() {
 #[test]
 fn absurdly_deep_documents_are_refused_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let deep = format!("{{\"openapi\": \"3.1.0\", \"x\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+    let deep = format!(
+        "{{\"openapi\": \"3.1.0\", \"x\": {}{}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
     std::fs::write(dir.path().join("deep.json"), deep).unwrap();
     let o = mapcheck_in(dir.path(), &["lint", "deep.json"]);
     assert_eq!(code(&o), 2);
@@ -166,9 +194,15 @@ fn absurdly_deep_documents_are_refused_cleanly() {
 fn callbacks_security_and_ref_siblings_in_31() {
     let r = inspect_json(&["tests/fixtures/openapi/callbacks-security.yaml"]);
     // A 3.1 $ref with assertion siblings is both: allOf of the reference and the siblings.
-    assert_eq!(find_field(&r, "Subscription.filter")["type"], "allOf<#/components/schemas/Filter&any>");
+    assert_eq!(
+        find_field(&r, "Subscription.filter")["type"],
+        "allOf<#/components/schemas/Filter&any>"
+    );
     let event = find_type(&r, "#/components/schemas/Event");
-    assert_eq!(event["type"], "oneOf<#/components/schemas/Created|#/components/schemas/Deleted>");
+    assert_eq!(
+        event["type"],
+        "oneOf<#/components/schemas/Created|#/components/schemas/Deleted>"
+    );
     let (findings, code) = lint_json(&["tests/fixtures/openapi/callbacks-security.yaml"]);
     assert!(findings.is_empty(), "{findings:#?}");
     assert_eq!(code, 0);
@@ -178,5 +212,11 @@ fn callbacks_security_and_ref_siblings_in_31() {
 fn reference_cycles_between_components_are_reported_not_followed_forever() {
     let (findings, code) = lint_json(&["tests/fixtures/errors/ref-cycle.openapi.yaml"]);
     assert_eq!(code, 1);
-    assert!(with_rule(&findings, "unresolved-ref")[0]["message"].as_str().unwrap().contains("cycle"), "{findings:#?}");
+    assert!(
+        with_rule(&findings, "unresolved-ref")[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cycle"),
+        "{findings:#?}"
+    );
 }

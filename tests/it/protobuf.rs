@@ -24,7 +24,10 @@ fn field_numbers_json_names_and_positions() {
     assert_eq!(f["proto_number"], 15);
     assert_eq!(f["json_name"], "customerRef");
     assert_eq!(f["deprecated"], true);
-    assert_eq!(f["location"], "tests/fixtures/protobuf/nested/acme/v1/orders.proto:26:3");
+    assert_eq!(
+        f["location"],
+        "tests/fixtures/protobuf/nested/acme/v1/orders.proto:26:3"
+    );
     assert_eq!(find_field(&r, "Order.id")["json_name"], "id");
     let status = find_type(&r, "acme.v1.Order.Status");
     assert_eq!(status["values"][1], "STATUS_OPEN=1");
@@ -33,7 +36,12 @@ fn field_numbers_json_names_and_positions() {
 #[test]
 fn services_and_streaming_rpcs() {
     let r = inspect_json(&[DIR]);
-    let orders = r["contracts"].as_array().unwrap().iter().find(|c| !c["rpcs"].is_null()).unwrap();
+    let orders = r["contracts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| !c["rpcs"].is_null())
+        .unwrap();
     let rpcs = orders["rpcs"].as_array().unwrap();
     assert_eq!(rpcs.len(), 2);
     assert_eq!(rpcs[1]["name"], "WatchOrders");
@@ -110,7 +118,10 @@ fn editions_files_load_with_their_features() {
     // Editions default to explicit presence; a field can opt into implicit presence.
     assert_eq!(find_field(&r, "Item.name")["proto_label"], "optional");
     assert_eq!(find_field(&r, "Item.count")["proto_label"], "singular");
-    assert_eq!(find_field(&r, "Item.count")["location"], "tests/fixtures/editions/edition.proto:7:3");
+    assert_eq!(
+        find_field(&r, "Item.count")["location"],
+        "tests/fixtures/editions/edition.proto:7:3"
+    );
     let (findings, code) = lint_json(&["tests/fixtures/editions"]);
     assert!(findings.is_empty(), "{findings:#?}");
     assert_eq!(code, 0);

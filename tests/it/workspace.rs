@@ -11,7 +11,12 @@ fn example_workspace_lints_clean() {
 #[test]
 fn example_workspace_has_all_four_formats() {
     let r = inspect_json(&["contracts"]);
-    let formats: std::collections::BTreeSet<String> = r["contracts"].as_array().unwrap().iter().map(|c| c["format"].as_str().unwrap().to_string()).collect();
+    let formats: std::collections::BTreeSet<String> = r["contracts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["format"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(formats.len(), 4, "{formats:?}");
     find_type(&r, "#/components/schemas/Account");
     find_type(&r, "com.example.billing.events.CustomerEvent");
