@@ -141,18 +141,26 @@ pub struct RuleMeta {
     pub explanation: &'static str,
 }
 
+/// Declares rule statics and an `ALL` slice listing them, from `NAME = "id", Severity, summary, explanation;` lines.
+macro_rules! rule_set {
+    ($($name:ident = $id:literal, $sev:ident, $summary:literal, $expl:literal;)*) => {
+        $(pub static $name: $crate::finding::RuleMeta = $crate::finding::RuleMeta {
+            id: $id,
+            severity: $crate::finding::Severity::$sev,
+            summary: $summary,
+            explanation: $expl,
+        };)*
+        /// Every rule of this set, for the registry.
+        pub static ALL: &[&$crate::finding::RuleMeta] = &[$(&$name),*];
+    };
+}
+pub(crate) use rule_set;
+
 /// Lint rules: problems inside one contract, found while loading it.
 pub mod lint {
-    use super::{RuleMeta, Severity};
+    use super::RuleMeta;
 
-    macro_rules! rules {
-        ($($name:ident = $id:literal, $sev:ident, $summary:literal, $expl:literal;)*) => {
-            $(pub static $name: RuleMeta = RuleMeta { id: $id, severity: Severity::$sev, summary: $summary, explanation: $expl };)*
-            pub static ALL: &[&RuleMeta] = &[$(&$name),*];
-        };
-    }
-
-    rules! {
+    crate::finding::rule_set! {
         PARSE_ERROR = "parse-error", Error,
             "The file is not valid JSON, YAML, Protobuf or Avro syntax.",
             "A file that cannot be parsed cannot be checked at all. The message names the line and column where the parser gave up and what it expected there.";

@@ -3,11 +3,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::lint::FailOn;
-use super::{Exit, LoadArgs};
+use super::{Exit, LoadArgs, ReportArgs};
 use crate::compare::contracts::{Mode, diff};
 use crate::load::load_paths;
-use crate::report::{OutputFormat, Style, Summary, render_json, render_text};
+use crate::report::Summary;
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
@@ -20,11 +19,8 @@ pub struct DiffArgs {
     /// Compatibility mode for data schemas: backward (new readers read old data), forward, full, none.
     #[arg(long, value_enum, default_value_t = Mode::Backward)]
     pub mode: Mode,
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
-    /// Lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    #[command(flatten)]
+    pub report: ReportArgs,
     #[command(flatten)]
     pub load: LoadArgs,
 }
@@ -48,13 +44,6 @@ pub fn run(args: &DiffArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<
     }
     let findings = diff(&old.contracts, &new.contracts, args.mode);
     let summary = Summary::of(&findings, new.contracts.len().max(old.contracts.len()), 0);
-    match args.format {
-        OutputFormat::Text => render_text(&findings, &summary, Style { color }, out)?,
-        OutputFormat::Json => render_json(&findings, &summary, out)?,
-    }
-    let failing = args
-        .fail_on
-        .threshold()
-        .is_some_and(|t| findings.iter().any(|f| f.severity >= t));
-    Ok(if failing { Exit::Findings } else { Exit::Clean })
+    args.report.write(&findings, &summary, color, out)?;
+    Ok(args.report.exit(&findings))
 }

@@ -10,8 +10,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::finding::{Finding, Severity};
 use crate::load::LoadOptions;
 use crate::model::Format;
+use crate::report::{OutputFormat, Style, Summary, render_json, render_text};
 
 /// Exit codes, as documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +93,60 @@ Examples:\n  mapcheck diff old/accounts.yaml contracts/crm/accounts.openapi.yaml
 mapcheck diff v1.avsc v2.avsc --mode full\n  mapcheck diff old-protos/ protos/ --format json"
     )]
     Diff(diff::DiffArgs),
+}
+
+/// How findings are written and when they fail the run (`lint`, `diff`).
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+}
+
+impl ReportArgs {
+    pub fn write(
+        &self,
+        findings: &[Finding],
+        summary: &Summary,
+        color: bool,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        match self.format {
+            OutputFormat::Text => render_text(findings, summary, Style { color }, out),
+            OutputFormat::Json => render_json(findings, summary, out),
+        }
+    }
+
+    /// 1 when a finding is at or above `--fail-on`, else 0.
+    pub fn exit(&self, findings: &[Finding]) -> Exit {
+        let failing = self
+            .fail_on
+            .threshold()
+            .is_some_and(|t| findings.iter().any(|f| f.severity >= t));
+        if failing { Exit::Findings } else { Exit::Clean }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
 }
 
 /// Options every command that reads contracts shares.

@@ -1,18 +1,9 @@
 //! Breaking-change concepts shared by every format: each written once, judged by variance.
 
 use super::{Comparer, Effect, Variance};
-use crate::finding::{RuleMeta, Severity};
 use crate::model::{Constraints, Type};
 
-macro_rules! concepts {
-    ($($name:ident = $id:literal, $sev:ident, $summary:literal, $expl:literal;)*) => {
-        $(pub static $name: RuleMeta = RuleMeta { id: $id, severity: Severity::$sev, summary: $summary, explanation: $expl };)*
-        /// Every concept, for the registry.
-        pub static ALL: &[&RuleMeta] = &[$(&$name),*];
-    };
-}
-
-concepts! {
+crate::finding::rule_set! {
     TYPE_CHANGED = "type-changed", Error,
         "A value's type changed to an unrelated one.",
         "Old values of the old type are not valid under the new one, and new values are not valid under the old one: both readers and writers break. Example: `id: string` became `id: integer`.";

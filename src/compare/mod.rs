@@ -348,15 +348,7 @@ impl<'a> Comparer<'a> {
                 if let (Some(a), Some(b)) = (a, b) {
                     self.compare_shape(&a, &b, variance, path, depth + 1);
                 } else {
-                    self.change(
-                        &concepts::TYPE_CHANGED,
-                        Effect::Replaces,
-                        variance,
-                        path,
-                        format!("`{path}` changed from {} to {}", old.summary(), new.summary()),
-                        &old.location,
-                        &new.location,
-                    );
+                    self.type_changed(old, new, variance, path);
                 }
             }
             (K::Ref { target: a }, K::Ref { target: b }) => {
@@ -373,16 +365,22 @@ impl<'a> Comparer<'a> {
                     );
                 }
             }
-            _ => self.change(
-                &concepts::TYPE_CHANGED,
-                Effect::Replaces,
-                variance,
-                path,
-                format!("`{path}` changed from {} to {}", old.summary(), new.summary()),
-                &old.location,
-                &new.location,
-            ),
+            _ => self.type_changed(old, new, variance, path),
         }
+    }
+
+    /// An unrelated type took the old one's place.
+    fn type_changed(&mut self, old: &Type, new: &Type, variance: Variance, path: &str) {
+        let message = format!("`{path}` changed from {} to {}", old.summary(), new.summary());
+        self.change(
+            &concepts::TYPE_CHANGED,
+            Effect::Replaces,
+            variance,
+            path,
+            message,
+            &old.location,
+            &new.location,
+        );
     }
 
     fn same_shape(&self, a: &Type, b: &Type) -> bool {
