@@ -62,10 +62,13 @@ pub fn diff(old: &[Contract], new: &[Contract], mode: Mode) -> Vec<Finding> {
     findings
 }
 
+/// An old contract and its new counterpart; either may be missing.
+type Pair<'a> = (Option<&'a Contract>, Option<&'a Contract>);
+
 /// Pairs contracts: by format and name (a title, an Avro full name, a proto file name).
-fn pair<'a>(old: &'a [Contract], new: &'a [Contract]) -> Vec<(Option<&'a Contract>, Option<&'a Contract>)> {
+fn pair<'a>(old: &'a [Contract], new: &'a [Contract]) -> Vec<Pair<'a>> {
     let key = |c: &Contract| (c.format, c.name.clone());
-    let mut map: BTreeMap<(Format, String), (Option<&Contract>, Option<&Contract>)> = BTreeMap::new();
+    let mut map: BTreeMap<(Format, String), Pair> = BTreeMap::new();
     for c in old {
         map.entry(key(c)).or_default().0 = Some(c);
     }

@@ -262,7 +262,7 @@ fn operation(
         let rp = pointer_push(pointer, "requestBody");
         let target = cx.follow(doc, rb, &rp)?;
         let n = target.node()?;
-        let content = content(cx, &target.doc, &n, &target.pointer);
+        let content = content(cx, &target.doc, n, &target.pointer);
         Some(RequestBody {
             required: n.get("required").and_then(Node::as_bool).unwrap_or(false),
             content,
@@ -270,49 +270,46 @@ fn operation(
         })
     });
     let mut responses = IndexMap::new();
-    match node.get("responses") {
-        Some(r) => {
-            let rp = pointer_push(pointer, "responses");
-            if let Some(m) = r.as_map() {
-                for (status, entry) in m {
-                    if status.starts_with("x-") {
-                        continue;
-                    }
-                    let sp = pointer_push(&rp, status);
-                    if !valid_status(status) {
-                        cx.report(
-                            &lint::INVALID_OPENAPI,
-                            format!("response key `{status}` is not a status code, a range like `4XX`, or `default`"),
-                            doc.loc(&sp, entry.key_pos),
-                        );
-                    }
-                    let Some(target) = cx.follow(doc, &entry.value, &sp) else {
-                        continue;
-                    };
-                    let Some(n) = target.node() else { continue };
-                    let content = content(cx, &target.doc, &n, &target.pointer);
-                    let mut headers = IndexMap::new();
-                    if let Some(h) = n.get("headers").and_then(Node::as_map) {
-                        let hp = pointer_push(&target.pointer, "headers");
-                        for (name, he) in h {
-                            if let Some(header) = header(cx, &target.doc, &he.value, &pointer_push(&hp, name)) {
-                                headers.insert(name.clone(), header);
-                            }
-                        }
-                    }
-                    responses.insert(
-                        status.clone(),
-                        Response {
-                            description: text_of(&n, "description"),
-                            content,
-                            headers,
-                            location: target.doc.loc(&target.pointer, n.pos),
-                        },
+    if let Some(r) = node.get("responses") {
+        let rp = pointer_push(pointer, "responses");
+        if let Some(m) = r.as_map() {
+            for (status, entry) in m {
+                if status.starts_with("x-") {
+                    continue;
+                }
+                let sp = pointer_push(&rp, status);
+                if !valid_status(status) {
+                    cx.report(
+                        &lint::INVALID_OPENAPI,
+                        format!("response key `{status}` is not a status code, a range like `4XX`, or `default`"),
+                        doc.loc(&sp, entry.key_pos),
                     );
                 }
+                let Some(target) = cx.follow(doc, &entry.value, &sp) else {
+                    continue;
+                };
+                let Some(n) = target.node() else { continue };
+                let content = content(cx, &target.doc, n, &target.pointer);
+                let mut headers = IndexMap::new();
+                if let Some(h) = n.get("headers").and_then(Node::as_map) {
+                    let hp = pointer_push(&target.pointer, "headers");
+                    for (name, he) in h {
+                        if let Some(header) = header(cx, &target.doc, &he.value, &pointer_push(&hp, name)) {
+                            headers.insert(name.clone(), header);
+                        }
+                    }
+                }
+                responses.insert(
+                    status.clone(),
+                    Response {
+                        description: text_of(n, "description"),
+                        content,
+                        headers,
+                        location: target.doc.loc(&target.pointer, n.pos),
+                    },
+                );
             }
         }
-        None => {}
     }
     let mut callbacks = IndexMap::new();
     if let Some(cb) = node.get("callbacks").and_then(Node::as_map) {
@@ -391,7 +388,7 @@ fn parameters(cx: &mut Converter, doc: &Arc<Doc>, node: &Node, pointer: &str) ->
         let Some(n) = target.node() else { continue };
         let d = target.doc.clone();
         let loc = d.loc(&target.pointer, n.pos);
-        let (Some(name), Some(location_in)) = (text_of(&n, "name"), text_of(&n, "in")) else {
+        let (Some(name), Some(location_in)) = (text_of(n, "name"), text_of(n, "in")) else {
             cx.report(&lint::INVALID_OPENAPI, "a parameter needs both `name` and `in`", loc);
             continue;
         };
@@ -410,12 +407,12 @@ fn parameters(cx: &mut Converter, doc: &Arc<Doc>, node: &Node, pointer: &str) ->
                 loc.clone(),
             );
         }
-        let schema = parameter_schema(cx, &d, &n, &target.pointer);
+        let schema = parameter_schema(cx, &d, n, &target.pointer);
         out.push(Parameter {
             name,
             location_in,
             required: required || n.get("in").and_then(Node::as_str) == Some("path"),
-            style: text_of(&n, "style"),
+            style: text_of(n, "style"),
             explode: n.get("explode").and_then(Node::as_bool),
             deprecated: n.get("deprecated").and_then(Node::as_bool).unwrap_or(false),
             allow_empty_value: n.get("allowEmptyValue").and_then(Node::as_bool).unwrap_or(false),
@@ -444,7 +441,7 @@ fn parameter_schema(cx: &mut Converter, doc: &Arc<Doc>, n: &Node, pointer: &str)
 fn header(cx: &mut Converter, doc: &Arc<Doc>, node: &Node, pointer: &str) -> Option<Header> {
     let target = cx.follow(doc, node, pointer)?;
     let n = target.node()?;
-    let schema = parameter_schema(cx, &target.doc, &n, &target.pointer);
+    let schema = parameter_schema(cx, &target.doc, n, &target.pointer);
     Some(Header {
         required: n.get("required").and_then(Node::as_bool).unwrap_or(false),
         deprecated: n.get("deprecated").and_then(Node::as_bool).unwrap_or(false),
