@@ -10,6 +10,10 @@
 /// The edition a file declares, and the file rewritten as proto2; `None` when it declares none.
 pub fn as_proto2(text: &str) -> Option<(String, String)> {
     let tokens = tokenize(text);
+    // Only a file whose first statement is `edition` is an editions file.
+    if tokens.first().is_none_or(|t| &text[t.start..t.end] != "edition") {
+        return None;
+    }
     let mut out = String::with_capacity(text.len() + 256);
     let mut edition = None;
     let mut copied = 0;
@@ -46,6 +50,7 @@ pub fn as_proto2(text: &str) -> Option<(String, String)> {
                 }
                 "option" | "reserved" | "extensions" | "optional" | "required" | "repeated" => {}
                 "map" if tokens.get(i + 1).is_some_and(|n| &text[n.start..n.end] == "<") => {}
+                _ if !is_type_start(word) => {}
                 _ => {
                     // An unlabelled singular field: explicit presence unless its features say otherwise.
                     out.push_str(&text[copied..t.start]);
@@ -86,11 +91,17 @@ pub fn as_proto2(text: &str) -> Option<(String, String)> {
             i += 1;
             continue;
         }
-        i = statement_end(&tokens, text, i) + 1;
+        // Always move forward, whatever the statement looked like.
+        i = (statement_end(&tokens, text, i) + 1).max(i + 1);
     }
     let edition = edition?;
     out.push_str(&text[copied..]);
     Some((edition, out))
+}
+
+/// Whether a token can start a type name (`string`, `Foo`, `.pkg.Foo`).
+fn is_type_start(word: &str) -> bool {
+    word.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '.')
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,5 +255,14 @@ enum E { E_UNKNOWN = 0; }\nservice S { rpc Get(A) returns (A) { option idempoten
         ] {
             let _ = as_proto2(src);
         }
+    }
+
+    /// Found by fuzzing: a stray `]` in a message body made the rewrite loop forever.
+    #[test]
+    fn stray_brackets_in_a_message_body_terminate() {
+        let src = "edition = \"2023\";\nmessage Account {\n  req];\n  ] ] ) > ;\n}\n";
+        let (_, out) = as_proto2(src).unwrap();
+        assert_eq!(out.lines().count(), src.lines().count());
+        assert!(as_proto2("syntax = \"proto2\";\nmessage Account {\n  req];\n}\n").is_none());
     }
 }

@@ -126,3 +126,15 @@ fn editions_files_load_with_their_features() {
     assert!(findings.is_empty(), "{findings:#?}");
     assert_eq!(code, 0);
 }
+
+/// Found by fuzzing: this file made loading hang (a stray `]` in a message body).
+#[test]
+fn fuzz_stray_bracket_is_a_parse_error_not_a_hang() {
+    let o = mapcheck(&["lint", "tests/fixtures/errors/fuzz-stray-bracket.proto"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stdout(&o).contains("tests/fixtures/errors/fuzz-stray-bracket.proto:12:6"),
+        "{}",
+        stdout(&o)
+    );
+}
