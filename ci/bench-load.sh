@@ -34,9 +34,9 @@ fi
 measure() { # label, command...
   local label=$1; shift
   local out
-  out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/tmp/mapcheck-bench-stderr; } 2>&1 | tail -1 ) || true
   local code=0
-  "$@" >/dev/null 2>&1 || code=$?
+  /usr/bin/time -o /tmp/mapcheck-bench-time -f '%e %M' "$@" >/dev/null 2>/tmp/mapcheck-bench-stderr || code=$?
+  out=$(tail -1 /tmp/mapcheck-bench-time)
   printf '%-48s wall %6ss  peak %7.1f MB  exit %s\n' "$label" "${out% *}" "$(echo "${out#* } / 1024" | bc -l)" "$code"
 }
 

@@ -90,7 +90,7 @@ impl Finding {
     }
 
     fn compute_fingerprint(&self) -> String {
-        let file = self.location.as_ref().map(|l| l.file.as_str()).unwrap_or("");
+        let file = self.location.as_ref().map(|l| &*l.file).unwrap_or("");
         let mut h = Fnv64::default();
         for part in [self.rule, file, self.path.as_str(), self.message.as_str()] {
             h.write(part.as_bytes());
@@ -102,7 +102,7 @@ impl Finding {
     /// Sort key: file, line, column, rule, message.
     pub fn sort_key(&self) -> (String, u32, u32, &'static str, String) {
         match &self.location {
-            Some(l) => (l.file.clone(), l.line, l.col, self.rule, self.message.clone()),
+            Some(l) => (l.file.to_string(), l.line, l.col, self.rule, self.message.clone()),
             None => (String::new(), 0, 0, self.rule, self.message.clone()),
         }
     }

@@ -9,10 +9,27 @@ use crate::model::{Constraints, Contract, Field, Format, NamedType, Type, TypeKi
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The whole report. Each contract's view is built as it is written and dropped after, so a report
+/// over thousands of files never exists in memory twice.
 #[derive(Debug, Serialize)]
-pub struct InspectReport {
+pub struct InspectReport<'a> {
     pub schema_version: u32,
-    pub contracts: Vec<ContractView>,
+    pub contracts: Views<'a>,
+}
+
+/// Contracts serialized as their [`ContractView`]s.
+#[derive(Debug)]
+pub struct Views<'a>(pub &'a [Contract]);
+
+impl Serialize for Views<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for c in self.0 {
+            seq.serialize_element(&contract_view(c))?;
+        }
+        seq.end()
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -111,14 +128,14 @@ pub struct RpcView {
     pub location: String,
 }
 
-pub fn build(contracts: &[Contract]) -> InspectReport {
+pub fn build(contracts: &[Contract]) -> InspectReport<'_> {
     InspectReport {
         schema_version: SCHEMA_VERSION,
-        contracts: contracts.iter().map(contract_view).collect(),
+        contracts: Views(contracts),
     }
 }
 
-fn contract_view(c: &Contract) -> ContractView {
+pub fn contract_view(c: &Contract) -> ContractView {
     let mut types: Vec<TypeView> = Vec::new();
     if let Some(root) = &c.root {
         types.push(type_view("#", &c.name, "root", root, None));
@@ -294,8 +311,8 @@ fn field_view(path: &str, f: &Field) -> FieldView {
         summary: f.ty.summary(),
         required: f.required,
         nullable: f.nullable(),
-        constraints: f.ty.constraints.clone(),
-        default: f.ty.default.clone(),
+        constraints: f.ty.constraints().clone(),
+        default: f.ty.default.as_deref().cloned(),
         deprecated: f.ty.deprecated,
         read_only: f.ty.read_only,
         write_only: f.ty.write_only,
@@ -310,7 +327,8 @@ fn field_view(path: &str, f: &Field) -> FieldView {
 
 /// Human-readable text: one block per contract.
 pub fn render_text(report: &InspectReport, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    for c in &report.contracts {
+    for c in report.contracts.0 {
+        let c = &contract_view(c);
         write!(out, "{} ({}", c.name, c.format)?;
         if let Some(v) = c.format_version.as_deref().filter(|v| *v != c.format.as_str()) {
             write!(out, " {v}")?;

@@ -125,7 +125,7 @@ crate::finding::rule_set! {
 
 /// Compares value constraints of two resolved types.
 pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, variance: Variance, path: &str) {
-    let (a, b) = (&old.constraints, &new.constraints);
+    let (a, b) = (old.constraints(), new.constraints());
     let (ol, nl) = (&old.location, &new.location);
     // Upper bounds: lowering (or adding) narrows.
     let upper = |x: Option<u64>, y: Option<u64>| -> Option<Effect> {
@@ -322,8 +322,8 @@ pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, varianc
             path,
             format!(
                 "`{path}` const changed from {} to {}",
-                show_json(&a.const_value),
-                show_json(&b.const_value)
+                show_json(a.const_value.as_ref()),
+                show_json(b.const_value.as_ref())
             ),
             ol,
             nl,
@@ -350,8 +350,8 @@ pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, varianc
             path,
             format!(
                 "`{path}` allowed values changed from {} to {}",
-                show_json(&a.allowed_values.clone().map(serde_json::Value::Array)),
-                show_json(&b.allowed_values.clone().map(serde_json::Value::Array))
+                show_json(a.allowed_values.clone().map(serde_json::Value::Array).as_ref()),
+                show_json(b.allowed_values.clone().map(serde_json::Value::Array).as_ref())
             ),
             ol,
             nl,
@@ -369,8 +369,8 @@ pub fn compare_annotations(c: &mut Comparer<'_>, old: &Type, new: &Type, varianc
             path,
             format!(
                 "`{path}` default changed from {} to {}",
-                show_json(&old.default),
-                show_json(&new.default)
+                show_json(old.default.as_deref()),
+                show_json(new.default.as_deref())
             ),
             &old.location,
             &new.location,
@@ -461,8 +461,8 @@ fn show_str(s: &Option<String>) -> String {
     s.as_ref().map(|s| format!("`{s}`")).unwrap_or_else(|| "none".into())
 }
 
-fn show_json(v: &Option<serde_json::Value>) -> String {
-    v.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "none".into())
+fn show_json(v: Option<&serde_json::Value>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_else(|| "none".into())
 }
 
 #[cfg(test)]

@@ -732,6 +732,10 @@ impl Converter<'_> {
     #[inline(never)]
     fn finish_union(&self, mut variants: Vec<Type>, null_at: Option<usize>, node: &Node, pointer: &str) -> Box<Type> {
         let location = self.location(pointer, node);
+        if null_at.is_some() && variants.is_empty() {
+            // ["null"]: nothing but null.
+            return Box::new(Type::new(TypeKind::Null, location));
+        }
         let mut ty = if null_at.is_some()
             && variants.len() == 1
             && let Some(mut only) = variants.pop()
@@ -1205,7 +1209,7 @@ impl Converter<'_> {
         }
         let default = node.get("default");
         if let Some(value) = default {
-            ty.default = Some(value.to_json());
+            ty.default = Some(Box::new(value.to_json()));
             // Without a type there is nothing to check the default against (already reported).
             if node.get("type").is_some() {
                 let location = self.location(&pointer_push(pointer, "default"), value);
@@ -1457,16 +1461,69 @@ fn integer_text(node: &Node) -> Option<&str> {
     }
 }
 
-/// A value for a message: compact JSON, shortened.
+/// How many characters of a value messages show.
+const RENDER_CHARS: usize = 60;
+
+/// A value for a message: compact JSON, shortened. Only the start of the value is rendered, so a
+/// large default costs no more than a small one.
 fn render(node: &Node) -> String {
-    const MAX_CHARS: usize = 60;
-    let text = serde_json::to_string(&node.to_json()).unwrap_or_else(|_| node.kind_name().to_string());
-    if text.chars().count() <= MAX_CHARS {
+    let mut text = String::new();
+    write_json_prefix(node, &mut text);
+    if text.chars().count() <= RENDER_CHARS {
         return text;
     }
-    let mut short: String = text.chars().take(MAX_CHARS - 3).collect();
+    let mut short: String = text.chars().take(RENDER_CHARS - 3).collect();
     short.push_str("...");
     short
+}
+
+/// Writes the start of a JSON string (enough to fill a message).
+fn write_json_string(s: &str, out: &mut String) {
+    let head: String = s.chars().take(RENDER_CHARS + 1).collect();
+    out.push_str(&Json::String(head).to_string());
+}
+
+/// Writes `node` as compact JSON until `out` is longer than [`RENDER_CHARS`].
+fn write_json_prefix(node: &Node, out: &mut String) {
+    if out.len() > RENDER_CHARS {
+        return;
+    }
+    match &node.value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(n),
+        Value::String(s) => {
+            write_json_string(s, out);
+        }
+        Value::Seq(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if out.len() > RENDER_CHARS {
+                    return;
+                }
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json_prefix(item, out);
+            }
+            out.push(']');
+        }
+        Value::Map(entries) => {
+            out.push('{');
+            for (i, (key, entry)) in entries.iter().enumerate() {
+                if out.len() > RENDER_CHARS {
+                    return;
+                }
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json_string(key, out);
+                out.push(':');
+                write_json_prefix(&entry.value, out);
+            }
+            out.push('}');
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1986,7 +2043,7 @@ mod tests {
         assert_eq!(id.ty.location.pointer, "/fields/0/type");
         let balance = field(customer, "balance");
         assert!(!balance.required);
-        assert_eq!(balance.ty.default, Some(serde_json::json!(0)));
+        assert_eq!(balance.ty.default.as_deref(), Some(&serde_json::json!(0)));
         assert_eq!(balance.ty.description.as_deref(), Some("In cents."));
         assert_eq!(balance.aliases, vec!["bal".to_string()]);
         assert_eq!(balance.avro_order.as_deref(), Some("descending"));
@@ -1997,7 +2054,7 @@ mod tests {
             ("Customer", Some("com.example"))
         );
         assert_eq!(named.origin, TypeOrigin::Record);
-        assert_eq!(named.location.file, "a.avsc");
+        assert_eq!(&*named.location.file, "a.avsc");
         assert_eq!(contract.files, vec!["a.avsc".to_string()]);
     }
 
@@ -2024,6 +2081,22 @@ mod tests {
         }
         let (contract, _) = load_one(&single_field("\"null\"", None));
         assert_eq!(field(record(&contract, "R"), "f").ty.kind, TypeKind::Null);
+    }
+
+    #[test]
+    fn a_union_of_only_null_is_null() {
+        let (contract, findings) = load_one(&single_field(r#"["null"]"#, Some("null")));
+        assert!(findings.is_empty(), "{findings:#?}");
+        assert_eq!(field(record(&contract, "R"), "f").ty.kind, TypeKind::Null);
+    }
+
+    #[test]
+    fn messages_show_only_the_start_of_a_large_default() {
+        let big = format!("\"{}\"", "x".repeat(100_000));
+        let (_, findings) = load_one(&single_field("\"int\"", Some(&big)));
+        let message = &findings.first().expect("a finding").message;
+        assert!(message.len() < 300, "{message}");
+        assert!(message.contains("..."), "{message}");
     }
 
     #[test]
@@ -2080,7 +2153,7 @@ mod tests {
             .expect("finding");
         let location = finding.location.as_ref().expect("location");
         assert_eq!(
-            (location.file.as_str(), location.pointer.as_str()),
+            (&*location.file, location.pointer.as_str()),
             ("account.avsc", "/fields/1/default")
         );
     }
@@ -2711,7 +2784,7 @@ mod tests {
         assert_eq!(rules(&findings), vec![lint::DUPLICATE_TYPE.id], "{findings:#?}");
         let location = findings[0].location.as_ref().expect("location");
         assert_eq!(
-            (location.file.as_str(), location.pointer.as_str()),
+            (&*location.file, location.pointer.as_str()),
             ("b.avsc", "/fields/0/type")
         );
         assert!(findings[0].message.contains("a.avsc:1:1"), "{}", findings[0].message);

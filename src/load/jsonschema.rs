@@ -73,8 +73,8 @@ pub fn load(source: &SourceFile, node: Node, root: &Path) -> (Contract, Vec<Find
     contract.root = Some(root_type);
     contract.types = std::mem::take(&mut cx.types);
     for t in contract.types.values() {
-        if !contract.files.contains(&t.location.file) {
-            contract.files.push(t.location.file.clone());
+        if !contract.files.iter().any(|f| **f == *t.location.file) {
+            contract.files.push(t.location.file.to_string());
         }
     }
     (contract, cx.findings)

@@ -189,8 +189,8 @@ pub fn load(source: &SourceFile, node: Node, root: &Path) -> (Contract, Vec<Find
     cx.drain();
     contract.types = std::mem::take(&mut cx.types);
     for t in contract.types.values() {
-        if !contract.files.contains(&t.location.file) {
-            contract.files.push(t.location.file.clone());
+        if !contract.files.iter().any(|f| **f == *t.location.file) {
+            contract.files.push(t.location.file.to_string());
         }
     }
     (contract, cx.findings)
@@ -360,7 +360,7 @@ fn operation(
             .get("security")
             .map(|s| security(cx, doc, s, &pointer_push(pointer, "security"))),
         callbacks,
-        extensions,
+        extensions: extensions.into_iter().collect(),
         location: doc.loc(pointer, node.pos),
     }
 }

@@ -13,11 +13,11 @@
 //! included, keyed by fully-qualified name without the leading dot, and its services.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use indexmap::IndexMap;
 use miette::Diagnostic;
@@ -33,8 +33,8 @@ use serde_json::Value as Json;
 
 use crate::finding::{Finding, RuleMeta, lint, normalize};
 use crate::model::{
-    Contract, EnumValue, Field, Format, Location, NamedType, ObjectType, Pos, Primitive, ProtoField, ProtoFile,
-    ProtoMessage, Rpc, Service, Type, TypeKind, TypeOrigin,
+    Contract, EnumValue, Field, Format, JsonMap, Location, NamedType, ObjectType, Pos, Primitive, ProtoField,
+    ProtoFile, ProtoMessage, Rpc, Service, Type, TypeKind, TypeOrigin,
 };
 
 /// Extension key on a type mapped from a well-known message: the message's full name
@@ -78,8 +78,8 @@ struct Source {
     imports: Vec<String>,
     /// The parsed file without its source info, until the compiler takes it.
     parsed: Option<FileDescriptorProto>,
-    /// Source info of the declarations (messages, fields, enums, values, services, methods).
-    declarations: Vec<SourceLocation>,
+    /// Where the declarations are (messages, fields, enums, values, services, methods).
+    declarations: Vec<Declaration>,
     /// The edition an editions file declares (its text is then the proto2 rewrite).
     edition: Option<String>,
 }
@@ -182,7 +182,7 @@ fn read_sources(files: &[PathBuf], out: &mut ProtoLoad) -> Vec<Source> {
             Ok(source) => sources.push(source),
             Err(finding) => {
                 if let Some(location) = &finding.location {
-                    out.unusable.push(location.file.clone());
+                    out.unusable.push(location.file.to_string());
                 }
                 out.findings.push(*finding);
             }
@@ -211,7 +211,7 @@ fn read_source(file: &Path, path: PathBuf) -> Result<Source, Box<Finding>> {
     let declarations = parsed
         .source_code_info
         .take()
-        .map(declarations_only)
+        .map(|info| declarations_only(&info))
         .unwrap_or_default();
     let imports = parsed.dependency.clone();
     Ok(Source {
@@ -225,17 +225,44 @@ fn read_source(file: &Path, path: PathBuf) -> Result<Source, Box<Finding>> {
     })
 }
 
-/// The locations of declarations: their paths are (field number, index) pairs, so of even length.
-/// Names, types, numbers and options have odd-length paths.
-fn declarations_only(info: SourceCodeInfo) -> Vec<SourceLocation> {
+/// What a contract needs of a declaration's source info: where it starts and its comment. (Source
+/// info as prost keeps it costs some 300 bytes per declaration; Google's protos have a million.)
+#[derive(Debug)]
+struct Declaration {
+    /// The source-info path: (field number, index) pairs from the file down.
+    path: Box<[i32]>,
+    pos: Option<Pos>,
+    /// The comment before the declaration, else the one after it on the same line.
+    comment: Option<Box<str>>,
+}
+
+/// The declarations of a file's source info: their paths are (field number, index) pairs, so of even
+/// length. Names, types, numbers and options have odd-length paths.
+fn declarations_only(info: &SourceCodeInfo) -> Vec<Declaration> {
     info.location
-        .into_iter()
+        .iter()
         .filter(|l| l.path.len() >= 2 && l.path.len() % 2 == 0)
-        .map(|mut l| {
-            l.leading_detached_comments = Vec::new();
-            l
+        .map(|l| Declaration {
+            path: l.path.clone().into_boxed_slice(),
+            pos: span_start(l),
+            comment: comment_text(l),
         })
         .collect()
+}
+
+/// A declaration's comment with the comment markers' indentation removed.
+fn comment_text(location: &SourceLocation) -> Option<Box<str>> {
+    let text = location
+        .leading_comments
+        .as_deref()
+        .or(location.trailing_comments.as_deref())?;
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end())
+        .collect();
+    let text = lines.join("\n");
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.into())
 }
 
 /// The include roots of one load, in three groups that are searched in this order.
@@ -457,13 +484,54 @@ fn compile_unit(unit: &Unit, sources: &mut [Source], out: &mut ProtoLoad) {
         }
     }
     let texts = Arc::new(texts);
+    let (pool, compiled) = compile_members(unit, sources, &texts, parsed, out);
+    // Past compiling, nothing needs the members' text: free it before the contracts are built.
+    drop(texts);
+    for (_, index) in &unit.members {
+        if let Some(source) = sources.get_mut(*index) {
+            source.text = Arc::from("");
+        }
+    }
+    // (name, source, its declarations: each is taken once, by the thread building the contract)
+    let mut taken = Vec::with_capacity(compiled.len());
+    for (name, index) in compiled {
+        if let Some(source) = sources.get_mut(index) {
+            taken.push((name, index, Mutex::new(std::mem::take(&mut source.declarations))));
+        }
+    }
     let sources: &[Source] = sources;
+    let compiled: Vec<(String, &Source, Mutex<Vec<Declaration>>)> = taken
+        .into_iter()
+        .filter_map(|(name, index, declarations)| Some((name, sources.get(index)?, declarations)))
+        .collect();
+    let contracts = parallel_map(&compiled, |(name, source, declarations)| {
+        let file = pool.get_file_by_name(name)?;
+        let declarations = std::mem::take(&mut *declarations.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut contract = build_contract(&file, &source.display, declarations, true);
+        if let Some(edition) = &source.edition {
+            apply_edition(&mut contract, edition);
+        }
+        Some(contract)
+    });
+    out.contracts.extend(contracts.into_iter().flatten());
+    drop_in_background(pool);
+}
+
+/// Compiles a unit's members in one compiler: the pool and the (file name, source index) of each
+/// member that compiled, errors to `out`.
+fn compile_members(
+    unit: &Unit,
+    sources: &[Source],
+    texts: &Arc<HashMap<String, Arc<str>>>,
+    parsed: HashMap<String, FileDescriptorProto>,
+    out: &mut ProtoLoad,
+) -> (DescriptorPool, Vec<(String, usize)>) {
     let by_name: HashMap<&str, &Source> = unit
         .members
         .iter()
         .filter_map(|(name, i)| Some((name.as_str(), sources.get(*i)?)))
         .collect();
-    let mut compiler = unit_compiler(unit, parsed, Arc::clone(&texts));
+    let mut compiler = unit_compiler(unit, parsed, Arc::clone(texts), false);
 
     let mut compiled = Vec::new();
     // Files known not to compile: a file importing one is not tried again (which would parse the
@@ -491,13 +559,13 @@ fn compile_unit(unit: &Unit, sources: &mut [Source], out: &mut ProtoLoad) {
             // would cost another rollback of a pool of possibly thousands of files. Should that not
             // give the same error, the shared compiler tries again (the failed file is now parsed in
             // full there too).
-            result = match locate_error(unit, &texts, name, err) {
+            result = match locate_error(unit, texts, name, err) {
                 Some(located) => Err(located),
                 None => compiler.open_file(name).map(|_| ()),
             };
         }
         match result {
-            Ok(()) => compiled.push((name.as_str(), source)),
+            Ok(()) => compiled.push((name.clone(), *index)),
             Err(err) => {
                 let failed = err.file().unwrap_or(name);
                 failed_names.insert(name.clone());
@@ -527,26 +595,17 @@ fn compile_unit(unit: &Unit, sources: &mut [Source], out: &mut ProtoLoad) {
         }
     }
 
-    let pool = compiler.descriptor_pool();
-    drop(compiler);
-    let contracts = parallel_map(&compiled, |(name, source)| {
-        let file = pool.get_file_by_name(name)?;
-        let mut contract = build_contract(&file, &source.display, &source.declarations, true);
-        if let Some(edition) = &source.edition {
-            apply_edition(&mut contract, edition);
-        }
-        Some(contract)
-    });
-    out.contracts.extend(contracts.into_iter().flatten());
-    drop_in_background(pool);
+    (compiler.descriptor_pool(), compiled)
 }
 
 /// A compiler for one unit: the well-known files (when they come first), the files being compiled
-/// (`parsed` ahead of `texts`), the include roots.
+/// (`parsed` ahead of `texts`), the include roots. Contracts take their positions from the
+/// declarations kept aside, so the pool needs source info only to place errors (`source_info`).
 fn unit_compiler(
     unit: &Unit,
     parsed: HashMap<String, FileDescriptorProto>,
     texts: Arc<HashMap<String, Arc<str>>>,
+    source_info: bool,
 ) -> protox::Compiler {
     let mut resolver = ChainFileResolver::new();
     if unit.well_known_first {
@@ -563,7 +622,7 @@ fn unit_compiler(
         resolver.add(GoogleFileResolver::new());
     }
     let mut compiler = protox::Compiler::with_file_resolver(resolver);
-    compiler.include_source_info(true).include_imports(true);
+    compiler.include_source_info(source_info).include_imports(true);
     compiler
 }
 
@@ -581,7 +640,7 @@ fn locate_error(
     first: &protox::Error,
 ) -> Option<protox::Error> {
     let message = first.to_string();
-    let mut compiler = unit_compiler(unit, HashMap::new(), Arc::clone(texts));
+    let mut compiler = unit_compiler(unit, HashMap::new(), Arc::clone(texts), true);
     if let Some((_, rest)) = message.split_once("is already defined in file '")
         && let Some(other) = rest.strip_suffix('\'')
     {
@@ -730,13 +789,13 @@ pub fn load_descriptor_set(display: &str, bytes: &[u8]) -> Result<(Vec<Contract>
             continue;
         }
         if let Some(file) = pool.get_file_by_name(name) {
-            let info = file.file_descriptor_proto().source_code_info.as_ref();
-            contracts.push(build_contract(
-                &file,
-                display,
-                info.map_or(&[], |i| i.location.as_slice()),
-                false,
-            ));
+            let declarations = file
+                .file_descriptor_proto()
+                .source_code_info
+                .as_ref()
+                .map(declarations_only)
+                .unwrap_or_default();
+            contracts.push(build_contract(&file, display, declarations, false));
         }
     }
     Ok((contracts, Vec::new()))
@@ -770,16 +829,19 @@ fn missing_well_known(set: &prost_types::FileDescriptorSet) -> Vec<FileDescripto
 /// What every declaration of one file shares.
 struct FileContext<'a> {
     name: &'a str,
-    display: &'a str,
+    display: Arc<str>,
     package: &'a str,
     syntax: &'a str,
     /// Whether source positions point into `display` (not so for a descriptor set).
     lines: bool,
+    /// Declarations by path: where each starts, and the index of its comment in `comments`.
     spans: SpanMap<'a>,
+    /// Comments are moved into the contract, not copied: Google's protos have 28 MB of them.
+    comments: RefCell<Vec<Option<Box<str>>>>,
 }
 
 /// Source-info locations by path. Paths are a few small integers: SipHash is needlessly slow here.
-type SpanMap<'a> = HashMap<&'a [i32], &'a SourceLocation, BuildHasherDefault<PathHasher>>;
+type SpanMap<'a> = HashMap<&'a [i32], (Option<Pos>, usize), BuildHasherDefault<PathHasher>>;
 
 #[derive(Default)]
 struct PathHasher(u64);
@@ -799,26 +861,17 @@ impl Hasher for PathHasher {
 impl FileContext<'_> {
     fn location(&self, path: &[i32], pointer: &str) -> Location {
         let pos = if self.lines {
-            self.spans.get(path).and_then(|l| span_start(l))
+            self.spans.get(path).and_then(|(pos, _)| *pos)
         } else {
             None
         };
-        Location::new(self.display, pointer, pos.unwrap_or_default())
+        Location::new(Arc::clone(&self.display), pointer, pos.unwrap_or_default())
     }
 
     /// The comment before a declaration, else the one after it on the same line.
     fn comment(&self, path: &[i32]) -> Option<String> {
-        let location = self.spans.get(path)?;
-        let text = location
-            .leading_comments
-            .as_deref()
-            .or(location.trailing_comments.as_deref())?;
-        let lines: Vec<&str> = text
-            .lines()
-            .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end())
-            .collect();
-        let text = lines.join("\n").trim().to_string();
-        (!text.is_empty()).then_some(text)
+        let (_, index) = self.spans.get(path)?;
+        self.comments.borrow_mut().get_mut(*index)?.take().map(String::from)
     }
 }
 
@@ -829,22 +882,28 @@ fn span_start(location: &SourceLocation) -> Option<Pos> {
     Some(Pos::new(line.saturating_add(1), col.saturating_add(1)))
 }
 
-/// One file as a contract. `source_info` holds (at least) the declarations' locations; `lines` says
-/// whether their positions are in `display`.
-fn build_contract(file: &FileDescriptor, display: &str, source_info: &[SourceLocation], lines: bool) -> Contract {
+/// One file as a contract. `declarations` says where its declarations are; `lines` says whether
+/// their positions are in `display`.
+fn build_contract(file: &FileDescriptor, display: &str, declarations: Vec<Declaration>, lines: bool) -> Contract {
     let proto = file.file_descriptor_proto();
     let syntax = match proto.syntax.as_deref() {
         None | Some("") => "proto2",
         Some(s) => s,
     };
-    let spans: SpanMap = source_info.iter().map(|l| (l.path.as_slice(), l)).collect();
+    let (paths, comments): (Vec<_>, Vec<_>) = declarations.into_iter().map(|d| ((d.path, d.pos), d.comment)).unzip();
+    let spans: SpanMap = paths
+        .iter()
+        .enumerate()
+        .map(|(i, (path, pos))| (&**path, (*pos, i)))
+        .collect();
     let ctx = FileContext {
         name: file.name(),
-        display,
+        display: Arc::from(display),
         package: file.package_name(),
         syntax,
         lines,
         spans,
+        comments: RefCell::new(comments),
     };
 
     let mut contract = Contract::new(file.name(), Format::Protobuf, display);
@@ -855,7 +914,7 @@ fn build_contract(file: &FileDescriptor, display: &str, source_info: &[SourceLoc
     let options = if proto.options.is_some() {
         options_json(&file.options())
     } else {
-        BTreeMap::new()
+        JsonMap::new()
     };
     contract.proto_files.insert(
         file.name().to_string(),
@@ -916,7 +975,7 @@ fn apply_edition(contract: &mut Contract, edition: &str) {
     }
 }
 
-fn presence_feature(options: &BTreeMap<String, Json>) -> Option<String> {
+fn presence_feature(options: &JsonMap) -> Option<String> {
     options
         .get("features")?
         .get("field_presence")?
@@ -924,7 +983,7 @@ fn presence_feature(options: &BTreeMap<String, Json>) -> Option<String> {
         .map(str::to_string)
 }
 
-fn proto_message(ctx: &FileContext, options: BTreeMap<String, Json>) -> ProtoMessage {
+fn proto_message(ctx: &FileContext, options: JsonMap) -> ProtoMessage {
     ProtoMessage {
         file: ctx.name.to_string(),
         package: ctx.package.to_string(),
@@ -954,7 +1013,7 @@ fn add_message(ctx: &FileContext, message: &MessageDescriptor, types: &mut Index
     let options = if raw.options.is_some() {
         options_json(&message.options())
     } else {
-        BTreeMap::new()
+        JsonMap::new()
     };
     let mut proto = proto_message(ctx, options);
     proto.reserved_ranges = message
@@ -1020,7 +1079,7 @@ fn add_enum(ctx: &FileContext, enum_: &EnumDescriptor, types: &mut IndexMap<Stri
     let options = if raw.options.is_some() {
         options_json(&enum_.options())
     } else {
-        BTreeMap::new()
+        JsonMap::new()
     };
     let mut proto = proto_message(ctx, options);
     proto.reserved_ranges = enum_.reserved_ranges().map(|r| (*r.start(), *r.end())).collect();
@@ -1079,7 +1138,7 @@ fn field(ctx: &FileContext, field: &FieldDescriptor) -> Field {
     ty.description = ctx.comment(field.path());
     ty.deprecated = raw.options.as_ref().and_then(|o| o.deprecated).unwrap_or(false);
     if raw.default_value.is_some() {
-        ty.default = Some(value_json(&field.default_value(), &field.kind()));
+        ty.default = Some(Box::new(value_json(&field.default_value(), &field.kind())));
     }
 
     let label = match field.cardinality() {
@@ -1091,7 +1150,7 @@ fn field(ctx: &FileContext, field: &FieldDescriptor) -> Field {
     let options = if raw.options.is_some() {
         options_json(&field.options())
     } else {
-        BTreeMap::new()
+        JsonMap::new()
     };
     Field {
         name: field.name().to_string(),
@@ -1214,7 +1273,7 @@ fn service(ctx: &FileContext, service: &ServiceDescriptor) -> Service {
                 options: if raw.options.is_some() {
                     options_json(&m.options())
                 } else {
-                    BTreeMap::new()
+                    JsonMap::new()
                 },
                 location: ctx.location(m.path(), m.full_name()),
             }
@@ -1227,7 +1286,7 @@ fn service(ctx: &FileContext, service: &ServiceDescriptor) -> Service {
         options: if raw.options.is_some() {
             options_json(&service.options())
         } else {
-            BTreeMap::new()
+            JsonMap::new()
         },
         location: ctx.location(service.path(), service.full_name()),
     }
@@ -1235,8 +1294,12 @@ fn service(ctx: &FileContext, service: &ServiceDescriptor) -> Service {
 
 /// Options as JSON: standard options by field name (`deprecated`, `packed`), custom options by the
 /// extension's full name (`acme.pii`). Enum values are names, bytes are base64.
-fn options_json(options: &DynamicMessage) -> BTreeMap<String, Json> {
-    message_entries(options).collect()
+/// Options by name, sorted, in no more memory than they need (Google's protos have a million).
+fn options_json(options: &DynamicMessage) -> JsonMap {
+    let mut map: JsonMap = message_entries(options).collect();
+    map.sort_unstable_keys();
+    map.shrink_to_fit();
+    map
 }
 
 fn message_entries(message: &DynamicMessage) -> impl Iterator<Item = (String, Json)> + '_ {
@@ -1580,11 +1643,11 @@ message Order {
         let quantity = f("quantity");
         assert!(!quantity.required);
         assert_eq!(proto(&quantity).label, "optional");
-        assert_eq!(quantity.ty.default, Some(serde_json::json!(7)));
-        assert_eq!(f("note").ty.default, Some(serde_json::json!("none")));
-        assert_eq!(f("level").ty.default, Some(serde_json::json!("HIGH")));
-        assert_eq!(f("ratio").ty.default, Some(serde_json::json!("Infinity")));
-        assert_eq!(f("rush").ty.default, Some(serde_json::json!(true)));
+        assert_eq!(quantity.ty.default.as_deref(), Some(&serde_json::json!(7)));
+        assert_eq!(f("note").ty.default.as_deref(), Some(&serde_json::json!("none")));
+        assert_eq!(f("level").ty.default.as_deref(), Some(&serde_json::json!("HIGH")));
+        assert_eq!(f("ratio").ty.default.as_deref(), Some(&serde_json::json!("Infinity")));
+        assert_eq!(f("rush").ty.default.as_deref(), Some(&serde_json::json!(true)));
         assert_eq!(f("plain").ty.default, None);
         let codes = f("codes");
         assert!(proto(&codes).packed, "explicitly packed");
@@ -1750,7 +1813,7 @@ message Outer {
         assert_eq!(inner.location.pointer, "shop.v1.Outer.inner");
         assert_eq!((inner.location.line, inner.location.col), (14, 3));
         assert_eq!(
-            inner.location.file,
+            &*inner.location.file,
             super::super::display_path(&dir.path().join("nested.proto"))
         );
 
@@ -1874,10 +1937,13 @@ message Person {
         let f = &out.findings[0];
         assert_eq!(f.rule, lint::PARSE_ERROR.id);
         let location = f.location.as_ref().unwrap();
-        assert_eq!(location.file, super::super::display_path(&dir.path().join("bad.proto")));
+        assert_eq!(
+            &*location.file,
+            super::super::display_path(&dir.path().join("bad.proto"))
+        );
         assert_eq!((location.line, location.col), (4, 13));
         assert!(f.message.contains("expected"), "{}", f.message);
-        assert_eq!(out.unusable, std::slice::from_ref(&location.file));
+        assert_eq!(out.unusable, [location.file.to_string()]);
     }
 
     #[test]
@@ -2145,7 +2211,7 @@ message M {\n  int32 a = 1;\n  string b = 2 [features.field_presence = EXPLICIT]
         let service = &contracts[1];
         assert_eq!(service.files, ["set.binpb"]);
         let customer = &service.types["erp.customers.v1.Customer"];
-        assert_eq!(customer.location.file, "set.binpb");
+        assert_eq!(&*customer.location.file, "set.binpb");
         assert_eq!(customer.location.line, 0);
         assert_eq!(customer.location.to_string(), "set.binpb");
         let TypeKind::Object(o) = &customer.ty.kind else {
@@ -2233,7 +2299,7 @@ message M {\n  int32 a = 1;\n  string b = 2 [features.field_presence = EXPLICIT]
             "{}",
             err.message
         );
-        assert_eq!(err.location.as_ref().unwrap().file, "junk.pb");
+        assert_eq!(&*err.location.as_ref().unwrap().file, "junk.pb");
 
         // Well-formed bytes, but a file whose import is missing from the set.
         let file = prost_types::FileDescriptorProto {

@@ -335,13 +335,13 @@ impl Converter {
         // Declaration order: main document first, then referenced files, each by position.
         self.types.sort_by(|_, a, _, b| {
             (
-                a.location.file != self.main.source.display,
+                *a.location.file != *self.main.source.display,
                 &a.location.file,
                 a.location.line,
                 a.location.col,
             )
                 .cmp(&(
-                    b.location.file != self.main.source.display,
+                    *b.location.file != *self.main.source.display,
                     &b.location.file,
                     b.location.line,
                     b.location.col,
@@ -736,7 +736,9 @@ impl Converter {
                             .collect();
                         t.kind = TypeKind::Enum { values };
                     } else {
-                        t.constraints.allowed_values = Some(values.iter().map(Node::to_json).collect());
+                        let mut c = t.constraints().clone();
+                        c.allowed_values = Some(values.iter().map(Node::to_json).collect());
+                        t.set_constraints(c);
                     }
                 }
                 None => self.report(&lint::INVALID_SCHEMA, "`enum` must be an array", eloc),
@@ -844,7 +846,7 @@ impl Converter {
 
     /// The shape for one `type` name, reading the keywords that apply to it.
     fn kind_for(&mut self, ty: &str, doc: &Arc<Doc>, node: &Node, pointer: &str, t: &Type, depth: usize) -> TypeKind {
-        let format = t.constraints.format.as_deref();
+        let format = t.constraints().format.as_deref();
         let prim = |p| TypeKind::Primitive { primitive: p };
         match ty {
             "null" => TypeKind::Null,
@@ -1055,7 +1057,7 @@ impl Converter {
             _ => {
                 let t = self.schema(doc, node, pointer, depth + 1);
                 match t.kind {
-                    TypeKind::Any if t.constraints.is_empty() => Additional::Any,
+                    TypeKind::Any if t.constraints.is_none() => Additional::Any,
                     TypeKind::Nothing => Additional::Forbidden,
                     _ => Additional::Schema(Box::new(t)),
                 }
@@ -1065,7 +1067,7 @@ impl Converter {
 
     /// Reads validation keywords into `t.constraints`, reporting values of the wrong kind.
     fn constraints(&mut self, t: &mut Type, doc: &Arc<Doc>, node: &Node, pointer: &str) {
-        let c = &mut t.constraints;
+        let mut c = t.constraints().clone();
         let mut bad: Vec<(String, Pos, &'static str)> = Vec::new();
         let number = |key: &str, bad: &mut Vec<(String, Pos, &'static str)>| -> Option<f64> {
             let n = node.get(key)?;
@@ -1147,6 +1149,7 @@ impl Converter {
             let at = doc.loc(&pointer_push(pointer, &key), pos);
             self.report(&lint::INVALID_SCHEMA, format!("`{key}` must be {expected}"), at);
         }
+        t.set_constraints(c);
     }
 
     /// Annotations: title, description, default, deprecation, read/write-only, `x-` extensions.
@@ -1159,7 +1162,7 @@ impl Converter {
             t.description = Some(s.to_string());
         }
         if let Some(d) = node.get("default") {
-            t.default = Some(d.to_json());
+            t.default = Some(Box::new(d.to_json()));
         }
         for (key, slot) in [
             ("deprecated", &mut t.deprecated),

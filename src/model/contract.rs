@@ -4,7 +4,7 @@ use std::fmt;
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use super::{Location, NamedType, Type};
+use super::{JsonMap, Location, NamedType, Type};
 
 /// The contract formats mapcheck reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -116,8 +116,8 @@ pub struct Operation {
     /// Callbacks by name, each a list of operations.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub callbacks: IndexMap<String, Vec<Operation>>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub extensions: BTreeMap<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "JsonMap::is_empty")]
+    pub extensions: JsonMap,
     pub location: Location,
 }
 
@@ -201,8 +201,8 @@ pub struct Service {
     pub name: String,
     pub file: String,
     pub rpcs: Vec<Rpc>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub options: BTreeMap<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "JsonMap::is_empty")]
+    pub options: JsonMap,
     pub location: Location,
 }
 
@@ -215,8 +215,8 @@ pub struct Rpc {
     pub server_streaming: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub deprecated: bool,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub options: BTreeMap<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "JsonMap::is_empty")]
+    pub options: JsonMap,
     pub location: Location,
 }
 
@@ -226,8 +226,8 @@ pub struct ProtoFile {
     pub syntax: String,
     pub package: String,
     pub imports: Vec<String>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub options: BTreeMap<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "JsonMap::is_empty")]
+    pub options: JsonMap,
 }
 
 /// An Avro protocol message (`.avpr`).

@@ -1,4 +1,5 @@
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -21,14 +22,15 @@ impl Pos {
 /// and a dotted declaration path for Protobuf (`erp.customers.v1.Customer.email`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
 pub struct Location {
-    pub file: String,
+    /// Shared: every type and field of a file names the same file.
+    pub file: Arc<str>,
     pub pointer: String,
     pub line: u32,
     pub col: u32,
 }
 
 impl Location {
-    pub fn new(file: impl Into<String>, pointer: impl Into<String>, pos: Pos) -> Self {
+    pub fn new(file: impl Into<Arc<str>>, pointer: impl Into<String>, pos: Pos) -> Self {
         Location {
             file: file.into(),
             pointer: pointer.into(),

@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use indexmap::IndexMap;
 use serde::Serialize;
 
 use super::Location;
@@ -65,6 +66,11 @@ impl fmt::Display for Primitive {
     }
 }
 
+/// Named JSON values: options, extensions. An index map, not a B-tree: most hold one or two entries,
+/// and a B-tree node has room for eleven. Protobuf options are sorted by name; extensions keep the
+/// order of the document.
+pub type JsonMap = IndexMap<String, serde_json::Value>;
+
 /// Value constraints, as JSON Schema spells them; other formats fill what they can express.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Constraints {
@@ -117,9 +123,31 @@ fn number<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error
     }
 }
 
+/// What a type without constraints has.
+static NO_CONSTRAINTS: Constraints = Constraints {
+    minimum: None,
+    maximum: None,
+    exclusive_minimum: None,
+    exclusive_maximum: None,
+    multiple_of: None,
+    min_length: None,
+    max_length: None,
+    pattern: None,
+    format: None,
+    min_items: None,
+    max_items: None,
+    unique_items: false,
+    min_properties: None,
+    max_properties: None,
+    min_contains: None,
+    max_contains: None,
+    const_value: None,
+    allowed_values: None,
+};
+
 impl Constraints {
     pub fn is_empty(&self) -> bool {
-        *self == Constraints::default()
+        *self == NO_CONSTRAINTS
     }
 }
 
@@ -258,10 +286,12 @@ pub struct Type {
     /// `null` is accepted as well (OpenAPI 3.0 `nullable`, a `null` branch, a proto3 wrapper).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub nullable: bool,
-    #[serde(skip_serializing_if = "Constraints::is_empty")]
-    pub constraints: Constraints,
+    /// `None` when there are none: most types have none, and the struct is large.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub default: Option<serde_json::Value>,
+    pub constraints: Option<Box<Constraints>>,
+    /// Boxed: few types have one, and a JSON value is large.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<Box<serde_json::Value>>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub deprecated: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -277,8 +307,8 @@ pub struct Type {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conditional: Option<Box<Conditional>>,
     /// Format-specific facts (`x-*` extensions, Protobuf well-known type names, Avro logical types).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub extensions: BTreeMap<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "JsonMap::is_empty")]
+    pub extensions: JsonMap,
     pub location: Location,
 }
 
@@ -287,7 +317,7 @@ impl Type {
         Type {
             kind,
             nullable: false,
-            constraints: Constraints::default(),
+            constraints: None,
             default: None,
             deprecated: false,
             read_only: false,
@@ -296,9 +326,19 @@ impl Type {
             description: None,
             not: None,
             conditional: None,
-            extensions: BTreeMap::new(),
+            extensions: JsonMap::new(),
             location,
         }
+    }
+
+    /// The type's constraints (none when it has none).
+    pub fn constraints(&self) -> &Constraints {
+        self.constraints.as_deref().unwrap_or(&NO_CONSTRAINTS)
+    }
+
+    /// Sets the constraints, storing nothing when there are none.
+    pub fn set_constraints(&mut self, c: Constraints) {
+        self.constraints = (!c.is_empty()).then(|| Box::new(c));
     }
 
     pub fn primitive(p: Primitive, location: Location) -> Self {
@@ -380,8 +420,8 @@ pub struct ProtoField {
     pub oneof: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub packed: bool,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub options: BTreeMap<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "JsonMap::is_empty")]
+    pub options: JsonMap,
 }
 
 /// What kind of declaration a named type came from.
@@ -430,8 +470,8 @@ pub struct ProtoMessage {
     pub reserved_names: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub oneofs: Vec<String>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub options: BTreeMap<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "JsonMap::is_empty")]
+    pub options: JsonMap,
     /// `proto2`, `proto3` or `editions`.
     pub syntax: String,
     #[serde(skip_serializing_if = "std::ops::Not::not")]

@@ -114,8 +114,8 @@ pub fn render_text(findings: &[Finding], summary: &Summary, style: Style, out: &
         if let Some(loc) = &f.location {
             writeln!(out, "  {} {loc}", style.paint(dim, "-->"))?;
             if loc.line > 0 {
-                let lines = sources.entry(loc.file.clone()).or_insert_with(|| {
-                    std::fs::read_to_string(&loc.file)
+                let lines = sources.entry(loc.file.to_string()).or_insert_with(|| {
+                    std::fs::read_to_string(&*loc.file)
                         .ok()
                         .map(|t| t.lines().map(str::to_string).collect())
                 });
