@@ -23,10 +23,15 @@ impl Pos {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
 pub struct Location {
     /// Shared: every type and field of a file names the same file.
+    #[serde(serialize_with = "shared_str")]
     pub file: Arc<str>,
     pub pointer: String,
     pub line: u32,
     pub col: u32,
+}
+
+fn shared_str<S: serde::Serializer>(s: &Arc<str>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(s)
 }
 
 impl Location {
