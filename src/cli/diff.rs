@@ -44,6 +44,9 @@ pub fn run(args: &DiffArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<
     }
     let findings = diff(&old.contracts, &new.contracts, args.mode);
     let summary = Summary::of(&findings, new.contracts.len().max(old.contracts.len()), 0);
-    args.report.write(&findings, &summary, color, out)?;
+    let mut files: Vec<String> = new.contracts.iter().flat_map(|c| c.files.iter().cloned()).collect();
+    files.sort();
+    files.dedup();
+    args.report.write("diff", &findings, &summary, &files, color, out)?;
     Ok(args.report.exit(&findings))
 }

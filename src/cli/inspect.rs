@@ -5,7 +5,13 @@ use clap::Args;
 
 use super::{Exit, LoadArgs};
 use crate::load::load_paths;
-use crate::report::OutputFormat;
+
+/// `inspect` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InspectFormat {
+    Text,
+    Json,
+}
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
@@ -13,8 +19,8 @@ pub struct InspectArgs {
     #[arg(required = true, value_name = "FILE|DIR")]
     pub paths: Vec<PathBuf>,
     /// Output format. The JSON shape is documented in docs/inspect-json.md.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
+    pub format: InspectFormat,
     #[command(flatten)]
     pub load: LoadArgs,
 }
@@ -23,8 +29,8 @@ pub fn run(args: &InspectArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let loaded = load_paths(&args.paths, &args.load.options())?;
     let report = crate::inspect::build(&loaded.contracts);
     match args.format {
-        OutputFormat::Text => crate::inspect::render_text(&report, out)?,
-        OutputFormat::Json => {
+        InspectFormat::Text => crate::inspect::render_text(&report, out)?,
+        InspectFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &report)?;
             writeln!(out)?;
         }

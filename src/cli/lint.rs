@@ -21,7 +21,9 @@ pub struct LintArgs {
 pub fn run(args: &LintArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let loaded = load_paths(&args.paths, &args.load.options())?;
     let summary = Summary::of(&loaded.findings, loaded.contracts.len(), loaded.unusable.len());
-    args.report.write(&loaded.findings, &summary, color, out)?;
+    let files: Vec<String> = loaded.contracts.iter().flat_map(|c| c.files.iter().cloned()).collect();
+    args.report
+        .write("lint", &loaded.findings, &summary, &files, color, out)?;
     if !loaded.unusable.is_empty() {
         return Ok(Exit::Error);
     }

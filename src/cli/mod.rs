@@ -3,6 +3,7 @@
 mod diff;
 mod inspect;
 mod lint;
+mod rules;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -13,7 +14,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::finding::{Finding, Severity};
 use crate::load::LoadOptions;
 use crate::model::Format;
-use crate::report::{OutputFormat, Style, Summary, render_json, render_text};
+use crate::report::{OutputFormat, ReportContext, Summary, render};
 
 /// Exit codes, as documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +94,12 @@ Examples:\n  mapcheck diff old/accounts.yaml contracts/crm/accounts.openapi.yaml
 mapcheck diff v1.avsc v2.avsc --mode full\n  mapcheck diff old-protos/ protos/ --format json"
     )]
     Diff(diff::DiffArgs),
+    /// List every rule mapcheck can report, with its category and default severity.
+    #[command(after_help = "Examples:\n  mapcheck rules\n  mapcheck rules --format json | jq -r '.[].id'")]
+    Rules(rules::RulesArgs),
+    /// Explain one rule: what it detects, why it matters, and an example.
+    #[command(after_help = "Examples:\n  mapcheck explain field-removed\n  mapcheck explain enum-value-added")]
+    Explain(rules::ExplainArgs),
 }
 
 /// How findings are written and when they fail the run (`lint`, `diff`).
@@ -107,17 +114,23 @@ pub struct ReportArgs {
 }
 
 impl ReportArgs {
+    /// Writes the report. `files` are the contract files checked; `command` names the report.
     pub fn write(
         &self,
+        command: &str,
         findings: &[Finding],
         summary: &Summary,
+        files: &[String],
         color: bool,
         out: &mut dyn Write,
     ) -> std::io::Result<()> {
-        match self.format {
-            OutputFormat::Text => render_text(findings, summary, Style { color }, out),
-            OutputFormat::Json => render_json(findings, summary, out),
-        }
+        let cx = ReportContext {
+            command,
+            files,
+            fail_on: self.fail_on.threshold(),
+            color,
+        };
+        render(self.format, findings, summary, &cx, out)
     }
 
     /// 1 when a finding is at or above `--fail-on`, else 0.
@@ -210,6 +223,8 @@ pub fn run() -> ExitCode {
         Command::Inspect(args) => inspect::run(args, &mut out),
         Command::Lint(args) => lint::run(args, color, &mut out),
         Command::Diff(args) => diff::run(args, color, &mut out),
+        Command::Rules(args) => rules::run_rules(args, &mut out),
+        Command::Explain(args) => rules::run_explain(args, &mut out),
     };
     let result = result.and_then(|code| out.flush().map(|_| code).map_err(Into::into));
     match result {

@@ -1,4 +1,10 @@
-//! Renderers: findings in, text or JSON out. No check ever prints; no renderer ever checks.
+//! Renderers: findings in, text, JSON, Markdown, GitHub workflow commands, SARIF or JUnit out.
+//! No check ever prints; no renderer ever checks.
+
+mod github;
+mod junit;
+mod markdown;
+mod sarif;
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -6,12 +12,75 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::finding::{Finding, Severity};
+use crate::model::Location;
 
 /// Output formats for findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
+    /// Compiler-style, with source snippets (colour on a terminal).
     Text,
+    /// The documented, stable JSON report (docs/findings-json.md).
     Json,
+    /// A pull-request comment: summary table, then details.
+    Markdown,
+    /// GitHub Actions workflow commands (annotations on the changed lines).
+    Github,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// JUnit XML: one test case per contract.
+    Junit,
+}
+
+/// What a report is about, beyond its findings.
+#[derive(Debug, Clone)]
+pub struct ReportContext<'a> {
+    /// The command that produced it (`diff`, `lint`).
+    pub command: &'a str,
+    /// The contract files that were checked (JUnit test cases, Markdown table rows).
+    pub files: &'a [String],
+    /// The severity at or above which a finding fails the run (`None`: nothing fails).
+    pub fail_on: Option<Severity>,
+    /// Colour (text only).
+    pub color: bool,
+}
+
+impl ReportContext<'_> {
+    fn fails(&self, f: &Finding) -> bool {
+        self.fail_on.is_some_and(|t| f.severity >= t)
+    }
+}
+
+/// Writes `findings` in `format`.
+pub fn render(
+    format: OutputFormat,
+    findings: &[Finding],
+    summary: &Summary,
+    cx: &ReportContext,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        OutputFormat::Text => render_text(findings, summary, Style { color: cx.color }, out),
+        OutputFormat::Json => render_json(findings, summary, out),
+        OutputFormat::Markdown => markdown::render(findings, summary, cx, out),
+        OutputFormat::Github => github::render(findings, summary, out),
+        OutputFormat::Sarif => sarif::render(findings, out),
+        OutputFormat::Junit => junit::render(findings, summary, cx, out),
+    }
+}
+
+/// Findings grouped by the file they point at (findings without a location under `""`), in order.
+fn by_file(findings: &[Finding]) -> Vec<(&str, Vec<&Finding>)> {
+    let mut groups: Vec<(&str, Vec<&Finding>)> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for f in findings {
+        let file = f.location.as_ref().map_or("", |l| &*l.file);
+        let i = *index.entry(file).or_insert_with(|| {
+            groups.push((file, Vec::new()));
+            groups.len() - 1
+        });
+        groups[i].1.push(f);
+    }
+    groups
 }
 
 /// Counts by severity.
@@ -98,55 +167,85 @@ impl Style {
     }
 }
 
-/// Compiler-style text: each finding with the source line it concerns, then a summary line.
+/// Source lines of the files findings point at, read once each.
+#[derive(Default)]
+struct Sources(HashMap<String, Option<Vec<String>>>);
+
+impl Sources {
+    fn line(&mut self, loc: &Location) -> Option<&str> {
+        if loc.line == 0 {
+            return None;
+        }
+        let lines = self.0.entry(loc.file.to_string()).or_insert_with(|| {
+            std::fs::read_to_string(&*loc.file)
+                .ok()
+                .map(|t| t.lines().map(str::to_string).collect())
+        });
+        lines.as_ref()?.get(loc.line as usize - 1).map(String::as_str)
+    }
+}
+
+/// Compiler-style text, grouped by file: each finding with the source lines it concerns (the new
+/// side, and for a change the old side too), then a one-line summary.
 pub fn render_text(findings: &[Finding], summary: &Summary, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    let mut sources: HashMap<String, Option<Vec<String>>> = HashMap::new();
+    let mut sources = Sources::default();
     let bold = anstyle::Style::new().bold();
     let dim = anstyle::Style::new().dimmed();
-    for f in findings {
-        writeln!(
-            out,
-            "{}{} {}",
-            style.severity(f.severity),
-            style.paint(bold, &format!("[{}]:", f.rule)),
-            style.paint(bold, &f.message)
-        )?;
-        if let Some(loc) = &f.location {
-            writeln!(out, "  {} {loc}", style.paint(dim, "-->"))?;
-            if loc.line > 0 {
-                let lines = sources.entry(loc.file.to_string()).or_insert_with(|| {
-                    std::fs::read_to_string(&*loc.file)
-                        .ok()
-                        .map(|t| t.lines().map(str::to_string).collect())
-                });
-                if let Some(line) = lines.as_ref().and_then(|l| l.get(loc.line as usize - 1)) {
-                    let num = loc.line.to_string();
-                    let pad = " ".repeat(num.len());
-                    let shown: String = line.chars().take(160).collect();
-                    writeln!(out, "  {pad} {}", style.paint(dim, "|"))?;
-                    writeln!(out, "  {} {} {shown}", style.paint(dim, &num), style.paint(dim, "|"))?;
-                    let caret_pad = " ".repeat(loc.col.saturating_sub(1) as usize);
-                    writeln!(
-                        out,
-                        "  {pad} {} {caret_pad}{}",
-                        style.paint(dim, "|"),
-                        style.paint(bold, "^")
-                    )?;
+    for (file, group) in by_file(findings) {
+        if !file.is_empty() {
+            let plural = if group.len() == 1 { "" } else { "s" };
+            writeln!(
+                out,
+                "{}",
+                style.paint(bold.underline(), &format!("{file} ({} finding{plural})", group.len()))
+            )?;
+            writeln!(out)?;
+        }
+        for f in group {
+            writeln!(
+                out,
+                "{}{} {}",
+                style.severity(f.severity),
+                style.paint(bold, &format!("[{}]:", f.rule)),
+                style.paint(bold, &f.message)
+            )?;
+            if let Some(loc) = &f.location {
+                writeln!(out, "  {} {loc}", style.paint(dim, "-->"))?;
+                snippet(&mut sources, loc, style, out)?;
+                if !f.path.is_empty() {
+                    writeln!(out, "  {} at {}", style.paint(dim, "="), f.path)?;
                 }
             }
-            if !loc.pointer.is_empty() {
-                writeln!(out, "  {} at {}", style.paint(dim, "="), loc.pointer)?;
+            if let Some(old) = &f.old_location
+                && Some(old) != f.location.as_ref()
+            {
+                writeln!(out, "  {} before: {old}", style.paint(dim, ":::"))?;
+                snippet(&mut sources, old, style, out)?;
             }
+            if let Some(help) = &f.help {
+                writeln!(out, "  {} help: {help}", style.paint(dim, "="))?;
+            }
+            writeln!(out)?;
         }
-        if let Some(old) = &f.old_location
-            && Some(old) != f.location.as_ref()
-        {
-            writeln!(out, "  {} was {old}", style.paint(dim, "="))?;
-        }
-        if let Some(help) = &f.help {
-            writeln!(out, "  {} help: {help}", style.paint(dim, "="))?;
-        }
-        writeln!(out)?;
     }
     writeln!(out, "{}", summary.line())
+}
+
+/// The line `loc` points at, with a caret under its column.
+fn snippet(sources: &mut Sources, loc: &Location, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let Some(line) = sources.line(loc) else { return Ok(()) };
+    let bold = anstyle::Style::new().bold();
+    let dim = anstyle::Style::new().dimmed();
+    let num = loc.line.to_string();
+    let pad = " ".repeat(num.len());
+    let shown: String = line.chars().take(160).collect();
+    writeln!(out, "  {pad} {}", style.paint(dim, "|"))?;
+    writeln!(out, "  {} {} {shown}", style.paint(dim, &num), style.paint(dim, "|"))?;
+    let caret_pad = " ".repeat(loc.col.saturating_sub(1) as usize);
+    writeln!(
+        out,
+        "  {pad} {} {caret_pad}{}",
+        style.paint(dim, "|"),
+        style.paint(bold, "^")
+    )
 }

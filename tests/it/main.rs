@@ -6,6 +6,7 @@ mod diff;
 mod jsonschema;
 mod openapi;
 mod protobuf;
+mod report;
 mod workspace;
 
 use std::path::{Path, PathBuf};
@@ -93,4 +94,34 @@ pub fn rules(findings: &[serde_json::Value]) -> Vec<String> {
 
 pub fn with_rule<'a>(findings: &'a [serde_json::Value], rule: &str) -> Vec<&'a serde_json::Value> {
     findings.iter().filter(|f| f["rule"] == rule).collect()
+}
+
+/// Compares `actual` with the snapshot file `tests/snapshots/<name>`; with `MAPCHECK_BLESS=1` in
+/// the environment, writes it instead.
+pub fn assert_snapshot(name: &str, actual: &str) {
+    let path = repo().join("tests/snapshots").join(name);
+    if std::env::var_os("MAPCHECK_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("create snapshot dir");
+        std::fs::write(&path, actual).expect("write snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; run with MAPCHECK_BLESS=1 to create it", path.display()));
+    if expected != actual {
+        panic!(
+            "snapshot {} differs (MAPCHECK_BLESS=1 rewrites it after review)\n--- expected\n{expected}\n--- actual\n{actual}",
+            path.display()
+        );
+    }
+}
+
+/// Where `ci/test-tools.sh` installs the peers tests compare against (`MAPCHECK_TOOLS` overrides).
+pub fn tools_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("MAPCHECK_TOOLS") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    home.join(".cache/mapcheck-tools")
 }

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the test suite compares mapcheck's output against, from the package registries,
+# into one cache directory (default ~/.cache/mapcheck-tools; MAPCHECK_TOOLS overrides):
+#   - @microsoft/sarif-multitool-linux: ships the official SARIF 2.1.0 JSON schema (sarif-2.1.0.json)
+# Idempotent: a second run installs nothing.
+set -euo pipefail
+tools="${MAPCHECK_TOOLS:-$HOME/.cache/mapcheck-tools}"
+mkdir -p "$tools"
+packages=(@microsoft/sarif-multitool-linux@5.7.0)
+missing=()
+for p in "${packages[@]}"; do
+  name="${p%@*}"
+  version="${p##*@}"
+  installed=$(node -p "try { require('$tools/node_modules/$name/package.json').version } catch (e) { '' }" 2>/dev/null || true)
+  [ "$installed" = "$version" ] || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if ! command -v npm >/dev/null; then
+    echo "ci/test-tools.sh: npm is needed to install ${missing[*]}" >&2
+    exit 1
+  fi
+  npm install --silent --no-audit --no-fund --prefix "$tools" "${missing[@]}" >/dev/null
+fi
+echo "test tools in $tools: ${packages[*]}"

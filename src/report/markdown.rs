@@ -1,0 +1,90 @@
+//! A pull-request comment: a headline, a table by contract and severity, then the findings of each
+//! file (collapsed when there are many).
+
+use std::io::{self, Write};
+
+use super::{ReportContext, Summary, by_file};
+use crate::finding::{Finding, Severity};
+
+/// Files with more findings than this start collapsed.
+const OPEN_UP_TO: usize = 10;
+
+pub fn render(findings: &[Finding], summary: &Summary, cx: &ReportContext, out: &mut dyn Write) -> io::Result<()> {
+    let failing = findings.iter().filter(|f| cx.fails(f)).count();
+    let verdict = if failing > 0 { "fails" } else { "passes" };
+    writeln!(out, "## mapcheck {}: {verdict}", cx.command)?;
+    writeln!(out)?;
+    writeln!(out, "{}.", summary.line())?;
+    if findings.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "| Contract | Errors | Warnings | Infos |")?;
+    writeln!(out, "|---|---:|---:|---:|")?;
+    let groups = by_file(findings);
+    for (file, group) in &groups {
+        let count = |s: Severity| group.iter().filter(|f| f.severity == s).count();
+        writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            if file.is_empty() {
+                "(no file)".to_string()
+            } else {
+                format!("`{}`", cell(file))
+            },
+            count(Severity::Error),
+            count(Severity::Warning),
+            count(Severity::Info)
+        )?;
+    }
+    for (file, group) in &groups {
+        writeln!(out)?;
+        let open = if group.len() <= OPEN_UP_TO { " open" } else { "" };
+        let plural = if group.len() == 1 { "" } else { "s" };
+        let name = if file.is_empty() { "(no file)" } else { file };
+        writeln!(
+            out,
+            "<details{open}><summary><code>{}</code>: {} finding{plural}</summary>",
+            html(name),
+            group.len()
+        )?;
+        writeln!(out)?;
+        for f in group {
+            let at = f
+                .location
+                .as_ref()
+                .filter(|l| l.line > 0)
+                .map(|l| format!(" (line {})", l.line))
+                .unwrap_or_default();
+            writeln!(out, "- **{}** `{}`{at}: {}", f.severity, f.rule, text(&f.message))?;
+            if !f.path.is_empty() {
+                writeln!(out, "  - at `{}`", f.path.replace('`', "'"))?;
+            }
+            if let Some(old) = &f.old_location
+                && Some(old) != f.location.as_ref()
+            {
+                writeln!(out, "  - before: `{}`", old.to_string().replace('`', "'"))?;
+            }
+            if let Some(help) = &f.help {
+                writeln!(out, "  - help: {}", text(help))?;
+            }
+        }
+        writeln!(out)?;
+        writeln!(out, "</details>")?;
+    }
+    Ok(())
+}
+
+/// Message text: HTML-significant characters escaped (code spans in messages stay code spans).
+fn text(s: &str) -> String {
+    html(&s.replace('\n', " "))
+}
+
+fn html(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// A table cell: no pipes or newlines.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ").replace('`', "'")
+}

@@ -1,0 +1,224 @@
+//! The rule registry: every rule mapcheck can report, with its category, default severity and the
+//! words `mapcheck rules`, `mapcheck explain`, SARIF output and `docs/rules/` show.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::finding::{RuleMeta, Severity, lint};
+
+/// A group of rules that one kind of check reports.
+#[derive(Debug)]
+pub struct Category {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub rules: &'static [&'static RuleMeta],
+}
+
+/// Every category, in the order they are listed.
+pub fn categories() -> [Category; 2] {
+    [
+        Category {
+            name: "lint",
+            summary: "Problems inside one contract, found while loading it (`mapcheck lint`).",
+            rules: lint::ALL,
+        },
+        Category {
+            name: "compatibility",
+            summary: "Changes between two versions of a contract, judged by who they break (`mapcheck diff`).",
+            rules: crate::compare::concepts::ALL,
+        },
+    ]
+}
+
+/// A rule with its category.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Rule {
+    pub id: &'static str,
+    pub category: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    pub explanation: &'static str,
+}
+
+/// Every rule, by category then in declaration order.
+pub fn all() -> Vec<Rule> {
+    categories()
+        .iter()
+        .flat_map(|c| {
+            c.rules.iter().map(|r| Rule {
+                id: r.id,
+                category: c.name,
+                severity: r.severity,
+                summary: r.summary,
+                explanation: r.explanation,
+            })
+        })
+        .collect()
+}
+
+/// Looks a rule up by id.
+pub fn find(id: &str) -> Option<Rule> {
+    all().into_iter().find(|r| r.id == id)
+}
+
+/// Rule ids close to `id` (for "did you mean"): same words, or a small edit away.
+pub fn similar(id: &str) -> Vec<&'static str> {
+    let words: Vec<&str> = id.split('-').filter(|w| w.len() > 2).collect();
+    // Closest first: fewest edits, then most words in common.
+    let mut scored: Vec<(usize, usize, &'static str)> = all()
+        .into_iter()
+        .map(|r| {
+            let shared = words.iter().filter(|w| r.id.split('-').any(|x| x == **w)).count();
+            (edit_distance(r.id, id), words.len() - shared, r.id)
+        })
+        .filter(|(distance, missing, _)| *distance <= 3 || *missing < words.len())
+        .collect();
+    scored.sort_by_key(|(distance, missing, _)| (*missing, *distance));
+    scored.into_iter().map(|(_, _, id)| id).take(5).collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(cur).min(row[j]) };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// `mapcheck explain`: the rule in full, as text.
+pub fn explain_text(rule: &Rule) -> String {
+    format!(
+        "{id} ({category}, default severity: {severity})\n\n{summary}\n\n{explanation}\n",
+        id = rule.id,
+        category = rule.category,
+        severity = rule.severity,
+        summary = rule.summary,
+        explanation = wrap(rule.explanation, 100),
+    )
+}
+
+/// Wraps text at word boundaries.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split_whitespace() {
+        if line > 0 && line + 1 + word.chars().count() > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += word.chars().count();
+    }
+    out
+}
+
+/// `mapcheck rules`: one line per rule, grouped by category.
+pub fn list_text() -> String {
+    let mut out = String::new();
+    for c in categories() {
+        let _ = writeln!(out, "{} — {}", c.name, c.summary);
+        let width = c.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
+        for r in c.rules {
+            let _ = writeln!(out, "  {:width$}  {:7}  {}", r.id, r.severity.as_str(), r.summary);
+        }
+        out.push('\n');
+    }
+    out.push_str("Run `mapcheck explain <rule-id>` for the full explanation.\n");
+    out
+}
+
+/// The pages of `docs/rules/`: an index and one page per rule, generated from this registry
+/// (a test fails when the files on disk differ).
+pub fn doc_pages() -> Vec<(String, String)> {
+    let mut pages = Vec::new();
+    let mut index = String::from(
+        "# Rules\n\n<!-- Generated from the rule registry (src/rules.rs and the rule sets it lists). \
+Do not edit: run `MAPCHECK_BLESS=1 cargo test --test it rules_docs` after changing a rule. -->\n\n\
+Every finding names one of these rules. Severities are defaults; `mapcheck explain <rule-id>` prints a \
+rule's page in the terminal.\n",
+    );
+    for c in categories() {
+        let _ = write!(
+            index,
+            "\n## {}\n\n{}\n\n| Rule | Severity | Summary |\n|---|---|---|\n",
+            c.name, c.summary
+        );
+        for r in c.rules {
+            let _ = writeln!(
+                index,
+                "| [`{id}`]({id}.md) | {} | {} |",
+                r.severity,
+                escape_cell(r.summary),
+                id = r.id
+            );
+            let page = format!(
+                "# `{id}`\n\n<!-- Generated from the rule registry. Do not edit. -->\n\n\
+- Category: {category}\n- Default severity: {severity}\n\n{summary}\n\n{explanation}\n",
+                id = r.id,
+                category = c.name,
+                severity = r.severity,
+                summary = r.summary,
+                explanation = r.explanation,
+            );
+            pages.push((format!("{}.md", r.id), page));
+        }
+    }
+    pages.insert(0, ("README.md".to_string(), index));
+    pages
+}
+
+fn escape_cell(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_are_unique_across_categories_and_kebab_case() {
+        let rules = all();
+        let mut ids: Vec<&str> = rules.iter().map(|r| r.id).collect();
+        assert!(
+            ids.iter().all(|id| id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')),
+            "{ids:?}"
+        );
+        ids.sort_unstable();
+        let before = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), before, "a rule id is declared twice");
+    }
+
+    #[test]
+    fn every_rule_is_explained() {
+        for r in all() {
+            assert!(r.summary.ends_with('.'), "{}: summary should be a sentence", r.id);
+            assert!(r.explanation.len() > 40, "{}: explanation too short", r.id);
+        }
+    }
+
+    #[test]
+    fn similar_ids_are_suggested() {
+        assert!(similar("field-remove").contains(&"field-removed"));
+        assert!(similar("enum-removed").contains(&"enum-value-removed"));
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn wrapping_keeps_words_whole() {
+        assert_eq!(wrap("aaa bbb ccc", 7), "aaa bbb\nccc");
+    }
+}
