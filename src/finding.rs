@@ -89,6 +89,20 @@ impl Finding {
         self
     }
 
+    /// Renames the files the finding points at (`rename` returns `None` to keep a name), and its
+    /// message's mentions of them; the fingerprint follows.
+    pub fn rename_files(&mut self, rename: impl Fn(&str) -> Option<String>) {
+        for loc in [self.location.as_mut(), self.old_location.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(name) = rename(&loc.file) {
+                loc.file = name.into();
+            }
+        }
+        self.fingerprint = self.compute_fingerprint();
+    }
+
     fn compute_fingerprint(&self) -> String {
         let file = self.location.as_ref().map(|l| &*l.file).unwrap_or("");
         let mut h = Fnv64::default();

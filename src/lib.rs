@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod compare;
 pub mod finding;
+pub mod git;
 pub mod inspect;
 pub mod load;
 pub mod model;

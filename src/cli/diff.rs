@@ -1,22 +1,26 @@
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::{Exit, LoadArgs, ReportArgs};
-use crate::compare::contracts::{Mode, diff};
-use crate::load::load_paths;
+use crate::compare::contracts::{Mode, Side, diff_sides};
+use crate::finding::{Finding, Severity, normalize};
+use crate::load::{LoadOptions, Loaded, display_path, load_paths};
 use crate::report::Summary;
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The old contract (file or directory).
-    #[arg(value_name = "OLD")]
-    pub old: PathBuf,
-    /// The new contract (file or directory).
-    #[arg(value_name = "NEW")]
-    pub new: PathBuf,
-    /// Compatibility mode for data schemas: backward (new readers read old data), forward, full, none.
+    /// OLD NEW (files or directories). With a `*-transitive` mode, every earlier version and then
+    /// the new one: V1 V2 ... NEW. With --against, the working-tree paths to compare (default: .).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Compare the working tree with this git ref (a branch, tag, `HEAD~3`, `origin/main`).
+    #[arg(long, value_name = "GIT-REF")]
+    pub against: Option<String>,
+    /// Compatibility mode for data schemas: backward (new readers read old data), forward, full,
+    /// none, or backward-transitive, forward-transitive, full-transitive (against every earlier
+    /// version given, not only the latest).
     #[arg(long, value_enum, default_value_t = Mode::Backward)]
     pub mode: Mode,
     #[command(flatten)]
@@ -25,28 +29,195 @@ pub struct DiffArgs {
     pub load: LoadArgs,
 }
 
-pub fn run(args: &DiffArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let opts = args.load.options();
-    let old = load_paths(std::slice::from_ref(&args.old), &opts)?;
-    let new = load_paths(std::slice::from_ref(&args.new), &opts)?;
-    let unusable: Vec<&String> = old.unusable.iter().chain(&new.unusable).collect();
-    if !unusable.is_empty() {
-        for f in old
-            .findings
-            .iter()
-            .chain(&new.findings)
-            .filter(|f| f.severity == crate::finding::Severity::Error)
-        {
-            let at = f.location.as_ref().map(|l| l.to_string()).unwrap_or_default();
-            eprintln!("error: {at}: {}", f.message);
+/// One version of the contracts, loaded.
+struct Version {
+    loaded: Loaded,
+    /// The display path of the directory or file given (pairs file-identified contracts).
+    base: String,
+}
+
+fn load_version(path: &Path, opts: &LoadOptions) -> anyhow::Result<Version> {
+    let loaded = load_paths(std::slice::from_ref(&path.to_path_buf()), opts)?;
+    Ok(Version {
+        loaded,
+        base: base_of(path),
+    })
+}
+
+fn base_of(path: &Path) -> String {
+    let display = display_path(path);
+    if path.is_dir() {
+        if display.is_empty() { ".".into() } else { display }
+    } else {
+        display
+            .rsplit_once('/')
+            .map(|(dir, _)| dir.to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// Prints the load errors of versions that could not be loaded; true if there were any.
+fn report_unusable(versions: &[&Version], rename: &dyn Fn(&str) -> String) -> bool {
+    let unusable = versions.iter().any(|v| !v.loaded.unusable.is_empty());
+    if unusable {
+        for v in versions {
+            for f in v.loaded.findings.iter().filter(|f| f.severity == Severity::Error) {
+                let at = f.location.as_ref().map(|l| rename(&l.to_string())).unwrap_or_default();
+                eprintln!("error: {at}: {}", f.message);
+            }
         }
+    }
+    unusable
+}
+
+pub fn run(args: &DiffArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    match &args.against {
+        Some(reference) => run_against(args, reference, color, out),
+        None => run_versions(args, color, out),
+    }
+}
+
+fn run_versions(args: &DiffArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    if args.paths.len() < 2 {
+        anyhow::bail!(
+            "diff needs OLD and NEW (files or directories), or --against <git-ref>; see mapcheck diff --help"
+        );
+    }
+    let opts = args.load.options();
+    // A non-transitive mode compares the newest version with the one before it only.
+    let first = if args.mode.is_transitive() {
+        0
+    } else {
+        args.paths.len() - 2
+    };
+    let versions = args.paths[first..]
+        .iter()
+        .map(|p| load_version(p, &opts))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let refs: Vec<&Version> = versions.iter().collect();
+    if report_unusable(&refs, &|s: &str| s.to_string()) {
         return Ok(Exit::Error);
     }
-    let findings = diff(&old.contracts, &new.contracts, args.mode);
-    let summary = Summary::of(&findings, new.contracts.len().max(old.contracts.len()), 0);
-    let mut files: Vec<String> = new.contracts.iter().flat_map(|c| c.files.iter().cloned()).collect();
+    let (newest, earlier) = versions.split_last().expect("at least two versions");
+    let mut findings = Vec::new();
+    for old in earlier {
+        findings.extend(compare(old, newest, args.mode));
+    }
+    normalize(&mut findings);
+    write(args, &findings, earlier, newest, &[], color, out)
+}
+
+fn compare(old: &Version, new: &Version, mode: Mode) -> Vec<Finding> {
+    diff_sides(
+        Side {
+            contracts: &old.loaded.contracts,
+            base: &old.base,
+        },
+        Side {
+            contracts: &new.loaded.contracts,
+            base: &new.base,
+        },
+        mode,
+    )
+}
+
+fn write(
+    args: &DiffArgs,
+    findings: &[Finding],
+    earlier: &[Version],
+    newest: &Version,
+    aliases: &[(String, PathBuf)],
+    color: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<Exit> {
+    let mut files: Vec<String> = newest
+        .loaded
+        .contracts
+        .iter()
+        .flat_map(|c| c.files.iter().cloned())
+        .collect();
     files.sort();
     files.dedup();
-    args.report.write("diff", &findings, &summary, &files, color, out)?;
-    Ok(args.report.exit(&findings))
+    let old_count = earlier.iter().map(|v| v.loaded.contracts.len()).max().unwrap_or(0);
+    let summary = Summary::of(findings, newest.loaded.contracts.len().max(old_count), 0);
+    args.report
+        .write_with_sources("diff", findings, &summary, &files, aliases, color, out)?;
+    Ok(args.report.exit(findings))
+}
+
+fn run_against(args: &DiffArgs, reference: &str, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    if args.mode.is_transitive() {
+        anyhow::bail!("--against compares two versions; a transitive mode needs every version as a path");
+    }
+    let snapshot = crate::git::snapshot(reference)?;
+    let (real_prefix, shown_prefix) = snapshot.display_prefix();
+    let rename = |s: &str| -> String {
+        match s.strip_prefix(&real_prefix) {
+            Some(rest) => format!("{shown_prefix}{rest}"),
+            None => s.to_string(),
+        }
+    };
+    let paths: Vec<PathBuf> = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let opts = args.load.options();
+    // The old side's root and import paths are the same places in the snapshot.
+    let old_opts = LoadOptions {
+        format: opts.format,
+        root: Some(match &opts.root {
+            Some(r) => snapshot.path_for(r).unwrap_or_else(|| snapshot.dir().to_path_buf()),
+            None => snapshot.dir().to_path_buf(),
+        }),
+        proto_paths: opts.proto_paths.iter().filter_map(|p| snapshot.path_for(p)).collect(),
+    };
+    let mut findings = Vec::new();
+    let mut newest_all = Vec::new();
+    let mut old_all = Vec::new();
+    for path in &paths {
+        if !path.exists() {
+            anyhow::bail!("{}: no such file or directory", path.display());
+        }
+        let new = load_version(path, &opts)?;
+        let old_path = snapshot.path_for(path).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}: outside the git repository at {}",
+                path.display(),
+                snapshot.toplevel.display()
+            )
+        })?;
+        // A path that did not exist at the ref: everything under it is added.
+        let old = if old_path.exists() {
+            load_version(&old_path, &old_opts)?
+        } else {
+            Version {
+                loaded: Loaded::default(),
+                base: base_of(&old_path),
+            }
+        };
+        if report_unusable(&[&old, &new], &rename) {
+            return Ok(Exit::Error);
+        }
+        findings.extend(compare(&old, &new, args.mode));
+        newest_all.push(new);
+        old_all.push(old);
+    }
+    for f in &mut findings {
+        f.message = f.message.replace(&real_prefix, &shown_prefix);
+        f.rename_files(|file| {
+            file.strip_prefix(&real_prefix)
+                .map(|rest| format!("{shown_prefix}{rest}"))
+        });
+    }
+    normalize(&mut findings);
+    let newest = Version {
+        loaded: Loaded {
+            contracts: newest_all.into_iter().flat_map(|v| v.loaded.contracts).collect(),
+            ..Loaded::default()
+        },
+        base: String::new(),
+    };
+    let aliases = [(shown_prefix, snapshot.dir().to_path_buf())];
+    write(args, &findings, &old_all, &newest, &aliases, color, out)
 }

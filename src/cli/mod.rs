@@ -124,11 +124,28 @@ impl ReportArgs {
         color: bool,
         out: &mut dyn Write,
     ) -> std::io::Result<()> {
+        self.write_with_sources(command, findings, summary, files, &[], color, out)
+    }
+
+    /// [`ReportArgs::write`] for findings in files shown under another name (`main:contracts/...`):
+    /// `aliases` maps each shown prefix to the directory the files are in.
+    #[allow(clippy::too_many_arguments)]
+    pub fn write_with_sources(
+        &self,
+        command: &str,
+        findings: &[Finding],
+        summary: &Summary,
+        files: &[String],
+        aliases: &[(String, PathBuf)],
+        color: bool,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
         let cx = ReportContext {
             command,
             files,
             fail_on: self.fail_on.threshold(),
             color,
+            aliases,
         };
         render(self.format, findings, summary, &cx, out)
     }

@@ -100,6 +100,9 @@ crate::finding::rule_set! {
     CONTRACT_REMOVED = "contract-removed", Error,
         "A whole contract disappeared.",
         "Everything it described is gone: every consumer and producer of it breaks.";
+    CONTRACT_ADDED = "contract-added", Info,
+        "A contract was added.",
+        "Nothing existing breaks: the new contract is reported so a reviewer sees it (for example a new `.proto` file or a new schema under a directory that `diff --against` compares).";
     TYPE_REMOVED = "type-removed", Error,
         "A named type (record, message, enum) was removed.",
         "Code generated from the old contract, and data written with the type, no longer have a definition.";

@@ -17,24 +17,72 @@ pub enum Mode {
     Full,
     /// Report changes, judge none breaking.
     None,
+    /// `backward` against every earlier version given, not only the latest.
+    BackwardTransitive,
+    /// `forward` against every earlier version given.
+    ForwardTransitive,
+    /// `full` against every earlier version given.
+    FullTransitive,
 }
 
 impl Mode {
     /// The variances a data-schema change is judged under.
     fn variances(self) -> &'static [Variance] {
-        match self {
+        match self.base() {
             Mode::Backward => &[Variance::Accepts],
             Mode::Forward => &[Variance::Produces],
             Mode::Full => &[Variance::Accepts, Variance::Produces],
-            Mode::None => &[],
+            _ => &[],
         }
     }
+
+    /// The mode one comparison of two versions runs under.
+    pub fn base(self) -> Mode {
+        match self {
+            Mode::BackwardTransitive => Mode::Backward,
+            Mode::ForwardTransitive => Mode::Forward,
+            Mode::FullTransitive => Mode::Full,
+            m => m,
+        }
+    }
+
+    /// Whether the newest version is compared with every earlier one, not only the one before it.
+    pub fn is_transitive(self) -> bool {
+        self.base() != self
+    }
+}
+
+/// One side of a comparison: its contracts, and the directory (or file) they were read from, so
+/// that contracts identified by file pair by their path under it.
+#[derive(Debug, Clone, Copy)]
+pub struct Side<'a> {
+    pub contracts: &'a [Contract],
+    /// Display path of the directory given on the command line (empty: none).
+    pub base: &'a str,
 }
 
 /// Compares every old contract with its new counterpart.
 pub fn diff(old: &[Contract], new: &[Contract], mode: Mode) -> Vec<Finding> {
+    diff_sides(
+        Side {
+            contracts: old,
+            base: "",
+        },
+        Side {
+            contracts: new,
+            base: "",
+        },
+        mode,
+    )
+}
+
+/// Compares every old contract with its new counterpart, pairing file-identified contracts
+/// (OpenAPI, JSON Schema) by their path under each side's base first.
+pub fn diff_sides(old_side: Side, new_side: Side, mode: Mode) -> Vec<Finding> {
+    let (old, new) = (old_side.contracts, new_side.contracts);
+    let mode = mode.base();
     let mut c = Comparer::new(TypeIndex::new(old), TypeIndex::new(new));
-    for (o, n) in pair(old, new) {
+    for (o, n) in pair(old_side, new_side) {
         match (o, n) {
             (Some(o), Some(n)) => compare_pair(&mut c, o, n, mode),
             (Some(o), None) => {
@@ -49,7 +97,18 @@ pub fn diff(old: &[Contract], new: &[Contract], mode: Mode) -> Vec<Finding> {
                     &at,
                 );
             }
-            (None, Some(_)) | (None, None) => {}
+            (None, Some(n)) => {
+                let at = Location::new(n.files[0].clone(), "", Default::default());
+                let mut f = crate::finding::Finding::new(
+                    &super::concepts::CONTRACT_ADDED,
+                    format!("contract `{}` ({}) was added", n.name, n.files[0]),
+                    at,
+                )
+                .with_path(n.name.clone());
+                f.direction = None;
+                c.findings.push(f);
+            }
+            (None, None) => {}
         }
     }
     if mode == Mode::None {
@@ -65,19 +124,54 @@ pub fn diff(old: &[Contract], new: &[Contract], mode: Mode) -> Vec<Finding> {
 /// An old contract and its new counterpart; either may be missing.
 type Pair<'a> = (Option<&'a Contract>, Option<&'a Contract>);
 
-/// Pairs contracts: by format and name (a title, an Avro full name, a proto file name).
-fn pair<'a>(old: &'a [Contract], new: &'a [Contract]) -> Vec<Pair<'a>> {
-    let key = |c: &Contract| (c.format, c.name.clone());
-    let mut map: BTreeMap<(Format, String), Pair> = BTreeMap::new();
-    for c in old {
-        map.entry(key(c)).or_default().0 = Some(c);
-    }
-    for c in new {
-        map.entry(key(c)).or_default().1 = Some(c);
-    }
+/// Pairs contracts by identity: Protobuf files by their import name and Avro types by full name
+/// (so a message or record moved to another file still pairs), OpenAPI and JSON Schema documents by
+/// their path under the side's base, then by title.
+fn pair<'a>(old_side: Side<'a>, new_side: Side<'a>) -> Vec<Pair<'a>> {
+    let (old, new) = (old_side.contracts, new_side.contracts);
     // With exactly one contract on each side, they are the pair whatever their names.
-    if old.len() == 1 && new.len() == 1 && map.len() == 2 {
+    if old.len() == 1 && new.len() == 1 && old[0].format == new[0].format {
         return vec![(old.first(), new.first())];
+    }
+    let by_file = |c: &Contract| matches!(c.format, Format::Openapi | Format::Jsonschema);
+    let relative = |c: &'a Contract, base: &str| -> Option<String> {
+        let file = c.files.first()?;
+        let rel = file.strip_prefix(base)?.trim_start_matches('/');
+        (!base.is_empty() && !rel.is_empty()).then(|| rel.to_string())
+    };
+    let mut map: BTreeMap<(Format, u8, String), Pair> = BTreeMap::new();
+    let mut taken_new = vec![false; new.len()];
+    let mut rest_old = Vec::new();
+    // File-identified contracts first: same path under both bases.
+    let new_paths: BTreeMap<String, usize> = new
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| by_file(c))
+        .filter_map(|(i, c)| Some((relative(c, new_side.base)?, i)))
+        .collect();
+    for c in old {
+        let found = if by_file(c) {
+            relative(c, old_side.base)
+                .and_then(|r| new_paths.get(&r).copied())
+                .filter(|i| new[*i].format == c.format && !taken_new[*i])
+        } else {
+            None
+        };
+        match found {
+            Some(i) => {
+                taken_new[i] = true;
+                map.insert((c.format, 0, c.files[0].clone()), (Some(c), Some(&new[i])));
+            }
+            None => rest_old.push(c),
+        }
+    }
+    for c in rest_old {
+        map.entry((c.format, 1, c.name.clone())).or_default().0 = Some(c);
+    }
+    for (i, c) in new.iter().enumerate() {
+        if !taken_new[i] {
+            map.entry((c.format, 1, c.name.clone())).or_default().1 = Some(c);
+        }
     }
     map.into_values().collect()
 }

@@ -75,6 +75,11 @@ fn kind_from_extension(path: &Path) -> Option<FileKind> {
     }
 }
 
+/// Whether a file's extension is one mapcheck reads (`.proto`, `.avsc`, `.json`, `.yaml`, ...).
+pub fn is_contract_file(path: &Path) -> bool {
+    kind_from_extension(path).is_some()
+}
+
 /// Directories a walk never enters.
 fn skip_dir(name: &str) -> bool {
     name.starts_with('.') || matches!(name, "node_modules" | "target")

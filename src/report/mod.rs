@@ -42,6 +42,9 @@ pub struct ReportContext<'a> {
     pub fail_on: Option<Severity>,
     /// Colour (text only).
     pub color: bool,
+    /// Files shown under another name: (shown prefix, directory they are in). Text output reads
+    /// source lines through these.
+    pub aliases: &'a [(String, std::path::PathBuf)],
 }
 
 impl ReportContext<'_> {
@@ -59,7 +62,10 @@ pub fn render(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        OutputFormat::Text => render_text(findings, summary, Style { color: cx.color }, out),
+        OutputFormat::Text => {
+            let mut sources = Sources::with_aliases(cx.aliases);
+            write_text(findings, summary, Style { color: cx.color }, &mut sources, out)
+        }
         OutputFormat::Json => render_json(findings, summary, out),
         OutputFormat::Markdown => markdown::render(findings, summary, cx, out),
         OutputFormat::Github => github::render(findings, summary, out),
@@ -169,15 +175,30 @@ impl Style {
 
 /// Source lines of the files findings point at, read once each.
 #[derive(Default)]
-struct Sources(HashMap<String, Option<Vec<String>>>);
+struct Sources<'a> {
+    lines: HashMap<String, Option<Vec<String>>>,
+    aliases: &'a [(String, std::path::PathBuf)],
+}
 
-impl Sources {
+impl<'a> Sources<'a> {
+    fn with_aliases(aliases: &'a [(String, std::path::PathBuf)]) -> Self {
+        Sources {
+            lines: HashMap::new(),
+            aliases,
+        }
+    }
+
     fn line(&mut self, loc: &Location) -> Option<&str> {
         if loc.line == 0 {
             return None;
         }
-        let lines = self.0.entry(loc.file.to_string()).or_insert_with(|| {
-            std::fs::read_to_string(&*loc.file)
+        let aliases = self.aliases;
+        let lines = self.lines.entry(loc.file.to_string()).or_insert_with(|| {
+            let path = aliases
+                .iter()
+                .find_map(|(shown, dir)| loc.file.strip_prefix(shown.as_str()).map(|rest| dir.join(rest)))
+                .unwrap_or_else(|| std::path::PathBuf::from(&*loc.file));
+            std::fs::read_to_string(path)
                 .ok()
                 .map(|t| t.lines().map(str::to_string).collect())
         });
@@ -188,7 +209,16 @@ impl Sources {
 /// Compiler-style text, grouped by file: each finding with the source lines it concerns (the new
 /// side, and for a change the old side too), then a one-line summary.
 pub fn render_text(findings: &[Finding], summary: &Summary, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    let mut sources = Sources::default();
+    write_text(findings, summary, style, &mut Sources::default(), out)
+}
+
+fn write_text(
+    findings: &[Finding],
+    summary: &Summary,
+    style: Style,
+    sources: &mut Sources,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let bold = anstyle::Style::new().bold();
     let dim = anstyle::Style::new().dimmed();
     for (file, group) in by_file(findings) {
@@ -211,7 +241,7 @@ pub fn render_text(findings: &[Finding], summary: &Summary, style: Style, out: &
             )?;
             if let Some(loc) = &f.location {
                 writeln!(out, "  {} {loc}", style.paint(dim, "-->"))?;
-                snippet(&mut sources, loc, style, out)?;
+                snippet(sources, loc, style, out)?;
                 if !f.path.is_empty() {
                     writeln!(out, "  {} at {}", style.paint(dim, "="), f.path)?;
                 }
@@ -220,7 +250,7 @@ pub fn render_text(findings: &[Finding], summary: &Summary, style: Style, out: &
                 && Some(old) != f.location.as_ref()
             {
                 writeln!(out, "  {} before: {old}", style.paint(dim, ":::"))?;
-                snippet(&mut sources, old, style, out)?;
+                snippet(sources, old, style, out)?;
             }
             if let Some(help) = &f.help {
                 writeln!(out, "  {} help: {help}", style.paint(dim, "="))?;

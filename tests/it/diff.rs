@@ -144,3 +144,45 @@ fn json_schema_constraints_and_closed_models() {
     );
     assert_eq!(code(&o), 1);
 }
+
+#[test]
+fn transitive_modes_compare_the_newest_with_every_earlier_version() {
+    let v = |n: u8| format!("tests/fixtures/diff/transitive/v{n}.avsc");
+    let (v1, v2, v3) = (v(1), v(2), v(3));
+    // v2 -> v3 alone is compatible: v3 re-adds `channel` with a default.
+    let (findings, code) = diff_json(&[&v1, &v2, &v3]);
+    assert_eq!(code, 0, "{findings:#?}");
+    assert_eq!(summary(&findings), ["info field-added Order.channel"]);
+    // Against v1 too, `channel` changed type from int to string.
+    let (findings, code) = diff_json(&[&v1, &v2, &v3, "--mode", "backward-transitive"]);
+    assert_eq!(code, 1);
+    assert!(
+        summary(&findings).contains(&"error type-changed Order.channel".to_string()),
+        "{findings:#?}"
+    );
+    let old = findings
+        .iter()
+        .find(|f| f["rule"] == "type-changed")
+        .map(|f| f["old_location"]["file"].clone());
+    assert_eq!(old, Some(serde_json::json!(v1)));
+    // full-transitive = backward-transitive + forward-transitive.
+    let rules = |mode: &str| {
+        let (f, _) = diff_json(&[&v1, &v2, &v3, "--mode", mode]);
+        let mut s = summary(&f);
+        s.retain(|x| x.starts_with("error"));
+        s
+    };
+    let mut both = rules("backward-transitive");
+    both.extend(rules("forward-transitive"));
+    both.sort();
+    let mut full = rules("full-transitive");
+    full.sort();
+    assert_eq!(full, both);
+}
+
+#[test]
+fn diff_without_two_versions_is_a_usage_error() {
+    let o = mapcheck(&["diff", "tests/fixtures/diff/transitive/v1.avsc"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("diff needs OLD and NEW"), "{}", stderr(&o));
+}

@@ -3,6 +3,7 @@
 mod avro;
 mod cli;
 mod diff;
+mod git;
 mod jsonschema;
 mod openapi;
 mod protobuf;

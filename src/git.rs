@@ -1,0 +1,162 @@
+//! Reading contracts as they were at a git ref (`mapcheck diff --against <ref>`).
+//!
+//! The contract files of the commit (every file with a contract extension, so cross-file references
+//! and Protobuf imports resolve as they did then) are written to a temporary directory with git's
+//! own plumbing (`ls-tree`, `cat-file --batch`); loaders then read them like any other files.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, bail};
+
+/// A commit's contract files, on disk for as long as this lives.
+#[derive(Debug)]
+pub struct Snapshot {
+    dir: tempfile::TempDir,
+    /// The ref as the user wrote it (`main`, `HEAD~3`).
+    pub reference: String,
+    /// The commit it names.
+    pub commit: String,
+    /// The working tree's top directory.
+    pub toplevel: PathBuf,
+}
+
+impl Snapshot {
+    /// Where the commit's copy of a working-tree path is (`None` if it is outside the repository).
+    pub fn path_for(&self, working: &Path) -> Option<PathBuf> {
+        let abs = crate::load::absolute(working);
+        let abs = std::fs::canonicalize(&abs).unwrap_or(abs);
+        abs.strip_prefix(&self.toplevel)
+            .ok()
+            .map(|rel| self.dir.path().join(rel))
+    }
+
+    /// The directory the snapshot is written to.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// How a file of the snapshot is shown: `main:contracts/crm/accounts.yaml`, as `git show` takes it.
+    pub fn display_prefix(&self) -> (String, String) {
+        let real = format!("{}/", self.dir.path().to_string_lossy().replace('\\', "/"));
+        (real, format!("{}:", self.reference))
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> anyhow::Result<String> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .context("running git (is it installed?)")?;
+    if !out.status.success() {
+        bail!("{}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim_end().to_string())
+}
+
+/// Writes the contract files of `reference` (any ref git understands) to a temporary directory.
+pub fn snapshot(reference: &str) -> anyhow::Result<Snapshot> {
+    let cwd = std::env::current_dir().context("the current directory")?;
+    let toplevel = git(&cwd, &["rev-parse", "--show-toplevel"])
+        .map_err(|e| anyhow::anyhow!("--against needs a git repository: {e}"))?;
+    let toplevel = PathBuf::from(toplevel);
+    let toplevel = std::fs::canonicalize(&toplevel).unwrap_or(toplevel);
+    if reference.starts_with('-') {
+        bail!("'{reference}' is not a git ref");
+    }
+    let commit = git(
+        &toplevel,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &format!("{reference}^{{commit}}"),
+        ],
+    )
+    .map_err(|_| anyhow::anyhow!("'{reference}' is not a commit, branch or tag in {}", toplevel.display()))?;
+
+    let dir = tempfile::Builder::new()
+        .prefix("mapcheck-git-")
+        .tempdir()
+        .context("creating a temporary directory")?;
+    let listing = git(&toplevel, &["ls-tree", "-r", "-z", "--full-tree", &commit])?;
+    // `<mode> <type> <object>\t<path>`, NUL-separated. Symlinks and submodules are left out.
+    let mut wanted: Vec<(String, PathBuf)> = Vec::new();
+    for entry in listing.split('\0').filter(|e| !e.is_empty()) {
+        let Some((meta, path)) = entry.split_once('\t') else {
+            continue;
+        };
+        let mut parts = meta.split(' ');
+        let (Some(mode), Some(kind), Some(object)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        if kind != "blob" || mode == "120000" || !crate::load::is_contract_file(Path::new(path)) {
+            continue;
+        }
+        let rel = Path::new(path);
+        if rel.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
+            continue;
+        }
+        wanted.push((object.to_string(), dir.path().join(rel)));
+    }
+    write_blobs(&toplevel, &wanted)?;
+    Ok(Snapshot {
+        dir,
+        reference: reference.to_string(),
+        commit,
+        toplevel,
+    })
+}
+
+/// Streams blobs out of one `git cat-file --batch` into their files.
+fn write_blobs(repo: &Path, wanted: &[(String, PathBuf)]) -> anyhow::Result<()> {
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let mut child = Command::new("git")
+        .args(["cat-file", "--batch"])
+        .current_dir(repo)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("running git cat-file")?;
+    let mut stdin = child.stdin.take().context("git cat-file stdin")?;
+    let ids: Vec<String> = wanted.iter().map(|(id, _)| id.clone()).collect();
+    // Written from another thread: git's output would otherwise fill the pipe while we still write.
+    let writer = std::thread::spawn(move || -> std::io::Result<()> {
+        for id in ids {
+            writeln!(stdin, "{id}")?;
+        }
+        Ok(())
+    });
+    let mut reader = BufReader::new(child.stdout.take().context("git cat-file stdout")?);
+    for (id, path) in wanted {
+        let mut header = String::new();
+        reader.read_line(&mut header)?;
+        // `<object> blob <size>`
+        let size: usize = header
+            .trim_end()
+            .rsplit(' ')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .with_context(|| format!("git cat-file: unexpected reply for {id}: {header:?}"))?;
+        let mut content = vec![0; size];
+        reader.read_exact(&mut content)?;
+        let mut newline = [0u8; 1];
+        reader.read_exact(&mut newline)?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::write(path, &content).with_context(|| format!("writing {}", path.display()))?;
+    }
+    writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("git cat-file writer panicked"))??;
+    child.wait()?;
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! `mapcheck diff --against <git-ref>` in a temporary repository.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::*;
+
+fn git(dir: &Path, args: &[&str]) {
+    let o = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .expect("git");
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// A repository whose first commit (tagged `v1`, on branch `main`) holds the example workspace's
+/// Avro, OpenAPI and Protobuf contracts.
+fn repo_with_history() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    git(root, &["init", "-q", "-b", "main"]);
+    std::fs::create_dir_all(root.join("contracts/erp")).unwrap();
+    std::fs::create_dir_all(root.join("contracts/crm")).unwrap();
+    let copy = |from: &str, to: &str| std::fs::copy(repo().join(from), root.join(to)).expect(from);
+    copy("tests/fixtures/diff/avro/v1.avsc", "contracts/customer.avsc");
+    copy(
+        "contracts/crm/accounts.openapi.yaml",
+        "contracts/crm/accounts.openapi.yaml",
+    );
+    copy("contracts/erp/common.proto", "contracts/erp/common.proto");
+    copy(
+        "contracts/erp/customer_service.proto",
+        "contracts/erp/customer_service.proto",
+    );
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "v1"]);
+    git(root, &["tag", "v1"]);
+    dir
+}
+
+fn diff_in(dir: &Path, args: &[&str]) -> (serde_json::Value, i32, String) {
+    let mut full = vec!["diff", "--format", "json"];
+    full.extend_from_slice(args);
+    let o = mapcheck_in(dir, &full);
+    let v = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+    (v, code(&o), stderr(&o))
+}
+
+fn rules_of(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["path"].as_str().unwrap()))
+        .collect()
+}
+
+#[test]
+fn an_unchanged_working_tree_has_no_changes() {
+    let repo = repo_with_history();
+    let (report, code, err) = diff_in(repo.path(), &["--against", "main"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(rules_of(&report), Vec::<String>::new());
+}
+
+#[test]
+fn a_breaking_edit_is_found_from_any_subdirectory_and_any_ref_form() {
+    let repo = repo_with_history();
+    let root = repo.path();
+    std::fs::copy(
+        repo_path("tests/fixtures/diff/avro/v2.avsc"),
+        root.join("contracts/customer.avsc"),
+    )
+    .unwrap();
+    git(root, &["commit", "-qam", "v2"]);
+    for reference in ["v1", "HEAD~1", "main~1"] {
+        for dir in [root.to_path_buf(), root.join("contracts"), root.join("contracts/erp")] {
+            let target = if dir.ends_with("erp") { "../customer.avsc" } else { "." };
+            let (report, code, err) = diff_in(&dir, &["--against", reference, target]);
+            assert_eq!(code, 1, "{reference} from {}: {err}", dir.display());
+            let rules = rules_of(&report);
+            assert!(
+                rules.contains(&"enum-value-removed Customer.tier".to_string()),
+                "{rules:?}"
+            );
+            let old = &report["findings"][0]["old_location"]["file"];
+            assert_eq!(old, &serde_json::json!(format!("{reference}:contracts/customer.avsc")));
+        }
+    }
+}
+
+fn repo_path(p: &str) -> std::path::PathBuf {
+    repo().join(p)
+}
+
+#[test]
+fn added_and_removed_files_are_reported() {
+    let repo = repo_with_history();
+    let root = repo.path();
+    std::fs::copy(
+        repo_path("contracts/canonical/customer/v1.schema.json"),
+        root.join("contracts/new.schema.json"),
+    )
+    .unwrap();
+    std::fs::remove_file(root.join("contracts/crm/accounts.openapi.yaml")).unwrap();
+    let (report, code, err) = diff_in(root, &["--against", "main"]);
+    assert_eq!(code, 1, "{err}");
+    let rules = rules_of(&report);
+    assert!(rules.iter().any(|r| r.starts_with("contract-added ")), "{rules:?}");
+    assert!(rules.iter().any(|r| r.starts_with("contract-removed ")), "{rules:?}");
+    // A directory that did not exist at the ref: all added, nothing breaks.
+    std::fs::create_dir_all(root.join("later")).unwrap();
+    std::fs::copy(repo_path("tests/fixtures/diff/avro/v2.avsc"), root.join("later/x.avsc")).unwrap();
+    let (report, code, err) = diff_in(root, &["--against", "main", "later"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(rules_of(&report), ["contract-added com.acme.Customer"]);
+}
+
+#[test]
+fn protobuf_imports_resolve_at_the_ref() {
+    let repo = repo_with_history();
+    let root = repo.path();
+    let path = root.join("contracts/erp/common.proto");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // Renumber the first field numbered 1: a wire break in the imported file.
+    let changed = text.replacen("= 1;", "= 41;", 1);
+    assert_ne!(text, changed);
+    std::fs::write(&path, changed).unwrap();
+    let (report, code, err) = diff_in(root, &["--against", "main", "contracts/erp"]);
+    assert!(err.is_empty(), "{err}");
+    assert!(code <= 1);
+    assert!(report["findings"].is_array(), "{report}");
+}
+
+#[test]
+fn bad_refs_and_places_are_clear_errors() {
+    let repo = repo_with_history();
+    let (_, code, err) = diff_in(repo.path(), &["--against", "no-such-branch"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("'no-such-branch' is not a commit, branch or tag"), "{err}");
+    let (_, code, err) = diff_in(repo.path(), &["--against", "--upload-pack=x"]);
+    assert_eq!(code, 2, "{err}");
+    let outside = tempfile::tempdir().unwrap();
+    let (_, code, err) = diff_in(outside.path(), &["--against", "main"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--against needs a git repository"), "{err}");
+    let (_, code, err) = diff_in(repo.path(), &["--against", "main", "missing/"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("missing/: no such file or directory"), "{err}");
+}
