@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod compare;
+pub mod config;
 pub mod finding;
 pub mod git;
 pub mod inspect;
@@ -14,3 +15,4 @@ pub mod load;
 pub mod model;
 pub mod report;
 pub mod rules;
+pub mod suppress;

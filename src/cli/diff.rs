@@ -5,9 +5,11 @@ use clap::Args;
 
 use super::{Exit, LoadArgs, ReportArgs};
 use crate::compare::contracts::{Mode, Side, diff_sides};
+use crate::config::Config;
 use crate::finding::{Finding, Severity, normalize};
 use crate::load::{LoadOptions, Loaded, display_path, load_paths};
 use crate::report::Summary;
+use crate::suppress::{Renamed, Suppressed};
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
@@ -71,13 +73,14 @@ fn report_unusable(versions: &[&Version], rename: &dyn Fn(&str) -> String) -> bo
 }
 
 pub fn run(args: &DiffArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let config = Config::discover()?;
     match &args.against {
-        Some(reference) => run_against(args, reference, color, out),
-        None => run_versions(args, color, out),
+        Some(reference) => run_against(args, &config, reference, color, out),
+        None => run_versions(args, &config, color, out),
     }
 }
 
-fn run_versions(args: &DiffArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+fn run_versions(args: &DiffArgs, config: &Config, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     if args.paths.len() < 2 {
         anyhow::bail!(
             "diff needs OLD and NEW (files or directories), or --against <git-ref>; see mapcheck diff --help"
@@ -104,7 +107,8 @@ fn run_versions(args: &DiffArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
         findings.extend(compare(old, newest, args.mode));
     }
     normalize(&mut findings);
-    write(args, &findings, earlier, newest, &[], color, out)
+    let suppressed = crate::suppress::apply(&mut findings, config, &[]);
+    write(args, &findings, suppressed, earlier, newest, &[], color, out)
 }
 
 fn compare(old: &Version, new: &Version, mode: Mode) -> Vec<Finding> {
@@ -121,9 +125,11 @@ fn compare(old: &Version, new: &Version, mode: Mode) -> Vec<Finding> {
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 fn write(
     args: &DiffArgs,
     findings: &[Finding],
+    suppressed: Suppressed,
     earlier: &[Version],
     newest: &Version,
     aliases: &[(String, PathBuf)],
@@ -139,13 +145,19 @@ fn write(
     files.sort();
     files.dedup();
     let old_count = earlier.iter().map(|v| v.loaded.contracts.len()).max().unwrap_or(0);
-    let summary = Summary::of(findings, newest.loaded.contracts.len().max(old_count), 0);
+    let summary = Summary::of(findings, newest.loaded.contracts.len().max(old_count), 0).with_suppressed(suppressed);
     args.report
         .write_with_sources("diff", findings, &summary, &files, aliases, color, out)?;
     Ok(args.report.exit(findings))
 }
 
-fn run_against(args: &DiffArgs, reference: &str, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+fn run_against(
+    args: &DiffArgs,
+    config: &Config,
+    reference: &str,
+    color: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<Exit> {
     if args.mode.is_transitive() {
         anyhow::bail!("--against compares two versions; a transitive mode needs every version as a path");
     }
@@ -211,6 +223,12 @@ fn run_against(args: &DiffArgs, reference: &str, color: bool, out: &mut dyn Writ
         });
     }
     normalize(&mut findings);
+    let renamed = [Renamed {
+        prefix: shown_prefix.clone(),
+        dir: snapshot.dir().to_path_buf(),
+        working: snapshot.toplevel.clone(),
+    }];
+    let suppressed = crate::suppress::apply(&mut findings, config, &renamed);
     let newest = Version {
         loaded: Loaded {
             contracts: newest_all.into_iter().flat_map(|v| v.loaded.contracts).collect(),
@@ -219,5 +237,5 @@ fn run_against(args: &DiffArgs, reference: &str, color: bool, out: &mut dyn Writ
         base: String::new(),
     };
     let aliases = [(shown_prefix, snapshot.dir().to_path_buf())];
-    write(args, &findings, &old_all, &newest, &aliases, color, out)
+    write(args, &findings, suppressed, &old_all, &newest, &aliases, color, out)
 }

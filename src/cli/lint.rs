@@ -19,13 +19,15 @@ pub struct LintArgs {
 }
 
 pub fn run(args: &LintArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let config = crate::config::Config::discover()?;
     let loaded = load_paths(&args.paths, &args.load.options())?;
-    let summary = Summary::of(&loaded.findings, loaded.contracts.len(), loaded.unusable.len());
+    let mut findings = loaded.findings;
+    let suppressed = crate::suppress::apply(&mut findings, &config, &[]);
+    let summary = Summary::of(&findings, loaded.contracts.len(), loaded.unusable.len()).with_suppressed(suppressed);
     let files: Vec<String> = loaded.contracts.iter().flat_map(|c| c.files.iter().cloned()).collect();
-    args.report
-        .write("lint", &loaded.findings, &summary, &files, color, out)?;
+    args.report.write("lint", &findings, &summary, &files, color, out)?;
     if !loaded.unusable.is_empty() {
         return Ok(Exit::Error);
     }
-    Ok(args.report.exit(&loaded.findings))
+    Ok(args.report.exit(&findings))
 }

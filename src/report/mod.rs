@@ -99,6 +99,8 @@ pub struct Summary {
     pub contracts: usize,
     /// Files that could not be loaded at all.
     pub unusable: usize,
+    /// Findings left out by ignores and `off` rules, and those whose ignore expired.
+    pub suppressed: crate::suppress::Suppressed,
 }
 
 impl Summary {
@@ -110,7 +112,14 @@ impl Summary {
             infos: count(Severity::Info),
             contracts,
             unusable,
+            suppressed: crate::suppress::Suppressed::default(),
         }
+    }
+
+    /// The same counts, with what suppression did.
+    pub fn with_suppressed(mut self, suppressed: crate::suppress::Suppressed) -> Self {
+        self.suppressed = suppressed;
+        self
     }
 
     pub fn line(&self) -> String {
@@ -124,6 +133,17 @@ impl Summary {
         );
         if self.unusable > 0 {
             s.push_str(&format!("; {} could not be loaded", plural(self.unusable, "file")));
+        }
+        let sup = &self.suppressed;
+        let hidden = sup.ignored + sup.inline + sup.off;
+        if hidden > 0 {
+            s.push_str(&format!("; {hidden} suppressed"));
+        }
+        if sup.expired > 0 {
+            s.push_str(&format!(
+                "; {} no longer ignored (expired)",
+                plural(sup.expired, "finding")
+            ));
         }
         s
     }

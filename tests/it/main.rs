@@ -2,6 +2,7 @@
 
 mod avro;
 mod cli;
+mod config;
 mod diff;
 mod git;
 mod jsonschema;

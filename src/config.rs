@@ -1,0 +1,427 @@
+//! `mapcheck.toml`: contract sets, rule severities, and ignores. Found in the repository root (the
+//! nearest directory upwards holding `mapcheck.toml`, stopping at the git top level).
+//!
+//! ```toml
+//! [[contracts]]                       # a contract set (any number)
+//! name = "erp"
+//! paths = ["contracts/erp/**/*.proto"] # globs relative to this file's directory
+//! format = "protobuf"                 # optional: openapi, avro, protobuf, jsonschema
+//! mode = "full"                       # diff mode for these contracts
+//! proto_level = "wire-json"           # Protobuf strictness
+//! proto_paths = ["third_party"]       # Protobuf import paths, relative to this file
+//!
+//! [rules]
+//! optional-field-removed = "off"      # or "error", "warning", "info"
+//!
+//! [[ignore]]
+//! rule = "field-removed"              # a rule id, or "*"
+//! path = "contracts/legacy/**"        # glob on the finding's file (relative to this file)
+//! element = "Account.Legacy*"         # optional glob on the finding's model path
+//! reason = "agreed with the two consumers in PLAT-1432"
+//! until = 2027-01-31                  # optional: afterwards the finding returns, marked expired
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use globset::{Glob, GlobMatcher};
+use serde::Deserialize;
+
+use crate::finding::Severity;
+
+/// The file name mapcheck looks for.
+pub const FILE_NAME: &str = "mapcheck.toml";
+
+/// A parsed `mapcheck.toml`.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file it was read from (`None`: no file, defaults).
+    pub path: Option<PathBuf>,
+    /// The directory relative paths in it are resolved against.
+    pub dir: PathBuf,
+    pub contracts: Vec<ContractSet>,
+    /// Rule id -> severity, or `None` for off.
+    pub rules: BTreeMap<String, Option<Severity>>,
+    pub ignores: Vec<Ignore>,
+}
+
+/// A group of contracts checked the same way.
+#[derive(Debug, Clone)]
+pub struct ContractSet {
+    pub name: Option<String>,
+    pub paths: Vec<String>,
+    matchers: Vec<GlobMatcher>,
+    pub format: Option<String>,
+    pub mode: Option<String>,
+    pub proto_level: Option<String>,
+    pub proto_paths: Vec<PathBuf>,
+}
+
+impl ContractSet {
+    /// Whether a file (relative to the config's directory, `/`-separated) belongs to the set.
+    pub fn matches(&self, relative: &str) -> bool {
+        self.matchers.iter().any(|m| m.is_match(relative))
+    }
+}
+
+/// A suppressed rule, with why and until when.
+#[derive(Debug, Clone)]
+pub struct Ignore {
+    pub rule: String,
+    pub path: Option<String>,
+    path_matcher: Option<GlobMatcher>,
+    pub element: Option<String>,
+    element_matcher: Option<GlobMatcher>,
+    pub reason: String,
+    /// `YYYY-MM-DD`: the last day the ignore applies.
+    pub until: Option<String>,
+    /// 1-based position in the `[[ignore]]` list, for messages.
+    pub index: usize,
+}
+
+impl Ignore {
+    /// Whether this ignore covers a finding of `rule` in `file` (relative to the config's
+    /// directory) at model path `element`.
+    pub fn covers(&self, rule: &str, file: &str, element: &str) -> bool {
+        (self.rule == "*" || self.rule == rule)
+            && self.path_matcher.as_ref().is_none_or(|m| m.is_match(file))
+            && self.element_matcher.as_ref().is_none_or(|m| m.is_match(element))
+    }
+
+    /// Whether the ignore has run out as of `today` (`YYYY-MM-DD`).
+    pub fn expired(&self, today: &str) -> bool {
+        self.until.as_deref().is_some_and(|u| u < today)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    contracts: Vec<RawSet>,
+    #[serde(default)]
+    rules: BTreeMap<String, String>,
+    #[serde(default)]
+    ignore: Vec<RawIgnore>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSet {
+    name: Option<String>,
+    paths: Vec<String>,
+    format: Option<String>,
+    mode: Option<String>,
+    proto_level: Option<String>,
+    #[serde(default)]
+    proto_paths: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIgnore {
+    rule: String,
+    path: Option<String>,
+    element: Option<String>,
+    reason: String,
+    until: Option<toml::Value>,
+}
+
+const FORMATS: &[&str] = &["openapi", "avro", "protobuf", "jsonschema"];
+const MODES: &[&str] = &[
+    "backward",
+    "forward",
+    "full",
+    "none",
+    "backward-transitive",
+    "forward-transitive",
+    "full-transitive",
+];
+const PROTO_LEVELS: &[&str] = &["wire", "wire-json", "file", "package"];
+
+impl Config {
+    /// Finds and reads `mapcheck.toml` for the current directory: the nearest one upwards, not
+    /// above the git top level. No file: the defaults.
+    pub fn discover() -> anyhow::Result<Config> {
+        let cwd = std::env::current_dir().context("the current directory")?;
+        let mut dir = Some(cwd.as_path());
+        while let Some(d) = dir {
+            let candidate = d.join(FILE_NAME);
+            if candidate.is_file() {
+                return Config::read(&candidate);
+            }
+            if d.join(".git").exists() {
+                break;
+            }
+            dir = d.parent();
+        }
+        Ok(Config {
+            dir: cwd,
+            ..Config::default()
+        })
+    }
+
+    /// Reads one config file; errors name the file and what is wrong where.
+    pub fn read(path: &Path) -> anyhow::Result<Config> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        let dir = crate::load::absolute(path.parent().unwrap_or(Path::new(".")));
+        Config::parse(&text, path, dir)
+    }
+
+    /// Parses config text; `path` names it in errors, `dir` resolves its relative paths.
+    pub fn parse(text: &str, path: &Path, dir: PathBuf) -> anyhow::Result<Config> {
+        let shown = crate::load::display_path(path);
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|s| {
+                    let pos = line_col(text, s.start);
+                    format!(":{}:{}", pos.0, pos.1)
+                })
+                .unwrap_or_default();
+            anyhow::anyhow!("{shown}{at}: {}", e.message())
+        })?;
+        let bad = |what: String| anyhow::anyhow!("{shown}: {what}");
+        let mut config = Config {
+            path: Some(path.to_path_buf()),
+            dir: dir.clone(),
+            ..Config::default()
+        };
+        for (i, set) in raw.contracts.into_iter().enumerate() {
+            let label = set.name.clone().unwrap_or_else(|| format!("[[contracts]] #{}", i + 1));
+            check_choice(&set.format, FORMATS, &format!("{label}: format")).map_err(bad)?;
+            check_choice(&set.mode, MODES, &format!("{label}: mode")).map_err(bad)?;
+            check_choice(&set.proto_level, PROTO_LEVELS, &format!("{label}: proto_level")).map_err(bad)?;
+            if set.paths.is_empty() {
+                return Err(bad(format!("{label}: `paths` needs at least one glob")));
+            }
+            let matchers = set
+                .paths
+                .iter()
+                .map(|p| glob(p).map_err(|e| bad(format!("{label}: {e}"))))
+                .collect::<anyhow::Result<_>>()?;
+            config.contracts.push(ContractSet {
+                name: set.name,
+                paths: set.paths,
+                matchers,
+                format: set.format,
+                mode: set.mode,
+                proto_level: set.proto_level,
+                proto_paths: set.proto_paths.iter().map(|p| dir.join(p)).collect(),
+            });
+        }
+        for (rule, level) in raw.rules {
+            if crate::rules::find(&rule).is_none() {
+                let similar = crate::rules::similar(&rule);
+                let hint = if similar.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (did you mean {}?)", similar.join(", "))
+                };
+                return Err(bad(format!("[rules]: unknown rule '{rule}'{hint}")));
+            }
+            let severity = match level.as_str() {
+                "off" => None,
+                "error" => Some(Severity::Error),
+                "warning" => Some(Severity::Warning),
+                "info" => Some(Severity::Info),
+                other => {
+                    return Err(bad(format!(
+                        "[rules]: '{rule}' = '{other}': expected off, error, warning or info"
+                    )));
+                }
+            };
+            config.rules.insert(rule, severity);
+        }
+        for (i, ig) in raw.ignore.into_iter().enumerate() {
+            let label = format!("[[ignore]] #{}", i + 1);
+            if ig.rule != "*" && crate::rules::find(&ig.rule).is_none() {
+                return Err(bad(format!("{label}: unknown rule '{}'", ig.rule)));
+            }
+            if ig.reason.trim().is_empty() {
+                return Err(bad(format!("{label}: `reason` must say why")));
+            }
+            let until = match ig.until {
+                None => None,
+                Some(toml::Value::Datetime(d)) if d.date.is_some() && d.time.is_none() => Some(d.to_string()),
+                Some(toml::Value::String(s)) if is_iso_date(&s) => Some(s),
+                Some(other) => {
+                    return Err(bad(format!(
+                        "{label}: `until` must be a date like 2027-01-31, not {other:?}"
+                    )));
+                }
+            };
+            let path_matcher = ig
+                .path
+                .as_deref()
+                .map(glob)
+                .transpose()
+                .map_err(|e| bad(format!("{label}: {e}")))?;
+            let element_matcher = ig
+                .element
+                .as_deref()
+                .map(glob)
+                .transpose()
+                .map_err(|e| bad(format!("{label}: {e}")))?;
+            config.ignores.push(Ignore {
+                rule: ig.rule,
+                path: ig.path,
+                path_matcher,
+                element: ig.element,
+                element_matcher,
+                reason: ig.reason,
+                until,
+                index: i + 1,
+            });
+        }
+        Ok(config)
+    }
+
+    /// A file's path relative to the config's directory, `/`-separated (for globs).
+    pub fn relative(&self, file: &str) -> String {
+        let abs = crate::load::absolute(Path::new(file));
+        abs.strip_prefix(&self.dir)
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_else(|_| file.replace('\\', "/"))
+    }
+
+    /// The first contract set a file belongs to.
+    pub fn set_for(&self, file: &str) -> Option<&ContractSet> {
+        let rel = self.relative(file);
+        self.contracts.iter().find(|s| s.matches(&rel))
+    }
+}
+
+fn glob(pattern: &str) -> Result<GlobMatcher, String> {
+    Glob::new(pattern)
+        .map(|g| g.compile_matcher())
+        .map_err(|e| format!("invalid glob '{pattern}': {e}"))
+}
+
+fn check_choice(value: &Option<String>, allowed: &[&str], what: &str) -> Result<(), String> {
+    match value {
+        Some(v) if !allowed.contains(&v.as_str()) => {
+            Err(format!("{what} '{v}': expected one of {}", allowed.join(", ")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Today's date in UTC as `YYYY-MM-DD` (for ignore expiry).
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> anyhow::Result<Config> {
+        Config::parse(text, Path::new("mapcheck.toml"), PathBuf::from("/repo"))
+    }
+
+    #[test]
+    fn dates_from_days() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(20_513), (2026, 3, 1));
+        assert_eq!(today().len(), 10);
+    }
+
+    #[test]
+    fn every_key_parses() {
+        let c = parse(
+            r#"
+[[contracts]]
+name = "erp"
+paths = ["contracts/erp/**/*.proto"]
+format = "protobuf"
+mode = "full"
+proto_level = "wire-json"
+proto_paths = ["third_party"]
+
+[rules]
+optional-field-removed = "off"
+operation-id-changed = "error"
+
+[[ignore]]
+rule = "field-removed"
+path = "contracts/legacy/**"
+element = "Account.*"
+reason = "agreed"
+until = 2027-01-31
+"#,
+        )
+        .expect("valid");
+        assert!(c.contracts[0].matches("contracts/erp/v1/x.proto"));
+        assert!(!c.contracts[0].matches("contracts/crm/x.yaml"));
+        assert_eq!(c.contracts[0].proto_paths, [PathBuf::from("/repo/third_party")]);
+        assert_eq!(c.rules["optional-field-removed"], None);
+        assert_eq!(c.rules["operation-id-changed"], Some(Severity::Error));
+        let ig = &c.ignores[0];
+        assert_eq!(ig.until.as_deref(), Some("2027-01-31"));
+        assert!(ig.covers("field-removed", "contracts/legacy/a.yaml", "Account.Name"));
+        assert!(!ig.covers("field-removed", "contracts/crm/a.yaml", "Account.Name"));
+        assert!(!ig.covers("field-removed", "contracts/legacy/a.yaml", "Contact.Name"));
+        assert!(ig.expired("2027-02-01"));
+        assert!(!ig.expired("2027-01-31"));
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let err = |t: &str| parse(t).expect_err("invalid").to_string();
+        assert!(
+            err("[rules]\nfield-remove = \"off\"").contains("unknown rule 'field-remove' (did you mean field-removed")
+        );
+        assert!(err("[rules]\nfield-removed = \"loud\"").contains("expected off, error, warning or info"));
+        assert!(err("[[contracts]]\npaths = [\"a\"]\nmode = \"sideways\"").contains("mode 'sideways'"));
+        assert!(err("[[ignore]]\nrule = \"field-removed\"\nreason = \"\"").contains("`reason` must say why"));
+        assert!(
+            err("[[ignore]]\nrule = \"field-removed\"\nreason = \"x\"\nuntil = \"soon\"")
+                .contains("`until` must be a date")
+        );
+        assert!(
+            err("colour = 1").starts_with("mapcheck.toml:1:1:"),
+            "{}",
+            err("colour = 1")
+        );
+        assert!(err("[[contracts]]\npaths = [\"a[\"]").contains("invalid glob"));
+    }
+}

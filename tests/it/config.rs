@@ -1,0 +1,212 @@
+//! mapcheck.toml (rule severities, ignores with expiry) and ignores written inside contracts.
+
+use std::path::Path;
+
+use crate::*;
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A workspace (its own root: it has mapcheck.toml) with the Avro diff fixtures under old/ and new/.
+fn workspace(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "mapcheck.toml", config);
+    let fixture = |n| std::fs::read_to_string(repo().join(format!("tests/fixtures/diff/avro/v{n}.avsc"))).unwrap();
+    write(dir.path(), "old/customer.avsc", &fixture(1));
+    write(dir.path(), "new/customer.avsc", &fixture(2));
+    dir
+}
+
+fn diff_report(dir: &Path, args: &[&str]) -> (serde_json::Value, i32, String) {
+    let mut full = vec!["diff", "--format", "json"];
+    full.extend_from_slice(args);
+    let o = mapcheck_in(dir, &full);
+    (
+        serde_json::from_slice(&o.stdout).unwrap_or_default(),
+        code(&o),
+        stderr(&o),
+    )
+}
+
+fn rules(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| format!("{} {}", f["severity"].as_str().unwrap(), f["rule"].as_str().unwrap()))
+        .collect()
+}
+
+#[test]
+fn without_a_config_everything_is_reported() {
+    let dir = workspace("");
+    let (report, code, err) = diff_report(dir.path(), &["old", "new"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        rules(&report),
+        [
+            "error enum-value-removed",
+            "info type-widened",
+            "error field-added",
+            "info field-added"
+        ]
+    );
+}
+
+#[test]
+fn rules_can_be_turned_off_or_reweighted() {
+    let dir = workspace("[rules]\nenum-value-removed = \"off\"\nfield-added = \"warning\"\n");
+    let (report, code, err) = diff_report(dir.path(), &["old", "new"]);
+    assert_eq!(code, 0, "{err}");
+    // The breaking field-added is a warning now; the safe one stays info.
+    assert_eq!(
+        rules(&report),
+        ["info type-widened", "warning field-added", "info field-added"]
+    );
+    assert_eq!(report["summary"]["suppressed"]["off"], 1);
+}
+
+#[test]
+fn ignores_match_rule_file_and_element_and_expire() {
+    let dir = workspace(
+        r#"
+[[ignore]]
+rule = "enum-value-removed"
+path = "new/*.avsc"
+reason = "SILVER customers were migrated in PLAT-12"
+
+[[ignore]]
+rule = "field-added"
+element = "Customer.region"
+reason = "every producer sets region since March"
+until = 2001-01-01
+"#,
+    );
+    let (report, code, err) = diff_report(dir.path(), &["old", "new"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        rules(&report),
+        ["info type-widened", "error field-added", "info field-added"]
+    );
+    let expired = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "Customer.region")
+        .unwrap();
+    assert!(
+        expired["help"].as_str().unwrap().contains("expired on 2001-01-01"),
+        "{expired:#}"
+    );
+    assert_eq!(report["summary"]["suppressed"]["ignored"], 1);
+    assert_eq!(report["summary"]["suppressed"]["expired"], 1);
+    // The text summary says so too.
+    let o = mapcheck_in(dir.path(), &["diff", "old", "new"]);
+    assert!(
+        stdout(&o).contains("; 1 suppressed; 1 finding no longer ignored (expired)"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn the_config_is_found_from_a_subdirectory() {
+    let dir = workspace("[rules]\nenum-value-removed = \"off\"\n");
+    let (report, _, err) = diff_report(&dir.path().join("new"), &["../old", "."]);
+    assert!(err.is_empty(), "{err}");
+    assert!(!rules(&report).contains(&"error enum-value-removed".to_string()));
+}
+
+#[test]
+fn config_mistakes_are_usage_errors_naming_the_place() {
+    let dir = workspace("[rules]\nfield-remove = \"off\"\n");
+    let (_, code, err) = diff_report(dir.path(), &["old", "new"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("mapcheck.toml: [rules]: unknown rule 'field-remove' (did you mean field-removed"),
+        "{err}"
+    );
+    let dir = workspace("[[ignore]]\nrule = \"field-added\"\nreason = \"x\"\ncolour = 1\n");
+    let (_, code, err) = diff_report(dir.path(), &["old", "new"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("mapcheck.toml:4:1"), "{err}");
+}
+
+#[test]
+fn avro_mapcheck_ignore_property() {
+    let dir = workspace("");
+    let new = std::fs::read_to_string(dir.path().join("new/customer.avsc")).unwrap();
+    let ignored = new.replace(
+        r#"{"type": "enum", "name": "Tier", "symbols": ["GOLD"]}"#,
+        r#"{"type": "enum", "name": "Tier", "symbols": ["GOLD"], "mapcheck.ignore": ["enum-value-removed"]}"#,
+    );
+    assert_ne!(new, ignored);
+    write(dir.path(), "new/customer.avsc", &ignored);
+    let (report, _, err) = diff_report(dir.path(), &["old", "new"]);
+    assert!(err.is_empty(), "{err}");
+    assert!(
+        !rules(&report).contains(&"error enum-value-removed".to_string()),
+        "{report:#}"
+    );
+    assert_eq!(report["summary"]["suppressed"]["inline"], 1);
+}
+
+#[test]
+fn openapi_x_mapcheck_ignore_covers_the_node_and_below() {
+    let dir = workspace("");
+    let spec = |status: &str| {
+        format!(
+            r#"openapi: 3.1.0
+info: {{title: T, version: "1"}}
+paths:
+  /a:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  status: {{type: string, enum: [{status}]}}
+"#
+        )
+    };
+    write(dir.path(), "o/api.yaml", &spec("open, closed"));
+    write(dir.path(), "n/api.yaml", &spec("open, closed, archived"));
+    let (report, code, _) = diff_report(dir.path(), &["o", "n"]);
+    assert_eq!(code, 1, "{report:#}");
+    let ignored = spec("open, closed, archived").replace(
+        "        \"200\":\n",
+        "        \"200\":\n          x-mapcheck-ignore: [enum-value-added]\n",
+    );
+    write(dir.path(), "n/api.yaml", &ignored);
+    let (report, code, err) = diff_report(dir.path(), &["o", "n"]);
+    assert_eq!(code, 0, "{err}{report:#}");
+    assert_eq!(report["summary"]["suppressed"]["inline"], 1);
+}
+
+#[test]
+fn proto_ignore_comment() {
+    let dir = workspace("");
+    let old = "syntax = \"proto3\";\npackage p.v1;\nmessage M {\n  string id = 1;\n  string legacy = 2;\n}\n";
+    let new = "syntax = \"proto3\";\npackage p.v1;\nmessage M {\n  string id = 1;\n  int64 legacy = 2;\n}\n";
+    write(dir.path(), "po/m.proto", old);
+    write(dir.path(), "pn/m.proto", new);
+    let (report, code, _) = diff_report(dir.path(), &["po", "pn"]);
+    assert_eq!(code, 1, "{report:#}");
+    let broken: Vec<String> = rules(&report).into_iter().filter(|r| r.starts_with("error")).collect();
+    assert!(!broken.is_empty());
+    let ids: Vec<&str> = broken.iter().map(|r| r.trim_start_matches("error ")).collect();
+    let commented = new.replace(
+        "  int64 legacy = 2;",
+        &format!("  // mapcheck:ignore {}\n  int64 legacy = 2;", ids.join(", ")),
+    );
+    write(dir.path(), "pn/m.proto", &commented);
+    let (report, code, err) = diff_report(dir.path(), &["po", "pn"]);
+    assert_eq!(code, 0, "{err}{report:#}");
+}
