@@ -131,7 +131,8 @@ impl<'a> Comparer<'a> {
             .with_path(path)
             .with_severity(severity);
         f.old_location = Some(old.clone());
-        f.direction = Some(variance.as_str());
+        // A neutral change (documentation, a default) is the same change whichever side is judged.
+        f.direction = (effect != Effect::Neutral).then(|| variance.as_str());
         self.findings.push(f);
     }
 

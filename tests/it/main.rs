@@ -9,6 +9,7 @@ mod jsonschema;
 mod openapi;
 mod protobuf;
 mod report;
+mod rules;
 mod workspace;
 
 use std::path::{Path, PathBuf};
