@@ -345,12 +345,19 @@ impl<'a> Comparer<'a> {
                 );
             }
             (K::AllOf { .. }, _) | (_, K::AllOf { .. }) => {
-                // allOf is compared by meaning: merge the members into one type on each side.
-                let (a, b) = (self.flatten_all_of(old, false), self.flatten_all_of(new, true));
-                if let (Some(a), Some(b)) = (a, b) {
-                    self.compare_shape(&a, &b, variance, path, depth + 1);
-                } else {
-                    self.type_changed(old, new, variance, path);
+                // allOf is compared by meaning: the object members merge into one object on each
+                // side; the other members (unions, primitives) pair by shape and compare one by one.
+                match (self.split_all_of(old, false), self.split_all_of(new, true)) {
+                    (Some((a, rest_a)), Some((b, rest_b))) => {
+                        match (a, b) {
+                            (Some(a), Some(b)) => self.compare_shape(&a, &b, variance, path, depth + 1),
+                            (None, None) => {}
+                            (Some(a), None) => self.all_of_member(&a, old, new, false, variance, path),
+                            (None, Some(b)) => self.all_of_member(&b, old, new, true, variance, path),
+                        }
+                        self.compare_all_of_rest(&rest_a, &rest_b, old, new, variance, path, depth);
+                    }
+                    _ => self.type_changed(old, new, variance, path),
                 }
             }
             (K::Ref { target: a }, K::Ref { target: b }) => {
@@ -395,10 +402,110 @@ impl<'a> Comparer<'a> {
             }
     }
 
-    /// Merges object members of an allOf (following references) into one object type.
-    fn flatten_all_of(&self, ty: &Type, new_side: bool) -> Option<Type> {
+    /// Of several candidate partners for `x` (index `i` on its side), the one whose comparison with
+    /// it reports the fewest changes; the same index wins ties. Nothing is reported.
+    fn closest<'t>(
+        &mut self,
+        x: &Type,
+        candidates: impl Iterator<Item = (usize, &'t Type)>,
+        i: usize,
+        variance: Variance,
+        depth: usize,
+    ) -> usize {
+        let mut best: Option<(usize, bool, usize)> = None;
+        for (j, y) in candidates {
+            let cost = self.trial(x, y, variance, depth);
+            let better = match best {
+                None => true,
+                Some((c, same, _)) => cost < c || (cost == c && !same && j == i),
+            };
+            if better {
+                best = Some((cost, j == i, j));
+            }
+        }
+        best.map_or(0, |(_, _, j)| j)
+    }
+
+    /// How many changes comparing `x` with `y` would report, without reporting them.
+    fn trial(&mut self, x: &Type, y: &Type, variance: Variance, depth: usize) -> usize {
+        let before = self.findings.len();
+        let seen = self.seen.clone();
+        let report_safe = std::mem::replace(&mut self.report_safe, true);
+        self.compare(x, y, variance, "", depth + 1);
+        let cost = self.findings.len() - before;
+        self.findings.truncate(before);
+        self.seen = seen;
+        self.report_safe = report_safe;
+        cost
+    }
+
+    /// A member only one side's allOf has: adding one narrows, dropping one widens.
+    #[allow(clippy::too_many_arguments)]
+    fn all_of_member(&mut self, member: &Type, old: &Type, new: &Type, added: bool, variance: Variance, path: &str) {
+        let (rule, effect, word) = if added {
+            (&concepts::TYPE_NARROWED, Effect::Narrows, "must now also match")
+        } else {
+            (&concepts::TYPE_WIDENED, Effect::Widens, "no longer has to match")
+        };
+        self.change(
+            rule,
+            effect,
+            variance,
+            path,
+            format!("`{path}` {word} {}", member.summary()),
+            &old.location,
+            &new.location,
+        );
+    }
+
+    /// Pairs the non-object members of two allOfs by shape (a union with a union, a reference
+    /// with the same reference) and compares each pair; members without a partner are added or
+    /// dropped constraints.
+    #[allow(clippy::too_many_arguments)]
+    fn compare_all_of_rest(
+        &mut self,
+        a: &[Type],
+        b: &[Type],
+        old: &Type,
+        new: &Type,
+        variance: Variance,
+        path: &str,
+        depth: usize,
+    ) {
+        let mut taken = vec![false; b.len()];
+        for (i, x) in a.iter().enumerate() {
+            let same_shape: Vec<usize> = (0..b.len())
+                .filter(|j| !taken[*j] && self.same_shape(x, &b[*j]))
+                .collect();
+            let partner = (0..b.len())
+                .find(|j| !taken[*j] && same_reference(x, &b[*j]))
+                .or_else(|| match same_shape.as_slice() {
+                    [] => None,
+                    [only] => Some(*only),
+                    many => Some(self.closest(x, many.iter().map(|j| (*j, &b[*j])), i, variance, depth)),
+                });
+            match partner {
+                Some(j) => {
+                    taken[j] = true;
+                    self.compare(x, &b[j], variance, &format!("{path}&{i}"), depth + 1);
+                }
+                None => self.all_of_member(x, old, new, false, variance, path),
+            }
+        }
+        for (j, y) in b.iter().enumerate() {
+            if !taken[j] {
+                self.all_of_member(y, old, new, true, variance, path);
+            }
+        }
+    }
+
+    /// An allOf (or any type, as a one-member allOf) as its object members merged into one object
+    /// (`None` when it has none) and its other members. `None` when it is too deep to tell.
+    fn split_all_of(&self, ty: &Type, new_side: bool) -> Option<(Option<Type>, Vec<Type>)> {
         let mut fields: Vec<Field> = Vec::new();
         let mut additional = Additional::Any;
+        let mut objects = 0;
+        let mut rest: Vec<Type> = Vec::new();
         let mut stack: Vec<&Type> = vec![ty];
         let mut guard = 0;
         while let Some(t) = stack.pop() {
@@ -410,6 +517,7 @@ impl<'a> Comparer<'a> {
             match &t.kind {
                 TypeKind::AllOf { members } => stack.extend(members.iter().rev()),
                 TypeKind::Object(o) => {
+                    objects += 1;
                     for f in &o.fields {
                         match fields.iter_mut().find(|g| g.name == f.name) {
                             Some(g) => {
@@ -426,14 +534,17 @@ impl<'a> Comparer<'a> {
                     }
                 }
                 TypeKind::Any => {}
-                _ => return None,
+                _ => rest.push(t.clone()),
             }
+        }
+        if objects == 0 {
+            return Some((None, rest));
         }
         let mut obj = ObjectType::new(fields);
         obj.additional = additional;
         let mut out = Type::new(TypeKind::Object(Box::new(obj)), ty.location.clone());
         out.nullable = ty.nullable;
-        Some(out)
+        Some((Some(out), rest))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -562,13 +673,24 @@ impl<'a> Comparer<'a> {
         path: &str,
         depth: usize,
     ) {
-        // Branches pair by reference id when they have one, else by shape.
+        // Branches pair by reference id when they have one, else by shape; among branches of the
+        // same shape (several inline objects), by which pairing changes least.
         let key = |t: &Type| match &t.kind {
             TypeKind::Ref { target } => target.clone(),
             other => format!("{:?}", std::mem::discriminant(other)) + &t.summary(),
         };
+        let mut taken = vec![false; b.len()];
         for (i, x) in a.iter().enumerate() {
-            match b.iter().find(|y| key(y) == key(x)) {
+            let candidates: Vec<usize> = (0..b.len()).filter(|j| !taken[*j] && key(&b[*j]) == key(x)).collect();
+            let chosen = match candidates.as_slice() {
+                [] => None,
+                [only] => Some(*only),
+                many => Some(self.closest(x, many.iter().map(|j| (*j, &b[*j])), i, variance, depth)),
+            };
+            if let Some(j) = chosen {
+                taken[j] = true;
+            }
+            match chosen.map(|j| &b[j]) {
                 Some(y) => self.compare(x, y, variance, &format!("{path}<{i}>"), depth + 1),
                 None => self.change(
                     &concepts::UNION_VARIANT_REMOVED,
@@ -581,7 +703,7 @@ impl<'a> Comparer<'a> {
                 ),
             }
         }
-        for y in b.iter().filter(|y| !a.iter().any(|x| key(x) == key(y))) {
+        for y in b.iter().enumerate().filter(|(j, _)| !taken[*j]).map(|(_, y)| y) {
             self.change(
                 &concepts::UNION_VARIANT_ADDED,
                 Effect::Widens,
@@ -593,6 +715,11 @@ impl<'a> Comparer<'a> {
             );
         }
     }
+}
+
+/// Whether two types are references to the same id.
+fn same_reference(a: &Type, b: &Type) -> bool {
+    matches!((&a.kind, &b.kind), (TypeKind::Ref { target: x }, TypeKind::Ref { target: y }) if x == y)
 }
 
 /// How a primitive change affects the values it admits.

@@ -186,3 +186,15 @@ fn diff_without_two_versions_is_a_usage_error() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("diff needs OLD and NEW"), "{}", stderr(&o));
 }
+
+#[test]
+fn reordering_inline_union_branches_is_not_a_change() {
+    let (findings, code) = diff_json(&[
+        "tests/fixtures/diff/refactors/anyof-old.schema.json",
+        "tests/fixtures/diff/refactors/anyof-reordered.schema.json",
+        "--mode",
+        "full",
+    ]);
+    assert_eq!(code, 0);
+    assert!(findings.is_empty(), "{findings:#?}");
+}
