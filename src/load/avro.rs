@@ -1547,6 +1547,15 @@ fn check_pending(contracts: &[Contract], pending: Pending, findings: &mut Vec<Fi
     let checker = DefaultChecker {
         types: &types,
         steps: Cell::new(0),
+        any_branch: false,
+    };
+    // Avro 1.12 reads a union's default as a value of the first branch it matches; 1.11 only of the
+    // first branch. The lint holds defaults to 1.11 (readers of either version accept them), but a
+    // default 1.12 accepts is still one a reader can use.
+    let lenient = DefaultChecker {
+        types: &types,
+        steps: Cell::new(0),
+        any_branch: true,
     };
     for pending_default in pending.defaults {
         checker.steps.set(0);
@@ -1562,7 +1571,10 @@ fn check_pending(contracts: &[Contract], pending: Pending, findings: &mut Vec<Fi
             } else {
                 format!("{context}: default value at {}: {}", mismatch.at, mismatch.problem)
             };
-            if let Some(field) = location.pointer.strip_suffix("/default") {
+            lenient.steps.set(0);
+            if let Some(field) = location.pointer.strip_suffix("/default")
+                && lenient.check(&value, &ty, 0).is_err()
+            {
                 invalid.insert((location.file.to_string(), field.to_string()));
             }
             findings.push(Finding::new(&lint::INVALID_AVRO_DEFAULT, message, location));
@@ -1738,6 +1750,8 @@ struct DefaultChecker<'a> {
     types: &'a HashMap<&'a str, &'a NamedType>,
     /// Checks made for the current default (see [`MAX_DEFAULT_STEPS`]).
     steps: Cell<usize>,
+    /// Accept a union default that matches any branch (Avro 1.12), not only the first (1.11).
+    any_branch: bool,
 }
 
 impl DefaultChecker<'_> {
@@ -1769,6 +1783,10 @@ impl DefaultChecker<'_> {
             Ok(()) => return Ok(()),
             Err(inner) => inner,
         };
+        if self.any_branch {
+            let fits_another = rest.iter().any(|b| self.check_branch(value, *b, depth).is_ok());
+            return if fits_another { Ok(()) } else { Err(inner) };
+        }
         let first_name = branch_name(*first);
         // A branch that only "fits" because the budget ran out does not earn the hint.
         let fits = rest
@@ -2214,7 +2232,21 @@ mod tests {
         };
         assert!(!marked("R", "ok"));
         assert!(marked("R", "bad"));
-        assert!(marked("S", "bad_too"));
+        assert!(!marked("S", "bad_too"), "Avro 1.12 reads it as the string branch");
+
+        let text = r#"{"type": "record", "name": "R", "fields": [
+            {"name": "no_branch", "type": ["null", "int"], "default": "x"},
+            {"name": "deep", "type": {"type": "array", "items": ["null", "long"]}, "default": [1, "y"]}]}"#;
+        let (contract, findings) = load_one(text);
+        assert_eq!(
+            messages(&findings, &lint::INVALID_AVRO_DEFAULT).len(),
+            2,
+            "{findings:#?}"
+        );
+        for name in ["no_branch", "deep"] {
+            let f = field(record(&contract, "R"), name);
+            assert!(f.ty.extensions.contains_key(EXT_INVALID_DEFAULT), "{name}");
+        }
     }
 
     #[test]
