@@ -833,14 +833,18 @@ pub fn compare_contracts<'a>(c: &mut Comparer<'a>, old: &'a Contract, new: &'a C
     // Notes (logical types) are the same seen from either side: report them once.
     let notes_from = required.first().copied().unwrap_or(Direction::NewReadsOld);
     let mut findings = Vec::new();
-    for direction in [Direction::NewReadsOld, Direction::OldReadsNew] {
-        let issues = resolve_contracts(&c.old, &c.new, old, new, direction);
+    let mut new_reads_old = Resolver::new(&c.old, &c.new, Direction::NewReadsOld);
+    let mut old_reads_new = Resolver::new(&c.old, &c.new, Direction::OldReadsNew);
+    for resolver in [&mut new_reads_old, &mut old_reads_new] {
+        let direction = resolver.direction;
+        let issues = resolve_contracts(resolver, old, new);
         let is_required = required.contains(&direction);
         report(&mut findings, issues, direction, is_required, direction == notes_from);
     }
     // Protocol messages: the new server reads requests of old clients; old clients read responses
-    // (and errors) of the new server, whatever the mode.
-    findings.extend(compare_messages(&c.old, &c.new, old, new));
+    // (and errors) of the new server, whatever the mode. The resolvers remember the type pairs
+    // resolved above.
+    findings.extend(compare_messages(&mut new_reads_old, &mut old_reads_new, old, new));
     for f in findings {
         if f.severity == Severity::Info && !c.report_safe {
             continue;
@@ -851,14 +855,8 @@ pub fn compare_contracts<'a>(c: &mut Comparer<'a>, old: &'a Contract, new: &'a C
 
 /// Every issue of one direction between two contracts (their top-level schemas, or for protocols
 /// their named types pairwise).
-fn resolve_contracts<'a>(
-    old_types: &TypeIndex<'a>,
-    new_types: &TypeIndex<'a>,
-    old: &'a Contract,
-    new: &'a Contract,
-    direction: Direction,
-) -> Vec<Issue> {
-    let mut resolver = Resolver::new(old_types, new_types, direction);
+fn resolve_contracts(resolver: &mut Resolver<'_, '_>, old: &Contract, new: &Contract) -> Vec<Issue> {
+    let direction = resolver.direction;
     if let (Some(o), Some(n)) = (top_level(old), top_level(new)) {
         let (r, w) = match direction {
             Direction::NewReadsOld => (&n, &o),
@@ -887,18 +885,18 @@ fn resolve_contracts<'a>(
     out
 }
 
-fn compare_messages<'a>(
-    old_types: &TypeIndex<'a>,
-    new_types: &TypeIndex<'a>,
-    old: &'a Contract,
-    new: &'a Contract,
+/// Messages of two protocols: `requests` resolves with the new schema reading, `responses` with the old.
+fn compare_messages(
+    requests: &mut Resolver<'_, '_>,
+    responses: &mut Resolver<'_, '_>,
+    old: &Contract,
+    new: &Contract,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     if old.messages.is_empty() {
         return findings;
     }
-    let mut requests = Resolver::new(old_types, new_types, Direction::NewReadsOld);
-    let mut responses = Resolver::new(old_types, new_types, Direction::OldReadsNew);
+    let new_types = responses.writer_types;
     for m in &old.messages {
         let path = format!("{}.{}", old.name, m.name);
         let Some(n) = new.messages.iter().find(|n| n.name == m.name) else {
@@ -974,5 +972,343 @@ fn report(findings: &mut Vec<Finding>, issues: Vec<Issue>, direction: Direction,
         f.old_location = Some(old);
         f.direction = Some(direction.variance().as_str());
         findings.push(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::load::{SourceFile, avro::load_set, tree};
+
+    fn load(name: &str, text: &str) -> Contract {
+        let source = SourceFile {
+            path: PathBuf::from(format!("/work/{name}")),
+            display: name.to_string(),
+        };
+        let node = tree::parse_json(text).expect("test schemas are JSON");
+        let (mut contracts, _) = load_set(vec![(source, node)]);
+        contracts.remove(0)
+    }
+
+    /// Every issue of reading `writer` data with `reader` (the reader as the new schema).
+    fn resolve(reader: &str, writer: &str) -> Vec<Issue> {
+        let (r, w) = (load("reader.avsc", reader), load("writer.avsc", writer));
+        let (ri, wi) = (TypeIndex::new([&r]), TypeIndex::new([&w]));
+        let mut resolver = Resolver::new(&wi, &ri, Direction::NewReadsOld);
+        let (rt, wt) = (
+            top_level(&r).expect("reader schema"),
+            top_level(&w).expect("writer schema"),
+        );
+        resolver.resolve(&rt, &wt, "T")
+    }
+
+    fn compatible(reader: &str, writer: &str) -> bool {
+        !resolve(reader, writer).iter().any(|i| i.breaking)
+    }
+
+    /// (rule, path) of the breaking issues.
+    fn breaking(reader: &str, writer: &str) -> Vec<(&'static str, String)> {
+        resolve(reader, writer)
+            .into_iter()
+            .filter(|i| i.breaking)
+            .map(|i| (i.rule.id, i.path))
+            .collect()
+    }
+
+    fn record(fields: &str) -> String {
+        format!(r#"{{"type": "record", "name": "T", "namespace": "n", "fields": [{fields}]}}"#)
+    }
+
+    #[test]
+    fn promotions_follow_the_specification_table() {
+        let prims = ["boolean", "int", "long", "float", "double", "bytes", "string"];
+        let reads = |reader: &str, writer: &str| {
+            reader == writer
+                || matches!(
+                    (writer, reader),
+                    ("int", "long" | "float" | "double")
+                        | ("long", "float" | "double")
+                        | ("float", "double")
+                        | ("string", "bytes")
+                        | ("bytes", "string")
+                )
+        };
+        for r in prims {
+            for w in prims {
+                let (reader, writer) = (format!("\"{r}\""), format!("\"{w}\""));
+                assert_eq!(compatible(&reader, &writer), reads(r, w), "reader {r}, writer {w}");
+                // The same inside a record field, an array and a map.
+                let field = |t: &str| record(&format!(r#"{{"name": "v", "type": {t}}}"#));
+                assert_eq!(
+                    compatible(&field(&reader), &field(&writer)),
+                    reads(r, w),
+                    "field {r} <- {w}"
+                );
+                let array = |t: &str| format!(r#"{{"type": "array", "items": {t}}}"#);
+                assert_eq!(
+                    compatible(&array(&reader), &array(&writer)),
+                    reads(r, w),
+                    "array {r} <- {w}"
+                );
+            }
+        }
+        // Narrowing and widening are named from the old schema to the new one.
+        assert_eq!(
+            breaking("\"int\"", "\"long\""),
+            vec![("type-narrowed", "T".to_string())]
+        );
+        assert_eq!(
+            breaking("\"int\"", "\"string\""),
+            vec![("type-changed", "T".to_string())]
+        );
+    }
+
+    #[test]
+    fn unions_resolve_branch_by_branch_in_any_order() {
+        assert!(compatible(
+            r#"["string", "null", "int"]"#,
+            r#"["null", "int", "string"]"#
+        ));
+        // Each writer branch needs a reader branch; promotions count.
+        assert!(compatible(r#"["null", "long"]"#, r#"["int", "null"]"#));
+        assert_eq!(
+            breaking(r#"["null", "string"]"#, r#"["null", "string", "int"]"#),
+            vec![("union-variant-removed", "T".to_string())]
+        );
+        assert_eq!(
+            breaking(r#""string""#, r#"["null", "string"]"#),
+            vec![("nullable-removed", "T".to_string())]
+        );
+        // A non-union writer needs one reader branch; a union writer needs every branch read.
+        assert!(compatible(r#"["null", "double"]"#, r#""float""#));
+        assert_eq!(
+            breaking(r#"["null", "string"]"#, r#""int""#),
+            vec![("type-changed", "T".to_string())]
+        );
+        assert!(compatible(r#""long""#, r#"["int"]"#));
+        assert!(!compatible(r#""int""#, r#"["int", "long"]"#));
+    }
+
+    #[test]
+    fn a_union_branch_of_the_same_name_explains_why_it_does_not_resolve() {
+        let address = |fields: &str| {
+            format!(r#"{{"type": "record", "name": "Address", "namespace": "n", "fields": [{fields}]}}"#)
+        };
+        let reader = record(&format!(
+            r#"{{"name": "home", "type": ["null", {}], "default": null}}"#,
+            address(r#"{"name": "city", "type": "string"}, {"name": "zip", "type": "string"}"#)
+        ));
+        let writer = record(&format!(
+            r#"{{"name": "home", "type": ["null", {}], "default": null}}"#,
+            address(r#"{"name": "city", "type": "string"}"#)
+        ));
+        assert_eq!(
+            breaking(&reader, &writer),
+            vec![("avro-reader-field-missing-default", "T.home.zip".to_string())]
+        );
+    }
+
+    #[test]
+    fn every_incompatibility_is_reported_with_its_path() {
+        let writer = record(
+            r#"{"name": "a", "type": "long"},
+               {"name": "b", "type": {"type": "enum", "name": "E", "symbols": ["X", "Y"]}},
+               {"name": "c", "type": {"type": "array", "items": {"type": "fixed", "name": "H", "size": 16}}},
+               {"name": "d", "type": {"type": "map", "values": "string"}}"#,
+        );
+        let reader = record(
+            r#"{"name": "a", "type": "int"},
+               {"name": "b", "type": {"type": "enum", "name": "E", "symbols": ["X"]}},
+               {"name": "c", "type": {"type": "array", "items": {"type": "fixed", "name": "H", "size": 32}}},
+               {"name": "d", "type": {"type": "map", "values": "int"}},
+               {"name": "e", "type": "string"}"#,
+        );
+        let mut got = breaking(&reader, &writer);
+        got.sort();
+        let want: Vec<(&str, String)> = vec![
+            ("avro-fixed-size-changed", "T.c[]".into()),
+            ("avro-reader-field-missing-default", "T.e".into()),
+            ("enum-value-removed", "T.b".into()),
+            ("type-changed", "T.d{}".into()),
+            ("type-narrowed", "T.a".into()),
+        ];
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn names_match_unqualified_or_by_reader_alias() {
+        let named = |name: &str, ns: &str, aliases: &str| {
+            format!(
+                r#"{{"type": "record", "name": "{name}", "namespace": "{ns}", "aliases": [{aliases}], "fields": []}}"#
+            )
+        };
+        // The specification matches unqualified names: a moved namespace still resolves.
+        assert!(compatible(&named("T", "a", ""), &named("T", "b", "")));
+        assert_eq!(
+            breaking(&named("U", "a", ""), &named("T", "a", "")),
+            vec![("avro-name-mismatch", "T".to_string())]
+        );
+        assert!(compatible(&named("U", "a", r#""a.T""#), &named("T", "a", "")));
+        // A dot-less alias is relative to the type's namespace.
+        assert!(compatible(&named("U", "a", r#""T""#), &named("T", "a", "")));
+        assert!(!compatible(&named("U", "a", r#""T""#), &named("T", "b", "")));
+        // Writer aliases do not count.
+        assert!(!compatible(&named("U", "a", ""), &named("T", "a", r#""a.U""#)));
+    }
+
+    #[test]
+    fn fields_match_by_name_or_reader_alias_and_need_usable_defaults() {
+        let writer = record(r#"{"name": "old_name", "type": "string"}, {"name": "gone", "type": "int"}"#);
+        assert!(compatible(
+            &record(r#"{"name": "new_name", "type": "string", "aliases": ["old_name"]}"#),
+            &writer
+        ));
+        assert_eq!(
+            breaking(&record(r#"{"name": "new_name", "type": "string"}"#), &writer),
+            vec![("avro-reader-field-missing-default", "T.new_name".to_string())]
+        );
+        assert!(compatible(
+            &record(r#"{"name": "added", "type": "string", "default": ""}"#),
+            &writer
+        ));
+        // A default the loader found unusable is no default.
+        let invalid = resolve(
+            &record(r#"{"name": "added", "type": "int", "default": "zero"}"#),
+            &writer,
+        );
+        assert_eq!(invalid.len(), 1);
+        assert!(invalid[0].message.contains("does not fit"), "{}", invalid[0].message);
+        // Avro 1.12 reads a union default as the first branch it matches.
+        assert!(compatible(
+            &record(r#"{"name": "added", "type": ["null", "int"], "default": 3}"#),
+            &writer
+        ));
+    }
+
+    #[test]
+    fn enums_need_every_writer_symbol_or_a_reader_default() {
+        let e = |symbols: &str, default: &str| {
+            format!(r#"{{"type": "enum", "name": "E", "symbols": [{symbols}]{default}}}"#)
+        };
+        assert!(compatible(&e(r#""A", "B", "C""#, ""), &e(r#""A", "B""#, "")));
+        let issues = breaking(&e(r#""A""#, ""), &e(r#""A", "B", "C""#, ""));
+        assert_eq!(issues.len(), 2, "one finding per missing symbol: {issues:?}");
+        assert!(compatible(
+            &e(r#""A", "Z""#, r#", "default": "Z""#),
+            &e(r#""A", "B""#, "")
+        ));
+        // The writer's default does not help the reader.
+        assert!(!compatible(&e(r#""A""#, ""), &e(r#""A", "B""#, r#", "default": "A""#)));
+    }
+
+    #[test]
+    fn fixed_needs_name_and_size() {
+        let f = |name: &str, size: u32| format!(r#"{{"type": "fixed", "name": "{name}", "size": {size}}}"#);
+        assert!(compatible(&f("H", 16), &f("H", 16)));
+        assert_eq!(
+            breaking(&f("H", 32), &f("H", 16)),
+            vec![("avro-fixed-size-changed", "T".to_string())]
+        );
+        assert_eq!(
+            breaking(&f("G", 16), &f("H", 16)),
+            vec![("avro-name-mismatch", "T".to_string())]
+        );
+        assert!(!compatible(&f("H", 16), r#""bytes""#));
+    }
+
+    #[test]
+    fn logical_types_are_notes_not_incompatibilities() {
+        let dec = |p: u32, s: u32| {
+            format!(r#"{{"type": "bytes", "logicalType": "decimal", "precision": {p}, "scale": {s}}}"#)
+        };
+        let issues = resolve(&dec(10, 3), &dec(10, 2));
+        assert_eq!(issues.len(), 1);
+        assert!(!issues[0].breaking);
+        assert_eq!(issues[0].rule.id, "avro-decimal-changed");
+        assert_eq!(issues[0].severity, Severity::Warning);
+        let ts = |unit: &str| format!(r#"{{"type": "long", "logicalType": "timestamp-{unit}"}}"#);
+        let issues = resolve(&ts("micros"), &ts("millis"));
+        assert_eq!((issues.len(), issues[0].rule.id), (1, "avro-logical-type-changed"));
+        assert!(!issues[0].breaking);
+        // Added: info. Promoted underneath: still fine. Decimal on bytes against fixed: the encoding differs.
+        let issues = resolve(&ts("millis"), r#""long""#);
+        assert_eq!(issues[0].severity, Severity::Info);
+        assert!(compatible(&ts("millis"), r#"{"type": "int", "logicalType": "date"}"#));
+        let fixed_dec =
+            r#"{"type": "fixed", "name": "D", "size": 8, "logicalType": "decimal", "precision": 10, "scale": 2}"#;
+        assert!(!compatible(&dec(10, 2), fixed_dec));
+        assert!(resolve(&dec(10, 2), &dec(10, 2)).is_empty());
+    }
+
+    #[test]
+    fn recursive_types_terminate_and_report_inside_the_cycle() {
+        let list = |value: &str| {
+            format!(
+                r#"{{"type": "record", "name": "Node", "fields": [
+                    {{"name": "value", "type": "{value}"}},
+                    {{"name": "next", "type": ["null", "Node"], "default": null}},
+                    {{"name": "children", "type": {{"type": "array", "items": "Node"}}, "default": []}}]}}"#
+            )
+        };
+        assert!(compatible(&list("long"), &list("int")));
+        assert_eq!(
+            breaking(&list("int"), &list("long")),
+            vec![("type-narrowed", "T.value".to_string())]
+        );
+        // Mutual recursion.
+        let pair = |leaf: &str| {
+            format!(
+                r#"{{"type": "record", "name": "A", "fields": [
+                    {{"name": "b", "type": ["null", {{"type": "record", "name": "B", "fields": [
+                        {{"name": "a", "type": ["null", "A"]}}, {{"name": "leaf", "type": "{leaf}"}}]}}]}}]}}"#
+            )
+        };
+        assert!(compatible(&pair("double"), &pair("float")));
+        assert_eq!(
+            breaking(&pair("float"), &pair("double")),
+            vec![("type-narrowed", "T.b.leaf".to_string())]
+        );
+    }
+
+    #[test]
+    fn long_chains_of_named_types_do_not_overflow() {
+        // A protocol whose types form a chain 2,000 records long, and a message returning its head.
+        let protocol = |leaf: &str| {
+            let mut types = vec![format!(
+                r#"{{"type": "record", "name": "R0", "fields": [{{"name": "v", "type": "{leaf}"}}]}}"#
+            )];
+            for i in 1..2000 {
+                types.push(format!(
+                    r#"{{"type": "record", "name": "R{i}", "fields": [{{"name": "f", "type": "R{}"}}]}}"#,
+                    i - 1
+                ));
+            }
+            format!(
+                r#"{{"protocol": "P", "namespace": "p", "types": [{}],
+                    "messages": {{"get": {{"request": [], "response": "R1999"}}}}}}"#,
+                types.join(",")
+            )
+        };
+        let (old, new) = (load("old.avpr", &protocol("int")), load("new.avpr", &protocol("long")));
+        let (oi, ni) = (TypeIndex::new([&old]), TypeIndex::new([&new]));
+        let mut new_reads_old = Resolver::new(&oi, &ni, Direction::NewReadsOld);
+        let mut old_reads_new = Resolver::new(&oi, &ni, Direction::OldReadsNew);
+        assert!(resolve_contracts(&mut new_reads_old, &old, &new).is_empty());
+        let issues = resolve_contracts(&mut old_reads_new, &old, &new);
+        assert!(
+            issues.iter().any(|i| i.path == "R0.v" && i.rule.id == "type-widened"),
+            "{issues:?}"
+        );
+        // The message's response reaches the change 2,000 records down, through pairs resolved
+        // type by type above; nothing overflows on the way.
+        let findings = compare_messages(&mut new_reads_old, &mut old_reads_new, &old, &new);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].rule, "type-widened");
+        // Without those pairs, the walk stops at its depth limit instead of overflowing.
+        let mut fresh_requests = Resolver::new(&oi, &ni, Direction::NewReadsOld);
+        let mut fresh_responses = Resolver::new(&oi, &ni, Direction::OldReadsNew);
+        compare_messages(&mut fresh_requests, &mut fresh_responses, &old, &new);
     }
 }
