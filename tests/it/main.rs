@@ -1,6 +1,7 @@
 //! Integration tests: the real binary on real files. One test binary (DuckDB makes links slow).
 
 mod avro;
+mod avro_resolution;
 mod cli;
 mod diff;
 mod jsonschema;
