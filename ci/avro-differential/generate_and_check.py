@@ -94,6 +94,8 @@ class Generator:
         self.counter = 0
         # full name -> (kind, namespace); in declaration order, so references only look back.
         self.declared = {}
+        # full name -> declaration, for defaults that refer to a named type.
+        self.nodes = {}
 
     def fresh(self, prefix):
         self.counter += 1
@@ -168,7 +170,7 @@ class Generator:
             ty = self.type(ns, depth + 1, parents + [full])
             field = {"name": f"f{i}_{self.fresh('')}", "type": ty}
             if self.rng.random() < 0.4:
-                default = default_for(ty, self.declared_nodes_lookup(), 0)
+                default = default_for(ty, self.nodes, 0)
                 if default is not NO_DEFAULT:
                     field["default"] = default
             if self.rng.random() < 0.08:
@@ -186,9 +188,6 @@ class Generator:
                     )
         node["fields"] = fields
         return node
-
-    def declared_nodes_lookup(self):
-        return self.nodes
 
     def type(self, enclosing, depth, parents, in_union=False):
         r = self.rng.random()
@@ -240,7 +239,6 @@ class Generator:
         return branches
 
     def writer(self):
-        self.nodes = {}
         r = self.rng.random()
         if r < 0.9:
             return self.record(None, 0, [], top=True)
@@ -414,9 +412,9 @@ def walk(holder, key, ns, sites, field=None):
             walk(node, "type", ns, sites)
 
 
-def sites_of(root_holder):
+def sites_of(root_holder, ns=None):
     sites = []
-    walk(root_holder, "root", None, sites)
+    walk(root_holder, "root", ns, sites)
     return sites
 
 
@@ -446,7 +444,6 @@ class Mutator:
         sites = sites_of(holder)
         site = self.rng.choice(sites)
         kind = declared_kind(site)
-        node = site.node
         if kind == "record":
             return self.record(holder, site)
         if kind == "enum":
@@ -676,24 +673,17 @@ def has_nested_declarations(node):
 
 
 def collect_named(node, ns):
+    """The named types declared in `node` (which sits where the namespace is `ns`), by full name."""
     out = {}
-    holder = {"root": node}
-    for site in sites_of(holder):
-        n = site.node
-        if isinstance(n, dict) and n.get("type") in ("record", "enum", "fixed"):
-            # sites_of starts from a null namespace; pass the real one for the root.
-            full, _ = full_name(n, site.ns if site.parent is not holder else ns)
-            out[full] = n
-    return out
-
-
-def all_nodes(holder):
-    out = {}
-    for site in sites_of(holder):
+    for site in sites_of({"root": node}, ns):
         n = site.node
         if isinstance(n, dict) and n.get("type") in ("record", "enum", "fixed"):
             out[full_name(n, site.ns)[0]] = n
     return out
+
+
+def all_nodes(holder):
+    return collect_named(holder["root"], None)
 
 
 # ---------------------------------------------------------------------------------------------
