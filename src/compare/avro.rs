@@ -192,7 +192,7 @@ impl Shape<'_> {
 
 /// Avro matches named types by unqualified name, or by a reader alias equal to the writer's full name.
 fn names_match(reader: &NamedType, writer: &NamedType) -> bool {
-    reader.name == writer.name || reader.aliases.iter().any(|a| *a == writer.id)
+    reader.name == writer.name || reader.aliases.contains(&writer.id)
 }
 
 /// A valid logical type on a node: its name, and precision and scale for decimals. Invalid and
