@@ -774,31 +774,50 @@ def expected_verdict(reader_text, writer):
 # Features, for the coverage line
 
 
-def features(text):
-    s = text
+def features(schema):
+    """What a parsed schema contains, for the coverage line."""
     out = set()
-    if s.count('"record"') > 1:
+    records = 0
+    on_path = set()
+
+    def visit(s):
+        nonlocal records
+        if id(s) in on_path:
+            out.add("recursion")
+            return
+        if getattr(s, "props", {}).get("logicalType") is not None:
+            out.add("logical")
+        if isinstance(s, avro.schema.NamedSchema):
+            if s.props.get("aliases"):
+                out.add("aliases")
+            on_path.add(id(s))
+        if isinstance(s, avro.schema.RecordSchema):
+            records += 1
+            for f in s.fields:
+                if f.has_default:
+                    out.add("defaults")
+                if f.props.get("aliases"):
+                    out.add("aliases")
+                visit(f.type)
+        elif isinstance(s, avro.schema.EnumSchema):
+            out.add("enum-default" if s.props.get("default") else "enum")
+        elif isinstance(s, avro.schema.FixedSchema):
+            out.add("fixed")
+        elif isinstance(s, avro.schema.ArraySchema):
+            out.add("array")
+            visit(s.items)
+        elif isinstance(s, avro.schema.MapSchema):
+            out.add("map")
+            visit(s.values)
+        elif isinstance(s, avro.schema.UnionSchema):
+            out.add("union")
+            for b in s.schemas:
+                visit(b)
+        on_path.discard(id(s))
+
+    visit(schema)
+    if records > 1:
         out.add("nested-record")
-    if "[" in s and ('"null"' in s or '", "' in s):
-        out.add("union")
-    if '"enum"' in s:
-        out.add("enum")
-        if '"default": "S' in s or '"default": "NEW' in s:
-            out.add("enum-default")
-    if '"fixed"' in s:
-        out.add("fixed")
-    if '"array"' in s:
-        out.add("array")
-    if '"map"' in s:
-        out.add("map")
-    if '"logicalType"' in s:
-        out.add("logical")
-    if '"aliases"' in s:
-        out.add("aliases")
-    if '"default"' in s:
-        out.add("defaults")
-    if '"next' in s or '"children' in s:
-        out.add("recursion")
     return out
 
 
@@ -884,7 +903,7 @@ def main():
         reference, spec, reasons = expected_verdict(reader_text, writer)
         with open(os.path.join(d, "verdict.json"), "w") as f:
             json.dump({"reference": reference, "specification": spec, "divergences": reasons, "edits": edits}, f)
-        for feat in features(writer_text) | features(reader_text):
+        for feat in features(writer) | features(avro.schema.parse(reader_text)):
             coverage[feat] = coverage.get(feat, 0) + 1
         for e in edits:
             coverage["edit:" + e] = coverage.get("edit:" + e, 0) + 1

@@ -23,7 +23,7 @@ use std::rc::Rc;
 use super::contracts::Mode;
 use super::{Comparer, TypeIndex, Variance, concepts};
 use crate::finding::{Finding, RuleMeta, Severity};
-use crate::load::avro::{EXT_INVALID_DEFAULT, EXT_LOGICAL_TYPE, EXT_NULL_FIRST, EXT_SIZE, EXT_TYPE};
+use crate::load::avro::{Base, EXT_INVALID_DEFAULT, EXT_LOGICAL_TYPE, EXT_NULL_FIRST, EXT_SIZE};
 use crate::model::{Contract, EnumValue, Field, Location, NamedType, Primitive, Type, TypeKind, TypeOrigin};
 
 crate::finding::rule_set! {
@@ -93,6 +93,28 @@ pub struct Issue {
     pub writer: Location,
 }
 
+impl Issue {
+    /// An incompatibility at `path`, between the reader's and the writer's locations.
+    fn new(rule: &'static RuleMeta, path: &str, message: String, reader: &Location, writer: &Location) -> Self {
+        Issue {
+            rule,
+            breaking: true,
+            severity: rule.severity,
+            path: path.to_string(),
+            message,
+            reader: reader.clone(),
+            writer: writer.clone(),
+        }
+    }
+
+    /// Makes it a note: readers still read the data, and it is reported at `severity`.
+    fn note(mut self, severity: Severity) -> Self {
+        self.breaking = false;
+        self.severity = severity;
+        self
+    }
+}
+
 /// A schema node to resolve: a type as written, or one branch of a nullable type.
 #[derive(Clone, Copy)]
 enum Schema<'t> {
@@ -108,32 +130,6 @@ impl<'t> Schema<'t> {
     fn ty(self) -> &'t Type {
         match self {
             Schema::Whole(t) | Schema::NonNull(t) | Schema::Null(t) => t,
-        }
-    }
-}
-
-/// An Avro primitive type, as encoded (a logical type annotates one of these or a fixed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Base {
-    Boolean,
-    Int,
-    Long,
-    Float,
-    Double,
-    Bytes,
-    String,
-}
-
-impl Base {
-    fn name(self) -> &'static str {
-        match self {
-            Base::Boolean => "boolean",
-            Base::Int => "int",
-            Base::Long => "long",
-            Base::Float => "float",
-            Base::Double => "double",
-            Base::Bytes => "bytes",
-            Base::String => "string",
         }
     }
 }
@@ -155,6 +151,7 @@ fn promotes(writer: Base, reader: Base) -> bool {
 /// The shape of a schema node after following references.
 enum Shape<'t> {
     Null,
+    /// `boolean`, `int`, `long`, `float`, `double`, `bytes` or `string`.
     Primitive(Base),
     Record(&'t NamedType, &'t [Field]),
     Enum(&'t NamedType, &'t [EnumValue]),
@@ -305,7 +302,11 @@ impl<'r, 'a> Resolver<'r, 'a> {
         };
         match &ty.kind {
             TypeKind::Null => Shape::Null,
-            TypeKind::Primitive { .. } => base(ty).map_or(Shape::Unknown, Shape::Primitive),
+            // A fixed outside a named declaration is invalid Avro (already reported).
+            TypeKind::Primitive { primitive } => match Base::of(ty, *primitive) {
+                Base::Null | Base::Fixed(_) | Base::Other => Shape::Unknown,
+                base => Shape::Primitive(base),
+            },
             TypeKind::Array { items, .. } => Shape::Array(items),
             TypeKind::Map { value, .. } => Shape::Map(value),
             TypeKind::Union { variants, .. } => Shape::Union(variants.iter().map(Schema::NonNull).collect()),
@@ -516,15 +517,7 @@ impl<'r, 'a> Resolver<'r, 'a> {
     }
 
     fn issue(&self, rule: &'static RuleMeta, path: &str, message: String, reader: &Type, writer: &Type) -> Issue {
-        Issue {
-            rule,
-            breaking: true,
-            severity: rule.severity,
-            path: path.to_string(),
-            message,
-            reader: reader.location.clone(),
-            writer: writer.location.clone(),
-        }
+        Issue::new(rule, path, message, &reader.location, &writer.location)
     }
 
     fn describe(&self, s: Schema<'_>, reader_side: bool) -> String {
@@ -651,43 +644,29 @@ impl<'r, 'a> Resolver<'r, 'a> {
                 renamed.name
             ));
         }
-        Issue {
-            rule,
-            breaking: true,
-            severity: rule.severity,
-            path: path.to_string(),
-            message,
-            reader: rf.location.clone(),
-            writer: writer_at.clone(),
-        }
+        Issue::new(rule, path, message, &rf.location, writer_at)
     }
 
     /// Notes on logical types of two nodes whose encodings resolve.
     fn logical_notes(&self, reader: &Type, writer: &Type, path: &str) -> Vec<Issue> {
         let (old, new) = self.old_new(logical(writer), logical(reader));
-        let (severity, message) = match (old, new) {
-            (Some((_, Some(a))), Some((_, Some(b)))) if a != b => {
-                let issue = Issue {
-                    rule: &DECIMAL_CHANGED,
-                    breaking: false,
-                    severity: DECIMAL_CHANGED.severity,
-                    path: path.to_string(),
-                    message: format!(
-                        "`{path}` changed from {} to {}: readers decode the same unscaled digits {}",
-                        show_logical(old),
-                        show_logical(new),
-                        if a.1 != b.1 {
-                            "with another scale, so values change"
-                        } else {
-                            "with another precision, which may not hold every value"
-                        }
-                    ),
-                    reader: reader.location.clone(),
-                    writer: writer.location.clone(),
-                };
-                return vec![issue];
-            }
+        let (rule, severity, message) = match (old, new) {
+            (Some((_, Some(a))), Some((_, Some(b)))) if a != b => (
+                &DECIMAL_CHANGED,
+                DECIMAL_CHANGED.severity,
+                format!(
+                    "`{path}` changed from {} to {}: readers decode the same unscaled digits {}",
+                    show_logical(old),
+                    show_logical(new),
+                    if a.1 != b.1 {
+                        "with another scale, so values change"
+                    } else {
+                        "with another precision, which may not hold every value"
+                    }
+                ),
+            ),
             (Some((a, _)), Some((b, _))) if a != b => (
+                &LOGICAL_TYPE_CHANGED,
                 LOGICAL_TYPE_CHANGED.severity,
                 format!(
                     "`{path}` changed logical type from {} to {}: the encoding is the same, but readers interpret values differently",
@@ -696,53 +675,18 @@ impl<'r, 'a> Resolver<'r, 'a> {
                 ),
             ),
             (Some(_), None) => (
+                &LOGICAL_TYPE_CHANGED,
                 Severity::Info,
                 format!("`{path}` is no longer annotated as {}", show_logical(old)),
             ),
             (None, Some(_)) => (
+                &LOGICAL_TYPE_CHANGED,
                 Severity::Info,
                 format!("`{path}` is now annotated as {}", show_logical(new)),
             ),
             _ => return Vec::new(),
         };
-        vec![Issue {
-            rule: &LOGICAL_TYPE_CHANGED,
-            breaking: false,
-            severity,
-            path: path.to_string(),
-            message,
-            reader: reader.location.clone(),
-            writer: writer.location.clone(),
-        }]
-    }
-}
-
-/// The encoded Avro primitive of a primitive node (a logical type's underlying type).
-fn base(ty: &Type) -> Option<Base> {
-    if let Some(written) = ty.extensions.get(EXT_TYPE).and_then(|v| v.as_str()) {
-        return match written {
-            "boolean" => Some(Base::Boolean),
-            "int" => Some(Base::Int),
-            "long" => Some(Base::Long),
-            "float" => Some(Base::Float),
-            "double" => Some(Base::Double),
-            "bytes" => Some(Base::Bytes),
-            "string" => Some(Base::String),
-            _ => None,
-        };
-    }
-    let TypeKind::Primitive { primitive } = &ty.kind else {
-        return None;
-    };
-    match primitive {
-        Primitive::Bool => Some(Base::Boolean),
-        Primitive::Int32 => Some(Base::Int),
-        Primitive::Int64 => Some(Base::Long),
-        Primitive::Float => Some(Base::Float),
-        Primitive::Double => Some(Base::Double),
-        Primitive::Bytes => Some(Base::Bytes),
-        Primitive::String => Some(Base::String),
-        _ => None,
+        vec![Issue::new(rule, path, message, &reader.location, &writer.location).note(severity)]
     }
 }
 
@@ -930,15 +874,13 @@ fn compare_messages(
                 _ => false,
             });
             if !known {
-                let issue = Issue {
-                    rule: &concepts::UNION_VARIANT_ADDED,
-                    breaking: true,
-                    severity: concepts::UNION_VARIANT_ADDED.severity,
-                    path: format!("{path}.errors.{i}"),
-                    message: format!("message `{path}` may now throw {e_id}, which the old protocol does not declare"),
-                    reader: m.location.clone(),
-                    writer: e.location.clone(),
-                };
+                let issue = Issue::new(
+                    &concepts::UNION_VARIANT_ADDED,
+                    &format!("{path}.errors.{i}"),
+                    format!("message `{path}` may now throw {e_id}, which the old protocol does not declare"),
+                    &m.location,
+                    &e.location,
+                );
                 report(&mut findings, vec![issue], Direction::OldReadsNew, true, false);
             }
         }

@@ -1653,7 +1653,7 @@ enum Branch<'t> {
 
 /// The Avro type under a primitive (the one a logical type annotates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Base {
+pub(crate) enum Base {
     Null,
     Boolean,
     Int,
@@ -1667,7 +1667,7 @@ enum Base {
 }
 
 impl Base {
-    fn of(ty: &Type, primitive: Primitive) -> Base {
+    pub(crate) fn of(ty: &Type, primitive: Primitive) -> Base {
         if let Some(written) = ty.extensions.get(EXT_TYPE).and_then(Json::as_str) {
             return match written {
                 "null" => Base::Null,
@@ -1700,7 +1700,7 @@ impl Base {
         }
     }
 
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Base::Null => "null",
             Base::Boolean => "boolean",

@@ -8,15 +8,6 @@ use mapcheck::compare::avro::ALL as AVRO_RULES;
 
 use crate::*;
 
-fn diff_json(args: &[&str]) -> (Vec<serde_json::Value>, i32) {
-    let mut full = vec!["diff", "--format", "json"];
-    full.extend_from_slice(args);
-    let o = mapcheck(&full);
-    let v: serde_json::Value =
-        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
-    (v["findings"].as_array().cloned().unwrap_or_default(), code(&o))
-}
-
 fn fixture(rule: &str, side: &str) -> String {
     format!("tests/fixtures/rules/{rule}/{side}.avsc")
 }
