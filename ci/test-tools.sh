@@ -2,6 +2,8 @@
 # Installs what the test suite compares mapcheck's output against, from the package registries,
 # into one cache directory (default ~/.cache/mapcheck-tools; MAPCHECK_TOOLS overrides):
 #   - @microsoft/sarif-multitool-linux: ships the official SARIF 2.1.0 JSON schema (sarif-2.1.0.json)
+#   - Apache Avro's Python package (its ReaderWriterCompatibilityChecker), in a virtual environment
+#     of its own (avro-venv/) so the machine's Python stays untouched
 # Idempotent: a second run installs nothing.
 set -euo pipefail
 tools="${MAPCHECK_TOOLS:-$HOME/.cache/mapcheck-tools}"
@@ -21,4 +23,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   npm install --silent --no-audit --no-fund --prefix "$tools" "${missing[@]}" >/dev/null
 fi
-echo "test tools in $tools: ${packages[*]}"
+
+avro_version=1.12.2
+avro_venv="$tools/avro-venv"
+if ! "$avro_venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('avro') != '$avro_version')" 2>/dev/null; then
+  rm -rf "$avro_venv"
+  if ! python3 -m venv --clear "$avro_venv" 2>/dev/null; then
+    # Debian's python3 ships venv support separately.
+    if command -v apt-get >/dev/null; then
+      apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+    fi
+    python3 -m venv --clear "$avro_venv"
+  fi
+  "$avro_venv/bin/python" -m pip install --quiet --disable-pip-version-check "avro==$avro_version"
+fi
+echo "test tools in $tools: ${packages[*]} avro==$avro_version"

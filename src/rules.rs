@@ -16,7 +16,7 @@ pub struct Category {
 }
 
 /// Every category, in the order they are listed.
-pub fn categories() -> [Category; 2] {
+pub fn categories() -> [Category; 3] {
     [
         Category {
             name: "lint",
@@ -27,6 +27,11 @@ pub fn categories() -> [Category; 2] {
             name: "compatibility",
             summary: "Changes between two versions of a contract, judged by who they break (`mapcheck diff`).",
             rules: crate::compare::concepts::ALL,
+        },
+        Category {
+            name: "avro",
+            summary: "What only Avro's schema resolution has: names, aliases, defaults, fixed sizes, logical types (`mapcheck diff`).",
+            rules: crate::compare::avro::ALL,
         },
     ]
 }

@@ -179,6 +179,8 @@ fn pair<'a>(old_side: Side<'a>, new_side: Side<'a>) -> Vec<Pair<'a>> {
 fn compare_pair<'a>(c: &mut Comparer<'a>, old: &'a Contract, new: &'a Contract, mode: Mode) {
     match old.format {
         Format::Openapi => compare_openapi(c, old, new, mode),
+        // Avro has its own resolution rules: readers and writers, names, aliases, promotions.
+        Format::Avro => super::avro::compare_contracts(c, old, new, mode),
         _ => {
             if let (Some(a), Some(b)) = (&old.root, &new.root) {
                 for v in mode.variances() {

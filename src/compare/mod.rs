@@ -12,6 +12,7 @@
 //!
 //! Full compatibility checks both. Concepts are rules in [`concepts`]; this module only walks.
 
+pub mod avro;
 pub mod concepts;
 pub mod contracts;
 

@@ -31,6 +31,9 @@ pub const EXT_SIZE: &str = "avro.size";
 /// Extension key on a type that came from a union with `null`: whether `null` is the first branch
 /// (which decides what a default may be).
 pub const EXT_NULL_FIRST: &str = "avro.null_first";
+/// Extension key on a field's type whose default does not fit the type (an `invalid-avro-default`
+/// lint finding says why). Schema resolution cannot use such a default.
+pub const EXT_INVALID_DEFAULT: &str = "avro.invalid_default";
 
 const PRIMITIVES: [&str; 8] = ["null", "boolean", "int", "long", "float", "double", "bytes", "string"];
 const NAMED_KINDS: [&str; 4] = ["record", "error", "enum", "fixed"];
@@ -77,7 +80,8 @@ pub fn load_set(docs: Vec<(SourceFile, Node)>) -> (Vec<Contract>, Vec<Finding>) 
         contracts.push(converter.document(node));
     }
 
-    check_pending(&contracts, pending, &mut findings);
+    let invalid = check_pending(&contracts, pending, &mut findings);
+    mark_invalid_defaults(&mut contracts, &invalid);
     (contracts, findings)
 }
 
@@ -1529,7 +1533,10 @@ fn write_json_prefix(node: &Node, out: &mut String) {
 // ---------------------------------------------------------------------------------------------
 // Step 3: check what needs every type
 
-fn check_pending(contracts: &[Contract], pending: Pending, findings: &mut Vec<Finding>) {
+/// Checks defaults and error uses; returns the locations (file, field pointer) of fields whose default
+/// does not fit their type.
+fn check_pending(contracts: &[Contract], pending: Pending, findings: &mut Vec<Finding>) -> HashSet<(String, String)> {
+    let mut invalid = HashSet::new();
     // The first declaration of a full name wins, as it did when names were collected.
     let mut types: HashMap<&str, &NamedType> = HashMap::new();
     for contract in contracts {
@@ -1540,6 +1547,15 @@ fn check_pending(contracts: &[Contract], pending: Pending, findings: &mut Vec<Fi
     let checker = DefaultChecker {
         types: &types,
         steps: Cell::new(0),
+        any_branch: false,
+    };
+    // Avro 1.12 reads a union's default as a value of the first branch it matches; 1.11 only of the
+    // first branch. The lint holds defaults to 1.11 (readers of either version accept them), but a
+    // default 1.12 accepts is still one a reader can use.
+    let lenient = DefaultChecker {
+        types: &types,
+        steps: Cell::new(0),
+        any_branch: true,
     };
     for pending_default in pending.defaults {
         checker.steps.set(0);
@@ -1555,6 +1571,12 @@ fn check_pending(contracts: &[Contract], pending: Pending, findings: &mut Vec<Fi
             } else {
                 format!("{context}: default value at {}: {}", mismatch.at, mismatch.problem)
             };
+            lenient.steps.set(0);
+            if let Some(field) = location.pointer.strip_suffix("/default")
+                && lenient.check(&value, &ty, 0).is_err()
+            {
+                invalid.insert((location.file.to_string(), field.to_string()));
+            }
             findings.push(Finding::new(&lint::INVALID_AVRO_DEFAULT, message, location));
         }
     }
@@ -1572,6 +1594,30 @@ fn check_pending(contracts: &[Contract], pending: Pending, findings: &mut Vec<Fi
                 error_use.context, error_use.target
             );
             findings.push(Finding::new(&lint::INVALID_AVRO, message, error_use.location));
+        }
+    }
+    invalid
+}
+
+/// Marks the fields whose default does not fit (see [`EXT_INVALID_DEFAULT`]), so comparisons know
+/// that a reader cannot fall back on it.
+fn mark_invalid_defaults(contracts: &mut [Contract], invalid: &HashSet<(String, String)>) {
+    if invalid.is_empty() {
+        return;
+    }
+    let mark = |field: &mut Field| {
+        if invalid.contains(&(field.location.file.to_string(), field.location.pointer.clone())) {
+            field.ty.extensions.insert(EXT_INVALID_DEFAULT.into(), Json::Bool(true));
+        }
+    };
+    for contract in contracts {
+        for named in contract.types.values_mut() {
+            if let TypeKind::Object(object) = &mut named.ty.kind {
+                object.fields.iter_mut().for_each(mark);
+            }
+        }
+        for message in &mut contract.messages {
+            message.request.iter_mut().for_each(mark);
         }
     }
 }
@@ -1607,7 +1653,7 @@ enum Branch<'t> {
 
 /// The Avro type under a primitive (the one a logical type annotates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Base {
+pub(crate) enum Base {
     Null,
     Boolean,
     Int,
@@ -1621,7 +1667,7 @@ enum Base {
 }
 
 impl Base {
-    fn of(ty: &Type, primitive: Primitive) -> Base {
+    pub(crate) fn of(ty: &Type, primitive: Primitive) -> Base {
         if let Some(written) = ty.extensions.get(EXT_TYPE).and_then(Json::as_str) {
             return match written {
                 "null" => Base::Null,
@@ -1654,7 +1700,7 @@ impl Base {
         }
     }
 
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Base::Null => "null",
             Base::Boolean => "boolean",
@@ -1704,6 +1750,8 @@ struct DefaultChecker<'a> {
     types: &'a HashMap<&'a str, &'a NamedType>,
     /// Checks made for the current default (see [`MAX_DEFAULT_STEPS`]).
     steps: Cell<usize>,
+    /// Accept a union default that matches any branch (Avro 1.12), not only the first (1.11).
+    any_branch: bool,
 }
 
 impl DefaultChecker<'_> {
@@ -1735,6 +1783,10 @@ impl DefaultChecker<'_> {
             Ok(()) => return Ok(()),
             Err(inner) => inner,
         };
+        if self.any_branch {
+            let fits_another = rest.iter().any(|b| self.check_branch(value, *b, depth).is_ok());
+            return if fits_another { Ok(()) } else { Err(inner) };
+        }
         let first_name = branch_name(*first);
         // A branch that only "fits" because the budget ran out does not earn the hint.
         let fits = rest
@@ -2156,6 +2208,45 @@ mod tests {
             (&*location.file, location.pointer.as_str()),
             ("account.avsc", "/fields/1/default")
         );
+    }
+
+    #[test]
+    fn fields_with_invalid_defaults_are_marked() {
+        let text = r#"{"type": "record", "name": "R", "fields": [
+            {"name": "ok", "type": "int", "default": 1},
+            {"name": "bad", "type": "int", "default": "one"},
+            {"name": "nested", "type": {"type": "record", "name": "S", "fields": [
+                {"name": "bad_too", "type": ["null", "string"], "default": "x"}]}}]}"#;
+        let (contract, findings) = load_one(text);
+        assert_eq!(
+            messages(&findings, &lint::INVALID_AVRO_DEFAULT).len(),
+            2,
+            "{findings:#?}"
+        );
+        let marked = |record_id: &str, name: &str| {
+            field(record(&contract, record_id), name)
+                .ty
+                .extensions
+                .get(EXT_INVALID_DEFAULT)
+                .is_some()
+        };
+        assert!(!marked("R", "ok"));
+        assert!(marked("R", "bad"));
+        assert!(!marked("S", "bad_too"), "Avro 1.12 reads it as the string branch");
+
+        let text = r#"{"type": "record", "name": "R", "fields": [
+            {"name": "no_branch", "type": ["null", "int"], "default": "x"},
+            {"name": "deep", "type": {"type": "array", "items": ["null", "long"]}, "default": [1, "y"]}]}"#;
+        let (contract, findings) = load_one(text);
+        assert_eq!(
+            messages(&findings, &lint::INVALID_AVRO_DEFAULT).len(),
+            2,
+            "{findings:#?}"
+        );
+        for name in ["no_branch", "deep"] {
+            let f = field(record(&contract, "R"), name);
+            assert!(f.ty.extensions.contains_key(EXT_INVALID_DEFAULT), "{name}");
+        }
     }
 
     #[test]

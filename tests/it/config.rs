@@ -50,21 +50,20 @@ fn without_a_config_everything_is_reported() {
         [
             "error enum-value-removed",
             "info type-widened",
-            "error field-added",
-            "info field-added"
+            "error avro-reader-field-missing-default"
         ]
     );
 }
 
 #[test]
 fn rules_can_be_turned_off_or_reweighted() {
-    let dir = workspace("[rules]\nenum-value-removed = \"off\"\nfield-added = \"warning\"\n");
+    let dir = workspace("[rules]\nenum-value-removed = \"off\"\navro-reader-field-missing-default = \"warning\"\n");
     let (report, code, err) = diff_report(dir.path(), &["old", "new"]);
     assert_eq!(code, 0, "{err}");
-    // The breaking field-added is a warning now; the safe one stays info.
+    // The breaking change is a warning now; the one judged safe (int to long) stays info.
     assert_eq!(
         rules(&report),
-        ["info type-widened", "warning field-added", "info field-added"]
+        ["info type-widened", "warning avro-reader-field-missing-default"]
     );
     assert_eq!(report["summary"]["suppressed"]["off"], 1);
 }
@@ -79,7 +78,7 @@ path = "new/*.avsc"
 reason = "SILVER customers were migrated in PLAT-12"
 
 [[ignore]]
-rule = "field-added"
+rule = "avro-reader-field-missing-default"
 element = "Customer.region"
 reason = "every producer sets region since March"
 until = 2001-01-01
@@ -89,7 +88,7 @@ until = 2001-01-01
     assert_eq!(code, 1, "{err}");
     assert_eq!(
         rules(&report),
-        ["info type-widened", "error field-added", "info field-added"]
+        ["info type-widened", "error avro-reader-field-missing-default"]
     );
     let expired = report["findings"]
         .as_array()

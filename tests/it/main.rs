@@ -1,6 +1,7 @@
 //! Integration tests: the real binary on real files. One test binary (DuckDB makes links slow).
 
 mod avro;
+mod avro_resolution;
 mod cli;
 mod config;
 mod diff;
@@ -62,6 +63,16 @@ pub fn lint_json(args: &[&str]) -> (Vec<serde_json::Value>, i32) {
     let o = mapcheck(&full);
     let v: serde_json::Value =
         serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("lint JSON: {e}\n{}\n{}", stdout(&o), stderr(&o)));
+    (v["findings"].as_array().cloned().unwrap_or_default(), code(&o))
+}
+
+/// `diff --format json` findings and exit code; panics with the output when it is not JSON.
+pub fn diff_json(args: &[&str]) -> (Vec<serde_json::Value>, i32) {
+    let mut full = vec!["diff", "--format", "json"];
+    full.extend_from_slice(args);
+    let o = mapcheck(&full);
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
     (v["findings"].as_array().cloned().unwrap_or_default(), code(&o))
 }
 
