@@ -32,6 +32,13 @@ impl Snapshot {
             .map(|rel| self.dir.path().join(rel))
     }
 
+    /// The working-tree path of a file of the snapshot (`None` for other files).
+    pub fn path_for_shown(&self, file: &str) -> Option<PathBuf> {
+        let abs = crate::load::absolute(Path::new(file));
+        let rel = abs.strip_prefix(self.dir.path()).ok()?;
+        Some(self.toplevel.join(rel))
+    }
+
     /// The directory the snapshot is written to.
     pub fn dir(&self) -> &Path {
         self.dir.path()

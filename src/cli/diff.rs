@@ -5,9 +5,10 @@ use clap::Args;
 
 use super::{Exit, LoadArgs, ReportArgs};
 use crate::compare::contracts::{Mode, Side, diff_sides};
-use crate::config::Config;
+use crate::config::{Config, ContractSet};
 use crate::finding::{Finding, Severity, normalize};
 use crate::load::{LoadOptions, Loaded, display_path, load_paths};
+use crate::model::Contract;
 use crate::report::Summary;
 use crate::suppress::{Renamed, Suppressed};
 
@@ -22,9 +23,10 @@ pub struct DiffArgs {
     pub against: Option<String>,
     /// Compatibility mode for data schemas: backward (new readers read old data), forward, full,
     /// none, or backward-transitive, forward-transitive, full-transitive (against every earlier
-    /// version given, not only the latest).
-    #[arg(long, value_enum, default_value_t = Mode::Backward)]
-    pub mode: Mode,
+    /// version given, not only the latest). Default: the contract set's `mode` in mapcheck.toml,
+    /// else backward.
+    #[arg(long, value_enum)]
+    pub mode: Option<Mode>,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
@@ -86,13 +88,18 @@ fn run_versions(args: &DiffArgs, config: &Config, color: bool, out: &mut dyn Wri
             "diff needs OLD and NEW (files or directories), or --against <git-ref>; see mapcheck diff --help"
         );
     }
-    let opts = args.load.options();
+    let opts = with_set_import_paths(args.load.options(), config);
     // A non-transitive mode compares the newest version with the one before it only.
-    let first = if args.mode.is_transitive() {
-        0
-    } else {
-        args.paths.len() - 2
-    };
+    let any_transitive = args.mode.map_or_else(
+        || {
+            config
+                .contracts
+                .iter()
+                .any(|s| s.mode.as_deref().is_some_and(|m| m.ends_with("-transitive")))
+        },
+        Mode::is_transitive,
+    );
+    let first = if any_transitive { 0 } else { args.paths.len() - 2 };
     let versions = args.paths[first..]
         .iter()
         .map(|p| load_version(p, &opts))
@@ -103,26 +110,105 @@ fn run_versions(args: &DiffArgs, config: &Config, color: bool, out: &mut dyn Wri
     }
     let (newest, earlier) = versions.split_last().expect("at least two versions");
     let mut findings = Vec::new();
-    for old in earlier {
-        findings.extend(compare(old, newest, args.mode));
+    for (k, old) in earlier.iter().enumerate() {
+        let latest = k + 1 == earlier.len();
+        findings.extend(compare(old, newest, args, config, &|f: &str| f.to_string(), latest));
     }
     normalize(&mut findings);
     let suppressed = crate::suppress::apply(&mut findings, config, &[]);
     write(args, &findings, suppressed, earlier, newest, &[], color, out)
 }
 
-fn compare(old: &Version, new: &Version, mode: Mode) -> Vec<Finding> {
-    diff_sides(
-        Side {
-            contracts: &old.loaded.contracts,
-            base: &old.base,
-        },
-        Side {
-            contracts: &new.loaded.contracts,
-            base: &new.base,
-        },
-        mode,
-    )
+fn side(v: &Version) -> Side<'_> {
+    Side {
+        contracts: &v.loaded.contracts,
+        base: &v.base,
+    }
+}
+
+/// The import paths of every contract set of mapcheck.toml join the command line's.
+fn with_set_import_paths(mut opts: LoadOptions, config: &Config) -> LoadOptions {
+    for set in &config.contracts {
+        for p in &set.proto_paths {
+            if !opts.proto_paths.contains(p) && p.is_dir() {
+                opts.proto_paths.push(p.clone());
+            }
+        }
+    }
+    opts
+}
+
+/// The mode a contract set is compared under: `--mode`, else the set's, else backward.
+fn mode_for(args: &DiffArgs, set: Option<&ContractSet>) -> Mode {
+    args.mode
+        .or_else(|| {
+            set.and_then(|s| s.mode.as_deref())
+                .and_then(|m| <Mode as clap::ValueEnum>::from_str(m, false).ok())
+        })
+        .unwrap_or(Mode::Backward)
+}
+
+/// Compares two versions, each contract set of mapcheck.toml under its own settings (contracts
+/// in no set: the command line's, else the defaults). `working` maps a shown file name to its
+/// working-tree path (for matching set globs); `latest` says whether `old` is the version right
+/// before `new` (non-transitive modes compare only that one).
+fn compare(
+    old: &Version,
+    new: &Version,
+    args: &DiffArgs,
+    config: &Config,
+    working: &dyn Fn(&str) -> String,
+    latest: bool,
+) -> Vec<Finding> {
+    if config.contracts.is_empty() {
+        let mode = mode_for(args, None);
+        if !latest && !mode.is_transitive() {
+            return Vec::new();
+        }
+        return diff_sides(side(old), side(new), mode);
+    }
+    let set_of = |c: &Contract| -> Option<usize> {
+        let file = c.files.first()?;
+        let relative = config.relative(&working(file));
+        config.contracts.iter().position(|s| s.matches(&relative))
+    };
+    let mut groups: Vec<Option<usize>> = old
+        .loaded
+        .contracts
+        .iter()
+        .chain(&new.loaded.contracts)
+        .map(set_of)
+        .collect();
+    groups.sort();
+    groups.dedup();
+    let mut findings = Vec::new();
+    for group in groups {
+        let mode = mode_for(args, group.and_then(|i| config.contracts.get(i)));
+        if !latest && !mode.is_transitive() {
+            continue;
+        }
+        let pick = |v: &Version| -> Vec<Contract> {
+            v.loaded
+                .contracts
+                .iter()
+                .filter(|c| set_of(c) == group)
+                .cloned()
+                .collect()
+        };
+        let (o, n) = (pick(old), pick(new));
+        findings.extend(diff_sides(
+            Side {
+                contracts: &o,
+                base: &old.base,
+            },
+            Side {
+                contracts: &n,
+                base: &new.base,
+            },
+            mode,
+        ));
+    }
+    findings
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -158,7 +244,7 @@ fn run_against(
     color: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<Exit> {
-    if args.mode.is_transitive() {
+    if args.mode.is_some_and(Mode::is_transitive) {
         anyhow::bail!("--against compares two versions; a transitive mode needs every version as a path");
     }
     let snapshot = crate::git::snapshot(reference)?;
@@ -174,7 +260,7 @@ fn run_against(
     } else {
         args.paths.clone()
     };
-    let opts = args.load.options();
+    let opts = with_set_import_paths(args.load.options(), config);
     // The old side's root and import paths are the same places in the snapshot.
     let old_opts = LoadOptions {
         format: opts.format,
@@ -211,7 +297,13 @@ fn run_against(
         if report_unusable(&[&old, &new], &rename) {
             return Ok(Exit::Error);
         }
-        findings.extend(compare(&old, &new, args.mode));
+        let working = |file: &str| -> String {
+            match snapshot.path_for_shown(file) {
+                Some(p) => p.display().to_string(),
+                None => file.to_string(),
+            }
+        };
+        findings.extend(compare(&old, &new, args, config, &working, true));
         newest_all.push(new);
         old_all.push(old);
     }

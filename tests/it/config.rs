@@ -209,3 +209,21 @@ fn proto_ignore_comment() {
     let (report, code, err) = diff_report(dir.path(), &["po", "pn"]);
     assert_eq!(code, 0, "{err}{report:#}");
 }
+
+#[test]
+fn contract_sets_choose_the_mode_unless_the_command_line_does() {
+    // int -> long: new readers read old data (backward is fine), old readers cannot read new data.
+    let config = "[[contracts]]\nname = \"billing\"\npaths = [\"**/*.avsc\"]\nmode = \"forward\"\n";
+    let dir = workspace(config);
+    let (report, _, err) = diff_report(dir.path(), &["old", "new"]);
+    assert!(err.is_empty(), "{err}");
+    // Under forward, int -> long breaks old readers: an error now, not an info.
+    assert!(rules(&report).contains(&"error type-widened".to_string()), "{report:#}");
+    // --mode on the command line wins.
+    let (report, _, _) = diff_report(dir.path(), &["old", "new", "--mode", "backward"]);
+    assert!(rules(&report).contains(&"info type-widened".to_string()), "{report:#}");
+    // Files outside every set keep the default (backward).
+    let dir = workspace("[[contracts]]\npaths = [\"elsewhere/**\"]\nmode = \"forward\"\n");
+    let (report, _, _) = diff_report(dir.path(), &["old", "new"]);
+    assert!(rules(&report).contains(&"info type-widened".to_string()), "{report:#}");
+}
