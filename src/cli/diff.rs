@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{Exit, LoadArgs, ReportArgs};
-use crate::compare::contracts::{Mode, Side, diff_sides};
+use crate::compare::contracts::{DiffOptions, Mode, Side, diff_sides_with};
+use crate::compare::protobuf::{Level, ProtoOptions};
 use crate::finding::{Finding, Severity, normalize};
 use crate::load::{LoadOptions, Loaded, display_path, load_paths};
 use crate::report::Summary;
@@ -23,6 +24,11 @@ pub struct DiffArgs {
     /// version given, not only the latest).
     #[arg(long, value_enum, default_value_t = Mode::Backward)]
     pub mode: Mode,
+    /// How strictly Protobuf changes are judged, as buf's breaking categories do: wire (binary
+    /// encoding), wire-json (binary and JSON), package (generated code per package) or file
+    /// (generated code per file).
+    #[arg(long, value_enum, default_value_t = Level::File, value_name = "LEVEL")]
+    pub proto_level: Level,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
@@ -101,14 +107,20 @@ fn run_versions(args: &DiffArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
     let (newest, earlier) = versions.split_last().expect("at least two versions");
     let mut findings = Vec::new();
     for old in earlier {
-        findings.extend(compare(old, newest, args.mode));
+        findings.extend(compare(old, newest, args));
     }
     normalize(&mut findings);
     write(args, &findings, earlier, newest, &[], color, out)
 }
 
-fn compare(old: &Version, new: &Version, mode: Mode) -> Vec<Finding> {
-    diff_sides(
+fn compare(old: &Version, new: &Version, args: &DiffArgs) -> Vec<Finding> {
+    let opts = DiffOptions {
+        proto: ProtoOptions {
+            level: args.proto_level,
+            ..ProtoOptions::default()
+        },
+    };
+    diff_sides_with(
         Side {
             contracts: &old.loaded.contracts,
             base: &old.base,
@@ -117,7 +129,8 @@ fn compare(old: &Version, new: &Version, mode: Mode) -> Vec<Finding> {
             contracts: &new.loaded.contracts,
             base: &new.base,
         },
-        mode,
+        args.mode,
+        &opts,
     )
 }
 
@@ -199,7 +212,7 @@ fn run_against(args: &DiffArgs, reference: &str, color: bool, out: &mut dyn Writ
         if report_unusable(&[&old, &new], &rename) {
             return Ok(Exit::Error);
         }
-        findings.extend(compare(&old, &new, args.mode));
+        findings.extend(compare(&old, &new, args));
         newest_all.push(new);
         old_all.push(old);
     }

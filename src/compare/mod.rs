@@ -14,6 +14,7 @@
 
 pub mod concepts;
 pub mod contracts;
+pub mod protobuf;
 
 use std::collections::{HashMap, HashSet};
 
