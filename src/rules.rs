@@ -16,7 +16,7 @@ pub struct Category {
 }
 
 /// Every category, in the order they are listed.
-pub fn categories() -> [Category; 2] {
+pub fn categories() -> [Category; 3] {
     [
         Category {
             name: "lint",
@@ -27,6 +27,11 @@ pub fn categories() -> [Category; 2] {
             name: "compatibility",
             summary: "Changes between two versions of a contract, judged by who they break (`mapcheck diff`).",
             rules: crate::compare::concepts::ALL,
+        },
+        Category {
+            name: "protobuf",
+            summary: "Protobuf-only changes (`mapcheck diff`), judged at `--proto-level` wire, wire-json, package or file as buf's breaking categories are.",
+            rules: crate::compare::protobuf::ALL,
         },
     ]
 }

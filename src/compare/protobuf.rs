@@ -1286,6 +1286,15 @@ impl<'a> Run<'_, 'a> {
             return;
         }
         let (old, new) = (self.old, self.new);
+        // Which kinds of declaration each package still has on the new side.
+        let mut kinds_left: BTreeSet<(&str, DeclKind)> = BTreeSet::new();
+        for (package, files) in &new.packages {
+            for file in files {
+                for (kind, _, _) in new.declarations_of(*file) {
+                    kinds_left.insert((package, kind));
+                }
+            }
+        }
         for (package, files) in &old.packages {
             let Some(first) = files.iter().filter_map(|f| old.file(*f)).min_by_key(|f| f.name) else {
                 continue;
@@ -1316,11 +1325,16 @@ impl<'a> Run<'_, 'a> {
                     Some(nf) => new.anchor(new.by_file_name.get(nf.name).copied().unwrap_or(usize::MAX), &full),
                     None => old.location_of(kind, &full).cloned().unwrap_or_default(),
                 };
+                let last = if kinds_left.contains(&(*package, kind)) {
+                    String::new()
+                } else {
+                    format!(" (it has no {} left)", kind.as_str())
+                };
                 self.report(
                     kind.removed_rule(),
                     Levels::PACKAGE,
                     &full,
-                    format!("{} `{full}` was removed from package `{package}`", kind.as_str()),
+                    format!("{} `{full}` was removed from package `{package}`{last}", kind.as_str()),
                     old.location_of(kind, &full),
                     &at,
                 );
