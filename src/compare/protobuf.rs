@@ -426,6 +426,8 @@ struct Index<'a> {
     extensions: BTreeMap<&'a str, (usize, &'a ProtoExtension)>,
     /// Package name to the files declaring it.
     packages: BTreeMap<&'a str, Vec<usize>>,
+    /// Each file's declarations: (kind, name relative to the package, full name).
+    declarations: Vec<Vec<(DeclKind, String, String)>>,
 }
 
 impl<'a> Index<'a> {
@@ -439,6 +441,7 @@ impl<'a> Index<'a> {
             services: BTreeMap::new(),
             extensions: BTreeMap::new(),
             packages: BTreeMap::new(),
+            declarations: Vec::new(),
         };
         for contract in contracts {
             for (name, facts) in &contract.proto_files {
@@ -532,6 +535,7 @@ impl<'a> Index<'a> {
                 }
             }
         }
+        index.index_declarations();
         index
     }
 
@@ -660,37 +664,31 @@ impl<'a> Index<'a> {
     }
 
     /// Every declaration of a file that buf pairs by nested name: (kind, nested name, full name).
-    fn declarations_of(&self, file: usize) -> Vec<(DeclKind, String, String)> {
-        let mut out = Vec::new();
-        for m in self.messages.values().filter(|m| m.file == file) {
-            out.push((
-                DeclKind::Message,
-                self.nested_name(file, &m.name).to_string(),
-                m.name.clone(),
-            ));
+    fn declarations_of(&self, file: usize) -> &[(DeclKind, String, String)] {
+        self.declarations.get(file).map_or(&[], Vec::as_slice)
+    }
+
+    /// Fills [`Index::declarations`], once every declaration is indexed.
+    fn index_declarations(&mut self) {
+        let mut by_file: Vec<Vec<(DeclKind, String, String)>> = vec![Vec::new(); self.files.len()];
+        let mut add = |file: usize, kind: DeclKind, full: &str| {
+            if let Some(list) = by_file.get_mut(file) {
+                list.push((kind, self.nested_name(file, full).to_string(), full.to_string()));
+            }
+        };
+        for m in self.messages.values() {
+            add(m.file, DeclKind::Message, &m.name);
         }
-        for name in self.enums.iter().filter(|(_, e)| e.file == file).map(|(n, _)| n) {
-            out.push((
-                DeclKind::Enum,
-                self.nested_name(file, name).to_string(),
-                name.to_string(),
-            ));
+        for (name, e) in &self.enums {
+            add(e.file, DeclKind::Enum, name);
         }
-        for (name, (f, _)) in self.services.iter().filter(|(_, (f, _))| *f == file) {
-            out.push((
-                DeclKind::Service,
-                self.nested_name(*f, name).to_string(),
-                name.to_string(),
-            ));
+        for (name, (f, _)) in &self.services {
+            add(*f, DeclKind::Service, name);
         }
-        for (name, (f, _)) in self.extensions.iter().filter(|(_, (f, _))| *f == file) {
-            out.push((
-                DeclKind::Extension,
-                self.nested_name(*f, name).to_string(),
-                name.to_string(),
-            ));
+        for (name, (f, _)) in &self.extensions {
+            add(*f, DeclKind::Extension, name);
         }
-        out
+        self.declarations = by_file;
     }
 
     fn declares(&self, kind: DeclKind, full_name: &str) -> Option<usize> {
@@ -1233,22 +1231,23 @@ impl<'a> Run<'_, 'a> {
         let (Some(oi), Some(ni)) = (old.by_file_name.get(of.name), new.by_file_name.get(nf.name)) else {
             return;
         };
-        let present: BTreeSet<(DeclKind, String)> = new
+        let present: BTreeSet<(DeclKind, &str)> = new
             .declarations_of(*ni)
-            .into_iter()
-            .map(|(k, nested, _)| (k, nested))
+            .iter()
+            .map(|(k, nested, _)| (*k, nested.as_str()))
             .collect();
         for (kind, nested, full) in old.declarations_of(*oi) {
-            if present.contains(&(kind, nested.clone())) {
+            let (kind, full) = (*kind, full.as_str());
+            if present.contains(&(kind, nested.as_str())) {
                 continue;
             }
-            let at = new.anchor(*ni, &full);
-            let was = old.location_of(kind, &full);
-            match new.declares(kind, &full).and_then(|f| new.file(f)) {
+            let at = new.anchor(*ni, full);
+            let was = old.location_of(kind, full);
+            match new.declares(kind, full).and_then(|f| new.file(f)) {
                 Some(elsewhere) => self.report(
                     &DECLARATION_MOVED,
                     Levels::FILE,
-                    &full,
+                    full,
                     format!(
                         "{} `{full}` moved from `{}` to `{}`: code generated per file finds it in another module",
                         kind.as_str(),
@@ -1261,7 +1260,7 @@ impl<'a> Run<'_, 'a> {
                 None => {
                     let what = if full.ends_with("Entry")
                         && kind == DeclKind::Message
-                        && old.messages.get(&full).is_some_and(|m| m.declared.is_none())
+                        && old.messages.get(full).is_some_and(|m| m.declared.is_none())
                     {
                         "map entry message"
                     } else {
@@ -1270,7 +1269,7 @@ impl<'a> Run<'_, 'a> {
                     self.report(
                         kind.removed_rule(),
                         Levels::FILE,
-                        &full,
+                        full,
                         format!("{what} `{full}` was removed from `{}`", nf.name),
                         was,
                         &at,
@@ -1291,7 +1290,7 @@ impl<'a> Run<'_, 'a> {
         for (package, files) in &new.packages {
             for file in files {
                 for (kind, _, _) in new.declarations_of(*file) {
-                    kinds_left.insert((package, kind));
+                    kinds_left.insert((package, *kind));
                 }
             }
         }
@@ -1314,8 +1313,8 @@ impl<'a> Run<'_, 'a> {
             let mut removed: Vec<(DeclKind, String, usize)> = Vec::new();
             for file in files {
                 for (kind, _, full) in old.declarations_of(*file) {
-                    if new.declares(kind, &full).is_none() {
-                        removed.push((kind, full, *file));
+                    if new.declares(*kind, full).is_none() {
+                        removed.push((*kind, full.clone(), *file));
                     }
                 }
             }
