@@ -2,13 +2,14 @@
 # Installs what the test suite compares mapcheck's output against, from the package registries,
 # into one cache directory (default ~/.cache/mapcheck-tools; MAPCHECK_TOOLS overrides):
 #   - @microsoft/sarif-multitool-linux: ships the official SARIF 2.1.0 JSON schema (sarif-2.1.0.json)
+#   - @bufbuild/buf: the buf CLI, whose `buf breaking` the Protobuf differential test compares with
 #   - Apache Avro's Python package (its ReaderWriterCompatibilityChecker), in a virtual environment
 #     of its own (avro-venv/) so the machine's Python stays untouched
 # Idempotent: a second run installs nothing.
 set -euo pipefail
 tools="${MAPCHECK_TOOLS:-$HOME/.cache/mapcheck-tools}"
 mkdir -p "$tools"
-packages=(@microsoft/sarif-multitool-linux@5.7.0)
+packages=(@microsoft/sarif-multitool-linux@5.7.0 @bufbuild/buf@1.75.0)
 missing=()
 for p in "${packages[@]}"; do
   name="${p%@*}"

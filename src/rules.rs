@@ -16,7 +16,7 @@ pub struct Category {
 }
 
 /// Every category, in the order they are listed.
-pub fn categories() -> [Category; 3] {
+pub fn categories() -> [Category; 4] {
     [
         Category {
             name: "lint",
@@ -32,6 +32,11 @@ pub fn categories() -> [Category; 3] {
             name: "avro",
             summary: "What only Avro's schema resolution has: names, aliases, defaults, fixed sizes, logical types (`mapcheck diff`).",
             rules: crate::compare::avro::ALL,
+        },
+        Category {
+            name: "protobuf",
+            summary: "Protobuf-only changes (`mapcheck diff`), judged at `--proto-level` wire, wire-json, package or file as buf's breaking categories are.",
+            rules: crate::compare::protobuf::ALL,
         },
     ]
 }

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{Exit, LoadArgs, ReportArgs};
-use crate::compare::contracts::{Mode, Side, diff_sides};
+use crate::compare::contracts::{DiffOptions, Mode, Side, diff_sides_with};
+use crate::compare::protobuf::{Level, ProtoOptions};
 use crate::config::{Config, ContractSet};
 use crate::finding::{Finding, Severity, normalize};
 use crate::load::{LoadOptions, Loaded, display_path, load_paths};
@@ -27,6 +28,11 @@ pub struct DiffArgs {
     /// else backward.
     #[arg(long, value_enum)]
     pub mode: Option<Mode>,
+    /// How strictly Protobuf changes are judged, as buf's breaking categories do: wire (binary
+    /// encoding), wire-json (binary and JSON), package (generated code per package) or file
+    /// (generated code per file). Default: the contract set's `proto_level`, else file.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub proto_level: Option<Level>,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
@@ -138,6 +144,23 @@ fn with_set_import_paths(mut opts: LoadOptions, config: &Config) -> LoadOptions 
     opts
 }
 
+/// The Protobuf level a contract set is judged at: `--proto-level`, else the set's, else file.
+fn options_for(args: &DiffArgs, set: Option<&ContractSet>) -> DiffOptions {
+    let level = args
+        .proto_level
+        .or_else(|| {
+            set.and_then(|s| s.proto_level.as_deref())
+                .and_then(|l| <Level as clap::ValueEnum>::from_str(l, false).ok())
+        })
+        .unwrap_or_default();
+    DiffOptions {
+        proto: ProtoOptions {
+            level,
+            ..ProtoOptions::default()
+        },
+    }
+}
+
 /// The mode a contract set is compared under: `--mode`, else the set's, else backward.
 fn mode_for(args: &DiffArgs, set: Option<&ContractSet>) -> Mode {
     args.mode
@@ -165,7 +188,7 @@ fn compare(
         if !latest && !mode.is_transitive() {
             return Vec::new();
         }
-        return diff_sides(side(old), side(new), mode);
+        return diff_sides_with(side(old), side(new), mode, &options_for(args, None));
     }
     let set_of = |c: &Contract| -> Option<usize> {
         let file = c.files.first()?;
@@ -183,7 +206,8 @@ fn compare(
     groups.dedup();
     let mut findings = Vec::new();
     for group in groups {
-        let mode = mode_for(args, group.and_then(|i| config.contracts.get(i)));
+        let set = group.and_then(|i| config.contracts.get(i));
+        let mode = mode_for(args, set);
         if !latest && !mode.is_transitive() {
             continue;
         }
@@ -196,7 +220,7 @@ fn compare(
                 .collect()
         };
         let (o, n) = (pick(old), pick(new));
-        findings.extend(diff_sides(
+        findings.extend(diff_sides_with(
             Side {
                 contracts: &o,
                 base: &old.base,
@@ -206,6 +230,7 @@ fn compare(
                 base: &new.base,
             },
             mode,
+            &options_for(args, set),
         ));
     }
     findings

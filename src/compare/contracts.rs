@@ -79,10 +79,24 @@ pub fn diff(old: &[Contract], new: &[Contract], mode: Mode) -> Vec<Finding> {
 /// Compares every old contract with its new counterpart, pairing file-identified contracts
 /// (OpenAPI, JSON Schema) by their path under each side's base first.
 pub fn diff_sides(old_side: Side, new_side: Side, mode: Mode) -> Vec<Finding> {
+    diff_sides_with(old_side, new_side, mode, &DiffOptions::default())
+}
+
+/// What a comparison needs besides the mode.
+#[derive(Debug, Clone, Default)]
+pub struct DiffOptions {
+    /// How Protobuf changes are judged (`--proto-level`).
+    pub proto: super::protobuf::ProtoOptions,
+}
+
+/// [`diff_sides`] with options. Protobuf files are compared as one set, by fully-qualified names
+/// (see [`super::protobuf`]), not pair by pair.
+pub fn diff_sides_with(old_side: Side, new_side: Side, mode: Mode, opts: &DiffOptions) -> Vec<Finding> {
     let (old, new) = (old_side.contracts, new_side.contracts);
     let mode = mode.base();
     let mut c = Comparer::new(TypeIndex::new(old), TypeIndex::new(new));
-    for (o, n) in pair(old_side, new_side) {
+    let not_proto = |(o, n): &Pair| o.or(*n).is_some_and(|c| c.format != Format::Protobuf);
+    for (o, n) in pair(old_side, new_side).into_iter().filter(not_proto) {
         match (o, n) {
             (Some(o), Some(n)) => compare_pair(&mut c, o, n, mode),
             (Some(o), None) => {
@@ -111,6 +125,7 @@ pub fn diff_sides(old_side: Side, new_side: Side, mode: Mode) -> Vec<Finding> {
             (None, None) => {}
         }
     }
+    c.findings.extend(super::protobuf::diff(old, new, &opts.proto));
     if mode == Mode::None {
         for f in &mut c.findings {
             f.severity = crate::finding::Severity::Info;

@@ -15,6 +15,7 @@
 pub mod avro;
 pub mod concepts;
 pub mod contracts;
+pub mod protobuf;
 
 use std::collections::{HashMap, HashSet};
 

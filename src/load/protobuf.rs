@@ -23,8 +23,8 @@ use indexmap::IndexMap;
 use miette::Diagnostic;
 use prost::Message as _;
 use prost_reflect::{
-    Cardinality, DescriptorPool, DynamicMessage, EnumDescriptor, FieldDescriptor, FileDescriptor, Kind,
-    MessageDescriptor, ServiceDescriptor, Value,
+    Cardinality, DescriptorPool, DynamicMessage, EnumDescriptor, ExtensionDescriptor, FieldDescriptor, FileDescriptor,
+    Kind, MessageDescriptor, ServiceDescriptor, Value,
 };
 use prost_types::source_code_info::Location as SourceLocation;
 use prost_types::{FileDescriptorProto, SourceCodeInfo};
@@ -33,8 +33,8 @@ use serde_json::Value as Json;
 
 use crate::finding::{Finding, RuleMeta, lint, normalize};
 use crate::model::{
-    Contract, EnumValue, Field, Format, JsonMap, Location, NamedType, ObjectType, Pos, Primitive, ProtoField,
-    ProtoFile, ProtoMessage, Rpc, Service, Type, TypeKind, TypeOrigin,
+    Contract, EnumValue, Field, Format, JsonMap, Location, NamedType, ObjectType, Pos, Primitive, ProtoExtension,
+    ProtoField, ProtoFile, ProtoMessage, Rpc, Service, Type, TypeKind, TypeOrigin,
 };
 
 /// Extension key on a type mapped from a well-known message: the message's full name
@@ -923,10 +923,16 @@ fn build_contract(file: &FileDescriptor, display: &str, declarations: Vec<Declar
             package: ctx.package.to_string(),
             imports: proto.dependency.clone(),
             options,
+            extensions: Vec::new(),
         },
     );
+    let mut extensions: Vec<ProtoExtension> = file.extensions().map(|e| extension(&ctx, &e)).collect();
     for message in file.messages() {
         add_message(&ctx, &message, &mut contract.types);
+        nested_extensions(&ctx, &message, &mut extensions);
+    }
+    if let Some(facts) = contract.proto_files.get_mut(file.name()) {
+        facts.extensions = extensions;
     }
     for enum_ in file.enums() {
         add_enum(&ctx, &enum_, &mut contract.types);
@@ -1021,6 +1027,10 @@ fn add_message(ctx: &FileContext, message: &MessageDescriptor, types: &mut Index
         .map(|r| (to_i32(r.start), to_i32(r.end.saturating_sub(1))))
         .collect();
     proto.reserved_names = message.reserved_names().map(str::to_string).collect();
+    proto.extension_ranges = message
+        .extension_ranges()
+        .map(|r| (to_i32(r.start), to_i32(r.end.saturating_sub(1))))
+        .collect();
     proto.oneofs = message
         .oneofs()
         .filter(|o| !o.is_synthetic())
@@ -1046,6 +1056,14 @@ fn add_message(ctx: &FileContext, message: &MessageDescriptor, types: &mut Index
     }
     for child in message.child_enums() {
         add_enum(ctx, &child, types);
+    }
+}
+
+/// Extensions declared inside a message and the messages nested in it.
+fn nested_extensions(ctx: &FileContext, message: &MessageDescriptor, out: &mut Vec<ProtoExtension>) {
+    out.extend(message.child_extensions().map(|e| extension(ctx, &e)));
+    for child in message.child_messages() {
+        nested_extensions(ctx, &child, out);
     }
 }
 
@@ -1102,12 +1120,96 @@ fn add_enum(ctx: &FileContext, enum_: &EnumDescriptor, types: &mut IndexMap<Stri
     );
 }
 
-fn field(ctx: &FileContext, field: &FieldDescriptor) -> Field {
+/// What the model needs of a field or an extension: prost-reflect has a type for each, with the
+/// same methods.
+trait FieldLike {
+    fn name(&self) -> &str;
+    fn full_name(&self) -> &str;
+    fn path(&self) -> &[i32];
+    fn raw(&self) -> &prost_types::FieldDescriptorProto;
+    fn kind(&self) -> Kind;
+    fn cardinality(&self) -> Cardinality;
+    fn supports_presence(&self) -> bool;
+    fn is_map(&self) -> bool;
+    fn is_list(&self) -> bool;
+    fn is_group(&self) -> bool;
+    fn json_name(&self) -> &str;
+    fn number(&self) -> u32;
+    fn options(&self) -> DynamicMessage;
+    fn default_value(&self) -> Value;
+    /// The (non-synthetic) oneof the field belongs to.
+    fn oneof(&self) -> Option<String>;
+}
+
+macro_rules! field_like {
+    ($ty:ty, $oneof:expr) => {
+        impl FieldLike for $ty {
+            fn name(&self) -> &str {
+                <$ty>::name(self)
+            }
+            fn full_name(&self) -> &str {
+                <$ty>::full_name(self)
+            }
+            fn path(&self) -> &[i32] {
+                <$ty>::path(self)
+            }
+            fn raw(&self) -> &prost_types::FieldDescriptorProto {
+                <$ty>::field_descriptor_proto(self)
+            }
+            fn kind(&self) -> Kind {
+                <$ty>::kind(self)
+            }
+            fn cardinality(&self) -> Cardinality {
+                <$ty>::cardinality(self)
+            }
+            fn supports_presence(&self) -> bool {
+                <$ty>::supports_presence(self)
+            }
+            fn is_map(&self) -> bool {
+                <$ty>::is_map(self)
+            }
+            fn is_list(&self) -> bool {
+                <$ty>::is_list(self)
+            }
+            fn is_group(&self) -> bool {
+                <$ty>::is_group(self)
+            }
+            fn json_name(&self) -> &str {
+                <$ty>::json_name(self)
+            }
+            fn number(&self) -> u32 {
+                <$ty>::number(self)
+            }
+            fn options(&self) -> DynamicMessage {
+                <$ty>::options(self)
+            }
+            fn default_value(&self) -> Value {
+                <$ty>::default_value(self)
+            }
+            fn oneof(&self) -> Option<String> {
+                let oneof: fn(&$ty) -> Option<String> = $oneof;
+                oneof(self)
+            }
+        }
+    };
+}
+
+field_like!(FieldDescriptor, |f| f
+    .containing_oneof()
+    .filter(|o| !o.is_synthetic())
+    .map(|o| o.name().to_string()));
+field_like!(ExtensionDescriptor, |_| None);
+
+fn field(ctx: &FileContext, field: &impl FieldLike) -> Field {
     let location = ctx.location(field.path(), field.full_name());
-    let raw = field.field_descriptor_proto();
+    let raw = field.raw();
     let map_entry = match field.kind() {
         Kind::Message(entry) if field.is_map() => entry.get_field(1).zip(entry.get_field(2)),
         _ => None,
+    };
+    let enum_type = match &map_entry {
+        Some((_, value)) => value.kind().as_enum().is_some(),
+        None => field.kind().as_enum().is_some(),
     };
     let (mut ty, proto_type) = match map_entry {
         Some((key, value)) => {
@@ -1162,11 +1264,10 @@ fn field(ctx: &FileContext, field: &FieldDescriptor) -> Field {
             json_name: field.json_name().to_string(),
             label: label.to_string(),
             proto_type,
-            oneof: field
-                .containing_oneof()
-                .filter(|o| !o.is_synthetic())
-                .map(|o| o.name().to_string()),
+            oneof: field.oneof(),
             packed: is_packed(ctx, field),
+            group: field.is_group(),
+            enum_type,
             options,
         }),
         avro_order: None,
@@ -1174,11 +1275,19 @@ fn field(ctx: &FileContext, field: &FieldDescriptor) -> Field {
     }
 }
 
+fn extension(ctx: &FileContext, extension: &ExtensionDescriptor) -> ProtoExtension {
+    ProtoExtension {
+        full_name: extension.full_name().to_string(),
+        extendee: extension.containing_message().full_name().to_string(),
+        field: field(ctx, extension),
+    }
+}
+
 /// Whether a repeated scalar is written packed: `[packed = ...]` if given, else the syntax's default.
 /// (prost-reflect's own `is_packed` is computed before options written in source are interpreted.)
-fn is_packed(ctx: &FileContext, field: &FieldDescriptor) -> bool {
+fn is_packed(ctx: &FileContext, field: &impl FieldLike) -> bool {
     let packable = !matches!(field.kind(), Kind::String | Kind::Bytes | Kind::Message(_));
-    let explicit = field.field_descriptor_proto().options.as_ref().and_then(|o| o.packed);
+    let explicit = field.raw().options.as_ref().and_then(|o| o.packed);
     field.is_list() && packable && explicit.unwrap_or(ctx.syntax == "proto3")
 }
 

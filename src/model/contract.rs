@@ -228,6 +228,19 @@ pub struct ProtoFile {
     pub imports: Vec<String>,
     #[serde(skip_serializing_if = "JsonMap::is_empty")]
     pub options: JsonMap,
+    /// Extensions the file declares, at top level or nested in its messages.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<ProtoExtension>,
+}
+
+/// A Protobuf extension: a field declared outside the message it extends.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProtoExtension {
+    /// Fully-qualified name (`acme.v1.pii`, or `acme.v1.Holder.pii` when declared in a message).
+    pub full_name: String,
+    /// Fully-qualified name of the extended message.
+    pub extendee: String,
+    pub field: super::Field,
 }
 
 /// An Avro protocol message (`.avpr`).

@@ -420,6 +420,12 @@ pub struct ProtoField {
     pub oneof: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub packed: bool,
+    /// A proto2 `group`: the message is written delimited by start and end tags, not length-prefixed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub group: bool,
+    /// The type (a map's value type) is an enum, not a message.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub enum_type: bool,
     #[serde(skip_serializing_if = "JsonMap::is_empty")]
     pub options: JsonMap,
 }
@@ -468,6 +474,9 @@ pub struct ProtoMessage {
     pub reserved_ranges: Vec<(i32, i32)>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reserved_names: Vec<String>,
+    /// `extensions` ranges of a message, inclusive.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension_ranges: Vec<(i32, i32)>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub oneofs: Vec<String>,
     #[serde(skip_serializing_if = "JsonMap::is_empty")]

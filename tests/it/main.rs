@@ -8,6 +8,8 @@ mod diff;
 mod git;
 mod jsonschema;
 mod openapi;
+mod proto_differential;
+mod proto_rules;
 mod protobuf;
 mod report;
 mod rules;

@@ -1,0 +1,83 @@
+//! The differential test against `buf breaking`: hundreds of mutated old/new pairs of real protos
+//! (`ci/proto-differential/generate.py`), each judged by buf and by mapcheck at every level, and
+//! compared after normalizing both to (file, element, kind of break)
+//! (`ci/proto-differential/compare.py`). Any break buf reports that mapcheck does not, or any
+//! undocumented extra, fails the test. Needs buf from `ci/test-tools.sh` and python3: without
+//! them the test fails under CI and is skipped elsewhere.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::*;
+
+/// The buf binary `ci/test-tools.sh` installed: the native one when present (the npm wrapper
+/// starts node first, which doubles the run time).
+fn buf_binary() -> Option<PathBuf> {
+    let modules = tools_dir().join("node_modules");
+    let native = std::fs::read_dir(modules.join("@bufbuild"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path().join("bin/buf"))
+        .find(|p| p.is_file() && p.parent().and_then(|b| b.parent()).is_some_and(|d| !d.ends_with("buf")));
+    native.or_else(|| Some(modules.join(".bin/buf")).filter(|p| p.is_file()))
+}
+
+fn python() -> Option<&'static str> {
+    ["python3", "python"].into_iter().find(|p| {
+        Command::new(p)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+#[test]
+fn mapcheck_agrees_with_buf_breaking_on_mutated_protos() {
+    let (Some(buf), Some(python)) = (buf_binary(), python()) else {
+        let why = "buf (run ci/test-tools.sh) and python3 are needed for the differential test against buf";
+        assert!(std::env::var_os("CI").is_none(), "{why}");
+        eprintln!("skipped: {why}");
+        return;
+    };
+    let work = tempfile::tempdir().expect("tempdir");
+    let pairs = work.path().join("pairs");
+    let report = work.path().join("report.json");
+    let script = |name: &str| repo().join("ci/proto-differential").join(name);
+    let generated = Command::new(python)
+        .arg(script("generate.py"))
+        .arg(&pairs)
+        .output()
+        .expect("run generate.py");
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let compared = Command::new(python)
+        .arg(script("compare.py"))
+        .arg("--buf")
+        .arg(&buf)
+        .arg("--mapcheck")
+        .arg(env!("CARGO_BIN_EXE_mapcheck"))
+        .arg("--json")
+        .arg(&report)
+        .arg(&pairs)
+        .output()
+        .expect("run compare.py");
+    let summary = stdout(&compared);
+    eprintln!("{summary}");
+    assert!(
+        compared.status.success(),
+        "mapcheck and buf disagree beyond the documented divergences (docs/protobuf-compatibility.md):\n{summary}{}",
+        stderr(&compared)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).expect("report")).expect("report JSON");
+    assert!(
+        v["compared"].as_u64().unwrap_or(0) >= 500,
+        "too few pairs compared: {summary}"
+    );
+    // Every level saw breaks, so agreement is not the agreement of two silent tools.
+    for level in ["wire", "wire-json", "package", "file"] {
+        assert!(
+            v["summary"][level]["buf_findings"].as_u64().unwrap_or(0) > 100,
+            "{level}: {summary}"
+        );
+    }
+}
