@@ -7,7 +7,9 @@ use super::{Exit, LoadArgs, ReportArgs};
 use crate::compare::contracts::{DiffOptions, Mode, Side, diff_sides_with};
 use crate::compare::protobuf::{Level, ProtoOptions};
 use crate::finding::{Finding, Severity, normalize};
-use crate::load::{LoadOptions, Loaded, display_path, load_paths};
+use crate::load::protobuf::Neighbour;
+use crate::load::prune::{Unchanged, unchanged_protos};
+use crate::load::{LoadOptions, Loaded, display_path, load_paths_among};
 use crate::report::Summary;
 
 #[derive(Debug, Args)]
@@ -43,7 +45,12 @@ struct Version {
 }
 
 fn load_version(path: &Path, opts: &LoadOptions) -> anyhow::Result<Version> {
-    let loaded = load_paths(std::slice::from_ref(&path.to_path_buf()), opts)?;
+    load_version_among(path, opts, &[])
+}
+
+/// Loads a version without the `.proto` files that cannot differ from the other version's.
+fn load_version_among(path: &Path, opts: &LoadOptions, unloaded: &[Neighbour]) -> anyhow::Result<Version> {
+    let loaded = load_paths_among(std::slice::from_ref(&path.to_path_buf()), opts, unloaded)?;
     Ok(Version {
         loaded,
         base: base_of(path),
@@ -96,9 +103,18 @@ fn run_versions(args: &DiffArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
     } else {
         args.paths.len() - 2
     };
+    // Two directories: identical .proto files whose imports are identical too cannot differ.
+    let unchanged = match &args.paths[first..] {
+        [old, new] if old.is_dir() && new.is_dir() => unchanged_protos(old, new),
+        _ => None,
+    };
     let versions = args.paths[first..]
         .iter()
-        .map(|p| load_version(p, &opts))
+        .enumerate()
+        .map(|(i, p)| match &unchanged {
+            Some(u) => load_version_among(p, &opts, if i == 0 { &u.old } else { &u.new }),
+            None => load_version(p, &opts),
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let refs: Vec<&Version> = versions.iter().collect();
     if report_unusable(&refs, &|s: &str| s.to_string()) {
@@ -107,17 +123,18 @@ fn run_versions(args: &DiffArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
     let (newest, earlier) = versions.split_last().expect("at least two versions");
     let mut findings = Vec::new();
     for old in earlier {
-        findings.extend(compare(old, newest, args));
+        findings.extend(compare(old, newest, args, unchanged.as_ref()));
     }
     normalize(&mut findings);
     write(args, &findings, earlier, newest, &[], color, out)
 }
 
-fn compare(old: &Version, new: &Version, args: &DiffArgs) -> Vec<Finding> {
+fn compare(old: &Version, new: &Version, args: &DiffArgs, unchanged: Option<&Unchanged>) -> Vec<Finding> {
     let opts = DiffOptions {
         proto: ProtoOptions {
             level: args.proto_level,
-            ..ProtoOptions::default()
+            unchanged_packages: unchanged.map(|u| u.packages.clone()).unwrap_or_default(),
+            unchanged_files: unchanged.map_or(0, |u| u.new.len()),
         },
     };
     diff_sides_with(
@@ -212,7 +229,7 @@ fn run_against(args: &DiffArgs, reference: &str, color: bool, out: &mut dyn Writ
         if report_unusable(&[&old, &new], &rename) {
             return Ok(Exit::Error);
         }
-        findings.extend(compare(&old, &new, args));
+        findings.extend(compare(&old, &new, args, None));
         newest_all.push(new);
         old_all.push(old);
     }
