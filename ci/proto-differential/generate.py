@@ -307,6 +307,10 @@ def mutations(pf, all_files, rng):
                        replace(lines, i, f"{m.group('indent')}{name} = {number + 500};"))
         yield edit("rename-enum-value", f"rename {parent[1]}.{name}",
                    replace(lines, i, f"{m.group('indent')}{name}_RENAMED = {number}{' ' + m.group('options') if m.group('options') else ''};"))
+        if values[0][0] == i and "allow_alias" not in "\n".join(lines[parent[2]:i]):
+            yield edit("enum-alias", f"alias for {parent[1]}.{name}",
+                       lines[:i + 1] + [f"{m.group('indent')}option allow_alias = true;",
+                                        f"{m.group('indent')}{name}_ALIAS = {number};"] + lines[i + 1:])
         if block and pf.syntax == "editions" and values[0][0] == i:
             yield edit("feature-enum-type", f"close enum {parent[1]}",
                        lines[:i] + [f"{m.group('indent')}option features.enum_type = CLOSED;"] + lines[i:])

@@ -8,7 +8,9 @@ use crate::compare::contracts::{DiffOptions, Mode, Side, diff_sides_with};
 use crate::compare::protobuf::{Level, ProtoOptions};
 use crate::config::{Config, ContractSet};
 use crate::finding::{Finding, Severity, normalize};
-use crate::load::{LoadOptions, Loaded, display_path, load_paths};
+use crate::load::protobuf::Neighbour;
+use crate::load::prune::{Unchanged, unchanged_protos};
+use crate::load::{LoadOptions, Loaded, display_path, load_paths_among};
 use crate::model::Contract;
 use crate::report::Summary;
 use crate::suppress::{Renamed, Suppressed};
@@ -47,7 +49,12 @@ struct Version {
 }
 
 fn load_version(path: &Path, opts: &LoadOptions) -> anyhow::Result<Version> {
-    let loaded = load_paths(std::slice::from_ref(&path.to_path_buf()), opts)?;
+    load_version_among(path, opts, &[])
+}
+
+/// Loads a version without the `.proto` files that cannot differ from the other version's.
+fn load_version_among(path: &Path, opts: &LoadOptions, unloaded: &[Neighbour]) -> anyhow::Result<Version> {
+    let loaded = load_paths_among(std::slice::from_ref(&path.to_path_buf()), opts, unloaded)?;
     Ok(Version {
         loaded,
         base: base_of(path),
@@ -106,9 +113,18 @@ fn run_versions(args: &DiffArgs, config: &Config, color: bool, out: &mut dyn Wri
         Mode::is_transitive,
     );
     let first = if any_transitive { 0 } else { args.paths.len() - 2 };
+    // Two directories: identical .proto files whose imports are identical too cannot differ.
+    let unchanged = match &args.paths[first..] {
+        [old, new] if old.is_dir() && new.is_dir() => unchanged_protos(old, new),
+        _ => None,
+    };
     let versions = args.paths[first..]
         .iter()
-        .map(|p| load_version(p, &opts))
+        .enumerate()
+        .map(|(i, p)| match &unchanged {
+            Some(u) => load_version_among(p, &opts, if i == 0 { &u.old } else { &u.new }),
+            None => load_version(p, &opts),
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let refs: Vec<&Version> = versions.iter().collect();
     if report_unusable(&refs, &|s: &str| s.to_string()) {
@@ -118,7 +134,8 @@ fn run_versions(args: &DiffArgs, config: &Config, color: bool, out: &mut dyn Wri
     let mut findings = Vec::new();
     for (k, old) in earlier.iter().enumerate() {
         let latest = k + 1 == earlier.len();
-        findings.extend(compare(old, newest, args, config, &|f: &str| f.to_string(), latest));
+        let u = unchanged.as_ref();
+        findings.extend(compare(old, newest, args, config, &|f: &str| f.to_string(), latest, u));
     }
     normalize(&mut findings);
     let suppressed = crate::suppress::apply(&mut findings, config, &[]);
@@ -145,7 +162,7 @@ fn with_set_import_paths(mut opts: LoadOptions, config: &Config) -> LoadOptions 
 }
 
 /// The Protobuf level a contract set is judged at: `--proto-level`, else the set's, else file.
-fn options_for(args: &DiffArgs, set: Option<&ContractSet>) -> DiffOptions {
+fn options_for(args: &DiffArgs, set: Option<&ContractSet>, unchanged: Option<&Unchanged>) -> DiffOptions {
     let level = args
         .proto_level
         .or_else(|| {
@@ -156,7 +173,8 @@ fn options_for(args: &DiffArgs, set: Option<&ContractSet>) -> DiffOptions {
     DiffOptions {
         proto: ProtoOptions {
             level,
-            ..ProtoOptions::default()
+            unchanged_packages: unchanged.map(|u| u.packages.clone()).unwrap_or_default(),
+            unchanged_files: unchanged.map_or(0, |u| u.new.len()),
         },
     }
 }
@@ -175,6 +193,7 @@ fn mode_for(args: &DiffArgs, set: Option<&ContractSet>) -> Mode {
 /// in no set: the command line's, else the defaults). `working` maps a shown file name to its
 /// working-tree path (for matching set globs); `latest` says whether `old` is the version right
 /// before `new` (non-transitive modes compare only that one).
+#[allow(clippy::too_many_arguments)]
 fn compare(
     old: &Version,
     new: &Version,
@@ -182,13 +201,14 @@ fn compare(
     config: &Config,
     working: &dyn Fn(&str) -> String,
     latest: bool,
+    unchanged: Option<&Unchanged>,
 ) -> Vec<Finding> {
     if config.contracts.is_empty() {
         let mode = mode_for(args, None);
         if !latest && !mode.is_transitive() {
             return Vec::new();
         }
-        return diff_sides_with(side(old), side(new), mode, &options_for(args, None));
+        return diff_sides_with(side(old), side(new), mode, &options_for(args, None, unchanged));
     }
     let set_of = |c: &Contract| -> Option<usize> {
         let file = c.files.first()?;
@@ -230,7 +250,7 @@ fn compare(
                 base: &new.base,
             },
             mode,
-            &options_for(args, set),
+            &options_for(args, set, unchanged),
         ));
     }
     findings
@@ -328,7 +348,7 @@ fn run_against(
                 None => file.to_string(),
             }
         };
-        findings.extend(compare(&old, &new, args, config, &working, true));
+        findings.extend(compare(&old, &new, args, config, &working, true, None));
         newest_all.push(new);
         old_all.push(old);
     }

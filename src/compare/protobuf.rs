@@ -194,8 +194,11 @@ impl Levels {
 pub struct ProtoOptions {
     pub level: Level,
     /// Packages declared by `.proto` files left out of both sides because they are identical
-    /// there: they still count as present when judging package deletions.
+    /// there (see [`crate::load::prune`]): they still count as present when judging package
+    /// deletions.
     pub unchanged_packages: BTreeSet<String>,
+    /// How many files were left out that way.
+    pub unchanged_files: usize,
 }
 
 /// Compares the Protobuf contracts of two versions at `opts.level`.
@@ -208,7 +211,7 @@ pub fn diff<'a>(
     let new: Vec<&Contract> = new.into_iter().filter(|c| c.format == Format::Protobuf).collect();
     // One file on each side: they are the pair whatever their names (`diff a.proto b.proto`).
     let rename = match (old.as_slice(), new.as_slice()) {
-        ([o], [n]) if o.name != n.name => Some((n.name.as_str(), o.name.as_str())),
+        ([o], [n]) if o.name != n.name && opts.unchanged_files == 0 => Some((n.name.as_str(), o.name.as_str())),
         _ => None,
     };
     let old_side = Index::new(&old, None);
@@ -1810,8 +1813,9 @@ impl<'a> Run<'_, 'a> {
                     );
                 }
                 Some(new_values) => {
+                    // Adding an alias is fine; a name the number had is what JSON readers send.
                     let old_names: BTreeSet<&str> = values.iter().map(|v| v.name.as_str()).collect();
-                    if new_values.iter().any(|v| !old_names.contains(v.name.as_str())) {
+                    if old_names.iter().any(|n| !new_values.iter().any(|v| v.name == *n)) {
                         let olds: Vec<&str> = old_names.iter().copied().collect();
                         for v in new_values {
                             self.report(

@@ -6,6 +6,7 @@ mod editions;
 pub mod jsonschema;
 pub mod openapi;
 pub mod protobuf;
+pub mod prune;
 mod schema;
 pub mod tree;
 
@@ -225,7 +226,21 @@ fn detect_document(node: &tree::Node, path: &Path) -> Result<Format, String> {
 
 /// Loads every contract under `paths`.
 pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, InputError> {
-    let files = collect(paths)?;
+    load_paths_among(paths, opts, &[])
+}
+
+/// Loads every contract under `paths` except the `.proto` files in `unloaded`, which still name
+/// the loaded ones as a full load would (see [`prune`]).
+pub fn load_paths_among(
+    paths: &[PathBuf],
+    opts: &LoadOptions,
+    unloaded: &[protobuf::Neighbour],
+) -> Result<Loaded, InputError> {
+    let mut files = collect(paths)?;
+    if !unloaded.is_empty() {
+        let skip: std::collections::HashSet<PathBuf> = unloaded.iter().map(|n| absolute(&n.path)).collect();
+        files.retain(|(path, _)| !skip.contains(&absolute(path)));
+    }
     let mut loaded = Loaded::default();
     let mut protos: Vec<PathBuf> = Vec::new();
     let mut avro_docs: Vec<(SourceFile, tree::Node)> = Vec::new();
@@ -330,7 +345,7 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, Input
         loaded.findings.extend(findings);
     }
     if !protos.is_empty() {
-        let out = protobuf::load_files(&protos, &opts.proto_paths);
+        let out = protobuf::load_files_among(&protos, unloaded, &opts.proto_paths);
         loaded.contracts.extend(out.contracts);
         loaded.findings.extend(out.findings);
         loaded.unusable.extend(out.unusable);

@@ -99,10 +99,34 @@ struct Unit {
 
 /// Compiles `.proto` files: one contract per file that compiles, a finding per file that does not.
 pub fn load_files(files: &[PathBuf], extra_includes: &[PathBuf]) -> ProtoLoad {
+    load_files_among(files, &[], extra_includes)
+}
+
+/// A `.proto` file of the same tree that is not loaded, with the imports it declares: it still
+/// decides include roots and file names as it would if it were loaded (see [`load_files_among`]).
+#[derive(Debug, Clone)]
+pub struct Neighbour {
+    pub path: PathBuf,
+    pub imports: Vec<String>,
+}
+
+/// Like [`load_files`], for some of the files of a tree: `neighbours` are the others. Include roots
+/// and file names come out as if every file were loaded, so that contracts of a partial load pair
+/// with those of a full one; the neighbours themselves are compiled only as imports.
+pub fn load_files_among(files: &[PathBuf], neighbours: &[Neighbour], extra_includes: &[PathBuf]) -> ProtoLoad {
     let mut out = ProtoLoad::default();
     let mut sources = read_sources(files, &mut out);
-    let roots = IncludeRoots::discover(&sources, extra_includes);
-    for unit in roots.units(&sources, &mut out) {
+    let neighbours: Vec<(PathBuf, &[String])> = neighbours
+        .iter()
+        .map(|n| (super::absolute(&n.path), n.imports.as_slice()))
+        .collect();
+    let known: Vec<(&Path, &[String])> = sources
+        .iter()
+        .map(|s| (s.path.as_path(), s.imports.as_slice()))
+        .chain(neighbours.iter().map(|(p, i)| (p.as_path(), *i)))
+        .collect();
+    let roots = IncludeRoots::discover(&known, extra_includes);
+    for unit in roots.units(&sources, &known, &mut out) {
         compile_unit(&unit, &mut sources, &mut out);
     }
     drop_in_background(sources);
@@ -122,7 +146,7 @@ fn drop_in_background<T: Send + 'static>(value: T) {
 }
 
 /// `f` over every item, on all cores; results in the order of the items.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(super) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8)
@@ -277,7 +301,8 @@ struct IncludeRoots {
 }
 
 impl IncludeRoots {
-    fn discover(sources: &[Source], extra_includes: &[PathBuf]) -> Self {
+    /// `files` are every file of the load (path and imports), whether compiled or not.
+    fn discover(files: &[(&Path, &[String])], extra_includes: &[PathBuf]) -> Self {
         let mut roots = IncludeRoots::default();
         for include in extra_includes {
             let include = super::absolute(include);
@@ -288,8 +313,8 @@ impl IncludeRoots {
 
         // An import once resolved stays resolved: roots are only ever added.
         let mut resolved: HashSet<&str> = HashSet::new();
-        for source in sources {
-            for import in &source.imports {
+        for (path, imports) in files {
+            for import in *imports {
                 if import.starts_with("google/protobuf/") || resolved.contains(import.as_str()) {
                     continue;
                 }
@@ -305,8 +330,7 @@ impl IncludeRoots {
                     resolved.insert(import);
                     continue;
                 }
-                let ancestor = source
-                    .path
+                let ancestor = path
                     .parent()
                     .and_then(|dir| dir.ancestors().find(|a| a.join(relative).is_file()));
                 if let Some(ancestor) = ancestor {
@@ -317,9 +341,9 @@ impl IncludeRoots {
         }
         roots.derived.sort_by_key(|r| r.components().count());
 
-        for source in sources {
-            if !roots.all().any(|r| source.path.starts_with(r))
-                && let Some(dir) = source.path.parent()
+        for (path, _) in files {
+            if !roots.all().any(|r| path.starts_with(r))
+                && let Some(dir) = path.parent()
             {
                 roots.own.push(dir.to_path_buf());
             }
@@ -335,15 +359,15 @@ impl IncludeRoots {
     /// taken by another file (`old/x.proto` and `new/x.proto`, each its own root) gets a unit of its
     /// own that searches its root first; copies of the well-known files (`google/protobuf/any.proto`)
     /// that were asked for share a unit where they are read from disk.
-    fn units(&self, sources: &[Source], out: &mut ProtoLoad) -> Vec<Unit> {
+    fn units(&self, sources: &[Source], files: &[(&Path, &[String])], out: &mut ProtoLoad) -> Vec<Unit> {
         let chain: Vec<PathBuf> = self.all().cloned().collect();
         let requested: HashMap<&Path, usize> = sources.iter().enumerate().map(|(i, s)| (s.path.as_path(), i)).collect();
 
         // The name a file is imported by wins: it is the name protox will give it anyway.
         let mut imported_as: HashMap<usize, &str> = HashMap::new();
         let mut looked_up: HashSet<&str> = HashSet::new();
-        for source in sources {
-            for import in &source.imports {
+        for (_, imports) in files {
+            for import in *imports {
                 if !looked_up.insert(import) {
                     continue;
                 }
