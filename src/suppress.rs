@@ -42,10 +42,7 @@ struct Files<'a> {
 
 impl Files<'_> {
     fn real_path(&self, file: &str) -> PathBuf {
-        self.aliases
-            .iter()
-            .find_map(|(shown, dir)| file.strip_prefix(shown.as_str()).map(|rest| dir.join(rest)))
-            .unwrap_or_else(|| PathBuf::from(file))
+        crate::report::aliased_path(self.aliases, file)
     }
 
     fn tree(&mut self, file: &str) -> Option<&Node> {

@@ -731,23 +731,7 @@ impl<'a> Index<'a> {
     /// Resolves an editions feature for a declaration: its own options, the messages enclosing it
     /// (innermost first), then the file. `None` when nothing sets it.
     fn feature(&self, file: usize, scope: &str, own: Option<&JsonMap>, name: &str) -> Option<String> {
-        let get = |o: &JsonMap| {
-            o.get("features")
-                .and_then(|f| f.get(name))
-                .and_then(Json::as_str)
-                .map(str::to_string)
-        };
-        if let Some(v) = own.and_then(get) {
-            return Some(v);
-        }
-        let mut s = scope;
-        while let Some((parent, _)) = s.rsplit_once('.') {
-            if let Some(v) = self.messages.get(parent).and_then(|m| m.options()).and_then(get) {
-                return Some(v);
-            }
-            s = parent;
-        }
-        self.file(file).and_then(|f| get(&f.facts.options))
+        self.feature_at(file, scope, own, &[name])
     }
 
     /// A field's UTF-8 validation: `VERIFY` or `NONE`.
@@ -798,12 +782,18 @@ impl<'a> Index<'a> {
 
     /// Like [`Index::feature`] for a feature of a language extension (`pb.cpp`, `pb.java`).
     fn feature_ext(&self, file: usize, scope: &str, own: Option<&JsonMap>, ext: &str, name: &str) -> Option<String> {
+        self.feature_at(file, scope, own, &[ext, name])
+    }
+
+    /// The feature at `path` under `features` (`["field_presence"]`, `["pb.java", "utf8_validation"]`),
+    /// looked up on the declaration, its enclosing messages (innermost first), then the file.
+    fn feature_at(&self, file: usize, scope: &str, own: Option<&JsonMap>, path: &[&str]) -> Option<String> {
         let get = |o: &JsonMap| {
-            o.get("features")
-                .and_then(|f| f.get(ext))
-                .and_then(|f| f.get(name))
-                .and_then(Json::as_str)
-                .map(str::to_string)
+            let mut v = o.get("features")?;
+            for key in path {
+                v = v.get(key)?;
+            }
+            v.as_str().map(str::to_string)
         };
         if let Some(v) = own.and_then(get) {
             return Some(v);

@@ -193,6 +193,15 @@ impl Style {
     }
 }
 
+/// Where a file shown under an alias (`main:contracts/a.yaml`) is: `aliases` maps shown prefixes to
+/// directories. Other names are paths already.
+pub fn aliased_path(aliases: &[(String, std::path::PathBuf)], file: &str) -> std::path::PathBuf {
+    aliases
+        .iter()
+        .find_map(|(shown, dir)| file.strip_prefix(shown.as_str()).map(|rest| dir.join(rest)))
+        .unwrap_or_else(|| std::path::PathBuf::from(file))
+}
+
 /// Source lines of the files findings point at, read once each.
 #[derive(Default)]
 struct Sources<'a> {
@@ -214,11 +223,7 @@ impl<'a> Sources<'a> {
         }
         let aliases = self.aliases;
         let lines = self.lines.entry(loc.file.to_string()).or_insert_with(|| {
-            let path = aliases
-                .iter()
-                .find_map(|(shown, dir)| loc.file.strip_prefix(shown.as_str()).map(|rest| dir.join(rest)))
-                .unwrap_or_else(|| std::path::PathBuf::from(&*loc.file));
-            std::fs::read_to_string(path)
+            std::fs::read_to_string(aliased_path(aliases, &loc.file))
                 .ok()
                 .map(|t| t.lines().map(str::to_string).collect())
         });
