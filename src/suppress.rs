@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::finding::Finding;
 use crate::load::tree::Node;
 use crate::model::{Location, pointer_segments};
+use crate::report::{FileLines, SourceFiles};
 
 /// What suppression did, for the summary.
 #[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -32,43 +33,30 @@ pub struct Suppressed {
     pub expired: usize,
 }
 
-/// The contents of the files findings point at, parsed once each.
-#[derive(Default)]
+/// The contents of the files findings point at, read and parsed once each.
 struct Files<'a> {
-    aliases: &'a [(String, PathBuf)],
+    sources: SourceFiles<'a>,
     trees: HashMap<String, Option<Node>>,
-    lines: HashMap<String, Option<Vec<String>>>,
 }
 
 impl Files<'_> {
-    fn real_path(&self, file: &str) -> PathBuf {
-        crate::report::aliased_path(self.aliases, file)
-    }
-
     fn tree(&mut self, file: &str) -> Option<&Node> {
         if !self.trees.contains_key(file) {
-            let path = self.real_path(file);
-            let parsed = crate::load::read_text(&path).ok().and_then(|text| {
-                let json = path
+            let parsed = self.sources.get(file).and_then(|lines| {
+                let text = lines.text();
+                // Most files carry no inline ignore: don't parse those a second time.
+                if !text.contains("mapcheck-ignore") && !text.contains("mapcheck.ignore") {
+                    return None;
+                }
+                let json = Path::new(file)
                     .extension()
                     .and_then(|e| e.to_str())
                     .is_some_and(|e| matches!(e, "json" | "avsc" | "avpr"));
-                crate::load::tree::parse_auto(&text, json).ok()
+                crate::load::tree::parse_auto(text, json).ok()
             });
             self.trees.insert(file.to_string(), parsed);
         }
         self.trees.get(file)?.as_ref()
-    }
-
-    fn lines(&mut self, file: &str) -> Option<&[String]> {
-        if !self.lines.contains_key(file) {
-            let path = self.real_path(file);
-            let lines = crate::load::read_text(&path)
-                .ok()
-                .map(|t| t.lines().map(str::to_string).collect());
-            self.lines.insert(file.to_string(), lines);
-        }
-        self.lines.get(file)?.as_deref()
     }
 
     /// Whether an ignore written in the contract covers `rule` at `loc`.
@@ -77,7 +65,8 @@ impl Files<'_> {
         if is_proto {
             return loc.line > 0
                 && self
-                    .lines(&loc.file)
+                    .sources
+                    .get(&loc.file)
                     .is_some_and(|lines| proto_ignores(lines, loc.line, rule));
         }
         let Some(segments) = pointer_segments(&loc.pointer) else {
@@ -120,19 +109,19 @@ fn names(list: &str, rule: &str) -> bool {
 }
 
 /// A `// mapcheck:ignore ...` comment on line `line` (1-based) or in the comments right above it.
-fn proto_ignores(lines: &[String], line: u32, rule: &str) -> bool {
+fn proto_ignores(lines: &FileLines, line: u32, rule: &str) -> bool {
     let index = line as usize - 1;
     let directive = |text: &str| -> bool {
         text.find("mapcheck:ignore")
             .is_some_and(|at| names(text[at + "mapcheck:ignore".len()..].trim(), rule))
     };
     if lines
-        .get(index)
+        .line(index)
         .is_some_and(|l| l.find("//").is_some_and(|c| directive(&l[c..])))
     {
         return true;
     }
-    for l in lines[..index.min(lines.len())].iter().rev() {
+    for l in (0..index.min(lines.len())).rev().filter_map(|i| lines.line(i)) {
         let t = l.trim_start();
         if !(t.starts_with("//") || t.starts_with("/*") || t.starts_with('*')) {
             break;
@@ -170,8 +159,8 @@ pub fn apply(findings: &mut Vec<Finding>, config: &Config, renamed: &[Renamed]) 
     };
     let today = crate::config::today();
     let mut files = Files {
-        aliases,
-        ..Files::default()
+        sources: SourceFiles::with_aliases(aliases),
+        trees: HashMap::new(),
     };
     let mut stats = Suppressed::default();
     findings.retain_mut(|f| {
@@ -227,19 +216,19 @@ mod tests {
 
     #[test]
     fn proto_comments_above_or_beside_a_declaration() {
-        let lines: Vec<String> = [
-            "message A {",
-            "  // The id.",
-            "  // mapcheck:ignore proto-field-removed, field-removed",
-            "  string id = 1;",
-            "  int32 n = 2; // mapcheck:ignore type-changed",
-            "",
-            "  int32 m = 3;",
-            "}",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let lines = FileLines::new(
+            [
+                "message A {",
+                "  // The id.",
+                "  // mapcheck:ignore proto-field-removed, field-removed",
+                "  string id = 1;",
+                "  int32 n = 2; // mapcheck:ignore type-changed",
+                "",
+                "  int32 m = 3;",
+                "}",
+            ]
+            .join("\n"),
+        );
         assert!(proto_ignores(&lines, 4, "field-removed"));
         assert!(!proto_ignores(&lines, 4, "type-changed"));
         assert!(proto_ignores(&lines, 5, "type-changed"));

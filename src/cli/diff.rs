@@ -118,14 +118,24 @@ fn run_versions(args: &DiffArgs, config: &Config, color: bool, out: &mut dyn Wri
         [old, new] if old.is_dir() && new.is_dir() => unchanged_protos(old, new),
         _ => None,
     };
-    let versions = args.paths[first..]
-        .iter()
-        .enumerate()
-        .map(|(i, p)| match &unchanged {
-            Some(u) => load_version_among(p, &opts, if i == 0 { &u.old } else { &u.new }),
-            None => load_version(p, &opts),
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    // The versions are independent: load them side by side.
+    let versions = std::thread::scope(|scope| {
+        let loads: Vec<_> = args.paths[first..]
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let (opts, unchanged) = (&opts, &unchanged);
+                scope.spawn(move || match unchanged {
+                    Some(u) => load_version_among(p, opts, if i == 0 { &u.old } else { &u.new }),
+                    None => load_version(p, opts),
+                })
+            })
+            .collect();
+        loads
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect::<anyhow::Result<Vec<_>>>()
+    })?;
     let refs: Vec<&Version> = versions.iter().collect();
     if report_unusable(&refs, &|s: &str| s.to_string()) {
         return Ok(Exit::Error);
@@ -322,7 +332,6 @@ fn run_against(
         if !path.exists() {
             anyhow::bail!("{}: no such file or directory", path.display());
         }
-        let new = load_version(path, &opts)?;
         let old_path = snapshot.path_for(path).ok_or_else(|| {
             anyhow::anyhow!(
                 "{}: outside the git repository at {}",
@@ -330,15 +339,33 @@ fn run_against(
                 snapshot.toplevel.display()
             )
         })?;
-        // A path that did not exist at the ref: everything under it is added.
-        let old = if old_path.exists() {
-            load_version(&old_path, &old_opts)?
+        // Two directories: identical .proto files whose imports are identical too cannot differ.
+        let unchanged = if path.is_dir() && old_path.is_dir() {
+            unchanged_protos(&old_path, path)
         } else {
-            Version {
-                loaded: Loaded::default(),
-                base: base_of(&old_path),
-            }
+            None
         };
+        let (old, new) = std::thread::scope(|scope| {
+            let new = scope.spawn(|| match &unchanged {
+                Some(u) => load_version_among(path, &opts, &u.new),
+                None => load_version(path, &opts),
+            });
+            // A path that did not exist at the ref: everything under it is added.
+            let old = if !old_path.exists() {
+                Ok(Version {
+                    loaded: Loaded::default(),
+                    base: base_of(&old_path),
+                })
+            } else {
+                match &unchanged {
+                    Some(u) => load_version_among(&old_path, &old_opts, &u.old),
+                    None => load_version(&old_path, &old_opts),
+                }
+            };
+            let new = new.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (old, new)
+        });
+        let (old, new) = (old?, new?);
         if report_unusable(&[&old, &new], &rename) {
             return Ok(Exit::Error);
         }
@@ -348,7 +375,7 @@ fn run_against(
                 None => file.to_string(),
             }
         };
-        findings.extend(compare(&old, &new, args, config, &working, true, None));
+        findings.extend(compare(&old, &new, args, config, &working, true, unchanged.as_ref()));
         newest_all.push(new);
         old_all.push(old);
     }

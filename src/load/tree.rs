@@ -172,27 +172,44 @@ fn number_to_json(text: &str) -> serde_json::Value {
 }
 
 /// Maps byte offsets to 1-based line and column (columns count characters).
+///
+/// Offsets are mostly asked for in increasing order; the last answer is remembered so that a long
+/// line (a minified document is one line) is not counted from its start for every node.
 pub struct LineIndex<'a> {
     text: &'a str,
     starts: Vec<usize>,
+    /// The last offset asked for, with its 0-based line and 1-based column.
+    last: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> Self {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, starts }
+        LineIndex {
+            text,
+            starts,
+            last: std::cell::Cell::new((0, 0, 1)),
+        }
     }
 
     pub fn pos(&self, offset: usize) -> Pos {
         let offset = offset.min(self.text.len());
         let line = self.starts.partition_point(|&s| s <= offset).saturating_sub(1);
         let start = self.starts[line];
-        let col = self
-            .text
-            .get(start..offset)
-            .map(|s| s.chars().count())
-            .unwrap_or(offset - start);
+        let (last_offset, last_line, last_col) = self.last.get();
+        let (from, base) = if last_line == line && last_offset <= offset && last_offset >= start {
+            (last_offset, last_col - 1)
+        } else {
+            (start, 0)
+        };
+        let col = base
+            + self
+                .text
+                .get(from..offset)
+                .map(|s| s.chars().count())
+                .unwrap_or(offset - from);
+        self.last.set((offset, line, col + 1));
         Pos::new(line as u32 + 1, col as u32 + 1)
     }
 }
@@ -603,6 +620,21 @@ pub fn parse_auto(text: &str, prefer_json: bool) -> Result<Node, SyntaxError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_index_counts_characters_in_any_order() {
+        let text = "{\"é\": [\"ü\", 1],\n  \"x\": \"日本\", \"y\": 2}";
+        let index = LineIndex::new(text);
+        let naive = |offset: usize| {
+            let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let line = text[..offset].matches('\n').count() as u32 + 1;
+            Pos::new(line, text[line_start..offset].chars().count() as u32 + 1)
+        };
+        let offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        for &o in offsets.iter().chain(offsets.iter().rev()).chain([8, 4, 32, 2].iter()) {
+            assert_eq!(index.pos(o), naive(o), "offset {o}");
+        }
+    }
 
     #[test]
     fn json_positions_are_one_based() {

@@ -63,7 +63,7 @@ pub fn render(
 ) -> io::Result<()> {
     match format {
         OutputFormat::Text => {
-            let mut sources = Sources::with_aliases(cx.aliases);
+            let mut sources = SourceFiles::with_aliases(cx.aliases);
             write_text(findings, summary, Style { color: cx.color }, &mut sources, out)
         }
         OutputFormat::Json => render_json(findings, summary, out),
@@ -204,44 +204,90 @@ pub fn aliased_path(aliases: &[(String, std::path::PathBuf)], file: &str) -> std
 
 /// Source lines of the files findings point at, read once each.
 #[derive(Default)]
-struct Sources<'a> {
-    lines: HashMap<String, Option<Vec<String>>>,
+/// The text of one file with its line starts: lines are handed out without copying them.
+pub(crate) struct FileLines {
+    text: String,
+    starts: Vec<usize>,
+}
+
+impl FileLines {
+    pub(crate) fn new(text: String) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        if starts.last() == Some(&text.len()) && !text.is_empty() {
+            starts.pop();
+        }
+        FileLines { text, starts }
+    }
+
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// How many lines there are.
+    pub(crate) fn len(&self) -> usize {
+        if self.text.is_empty() { 0 } else { self.starts.len() }
+    }
+
+    /// Line `index` (0-based), without its line ending.
+    pub(crate) fn line(&self, index: usize) -> Option<&str> {
+        if index >= self.len() {
+            return None;
+        }
+        let start = self.starts[index];
+        let end = self.starts.get(index + 1).map_or(self.text.len(), |&e| e);
+        let line = &self.text[start..end];
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    }
+}
+
+/// The files findings point at, read once each, by the name findings show (aliases resolved).
+pub(crate) struct SourceFiles<'a> {
+    files: HashMap<String, Option<FileLines>>,
     aliases: &'a [(String, std::path::PathBuf)],
 }
 
-impl<'a> Sources<'a> {
-    fn with_aliases(aliases: &'a [(String, std::path::PathBuf)]) -> Self {
-        Sources {
-            lines: HashMap::new(),
+impl<'a> SourceFiles<'a> {
+    pub(crate) fn with_aliases(aliases: &'a [(String, std::path::PathBuf)]) -> Self {
+        SourceFiles {
+            files: HashMap::new(),
             aliases,
         }
+    }
+
+    /// The file shown as `file`, or `None` when it cannot be read as UTF-8 text.
+    pub(crate) fn get(&mut self, file: &str) -> Option<&FileLines> {
+        let aliases = self.aliases;
+        self.files
+            .entry(file.to_string())
+            .or_insert_with(|| {
+                crate::load::read_text(&aliased_path(aliases, file))
+                    .ok()
+                    .map(FileLines::new)
+            })
+            .as_ref()
     }
 
     fn line(&mut self, loc: &Location) -> Option<&str> {
         if loc.line == 0 {
             return None;
         }
-        let aliases = self.aliases;
-        let lines = self.lines.entry(loc.file.to_string()).or_insert_with(|| {
-            std::fs::read_to_string(aliased_path(aliases, &loc.file))
-                .ok()
-                .map(|t| t.lines().map(str::to_string).collect())
-        });
-        lines.as_ref()?.get(loc.line as usize - 1).map(String::as_str)
+        self.get(&loc.file)?.line(loc.line as usize - 1)
     }
 }
 
 /// Compiler-style text, grouped by file: each finding with the source lines it concerns (the new
 /// side, and for a change the old side too), then a one-line summary.
 pub fn render_text(findings: &[Finding], summary: &Summary, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    write_text(findings, summary, style, &mut Sources::default(), out)
+    write_text(findings, summary, style, &mut SourceFiles::with_aliases(&[]), out)
 }
 
 fn write_text(
     findings: &[Finding],
     summary: &Summary,
     style: Style,
-    sources: &mut Sources,
+    sources: &mut SourceFiles,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let bold = anstyle::Style::new().bold();
@@ -287,7 +333,7 @@ fn write_text(
 }
 
 /// The line `loc` points at, with a caret under its column.
-fn snippet(sources: &mut Sources, loc: &Location, style: Style, out: &mut dyn Write) -> io::Result<()> {
+fn snippet(sources: &mut SourceFiles, loc: &Location, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let Some(line) = sources.line(loc) else { return Ok(()) };
     let bold = anstyle::Style::new().bold();
     let dim = anstyle::Style::new().dimmed();
@@ -303,4 +349,22 @@ fn snippet(sources: &mut Sources, loc: &Location, style: Style, out: &mut dyn Wr
         style.paint(dim, "|"),
         style.paint(bold, "^")
     )
+}
+
+#[cfg(test)]
+mod file_lines_tests {
+    use super::FileLines;
+
+    #[test]
+    fn lines_without_their_endings() {
+        let f = FileLines::new("a\r\nbb\n\nc".to_string());
+        assert_eq!(f.len(), 4);
+        assert_eq!(
+            (0..5).map(|i| f.line(i)).collect::<Vec<_>>(),
+            [Some("a"), Some("bb"), Some(""), Some("c"), None]
+        );
+        let f = FileLines::new("x\n".to_string());
+        assert_eq!((f.len(), f.line(0), f.line(1)), (1, Some("x"), None));
+        assert_eq!(FileLines::new(String::new()).len(), 0);
+    }
 }

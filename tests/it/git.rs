@@ -142,6 +142,47 @@ fn protobuf_imports_resolve_at_the_ref() {
 }
 
 #[test]
+fn unchanged_imported_protos_are_left_out_without_changing_the_findings() {
+    let repo = repo_with_history();
+    let root = repo.path();
+    let path = root.join("contracts/erp/customer_service.proto");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let changed = text.replacen("CUSTOMER_STATUS_PROSPECT = 2;", "", 1);
+    assert_ne!(text, changed);
+    std::fs::write(&path, changed).unwrap();
+    // common.proto is identical at the ref and imported by the changed file.
+    let (report, code, err) = diff_in(root, &["--against", "main", "contracts/erp"]);
+    assert_eq!(code, 1, "{err}");
+    let rules = rules_of(&report);
+    assert!(
+        rules.iter().any(|r| r.contains("CUSTOMER_STATUS_PROSPECT")),
+        "{rules:?}"
+    );
+    let files: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["location"]["file"].as_str())
+        .collect();
+    assert!(files.iter().all(|f| f.ends_with("customer_service.proto")), "{files:?}");
+    // The same two trees compared as directories give the same findings.
+    let old = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(old.path().join("erp")).unwrap();
+    for f in ["common.proto", "customer_service.proto"] {
+        std::fs::copy(repo_path(&format!("contracts/erp/{f}")), old.path().join("erp").join(f)).unwrap();
+    }
+    let o = mapcheck(&[
+        "diff",
+        "--format",
+        "json",
+        old.path().join("erp").to_str().unwrap(),
+        root.join("contracts/erp").to_str().unwrap(),
+    ]);
+    let direct: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rules_of(&direct), rules, "{}", stderr(&o));
+}
+
+#[test]
 fn bad_refs_and_places_are_clear_errors() {
     let repo = repo_with_history();
     let (_, code, err) = diff_in(repo.path(), &["--against", "no-such-branch"]);
