@@ -44,6 +44,9 @@ pub struct Config {
     /// Rule id -> severity, or `None` for off.
     pub rules: BTreeMap<String, Option<Severity>>,
     pub ignores: Vec<Ignore>,
+    /// `[openapi] relaxed_stability`: operation maturity levels whose breaking changes are
+    /// warnings (`None`: the default, alpha, beta and experimental).
+    pub relaxed_stability: Option<Vec<String>>,
 }
 
 /// A group of contracts checked the same way.
@@ -104,6 +107,13 @@ struct RawConfig {
     rules: BTreeMap<String, String>,
     #[serde(default)]
     ignore: Vec<RawIgnore>,
+    openapi: Option<RawOpenapi>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOpenapi {
+    relaxed_stability: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -275,6 +285,7 @@ impl Config {
                 index: i + 1,
             });
         }
+        config.relaxed_stability = raw.openapi.and_then(|o| o.relaxed_stability);
         Ok(config)
     }
 

@@ -16,7 +16,7 @@ pub struct Category {
 }
 
 /// Every category, in the order they are listed.
-pub fn categories() -> [Category; 4] {
+pub fn categories() -> [Category; 5] {
     [
         Category {
             name: "lint",
@@ -27,6 +27,11 @@ pub fn categories() -> [Category; 4] {
             name: "compatibility",
             summary: "Changes between two versions of a contract, judged by who they break (`mapcheck diff`).",
             rules: crate::compare::concepts::ALL,
+        },
+        Category {
+            name: "openapi",
+            summary: "What only OpenAPI's surface has: parameters, request bodies, responses, security, callbacks, with the deprecation (`x-sunset`) and maturity (`x-stability-level`) policies (`mapcheck diff`).",
+            rules: crate::compare::openapi::ALL,
         },
         Category {
             name: "avro",

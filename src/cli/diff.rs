@@ -5,6 +5,7 @@ use clap::Args;
 
 use super::{Exit, LoadArgs, ReportArgs};
 use crate::compare::contracts::{DiffOptions, Mode, Side, diff_sides_with};
+use crate::compare::openapi::OpenapiOptions;
 use crate::compare::protobuf::{Level, ProtoOptions};
 use crate::config::{Config, ContractSet};
 use crate::finding::{Finding, Severity, normalize};
@@ -172,7 +173,12 @@ fn with_set_import_paths(mut opts: LoadOptions, config: &Config) -> LoadOptions 
 }
 
 /// The Protobuf level a contract set is judged at: `--proto-level`, else the set's, else file.
-fn options_for(args: &DiffArgs, set: Option<&ContractSet>, unchanged: Option<&Unchanged>) -> DiffOptions {
+fn options_for(
+    args: &DiffArgs,
+    config: &Config,
+    set: Option<&ContractSet>,
+    unchanged: Option<&Unchanged>,
+) -> DiffOptions {
     let level = args
         .proto_level
         .or_else(|| {
@@ -185,6 +191,12 @@ fn options_for(args: &DiffArgs, set: Option<&ContractSet>, unchanged: Option<&Un
             level,
             unchanged_packages: unchanged.map(|u| u.packages.clone()).unwrap_or_default(),
             unchanged_files: unchanged.map_or(0, |u| u.new.len()),
+        },
+        openapi: match &config.relaxed_stability {
+            Some(levels) => OpenapiOptions {
+                relaxed_stability: levels.clone(),
+            },
+            None => OpenapiOptions::default(),
         },
     }
 }
@@ -218,7 +230,7 @@ fn compare(
         if !latest && !mode.is_transitive() {
             return Vec::new();
         }
-        return diff_sides_with(side(old), side(new), mode, &options_for(args, None, unchanged));
+        return diff_sides_with(side(old), side(new), mode, &options_for(args, config, None, unchanged));
     }
     let set_of = |c: &Contract| -> Option<usize> {
         let file = c.files.first()?;
@@ -260,7 +272,7 @@ fn compare(
                 base: &new.base,
             },
             mode,
-            &options_for(args, set, unchanged),
+            &options_for(args, config, set, unchanged),
         ));
     }
     findings

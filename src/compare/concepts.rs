@@ -107,23 +107,44 @@ crate::finding::rule_set! {
         "A named type (record, message, enum) was removed.",
         "Code generated from the old contract, and data written with the type, no longer have a definition.";
     OPERATION_REMOVED = "operation-removed", Error,
-        "An API operation (or webhook) was removed.",
-        "Clients calling it get 404 or 405. Deprecate it first and remove it after its sunset date.";
-    PARAMETER_REMOVED = "parameter-removed", Error,
-        "An operation parameter was removed.",
-        "Clients still send it; the server now rejects or silently ignores it.";
-    MEDIA_TYPE_REMOVED = "media-type-removed", Error,
-        "A request or response media type was removed.",
-        "Clients sending (or expecting) that content type break.";
-    RESPONSE_REMOVED = "response-removed", Error,
-        "A documented response status was removed.",
-        "Removing a success status breaks clients that handle it; removing an error status is only informative.";
-    OPERATION_ID_CHANGED = "operation-id-changed", Warning,
-        "An operationId changed.",
-        "SDK generators name methods after operationIds: callers of the old method name break at compile time.";
+        "An API operation (an OpenAPI operation or webhook, an Avro protocol message) was removed.",
+        "Clients calling it get 404 or 405 (or an unknown-message error). Deprecate it first and remove it after its sunset date: mapcheck reports the removal of an OpenAPI operation deprecated with an `x-sunset` date that has passed as info only.";
     DEPRECATED = "deprecated", Info,
         "Something was marked deprecated (or un-deprecated).",
         "Not a break: a notice that clients should move on before it is removed.";
+    READ_ONLY_CHANGED = "read-only-changed", Error,
+        "A value became (or stopped being) `readOnly`.",
+        "A `readOnly` property is only returned, never accepted: a property that became read-only is no longer accepted in requests, so clients that send it break. Removing `readOnly` breaks nobody.";
+    WRITE_ONLY_CHANGED = "write-only-changed", Error,
+        "A value became (or stopped being) `writeOnly`.",
+        "A `writeOnly` property is accepted but never returned: a property that became write-only disappears from responses, so clients that read it break. Removing `writeOnly` breaks nobody.";
+    PATTERN_PROPERTIES_CHANGED = "pattern-properties-changed", Error,
+        "A `patternProperties` entry was added or removed.",
+        "A new pattern constrains properties whose names match it (narrowing an open object, widening a closed one); a removed pattern does the reverse. Example: `patternProperties: {\"^x-\": {type: string}}` added to an open object rejects `{\"x-n\": 1}`.";
+    DEPENDENT_REQUIRED_CHANGED = "dependent-required-changed", Error,
+        "A `dependentRequired` dependency was added or removed.",
+        "`dependentRequired: {card: [billing_address]}` makes `billing_address` required whenever `card` is present: adding it rejects values that were valid, removing it admits values consumers did not expect.";
+    DEPENDENT_SCHEMAS_CHANGED = "dependent-schemas-changed", Error,
+        "A `dependentSchemas` entry was added or removed.",
+        "A dependent schema applies whenever its property is present: adding one narrows what is valid, removing one widens it. Entries present on both sides are compared like any schema.";
+    CONDITIONAL_CHANGED = "conditional-changed", Error,
+        "An `if`/`then`/`else` was added, removed or its condition changed.",
+        "A conditional applies `then` to values matching `if` and `else` to the others: adding one narrows, removing one widens, and a changed `if` moves values between the branches. `then` and `else` present on both sides are compared like any schema.";
+    NOT_CHANGED = "not-changed", Error,
+        "A `not` was added or removed.",
+        "`not` rejects what its schema accepts: adding one narrows what is valid, removing one widens it. A `not` on both sides is compared with the direction reversed (widening the excluded schema narrows the value).";
+    PROPERTY_NAMES_CHANGED = "property-names-changed", Error,
+        "`propertyNames` was added or removed.",
+        "`propertyNames` constrains every property name of an object: adding it rejects objects with other names; removing it admits names consumers did not expect.";
+    PREFIX_ITEMS_CHANGED = "prefix-items-changed", Error,
+        "A tuple position (`prefixItems`, or `items` as an array in drafts before 2020-12) was added or removed.",
+        "A new position constrains the item at that index; a removed one leaves it to `items`. Positions present on both sides are compared like any schema.";
+    DISCRIMINATOR_CHANGED = "discriminator-changed", Error,
+        "A discriminator's property or mapping changed.",
+        "Clients pick the branch of a `oneOf` by the discriminator property and its mapping: a renamed property or a changed mapping value sends payloads to the wrong branch, a removed mapping value is rejected, an added one is unknown to old clients.";
+    EXTENSIBLE_ENUM_VALUE_ADDED = "extensible-enum-value-added", Info,
+        "A value was added to an `x-extensible-enum`.",
+        "An extensible enum tells clients to expect values they do not know yet, so a new value breaks nobody. Removing a value is reported as `enum-value-removed`.";
 }
 
 /// Compares value constraints of two resolved types.
@@ -499,5 +520,438 @@ mod tests {
         assert!(!Effect::Widens.breaks(Variance::Accepts));
         assert!(Effect::Replaces.breaks(Variance::Accepts) && Effect::Replaces.breaks(Variance::Produces));
         assert!(!Effect::Neutral.breaks(Variance::Accepts));
+    }
+}
+
+fn flip(variance: Variance) -> Variance {
+    match variance {
+        Variance::Accepts => Variance::Produces,
+        Variance::Produces => Variance::Accepts,
+    }
+}
+
+/// The values of an `x-extensible-enum` list.
+fn extensible_enum(ty: &Type) -> Option<Vec<String>> {
+    let list = ty.extensions.get("x-extensible-enum")?.as_array()?;
+    Some(
+        list.iter()
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+            .collect(),
+    )
+}
+
+/// JSON Schema keywords besides types, fields and value constraints: readOnly/writeOnly,
+/// patternProperties, dependentRequired/dependentSchemas, if/then/else, not, propertyNames,
+/// prefixItems, discriminators and extensible enums.
+pub fn compare_keywords(c: &mut Comparer<'_>, old: &Type, new: &Type, variance: Variance, path: &str, depth: usize) {
+    use crate::model::TypeKind as K;
+    let (ol, nl) = (&old.location, &new.location);
+    // readOnly: only in responses. Becoming read-only drops the value from what requests may carry.
+    if old.read_only != new.read_only {
+        let (effect, what) = match (new.read_only, variance) {
+            (true, Variance::Accepts) => (Effect::Narrows, "became readOnly: requests may no longer carry it"),
+            (true, Variance::Produces) => (Effect::Neutral, "became readOnly"),
+            (false, _) => (Effect::Neutral, "is no longer readOnly"),
+        };
+        c.change(
+            &READ_ONLY_CHANGED,
+            effect,
+            variance,
+            path,
+            format!("`{path}` {what}"),
+            ol,
+            nl,
+        );
+    }
+    // writeOnly: never in responses. Becoming write-only drops the value from what responses carry.
+    if old.write_only != new.write_only {
+        let (effect, what) = match (new.write_only, variance) {
+            (true, Variance::Produces) => (Effect::Widens, "became writeOnly: responses no longer return it"),
+            (true, Variance::Accepts) => (Effect::Neutral, "became writeOnly"),
+            (false, _) => (Effect::Neutral, "is no longer writeOnly"),
+        };
+        c.change(
+            &WRITE_ONLY_CHANGED,
+            effect,
+            variance,
+            path,
+            format!("`{path}` {what}"),
+            ol,
+            nl,
+        );
+    }
+    // x-extensible-enum: new values are expected by design; removed ones are still removed.
+    if let (Some(a), Some(b)) = (extensible_enum(old), extensible_enum(new)) {
+        for v in a.iter().filter(|v| !b.contains(v)) {
+            c.change(
+                &ENUM_VALUE_REMOVED,
+                Effect::Narrows,
+                variance,
+                path,
+                format!("`{path}` no longer has extensible enum value `{v}`"),
+                ol,
+                nl,
+            );
+        }
+        for v in b.iter().filter(|v| !a.contains(v)) {
+            c.change(
+                &EXTENSIBLE_ENUM_VALUE_ADDED,
+                Effect::Neutral,
+                variance,
+                path,
+                format!("`{path}` has a new extensible enum value `{v}`"),
+                ol,
+                nl,
+            );
+        }
+    }
+    // not: the excluded set grows when the inner schema widens, so compare it the other way round.
+    match (&old.not, &new.not) {
+        (Some(a), Some(b)) => {
+            let before = c.findings.len();
+            c.compare(a, b, flip(variance), &format!("{path}!"), depth + 1);
+            // Report them by the side of the value that breaks, not of the excluded schema.
+            for f in &mut c.findings[before..] {
+                if let Some(d) = f.direction {
+                    f.direction = Some(if d == Variance::Accepts.as_str() {
+                        Variance::Produces.as_str()
+                    } else {
+                        Variance::Accepts.as_str()
+                    });
+                }
+            }
+        }
+        (None, Some(_)) => c.change(
+            &NOT_CHANGED,
+            Effect::Narrows,
+            variance,
+            path,
+            format!("`{path}` gained a `not`"),
+            ol,
+            nl,
+        ),
+        (Some(_), None) => c.change(
+            &NOT_CHANGED,
+            Effect::Widens,
+            variance,
+            path,
+            format!("`{path}` lost its `not`"),
+            ol,
+            nl,
+        ),
+        (None, None) => {}
+    }
+    // if/then/else.
+    match (&old.conditional, &new.conditional) {
+        (Some(a), Some(b)) => {
+            if c.trial(&a.condition, &b.condition, variance, depth) > 0 {
+                c.change(
+                    &CONDITIONAL_CHANGED,
+                    Effect::Replaces,
+                    variance,
+                    path,
+                    format!("the `if` condition of `{path}` changed, moving values between `then` and `else`"),
+                    &a.condition.location,
+                    &b.condition.location,
+                );
+            }
+            for (x, y, branch) in [
+                (&a.then_type, &b.then_type, "then"),
+                (&a.else_type, &b.else_type, "else"),
+            ] {
+                match (x, y) {
+                    (Some(x), Some(y)) => c.compare(x, y, variance, &format!("{path}?{branch}"), depth + 1),
+                    (None, Some(_)) => c.change(
+                        &CONDITIONAL_CHANGED,
+                        Effect::Narrows,
+                        variance,
+                        path,
+                        format!("`{path}` gained an `{branch}` branch"),
+                        ol,
+                        nl,
+                    ),
+                    (Some(_), None) => c.change(
+                        &CONDITIONAL_CHANGED,
+                        Effect::Widens,
+                        variance,
+                        path,
+                        format!("`{path}` lost its `{branch}` branch"),
+                        ol,
+                        nl,
+                    ),
+                    (None, None) => {}
+                }
+            }
+        }
+        (None, Some(_)) => c.change(
+            &CONDITIONAL_CHANGED,
+            Effect::Narrows,
+            variance,
+            path,
+            format!("`{path}` gained an `if`/`then`/`else`"),
+            ol,
+            nl,
+        ),
+        (Some(_), None) => c.change(
+            &CONDITIONAL_CHANGED,
+            Effect::Widens,
+            variance,
+            path,
+            format!("`{path}` lost its `if`/`then`/`else`"),
+            ol,
+            nl,
+        ),
+        (None, None) => {}
+    }
+    match (&old.kind, &new.kind) {
+        (K::Object(a), K::Object(b)) => compare_object_keywords(c, a, b, old, new, variance, path, depth),
+        (K::Array { prefix_items: a, .. }, K::Array { prefix_items: b, .. }) => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                c.compare(x, y, variance, &format!("{path}[{i}]"), depth + 1);
+            }
+            if b.len() > a.len() {
+                c.change(
+                    &PREFIX_ITEMS_CHANGED,
+                    Effect::Narrows,
+                    variance,
+                    path,
+                    format!("`{path}` constrains {} more tuple position(s)", b.len() - a.len()),
+                    ol,
+                    nl,
+                );
+            } else if a.len() > b.len() {
+                c.change(
+                    &PREFIX_ITEMS_CHANGED,
+                    Effect::Widens,
+                    variance,
+                    path,
+                    format!(
+                        "`{path}` no longer constrains tuple position(s) {}..{}",
+                        b.len(),
+                        a.len() - 1
+                    ),
+                    ol,
+                    nl,
+                );
+            }
+        }
+        (K::Union { discriminator: a, .. }, K::Union { discriminator: b, .. }) => {
+            compare_discriminators(c, a.as_ref(), b.as_ref(), old, new, variance, path)
+        }
+        _ => {}
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compare_object_keywords(
+    c: &mut Comparer<'_>,
+    a: &crate::model::ObjectType,
+    b: &crate::model::ObjectType,
+    old: &Type,
+    new: &Type,
+    variance: Variance,
+    path: &str,
+    depth: usize,
+) {
+    use crate::model::Additional;
+    let (ol, nl) = (&old.location, &new.location);
+    // A pattern constrains matching names: more constraint on an open object, more room on a closed one.
+    let open = |o: &crate::model::ObjectType| !matches!(o.additional, Additional::Forbidden);
+    for (pattern, x) in &a.pattern_properties {
+        match b.pattern_properties.iter().find(|(p, _)| p == pattern) {
+            Some((_, y)) => c.compare(x, y, variance, &format!("{path}{{/{pattern}/}}"), depth + 1),
+            None => {
+                let effect = if open(b) { Effect::Widens } else { Effect::Narrows };
+                c.change(
+                    &PATTERN_PROPERTIES_CHANGED,
+                    effect,
+                    variance,
+                    path,
+                    format!("`{path}` no longer has pattern property `{pattern}`"),
+                    &x.location,
+                    nl,
+                );
+            }
+        }
+    }
+    for (pattern, y) in &b.pattern_properties {
+        if !a.pattern_properties.iter().any(|(p, _)| p == pattern) {
+            let effect = if open(a) { Effect::Narrows } else { Effect::Widens };
+            c.change(
+                &PATTERN_PROPERTIES_CHANGED,
+                effect,
+                variance,
+                path,
+                format!("`{path}` has a new pattern property `{pattern}`"),
+                ol,
+                &y.location,
+            );
+        }
+    }
+    let keys: std::collections::BTreeSet<&String> =
+        a.dependent_required.keys().chain(b.dependent_required.keys()).collect();
+    for key in keys {
+        let none = Vec::new();
+        let x = a.dependent_required.get(key).unwrap_or(&none);
+        let y = b.dependent_required.get(key).unwrap_or(&none);
+        let added: Vec<&str> = y.iter().filter(|n| !x.contains(n)).map(String::as_str).collect();
+        let removed: Vec<&str> = x.iter().filter(|n| !y.contains(n)).map(String::as_str).collect();
+        if !added.is_empty() {
+            c.change(
+                &DEPENDENT_REQUIRED_CHANGED,
+                Effect::Narrows,
+                variance,
+                path,
+                format!("`{path}`: when `{key}` is present, {} must be too", added.join(", ")),
+                ol,
+                nl,
+            );
+        }
+        if !removed.is_empty() {
+            c.change(
+                &DEPENDENT_REQUIRED_CHANGED,
+                Effect::Widens,
+                variance,
+                path,
+                format!(
+                    "`{path}`: when `{key}` is present, {} no longer must be",
+                    removed.join(", ")
+                ),
+                ol,
+                nl,
+            );
+        }
+    }
+    for (key, x) in &a.dependent_schemas {
+        match b.dependent_schemas.get(key) {
+            Some(y) => c.compare(x, y, variance, &format!("{path}(if {key})"), depth + 1),
+            None => c.change(
+                &DEPENDENT_SCHEMAS_CHANGED,
+                Effect::Widens,
+                variance,
+                path,
+                format!("`{path}` no longer applies a schema when `{key}` is present"),
+                &x.location,
+                nl,
+            ),
+        }
+    }
+    for (key, y) in &b.dependent_schemas {
+        if !a.dependent_schemas.contains_key(key) {
+            c.change(
+                &DEPENDENT_SCHEMAS_CHANGED,
+                Effect::Narrows,
+                variance,
+                path,
+                format!("`{path}` applies a new schema when `{key}` is present"),
+                ol,
+                &y.location,
+            );
+        }
+    }
+    match (&a.property_names, &b.property_names) {
+        (Some(x), Some(y)) => c.compare(x, y, variance, &format!("{path}{{names}}"), depth + 1),
+        (None, Some(y)) => c.change(
+            &PROPERTY_NAMES_CHANGED,
+            Effect::Narrows,
+            variance,
+            path,
+            format!("`{path}` now constrains its property names"),
+            ol,
+            &y.location,
+        ),
+        (Some(x), None) => c.change(
+            &PROPERTY_NAMES_CHANGED,
+            Effect::Widens,
+            variance,
+            path,
+            format!("`{path}` no longer constrains its property names"),
+            &x.location,
+            nl,
+        ),
+        (None, None) => {}
+    }
+}
+
+fn compare_discriminators(
+    c: &mut Comparer<'_>,
+    a: Option<&crate::model::Discriminator>,
+    b: Option<&crate::model::Discriminator>,
+    old: &Type,
+    new: &Type,
+    variance: Variance,
+    path: &str,
+) {
+    let (ol, nl) = (&old.location, &new.location);
+    let (a, b) = match (a, b) {
+        (Some(a), Some(b)) => (a, b),
+        (None, Some(b)) => {
+            let message = format!("`{path}` now picks its branch by property `{}`", b.property);
+            return c.change(&DISCRIMINATOR_CHANGED, Effect::Narrows, variance, path, message, ol, nl);
+        }
+        (Some(a), None) => {
+            let message = format!("`{path}` no longer picks its branch by property `{}`", a.property);
+            return c.change(&DISCRIMINATOR_CHANGED, Effect::Widens, variance, path, message, ol, nl);
+        }
+        (None, None) => return,
+    };
+    if a.property != b.property {
+        let message = format!(
+            "the discriminator of `{path}` changed from `{}` to `{}`",
+            a.property, b.property
+        );
+        return c.change(
+            &DISCRIMINATOR_CHANGED,
+            Effect::Replaces,
+            variance,
+            path,
+            message,
+            ol,
+            nl,
+        );
+    }
+    // Mapping targets are compared by the referenced name (`#/components/schemas/Cat` -> `Cat`),
+    // so moving the schemas to another file is not a change.
+    let short = |t: &str| t.rsplit('/').next().unwrap_or(t).to_string();
+    for (value, target) in &a.mapping {
+        match b.mapping.get(value) {
+            Some(t) if short(t) != short(target) => c.change(
+                &DISCRIMINATOR_CHANGED,
+                Effect::Replaces,
+                variance,
+                path,
+                format!(
+                    "discriminator value `{value}` of `{path}` now selects `{}` instead of `{}`",
+                    short(t),
+                    short(target)
+                ),
+                ol,
+                nl,
+            ),
+            Some(_) => {}
+            None if !b.mapping.is_empty() => c.change(
+                &DISCRIMINATOR_CHANGED,
+                Effect::Narrows,
+                variance,
+                path,
+                format!("discriminator value `{value}` of `{path}` is no longer mapped"),
+                ol,
+                nl,
+            ),
+            None => {}
+        }
+    }
+    for value in b.mapping.keys().filter(|v| !a.mapping.contains_key(*v)) {
+        if !a.mapping.is_empty() {
+            c.change(
+                &DISCRIMINATOR_CHANGED,
+                Effect::Widens,
+                variance,
+                path,
+                format!("`{path}` has a new discriminator value `{value}`"),
+                ol,
+                nl,
+            );
+        }
     }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{Comparer, Effect, TypeIndex, Variance};
 use crate::finding::{Finding, normalize};
-use crate::model::{Contract, Format, Location, Operation, Type};
+use crate::model::{Contract, Format, Location, Type};
 
 /// Compatibility modes, as schema registries name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -87,6 +87,8 @@ pub fn diff_sides(old_side: Side, new_side: Side, mode: Mode) -> Vec<Finding> {
 pub struct DiffOptions {
     /// How Protobuf changes are judged (`--proto-level`).
     pub proto: super::protobuf::ProtoOptions,
+    /// How OpenAPI surface changes are judged (maturity markers).
+    pub openapi: super::openapi::OpenapiOptions,
 }
 
 /// [`diff_sides`] with options. Protobuf files are compared as one set, by fully-qualified names
@@ -98,7 +100,7 @@ pub fn diff_sides_with(old_side: Side, new_side: Side, mode: Mode, opts: &DiffOp
     let not_proto = |(o, n): &Pair| o.or(*n).is_some_and(|c| c.format != Format::Protobuf);
     for (o, n) in pair(old_side, new_side).into_iter().filter(not_proto) {
         match (o, n) {
-            (Some(o), Some(n)) => compare_pair(&mut c, o, n, mode),
+            (Some(o), Some(n)) => compare_pair(&mut c, o, n, mode, opts),
             (Some(o), None) => {
                 let at = Location::new(o.files[0].clone(), "", Default::default());
                 c.change(
@@ -191,9 +193,9 @@ fn pair<'a>(old_side: Side<'a>, new_side: Side<'a>) -> Vec<Pair<'a>> {
     map.into_values().collect()
 }
 
-fn compare_pair<'a>(c: &mut Comparer<'a>, old: &'a Contract, new: &'a Contract, mode: Mode) {
+fn compare_pair<'a>(c: &mut Comparer<'a>, old: &'a Contract, new: &'a Contract, mode: Mode, opts: &DiffOptions) {
     match old.format {
-        Format::Openapi => compare_openapi(c, old, new, mode),
+        Format::Openapi => super::openapi::compare_contracts(c, old, new, mode, &opts.openapi),
         // Avro has its own resolution rules: readers and writers, names, aliases, promotions.
         Format::Avro => super::avro::compare_contracts(c, old, new, mode),
         _ => {
@@ -242,307 +244,9 @@ fn compare_pair<'a>(c: &mut Comparer<'a>, old: &'a Contract, new: &'a Contract, 
     }
 }
 
-/// A path template with parameter names erased: `/users/{id}` and `/users/{userId}` are one path.
-fn path_shape(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut in_param = false;
-    for ch in path.chars() {
-        match ch {
-            '{' => {
-                in_param = true;
-                out.push_str("{}");
-            }
-            '}' => in_param = false,
-            _ if in_param => {}
-            _ => out.push(ch),
-        }
-    }
-    out
-}
-
-fn compare_openapi<'a>(c: &mut Comparer<'a>, old: &'a Contract, new: &'a Contract, mode: Mode) {
-    if mode == Mode::None && !c.report_safe {
-        return;
-    }
-    for (o, is_hook) in old
-        .operations
-        .iter()
-        .map(|o| (o, false))
-        .chain(old.webhooks.iter().map(|o| (o, true)))
-    {
-        let pool = if is_hook { &new.webhooks } else { &new.operations };
-        let found = pool
-            .iter()
-            .find(|n| n.method == o.method && path_shape(&n.path) == path_shape(&o.path));
-        let name = format!("{} {}", o.method.to_uppercase(), o.path);
-        match found {
-            Some(n) => compare_operation(c, o, n, &name),
-            None => {
-                let at = Location::new(new.files[0].clone(), "/paths", Default::default());
-                c.change(
-                    &super::concepts::OPERATION_REMOVED,
-                    Effect::Replaces,
-                    Variance::Accepts,
-                    &name,
-                    format!("operation `{name}` was removed"),
-                    &o.location,
-                    &at,
-                );
-            }
-        }
-    }
-}
-
-fn compare_operation<'a>(c: &mut Comparer<'a>, old: &'a Operation, new: &'a Operation, name: &str) {
-    // Parameters: requests, so the new side must accept what the old one did.
-    for p in &old.parameters {
-        let key = |q: &crate::model::Parameter| {
-            (
-                q.location_in.clone(),
-                if q.location_in == "path" {
-                    String::new()
-                } else {
-                    q.name.clone()
-                },
-            )
-        };
-        let candidates: Vec<_> = new.parameters.iter().filter(|q| key(q) == key(p)).collect();
-        let q = if p.location_in == "path" {
-            // Path parameters pair by position in the template.
-            let pos = template_position(&old.path, &p.name);
-            new.parameters
-                .iter()
-                .find(|q| q.location_in == "path" && template_position(&new.path, &q.name) == pos)
-        } else {
-            candidates.first().copied()
-        };
-        let path = format!("{name} {}:{}", p.location_in, p.name);
-        match q {
-            Some(q) => {
-                if !p.required && q.required {
-                    c.change(
-                        &super::concepts::FIELD_BECAME_REQUIRED,
-                        Effect::Narrows,
-                        Variance::Accepts,
-                        &path,
-                        format!("parameter `{}` of `{name}` became required", p.name),
-                        &p.location,
-                        &q.location,
-                    );
-                }
-                c.compare(&p.schema, &q.schema, Variance::Accepts, &path, 0);
-            }
-            None => {
-                let effect = Effect::Narrows;
-                c.change(
-                    &super::concepts::PARAMETER_REMOVED,
-                    effect,
-                    Variance::Accepts,
-                    &path,
-                    format!("parameter `{}` ({}) of `{name}` was removed", p.name, p.location_in),
-                    &p.location,
-                    &new.location,
-                );
-            }
-        }
-    }
-    for q in &new.parameters {
-        let exists = old
-            .parameters
-            .iter()
-            .any(|p| p.location_in == q.location_in && (p.name == q.name || q.location_in == "path"));
-        if !exists && q.required {
-            let path = format!("{name} {}:{}", q.location_in, q.name);
-            c.change(
-                &super::concepts::FIELD_ADDED,
-                Effect::Narrows,
-                Variance::Accepts,
-                &path,
-                format!(
-                    "required parameter `{}` ({}) was added to `{name}`",
-                    q.name, q.location_in
-                ),
-                &old.location,
-                &q.location,
-            );
-        }
-    }
-    // Request bodies.
-    match (&old.request_body, &new.request_body) {
-        (Some(a), Some(b)) => {
-            if !a.required && b.required {
-                c.change(
-                    &super::concepts::FIELD_BECAME_REQUIRED,
-                    Effect::Narrows,
-                    Variance::Accepts,
-                    &format!("{name} request"),
-                    format!("the request body of `{name}` became required"),
-                    &a.location,
-                    &b.location,
-                );
-            }
-            for (media, ma) in &a.content {
-                match b.content.get(media) {
-                    Some(mb) => c.compare(
-                        &ma.schema,
-                        &mb.schema,
-                        Variance::Accepts,
-                        &format!("{name} request {media}"),
-                        0,
-                    ),
-                    None => c.change(
-                        &super::concepts::MEDIA_TYPE_REMOVED,
-                        Effect::Narrows,
-                        Variance::Accepts,
-                        &format!("{name} request {media}"),
-                        format!("`{name}` no longer accepts `{media}` request bodies"),
-                        &ma.location,
-                        &b.location,
-                    ),
-                }
-            }
-        }
-        (None, Some(b)) if b.required => c.change(
-            &super::concepts::FIELD_ADDED,
-            Effect::Narrows,
-            Variance::Accepts,
-            &format!("{name} request"),
-            format!("`{name}` now requires a request body"),
-            &old.location,
-            &b.location,
-        ),
-        _ => {}
-    }
-    // Responses: produced by the server, read by clients.
-    for (status, ra) in &old.responses {
-        let path = format!("{name} {status}");
-        match new.responses.get(status) {
-            Some(rb) => {
-                for (media, ma) in &ra.content {
-                    match rb.content.get(media) {
-                        Some(mb) => c.compare(
-                            &ma.schema,
-                            &mb.schema,
-                            Variance::Produces,
-                            &format!("{path} {media}"),
-                            0,
-                        ),
-                        None => c.change(
-                            &super::concepts::MEDIA_TYPE_REMOVED,
-                            Effect::Replaces,
-                            Variance::Produces,
-                            &format!("{path} {media}"),
-                            format!("`{name}` no longer returns `{media}` for {status}"),
-                            &ma.location,
-                            &rb.location,
-                        ),
-                    }
-                }
-                for (header, ha) in &ra.headers {
-                    match rb.headers.get(header) {
-                        Some(hb) => {
-                            if ha.required && !hb.required {
-                                c.change(
-                                    &super::concepts::FIELD_BECAME_OPTIONAL,
-                                    Effect::Widens,
-                                    Variance::Produces,
-                                    &format!("{path} header {header}"),
-                                    format!("response header `{header}` of `{name}` became optional"),
-                                    &ha.location,
-                                    &hb.location,
-                                );
-                            }
-                            c.compare(
-                                &ha.schema,
-                                &hb.schema,
-                                Variance::Produces,
-                                &format!("{path} header {header}"),
-                                0,
-                            );
-                        }
-                        None => c.change(
-                            &super::concepts::FIELD_REMOVED,
-                            Effect::Widens,
-                            Variance::Produces,
-                            &format!("{path} header {header}"),
-                            format!("response header `{header}` of `{name}` was removed"),
-                            &ha.location,
-                            &rb.location,
-                        ),
-                    }
-                }
-            }
-            None if status.starts_with('2') => c.change(
-                &super::concepts::RESPONSE_REMOVED,
-                Effect::Replaces,
-                Variance::Produces,
-                &path,
-                format!("`{name}` no longer returns {status}"),
-                &ra.location,
-                &new.location,
-            ),
-            None => c.change(
-                &super::concepts::RESPONSE_REMOVED,
-                Effect::Neutral,
-                Variance::Produces,
-                &path,
-                format!("`{name}` no longer documents {status}"),
-                &ra.location,
-                &new.location,
-            ),
-        }
-    }
-    if old.operation_id.is_some() && old.operation_id != new.operation_id {
-        c.change(
-            &super::concepts::OPERATION_ID_CHANGED,
-            Effect::Replaces,
-            Variance::Accepts,
-            name,
-            format!(
-                "operationId of `{name}` changed from `{}` to `{}`",
-                old.operation_id.as_deref().unwrap_or(""),
-                new.operation_id.as_deref().unwrap_or("")
-            ),
-            &old.location,
-            &new.location,
-        );
-    }
-    if !old.deprecated && new.deprecated {
-        c.change(
-            &super::concepts::DEPRECATED,
-            Effect::Neutral,
-            Variance::Accepts,
-            name,
-            format!("`{name}` was deprecated"),
-            &old.location,
-            &new.location,
-        );
-    }
-}
-
-fn template_position(path: &str, name: &str) -> Option<usize> {
-    path.split('/')
-        .filter(|s| s.starts_with('{'))
-        .position(|s| s.trim_matches(|c| c == '{' || c == '}') == name)
-}
-
 /// Compares one old and one new type directly (`mapcheck diff a.json b.json` on bare schemas).
 pub fn compare_types<'a>(c: &mut Comparer<'a>, old: &'a Type, new: &'a Type, mode: Mode, path: &str) {
     for v in mode.variances() {
         c.compare(old, new, *v, path, 0);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn path_parameter_names_do_not_matter() {
-        assert_eq!(
-            path_shape("/users/{id}/posts/{postId}"),
-            path_shape("/users/{userId}/posts/{p}")
-        );
-        assert_ne!(path_shape("/users/{id}"), path_shape("/accounts/{id}"));
     }
 }

@@ -15,6 +15,7 @@
 pub mod avro;
 pub mod concepts;
 pub mod contracts;
+pub mod openapi;
 pub mod protobuf;
 
 use std::collections::{HashMap, HashSet};
@@ -125,7 +126,7 @@ impl<'a> Comparer<'a> {
         }
         let severity = if breaking { rule.severity } else { Severity::Info };
         let why = match variance {
-            Variance::Accepts => "values valid before are rejected now",
+            Variance::Accepts => "what was accepted before is rejected now",
             Variance::Produces => "consumers of the old contract can receive values it did not allow",
         };
         let message = if breaking { format!("{message}: {why}") } else { message };
@@ -175,6 +176,7 @@ impl<'a> Comparer<'a> {
         self.compare_shape(old_t, new_t, variance, path, depth);
         concepts::compare_constraints(self, old_t, new_t, variance, path);
         concepts::compare_annotations(self, old_t, new_t, variance, path);
+        concepts::compare_keywords(self, old_t, new_t, variance, path, depth);
     }
 
     fn compare_nullability(
@@ -314,7 +316,9 @@ impl<'a> Comparer<'a> {
             (K::Array { items: a, .. }, K::Array { items: b, .. }) => {
                 self.compare(a, b, variance, &format!("{path}[]"), depth + 1)
             }
-            (K::Map { value: a, .. }, K::Map { value: b, .. }) => {
+            (K::Map { key: ka, value: a }, K::Map { key: kb, value: b }) => {
+                // Keys carry `propertyNames` (JSON Schema) or the key type (Avro, Protobuf).
+                self.compare(ka, kb, variance, &format!("{path}{{key}}"), depth + 1);
                 self.compare(a, b, variance, &format!("{path}{{}}"), depth + 1)
             }
             (K::Union { variants: a, .. }, K::Union { variants: b, .. }) => {
@@ -603,6 +607,7 @@ impl<'a> Comparer<'a> {
                         (&concepts::OPTIONAL_FIELD_REMOVED, Effect::Widens)
                     };
                     let what = if f.required { "required field" } else { "field" };
+                    let before = self.findings.len();
                     self.change(
                         rule,
                         effect,
@@ -612,6 +617,7 @@ impl<'a> Comparer<'a> {
                         &f.location,
                         &new.location,
                     );
+                    openapi::apply_sunset_policy(self, before, f.ty.deprecated, &f.ty.extensions);
                 }
             }
         }

@@ -3,7 +3,7 @@
 //! Real-world specs are messy: this loads whatever is loadable and reports the rest as lint
 //! findings rather than refusing the file.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -334,14 +334,7 @@ fn operation(
             callbacks.insert(name.clone(), ops);
         }
     }
-    let mut extensions = BTreeMap::new();
-    if let Some(m) = node.as_map() {
-        for (k, e) in m {
-            if k.starts_with("x-") {
-                extensions.insert(k.clone(), e.value.to_json());
-            }
-        }
-    }
+    let extensions = extensions_of(node);
     Operation {
         path: path.to_string(),
         method: method.to_string(),
@@ -360,7 +353,7 @@ fn operation(
             .get("security")
             .map(|s| security(cx, doc, s, &pointer_push(pointer, "security"))),
         callbacks,
-        extensions: extensions.into_iter().collect(),
+        extensions,
         location: doc.loc(pointer, node.pos),
     }
 }
@@ -417,6 +410,7 @@ fn parameters(cx: &mut Converter, doc: &Arc<Doc>, node: &Node, pointer: &str) ->
             deprecated: n.get("deprecated").and_then(Node::as_bool).unwrap_or(false),
             allow_empty_value: n.get("allowEmptyValue").and_then(Node::as_bool).unwrap_or(false),
             schema,
+            extensions: extensions_of(n),
             location: loc,
         });
     }
@@ -591,4 +585,17 @@ mod tests {
         assert!(valid_status("200") && valid_status("4XX") && valid_status("default"));
         assert!(!valid_status("20") && !valid_status("ok") && !valid_status("2é0"));
     }
+}
+
+/// A node's `x-*` extensions, sorted by name.
+fn extensions_of(node: &Node) -> crate::model::JsonMap {
+    let mut out: crate::model::JsonMap = node
+        .as_map()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| k.starts_with("x-"))
+        .map(|(k, e)| (k.clone(), e.value.to_json()))
+        .collect();
+    out.sort_keys();
+    out
 }

@@ -137,6 +137,9 @@ pub struct Parameter {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub allow_empty_value: bool,
     pub schema: Type,
+    /// `x-*` extensions (`x-sunset`), by name.
+    #[serde(skip_serializing_if = "JsonMap::is_empty")]
+    pub extensions: JsonMap,
     pub location: Location,
 }
 
@@ -173,7 +176,7 @@ pub struct Header {
 }
 
 /// One alternative of a security requirement: every scheme listed, with its scopes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SecurityRequirement {
     pub schemes: BTreeMap<String, Vec<String>>,
 }

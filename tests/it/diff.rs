@@ -187,3 +187,25 @@ fn reordering_inline_union_branches_is_not_a_change() {
     assert_eq!(code, 0);
     assert!(findings.is_empty(), "{findings:#?}");
 }
+
+/// Each refactor under tests/fixtures/refactors (a schema extracted into components or inlined, a
+/// component renamed, properties split into allOf, a path parameter renamed, reordering, a
+/// recursive schema, a schema moved to another file) changes nothing a client sees.
+#[test]
+fn refactors_are_not_changes() {
+    let root = repo().join("tests/fixtures/refactors");
+    let mut cases: Vec<_> = std::fs::read_dir(&root)
+        .expect("refactor fixtures")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 8, "{cases:?}");
+    for case in cases {
+        let (old, new) = (case.join("old"), case.join("new"));
+        let (findings, code) = diff_json(&[old.to_str().unwrap(), new.to_str().unwrap(), "--mode", "full"]);
+        let breaking: Vec<_> = findings.iter().filter(|f| f["severity"] != "info").collect();
+        assert!(breaking.is_empty(), "{}: {breaking:#?}", case.display());
+        assert_eq!(code, 0, "{}", case.display());
+    }
+}
