@@ -489,40 +489,6 @@ fn show_json(v: Option<&serde_json::Value>) -> String {
     v.map(|v| v.to_string()).unwrap_or_else(|| "none".into())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bounds_judge_direction_and_exclusivity() {
-        assert_eq!(
-            bound_effect(Some((10.0, false)), Some((5.0, false)), true),
-            Some(Effect::Narrows)
-        );
-        assert_eq!(
-            bound_effect(Some((10.0, false)), Some((10.0, true)), true),
-            Some(Effect::Narrows)
-        );
-        assert_eq!(
-            bound_effect(Some((0.0, false)), Some((-1.0, false)), false),
-            Some(Effect::Widens)
-        );
-        assert_eq!(bound_effect(None, Some((1.0, false)), false), Some(Effect::Narrows));
-        assert_eq!(bound_effect(Some((1.0, true)), None, false), Some(Effect::Widens));
-        assert_eq!(bound_effect(Some((1.0, true)), Some((1.0, true)), false), None);
-    }
-
-    #[test]
-    fn effects_break_the_protected_side() {
-        assert!(Effect::Narrows.breaks(Variance::Accepts));
-        assert!(!Effect::Narrows.breaks(Variance::Produces));
-        assert!(Effect::Widens.breaks(Variance::Produces));
-        assert!(!Effect::Widens.breaks(Variance::Accepts));
-        assert!(Effect::Replaces.breaks(Variance::Accepts) && Effect::Replaces.breaks(Variance::Produces));
-        assert!(!Effect::Neutral.breaks(Variance::Accepts));
-    }
-}
-
 fn flip(variance: Variance) -> Variance {
     match variance {
         Variance::Accepts => Variance::Produces,
@@ -953,5 +919,39 @@ fn compare_discriminators(
                 nl,
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_judge_direction_and_exclusivity() {
+        assert_eq!(
+            bound_effect(Some((10.0, false)), Some((5.0, false)), true),
+            Some(Effect::Narrows)
+        );
+        assert_eq!(
+            bound_effect(Some((10.0, false)), Some((10.0, true)), true),
+            Some(Effect::Narrows)
+        );
+        assert_eq!(
+            bound_effect(Some((0.0, false)), Some((-1.0, false)), false),
+            Some(Effect::Widens)
+        );
+        assert_eq!(bound_effect(None, Some((1.0, false)), false), Some(Effect::Narrows));
+        assert_eq!(bound_effect(Some((1.0, true)), None, false), Some(Effect::Widens));
+        assert_eq!(bound_effect(Some((1.0, true)), Some((1.0, true)), false), None);
+    }
+
+    #[test]
+    fn effects_break_the_protected_side() {
+        assert!(Effect::Narrows.breaks(Variance::Accepts));
+        assert!(!Effect::Narrows.breaks(Variance::Produces));
+        assert!(Effect::Widens.breaks(Variance::Produces));
+        assert!(!Effect::Widens.breaks(Variance::Accepts));
+        assert!(Effect::Replaces.breaks(Variance::Accepts) && Effect::Replaces.breaks(Variance::Produces));
+        assert!(!Effect::Neutral.breaks(Variance::Accepts));
     }
 }

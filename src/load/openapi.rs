@@ -569,6 +569,19 @@ fn check_operation_ids(cx: &mut Converter, ops: &[Operation]) {
     }
 }
 
+/// A node's `x-*` extensions, sorted by name.
+fn extensions_of(node: &Node) -> crate::model::JsonMap {
+    let mut out: crate::model::JsonMap = node
+        .as_map()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| k.starts_with("x-"))
+        .map(|(k, e)| (k.clone(), e.value.to_json()))
+        .collect();
+    out.sort_keys();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,17 +598,4 @@ mod tests {
         assert!(valid_status("200") && valid_status("4XX") && valid_status("default"));
         assert!(!valid_status("20") && !valid_status("ok") && !valid_status("2é0"));
     }
-}
-
-/// A node's `x-*` extensions, sorted by name.
-fn extensions_of(node: &Node) -> crate::model::JsonMap {
-    let mut out: crate::model::JsonMap = node
-        .as_map()
-        .into_iter()
-        .flatten()
-        .filter(|(k, _)| k.starts_with("x-"))
-        .map(|(k, e)| (k.clone(), e.value.to_json()))
-        .collect();
-    out.sort_keys();
-    out
 }
