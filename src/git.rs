@@ -64,6 +64,35 @@ fn git(dir: &Path, args: &[&str]) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim_end().to_string())
 }
 
+/// The ref a pre-merge check compares with when none is given: the merge base of `HEAD` with the
+/// default branch (`origin/HEAD`, else `origin/main`, `origin/master`, `main`, `master`), with a
+/// description of how it was found. `None` outside a repository or when no such branch exists.
+pub fn default_base() -> Option<(String, String)> {
+    let cwd = std::env::current_dir().ok()?;
+    git(&cwd, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).ok()?;
+    let mut candidates = Vec::new();
+    if let Ok(head) = git(
+        &cwd,
+        &["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"],
+    ) {
+        candidates.push(head);
+    }
+    candidates.extend(["origin/main", "origin/master", "main", "master"].map(String::from));
+    for branch in candidates {
+        let verify = format!("{branch}^{{commit}}");
+        if git(&cwd, &["rev-parse", "--verify", "--quiet", &verify]).is_err() {
+            continue;
+        }
+        if let Ok(base) = git(&cwd, &["merge-base", "HEAD", &branch]) {
+            // Abbreviated: findings name the old side's files `<ref>:path`.
+            let short = base.get(..12).unwrap_or(&base).to_string();
+            let described = format!("{short} (the merge base of HEAD with {branch})");
+            return Some((short, described));
+        }
+    }
+    None
+}
+
 /// Writes the contract files of `reference` (any ref git understands) to a temporary directory.
 pub fn snapshot(reference: &str) -> anyhow::Result<Snapshot> {
     let cwd = std::env::current_dir().context("the current directory")?;

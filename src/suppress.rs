@@ -31,6 +31,21 @@ pub struct Suppressed {
     pub off: usize,
     /// Kept because the ignore that covered them has expired.
     pub expired: usize,
+    /// Left out by `mapcheck check` because the baseline file records them.
+    pub baselined: usize,
+}
+
+impl Suppressed {
+    /// Both counts together (a report made of several parts).
+    pub fn plus(self, o: Suppressed) -> Suppressed {
+        Suppressed {
+            ignored: self.ignored + o.ignored,
+            inline: self.inline + o.inline,
+            off: self.off + o.off,
+            expired: self.expired + o.expired,
+            baselined: self.baselined + o.baselined,
+        }
+    }
 }
 
 /// The contents of the files findings point at, read and parsed once each.

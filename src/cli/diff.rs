@@ -43,8 +43,8 @@ pub struct DiffArgs {
 }
 
 /// One version of the contracts, loaded.
-struct Version {
-    loaded: Loaded,
+pub(super) struct Version {
+    pub(super) loaded: Loaded,
     /// The display path of the directory or file given (pairs file-identified contracts).
     base: String,
 }
@@ -311,6 +311,36 @@ fn run_against(
     color: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<Exit> {
+    match compare_against(args, config, reference)? {
+        None => Ok(Exit::Error),
+        Some(a) => write(
+            args,
+            &a.findings,
+            a.suppressed,
+            &a.old,
+            &a.newest,
+            &a.aliases,
+            color,
+            out,
+        ),
+    }
+}
+
+/// The working tree compared with a git ref.
+pub(super) struct Against {
+    pub findings: Vec<Finding>,
+    pub suppressed: Suppressed,
+    pub old: Vec<Version>,
+    pub newest: Version,
+    /// `ref:` -> where the ref's files are, for quoting them.
+    pub aliases: Vec<(String, PathBuf)>,
+    /// Keeps the ref's files on disk while a report quotes them.
+    pub _snapshot: crate::git::Snapshot,
+}
+
+/// Compares `args.paths` (default `.`) in the working tree with the same paths at `reference`.
+/// `None` when a version could not be loaded (its errors are printed).
+pub(super) fn compare_against(args: &DiffArgs, config: &Config, reference: &str) -> anyhow::Result<Option<Against>> {
     if args.mode.is_some_and(Mode::is_transitive) {
         anyhow::bail!("--against compares two versions; a transitive mode needs every version as a path");
     }
@@ -379,7 +409,7 @@ fn run_against(
         });
         let (old, new) = (old?, new?);
         if report_unusable(&[&old, &new], &rename) {
-            return Ok(Exit::Error);
+            return Ok(None);
         }
         let working = |file: &str| -> String {
             match snapshot.path_for_shown(file) {
@@ -412,6 +442,13 @@ fn run_against(
         },
         base: String::new(),
     };
-    let aliases = [(shown_prefix, snapshot.dir().to_path_buf())];
-    write(args, &findings, suppressed, &old_all, &newest, &aliases, color, out)
+    let aliases = vec![(shown_prefix, snapshot.dir().to_path_buf())];
+    Ok(Some(Against {
+        findings,
+        suppressed,
+        old: old_all,
+        newest,
+        aliases,
+        _snapshot: snapshot,
+    }))
 }

@@ -1,5 +1,6 @@
 //! The command line: clap definitions and dispatch. Each command's logic lives in the library.
 
+mod check;
 mod diff;
 mod inspect;
 mod lint;
@@ -94,6 +95,25 @@ Examples:\n  mapcheck diff old/accounts.yaml contracts/crm/accounts.openapi.yaml
 mapcheck diff v1.avsc v2.avsc --mode full\n  mapcheck diff old-protos/ protos/ --format json"
     )]
     Diff(diff::DiffArgs),
+    /// The pre-merge gate: lint every contract and report what changed since the base branch, from mapcheck.toml.
+    #[command(
+        after_help = "Without --against, compares with the merge base of HEAD and the default branch (origin/HEAD, \
+origin/main, origin/master, main or master) and says which it used. Findings recorded in the baseline \
+(.mapcheck/baseline.json, or --baseline) are left out and counted. When GITHUB_STEP_SUMMARY is set, the \
+markdown report is appended to it.\n\n\
+Exit codes: 0 nothing new at or above --fail-on, 1 findings, 2 a file could not be loaded or bad usage.\n\n\
+Examples:\n  mapcheck check\n  mapcheck check --against origin/main --format sarif > mapcheck.sarif\n  \
+mapcheck check --no-baseline --fail-on warning"
+    )]
+    Check(check::CheckArgs),
+    /// Record the fingerprints of today's findings, so that `check` fails only on new ones.
+    #[command(
+        after_help = "Examples:\n  mapcheck baseline\n  mapcheck baseline --against origin/main -o .mapcheck/baseline.json"
+    )]
+    Baseline(check::BaselineArgs),
+    /// Scaffold mapcheck.toml, contracts/, mappings/ and a CI workflow; never overwrites a file.
+    #[command(after_help = "Examples:\n  mapcheck init\n  mapcheck init path/to/repo")]
+    Init(check::InitArgs),
     /// List every rule mapcheck can report, with its category and default severity.
     #[command(after_help = "Examples:\n  mapcheck rules\n  mapcheck rules --format json | jq -r '.[].id'")]
     Rules(rules::RulesArgs),
@@ -240,6 +260,9 @@ pub fn run() -> ExitCode {
         Command::Inspect(args) => inspect::run(args, &mut out),
         Command::Lint(args) => lint::run(args, color, &mut out),
         Command::Diff(args) => diff::run(args, color, &mut out),
+        Command::Check(args) => check::run_check(args, color, &mut out),
+        Command::Baseline(args) => check::run_baseline(args, &mut out),
+        Command::Init(args) => check::run_init(args, &mut out),
         Command::Rules(args) => rules::run_rules(args, &mut out),
         Command::Explain(args) => rules::run_explain(args, &mut out),
     };

@@ -145,6 +145,12 @@ impl Summary {
                 plural(sup.expired, "finding")
             ));
         }
+        if sup.baselined > 0 {
+            s.push_str(&format!(
+                "; {} in the baseline remain",
+                plural(sup.baselined, "finding")
+            ));
+        }
         s
     }
 }

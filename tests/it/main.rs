@@ -2,6 +2,7 @@
 
 mod avro;
 mod avro_resolution;
+mod check;
 mod cli;
 mod config;
 mod diff;
@@ -32,6 +33,7 @@ pub fn mapcheck_in(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env_remove("CLICOLOR_FORCE")
+        .env_remove("GITHUB_STEP_SUMMARY")
         .env("NO_COLOR", "1")
         .output()
         .expect("run mapcheck")

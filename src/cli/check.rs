@@ -1,0 +1,347 @@
+//! `mapcheck check`: the pre-merge gate run from `mapcheck.toml`; `mapcheck baseline`: record
+//! today's findings so that `check` fails only on new ones; `mapcheck init`: scaffold a workspace.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+use serde::{Deserialize, Serialize};
+
+use super::diff::{DiffArgs, compare_against};
+use super::{Exit, FailOn, LoadArgs, ReportArgs};
+use crate::config::Config;
+use crate::finding::Finding;
+use crate::load::load_paths;
+use crate::report::{OutputFormat, Summary};
+use crate::suppress::Suppressed;
+
+/// Where the baseline lives unless `--baseline` says otherwise (relative to mapcheck.toml).
+const DEFAULT_BASELINE: &str = ".mapcheck/baseline.json";
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Compare contracts with this git ref (default: the merge base of HEAD with the default branch).
+    #[arg(long, value_name = "GIT-REF")]
+    pub against: Option<String>,
+    /// Baseline file: findings it records are left out (default: .mapcheck/baseline.json, when it exists).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Report every finding, recorded in the baseline or not.
+    #[arg(long)]
+    pub no_baseline: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Compare contracts with this git ref (default: as `check` does).
+    #[arg(long, value_name = "GIT-REF")]
+    pub against: Option<String>,
+    /// Where to write the baseline.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The directory to set up.
+    #[arg(default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+/// A baseline file: the fingerprints of the findings a team accepted on a given day.
+#[derive(Debug, Serialize, Deserialize)]
+struct Baseline {
+    schema_version: u32,
+    findings: Vec<BaselineEntry>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct BaselineEntry {
+    fingerprint: String,
+    rule: String,
+    path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+}
+
+/// Everything `check` found, before the baseline.
+struct Checked {
+    findings: Vec<Finding>,
+    suppressed: Suppressed,
+    files: Vec<String>,
+    contracts: usize,
+    unusable: usize,
+    aliases: Vec<(String, PathBuf)>,
+    /// Keeps the ref's files on disk while the report quotes them.
+    _against: Option<super::diff::Against>,
+}
+
+/// The directories a check covers: the literal directory part of every contract set's globs
+/// (`contracts/erp/**/*.proto` -> `contracts/erp`), else `contracts/` when it exists, else `.`.
+fn scope(config: &Config) -> Vec<PathBuf> {
+    let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    for set in &config.contracts {
+        for glob in &set.paths {
+            let literal: Vec<&str> = glob
+                .split('/')
+                .take_while(|part| !part.contains(['*', '?', '[', '{']))
+                .collect();
+            let mut dir = PathBuf::from(literal.join("/"));
+            if dir.as_os_str().is_empty() {
+                dir = PathBuf::from(".");
+            } else if !dir.is_dir() && dir.parent().is_some_and(|p| !p.as_os_str().is_empty()) {
+                // A glob naming one file: its directory.
+                dir = dir.parent().map(Path::to_path_buf).unwrap_or_default();
+            }
+            if dir.exists() {
+                dirs.insert(dir);
+            }
+        }
+    }
+    // Nested directories are covered by their parents.
+    let all: Vec<PathBuf> = dirs.iter().cloned().collect();
+    dirs.retain(|d| !all.iter().any(|p| p != d && (p == Path::new(".") || d.starts_with(p))));
+    if dirs.is_empty() {
+        dirs.insert(if Path::new("contracts").is_dir() {
+            PathBuf::from("contracts")
+        } else {
+            PathBuf::from(".")
+        });
+    }
+    dirs.into_iter().collect()
+}
+
+/// Runs from the directory of mapcheck.toml, so globs, paths and baselines mean the same from
+/// anywhere in the repository.
+fn enter_workspace() -> anyhow::Result<Config> {
+    let config = Config::discover()?;
+    if config.path.is_some() {
+        std::env::set_current_dir(&config.dir).with_context(|| format!("entering {}", config.dir.display()))?;
+    }
+    Ok(config)
+}
+
+fn collect(config: &Config, against: Option<&str>, load: &LoadArgs) -> anyhow::Result<Option<Checked>> {
+    let paths = scope(config);
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    eprintln!("mapcheck check: contracts under {}", shown.join(", "));
+    // Lint: every contract in scope.
+    let loaded = load_paths(&paths, &load.options())?;
+    let mut findings = loaded.findings;
+    let mut suppressed = crate::suppress::apply(&mut findings, config, &[]);
+    let mut files: Vec<String> = loaded.contracts.iter().flat_map(|c| c.files.iter().cloned()).collect();
+    let unusable = loaded.unusable.len();
+    // Diff: against the ref given, else the merge base with the default branch.
+    let reference = match against {
+        Some(r) => Some((r.to_string(), r.to_string())),
+        None => crate::git::default_base(),
+    };
+    let mut against_result = None;
+    match reference {
+        None => eprintln!(
+            "mapcheck check: no git ref to compare with (not a repository, or no main/master branch): breaking changes not checked; pass --against"
+        ),
+        Some((reference, described)) if unusable == 0 => {
+            eprintln!("mapcheck check: comparing with {described}");
+            let args = DiffArgs {
+                paths: paths.clone(),
+                against: Some(reference.clone()),
+                mode: None,
+                proto_level: None,
+                report: ReportArgs {
+                    format: OutputFormat::Text,
+                    fail_on: FailOn::Error,
+                },
+                load: LoadArgs {
+                    as_format: load.as_format,
+                    root: load.root.clone(),
+                    proto_paths: load.proto_paths.clone(),
+                },
+            };
+            let Some(a) = compare_against(&args, config, &reference)? else {
+                return Ok(None);
+            };
+            findings.extend(a.findings.iter().cloned());
+            suppressed = suppressed.plus(a.suppressed);
+            against_result = Some(a);
+        }
+        Some(_) => {}
+    }
+    crate::finding::normalize(&mut findings);
+    files.sort();
+    files.dedup();
+    let aliases = against_result.as_ref().map(|a| a.aliases.clone()).unwrap_or_default();
+    Ok(Some(Checked {
+        findings,
+        suppressed,
+        files,
+        contracts: loaded.contracts.len(),
+        unusable,
+        aliases,
+        _against: against_result,
+    }))
+}
+
+fn read_baseline(path: &Path) -> anyhow::Result<BTreeSet<String>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the baseline", path.display()))?;
+    let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: not a mapcheck baseline: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    if baseline.schema_version != 1 {
+        anyhow::bail!(
+            "{}: baseline schema_version {} is not one this mapcheck reads (1); re-create it with `mapcheck baseline`",
+            path.display(),
+            baseline.schema_version
+        );
+    }
+    Ok(baseline.findings.into_iter().map(|e| e.fingerprint).collect())
+}
+
+pub fn run_check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let config = enter_workspace()?;
+    let Some(mut checked) = collect(&config, args.against.as_deref(), &args.load)? else {
+        return Ok(Exit::Error);
+    };
+    let baseline_path = match (&args.baseline, args.no_baseline) {
+        (_, true) => None,
+        (Some(p), _) => Some(p.clone()),
+        (None, _) => Some(PathBuf::from(DEFAULT_BASELINE)).filter(|p| p.is_file()),
+    };
+    if let Some(path) = &baseline_path {
+        let known = read_baseline(path)?;
+        let before = checked.findings.len();
+        checked.findings.retain(|f| !known.contains(&f.fingerprint));
+        checked.suppressed.baselined = before - checked.findings.len();
+    }
+    let summary =
+        Summary::of(&checked.findings, checked.contracts, checked.unusable).with_suppressed(checked.suppressed);
+    args.report.write_with_sources(
+        "check",
+        &checked.findings,
+        &summary,
+        &checked.files,
+        &checked.aliases,
+        color,
+        out,
+    )?;
+    // In GitHub Actions, the job summary gets the markdown report too.
+    if let Some(step_summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&step_summary)
+            .with_context(|| format!("GITHUB_STEP_SUMMARY ({})", Path::new(&step_summary).display()))?;
+        let markdown = ReportArgs {
+            format: OutputFormat::Markdown,
+            fail_on: args.report.fail_on,
+        };
+        markdown.write_with_sources(
+            "check",
+            &checked.findings,
+            &summary,
+            &checked.files,
+            &checked.aliases,
+            false,
+            &mut file,
+        )?;
+    }
+    if checked.unusable > 0 {
+        return Ok(Exit::Error);
+    }
+    Ok(args.report.exit(&checked.findings))
+}
+
+pub fn run_baseline(args: &BaselineArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let config = enter_workspace()?;
+    let Some(checked) = collect(&config, args.against.as_deref(), &args.load)? else {
+        return Ok(Exit::Error);
+    };
+    let path = args.output.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_BASELINE));
+    let mut entries: Vec<BaselineEntry> = checked
+        .findings
+        .iter()
+        .map(|f| BaselineEntry {
+            fingerprint: f.fingerprint.clone(),
+            rule: f.rule.to_string(),
+            path: f.path.clone(),
+            file: f.location.as_ref().map(|l| l.file.to_string()),
+        })
+        .collect();
+    entries
+        .sort_by(|a, b| (&a.file, &a.rule, &a.path, &a.fingerprint).cmp(&(&b.file, &b.rule, &b.path, &b.fingerprint)));
+    entries.dedup_by(|a, b| a.fingerprint == b.fingerprint);
+    let count = entries.len();
+    let text = serde_json::to_string_pretty(&Baseline {
+        schema_version: 1,
+        findings: entries,
+    })?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    // Written beside the target and renamed over it: an interrupted run leaves the old baseline.
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text + "\n").with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+    writeln!(
+        out,
+        "recorded {count} finding{} in {}; `mapcheck check` now fails only on new ones",
+        if count == 1 { "" } else { "s" },
+        path.display()
+    )?;
+    Ok(Exit::Clean)
+}
+
+/// What `init` writes, relative to the directory: path and contents.
+const SCAFFOLD: &[(&str, &str)] = &[
+    ("mapcheck.toml", include_str!("../../templates/mapcheck.toml")),
+    (
+        "contracts/README.md",
+        include_str!("../../templates/contracts-README.md"),
+    ),
+    ("mappings/README.md", include_str!("../../templates/mappings-README.md")),
+    (
+        ".github/workflows/mapcheck.yml",
+        include_str!("../../templates/github-workflow.yml"),
+    ),
+];
+
+pub fn run_init(args: &InitArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    for (rel, contents) in SCAFFOLD {
+        let path = args.dir.join(rel);
+        if path.exists() {
+            writeln!(out, "kept     {} (exists)", path.display())?;
+            continue;
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        // `create_new`: never overwrite, even if the file appeared since the check above.
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .with_context(|| format!("creating {}", path.display()))?;
+        file.write_all(contents.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+        writeln!(out, "created  {}", path.display())?;
+    }
+    writeln!(
+        out,
+        "next: put contracts under contracts/, adjust mapcheck.toml, then run `mapcheck check`"
+    )?;
+    Ok(Exit::Clean)
+}

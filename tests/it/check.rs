@@ -1,0 +1,188 @@
+//! `mapcheck init`, `mapcheck check` and `mapcheck baseline` in temporary repositories.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::*;
+
+fn git(dir: &Path, args: &[&str]) {
+    let o = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .expect("git");
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// `mapcheck init` in a new repository with the example contracts committed on `main`, and a
+/// `feature` branch checked out.
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q", "-b", "main"]);
+    let o = mapcheck_in(root, &["init"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    copy_dir(&repo().join("contracts"), &root.join("contracts"));
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "v1"]);
+    git(root, &["checkout", "-qb", "feature"]);
+    dir
+}
+
+fn remove_enum_value(root: &Path) {
+    let path = root.join("contracts/erp/customer_service.proto");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let changed = text.replacen("CUSTOMER_STATUS_PROSPECT = 2;", "", 1);
+    assert_ne!(text, changed);
+    std::fs::write(&path, changed).unwrap();
+}
+
+fn check_json(dir: &Path, args: &[&str]) -> (serde_json::Value, i32, String) {
+    let mut full = vec!["check", "--format", "json"];
+    full.extend_from_slice(args);
+    let o = mapcheck_in(dir, &full);
+    let v = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+    (v, code(&o), stderr(&o))
+}
+
+fn rules(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn init_scaffolds_without_overwriting() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("mapcheck.toml"), "# mine\n").unwrap();
+    let o = mapcheck_in(dir.path(), &["init"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("kept     ./mapcheck.toml (exists)"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("mapcheck.toml")).unwrap(),
+        "# mine\n"
+    );
+    for f in [
+        "contracts/README.md",
+        "mappings/README.md",
+        ".github/workflows/mapcheck.yml",
+    ] {
+        assert!(dir.path().join(f).is_file(), "{f}");
+    }
+    // The scaffolded config is valid: a fresh init checks clean.
+    let fresh = tempfile::tempdir().unwrap();
+    assert_eq!(code(&mapcheck_in(fresh.path(), &["init"])), 0);
+    let o = mapcheck_in(fresh.path(), &["check"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("no git ref to compare with"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_breaking_change_fails_against_the_merge_base_from_any_directory() {
+    let ws = workspace();
+    let root = ws.path();
+    let (report, status, err) = check_json(root, &[]);
+    assert_eq!(status, 0, "{err}");
+    assert_eq!(rules(&report), Vec::<String>::new());
+    remove_enum_value(root);
+    for dir in [root.to_path_buf(), root.join("contracts/erp")] {
+        let (report, status, err) = check_json(&dir, &[]);
+        assert_eq!(status, 1, "{err}");
+        assert_eq!(rules(&report), ["enum-value-removed"], "{err}");
+        assert!(err.contains("(the merge base of HEAD with main)"), "{err}");
+        assert_eq!(
+            report["findings"][0]["location"]["file"],
+            "contracts/erp/customer_service.proto"
+        );
+    }
+    // An explicit ref, and a lint problem found in the same run.
+    std::fs::write(root.join("contracts/broken.schema.json"), "{\"type\": \"object\",").unwrap();
+    let o = mapcheck_in(root, &["check", "--against", "main"]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    assert!(stdout(&o).contains("contracts/broken.schema.json") || stderr(&o).contains("broken.schema.json"));
+}
+
+#[test]
+fn a_baseline_keeps_old_findings_out_and_new_ones_in() {
+    let ws = workspace();
+    let root = ws.path();
+    remove_enum_value(root);
+    let o = mapcheck_in(root, &["baseline"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("recorded 1 finding in .mapcheck/baseline.json"),
+        "{}",
+        stdout(&o)
+    );
+    let (report, code, err) = check_json(root, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(report["summary"]["suppressed"]["baselined"], 1);
+    // A new break is reported; the baselined one stays out.
+    let path = root.join("contracts/erp/customer_service.proto");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replacen("CUSTOMER_STATUS_LEAD = 1;", "", 1)).unwrap();
+    let (report, code, _) = check_json(root, &[]);
+    assert_eq!(code, 1);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert!(findings[0]["path"].as_str().unwrap().ends_with("CUSTOMER_STATUS_LEAD"));
+    // --no-baseline shows both; a broken baseline file is a clear error.
+    let (report, _, _) = check_json(root, &["--no-baseline"]);
+    assert_eq!(rules(&report).len(), 2);
+    std::fs::write(
+        root.join(".mapcheck/baseline.json"),
+        "{\"schema_version\": 1, \"findings\": [",
+    )
+    .unwrap();
+    let (_, code, err) = check_json(root, &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains(".mapcheck/baseline.json:1:"), "{err}");
+}
+
+#[test]
+fn the_github_step_summary_gets_the_markdown_report() {
+    let ws = workspace();
+    let root = ws.path();
+    remove_enum_value(root);
+    let summary = root.join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_mapcheck"))
+        .args(["check", "--format", "github"])
+        .current_dir(root)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("::error file=contracts/erp/customer_service.proto"),
+        "{}",
+        stdout(&o)
+    );
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.starts_with("earlier step\n"), "{md}");
+    assert!(md.contains("mapcheck check: fails"), "{md}");
+}
