@@ -132,7 +132,8 @@ fn enter_workspace() -> anyhow::Result<Config> {
 fn collect(config: &Config, against: Option<&str>, load: &LoadArgs) -> anyhow::Result<Option<Checked>> {
     let paths = scope(config);
     let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    eprintln!("mapcheck check: contracts under {}", shown.join(", "));
+    super::note(format_args!("check: contracts under {}", shown.join(", ")));
+    let started = std::time::Instant::now();
     // Lint: every contract in scope.
     let loaded = load_paths(&paths, &load.options())?;
     let mut findings = loaded.findings;
@@ -146,11 +147,16 @@ fn collect(config: &Config, against: Option<&str>, load: &LoadArgs) -> anyhow::R
     };
     let mut against_result = None;
     match reference {
-        None => eprintln!(
-            "mapcheck check: no git ref to compare with (not a repository, or no main/master branch): breaking changes not checked; pass --against"
+        None => super::note(
+            "check: no git ref to compare with (not a repository, or no main/master branch): breaking changes not checked; pass --against",
         ),
         Some((reference, described)) if unusable == 0 => {
-            eprintln!("mapcheck check: comparing with {described}");
+            super::detail(
+                started,
+                format_args!("check: linted {} contracts", loaded.contracts.len()),
+            );
+            super::note(format_args!("check: comparing with {described}"));
+            let started = std::time::Instant::now();
             let args = DiffArgs {
                 paths: paths.clone(),
                 against: Some(reference.clone()),
@@ -169,6 +175,7 @@ fn collect(config: &Config, against: Option<&str>, load: &LoadArgs) -> anyhow::R
             let Some(a) = compare_against(&args, config, &reference)? else {
                 return Ok(None);
             };
+            super::detail(started, format_args!("check: {} changes found", a.findings.len()));
             findings.extend(a.findings.iter().cloned());
             suppressed = suppressed.plus(a.suppressed);
             against_result = Some(a);

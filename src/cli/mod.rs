@@ -2,6 +2,7 @@
 
 mod check;
 mod diff;
+mod docs;
 mod inspect;
 mod lint;
 mod rules;
@@ -51,8 +52,33 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
 
+    /// Print nothing on stderr but errors (no notes such as which git ref `check` compares with).
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Also print what each step did and how long it took, on stderr.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A note for the person running mapcheck (stderr), unless `--quiet`.
+pub fn note(message: impl std::fmt::Display) {
+    if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        eprintln!("mapcheck: {message}");
+    }
+}
+
+/// A detail shown only with `--verbose` (stderr): what a step did and how long it took.
+pub fn detail(started: std::time::Instant, message: impl std::fmt::Display) {
+    if VERBOSE.load(std::sync::atomic::Ordering::Relaxed) {
+        eprintln!("mapcheck: {message} ({} ms)", started.elapsed().as_millis());
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -114,6 +140,15 @@ mapcheck check --no-baseline --fail-on warning"
     /// Scaffold mapcheck.toml, contracts/, mappings/ and a CI workflow; never overwrites a file.
     #[command(after_help = "Examples:\n  mapcheck init\n  mapcheck init path/to/repo")]
     Init(check::InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    #[command(
+        after_help = "Examples:\n  mapcheck completions bash > ~/.local/share/bash-completion/completions/mapcheck\n  \
+mapcheck completions zsh > \"${fpath[1]}/_mapcheck\"\n  mapcheck completions fish > ~/.config/fish/completions/mapcheck.fish"
+    )]
+    Completions(docs::CompletionsArgs),
+    /// Print the man page (roff) on stdout, or write one page per command into a directory.
+    #[command(after_help = "Examples:\n  mapcheck man | man -l -\n  mapcheck man --dir /usr/local/share/man/man1")]
+    Man(docs::ManArgs),
     /// List every rule mapcheck can report, with its category and default severity.
     #[command(after_help = "Examples:\n  mapcheck rules\n  mapcheck rules --format json | jq -r '.[].id'")]
     Rules(rules::RulesArgs),
@@ -253,6 +288,8 @@ pub fn run() -> ExitCode {
         }
     };
     let color = cli.color.enabled();
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
+    VERBOSE.store(cli.verbose, std::sync::atomic::Ordering::Relaxed);
     let stdout = std::io::stdout();
     // Block-buffered: stdout is line-buffered, and JSON reports are millions of lines.
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
@@ -263,6 +300,8 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run_check(args, color, &mut out),
         Command::Baseline(args) => check::run_baseline(args, &mut out),
         Command::Init(args) => check::run_init(args, &mut out),
+        Command::Completions(args) => docs::run_completions(args, &mut out),
+        Command::Man(args) => docs::run_man(args, &mut out),
         Command::Rules(args) => rules::run_rules(args, &mut out),
         Command::Explain(args) => rules::run_explain(args, &mut out),
     };

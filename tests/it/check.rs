@@ -186,3 +186,14 @@ fn the_github_step_summary_gets_the_markdown_report() {
     assert!(md.starts_with("earlier step\n"), "{md}");
     assert!(md.contains("mapcheck check: fails"), "{md}");
 }
+
+#[test]
+fn quiet_silences_notes_and_verbose_adds_timings() {
+    let ws = workspace();
+    let o = mapcheck_in(ws.path(), &["check", "--quiet"]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(stderr(&o), "");
+    let o = mapcheck_in(ws.path(), &["check", "--verbose"]);
+    assert_eq!(code(&o), 0);
+    assert!(stderr(&o).contains("check: linted 5 contracts ("), "{}", stderr(&o));
+}

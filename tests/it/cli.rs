@@ -83,3 +83,29 @@ fn text_output_shows_the_source_line_and_a_summary() {
     ]);
     assert!(stdout(&o).contains('\u{1b}'));
 }
+
+#[test]
+fn completions_and_man_pages_come_from_the_command_line_definition() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let o = mapcheck(&["completions", shell]);
+        assert_eq!(code(&o), 0, "{shell}: {}", stderr(&o));
+        let script = stdout(&o);
+        assert!(script.contains("baseline") && script.contains("against"), "{shell}");
+    }
+    let o = mapcheck(&["completions", "tcsh"]);
+    assert_eq!(code(&o), 2);
+    let o = mapcheck(&["man"]);
+    assert_eq!(code(&o), 0);
+    let page = stdout(&o);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH mapcheck"),
+        "{}",
+        &page[..page.len().min(200)]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let o = mapcheck(&["man", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    for page in ["mapcheck.1", "mapcheck-diff.1", "mapcheck-check.1"] {
+        assert!(dir.path().join(page).is_file(), "{page}");
+    }
+}
