@@ -3,8 +3,9 @@
 # into one cache directory (default ~/.cache/mapcheck-tools; MAPCHECK_TOOLS overrides):
 #   - @microsoft/sarif-multitool-linux: ships the official SARIF 2.1.0 JSON schema (sarif-2.1.0.json)
 #   - @bufbuild/buf: the buf CLI, whose `buf breaking` the Protobuf differential test compares with
-#   - Apache Avro's Python package (its ReaderWriterCompatibilityChecker), in a virtual environment
-#     of its own (avro-venv/) so the machine's Python stays untouched
+#   - Apache Avro's Python package (its ReaderWriterCompatibilityChecker) and pre-commit (which runs
+#     the hook of .pre-commit-hooks.yaml in a test), in a virtual environment of their own
+#     (avro-venv/) so the machine's Python stays untouched
 # Idempotent: a second run installs nothing.
 set -euo pipefail
 tools="${MAPCHECK_TOOLS:-$HOME/.cache/mapcheck-tools}"
@@ -38,4 +39,8 @@ if ! "$avro_venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m
   fi
   "$avro_venv/bin/python" -m pip install --quiet --disable-pip-version-check "avro==$avro_version"
 fi
-echo "test tools in $tools: ${packages[*]} avro==$avro_version"
+pre_commit_version=4.2.0
+if [ "$("$avro_venv/bin/pre-commit" --version 2>/dev/null)" != "pre-commit $pre_commit_version" ]; then
+  "$avro_venv/bin/python" -m pip install --quiet --disable-pip-version-check "pre-commit==$pre_commit_version"
+fi
+echo "test tools in $tools: ${packages[*]} avro==$avro_version pre-commit==$pre_commit_version"

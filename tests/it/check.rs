@@ -197,3 +197,108 @@ fn quiet_silences_notes_and_verbose_adds_timings() {
     assert_eq!(code(&o), 0);
     assert!(stderr(&o).contains("check: linted 5 contracts ("), "{}", stderr(&o));
 }
+
+/// The pre-commit hook of `.pre-commit-hooks.yaml`, run by the real `pre-commit` (installed by
+/// `ci/test-tools.sh`) from a hook repository holding that file, on staged changes.
+#[test]
+fn the_pre_commit_hook_fails_on_a_staged_breaking_change() {
+    let pre_commit = tools_dir().join("avro-venv/bin/pre-commit");
+    if !pre_commit.is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run the pre-commit hook test: install pre-commit with `bash ci/test-tools.sh`"
+        );
+        eprintln!("skipping the pre-commit hook test: {} is missing", pre_commit.display());
+        return;
+    }
+    // A hook repository with the project's hook definition, committed.
+    let hooks = tempfile::tempdir().unwrap();
+    git(hooks.path(), &["init", "-q", "-b", "main"]);
+    std::fs::copy(
+        repo().join(".pre-commit-hooks.yaml"),
+        hooks.path().join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    git(hooks.path(), &["add", "-A"]);
+    git(hooks.path(), &["commit", "-qm", "hooks"]);
+    let rev = String::from_utf8(
+        Command::new("git")
+            .args(["rev-parse", "HEAD"])
+            .current_dir(hooks.path())
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let ws = workspace();
+    let root = ws.path();
+    std::fs::write(
+        root.join(".pre-commit-config.yaml"),
+        format!(
+            "repos:\n  - repo: {}\n    rev: {}\n    hooks:\n      - id: mapcheck-check\n",
+            hooks.path().display(),
+            rev.trim()
+        ),
+    )
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_mapcheck"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = std::env::join_paths(
+        std::iter::once(bin_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .unwrap();
+    let run = || {
+        Command::new(&pre_commit)
+            .args(["run", "--color", "never"])
+            .current_dir(root)
+            .env("PATH", &path)
+            .env("PRE_COMMIT_HOME", cache.path())
+            .env("NO_COLOR", "1")
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .output()
+            .unwrap()
+    };
+    // A staged breaking change fails the hook; unstaged edits are not what it judges.
+    remove_enum_value(root);
+    git(root, &["add", "contracts/erp/customer_service.proto"]);
+    let o = run();
+    let out = format!("{}{}", stdout(&o), stderr(&o));
+    assert_eq!(code(&o), 1, "{out}");
+    assert!(out.contains("enum-value-removed"), "{out}");
+    // Committed (with the hook bypassed), the next staged change is compared with the new HEAD.
+    git(root, &["commit", "-qm", "break", "--no-verify"]);
+    let readme = root.join("contracts/README.md");
+    std::fs::write(&readme, "contracts\n").unwrap();
+    git(root, &["add", "contracts/README.md", ".pre-commit-config.yaml"]);
+    let o = run();
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+}
+
+/// The CI templates are well-formed YAML and run `mapcheck check` as documented.
+#[test]
+fn ci_templates_run_the_check() {
+    for (file, must) in [
+        (
+            "action.yml",
+            vec!["using: composite", "mapcheck check", "upload-sarif", "--format github"],
+        ),
+        ("ci/gitlab-ci.yml", vec!["mapcheck check --against", "junit"]),
+        (
+            ".pre-commit-hooks.yaml",
+            vec!["id: mapcheck-check", "entry: mapcheck check --against HEAD"],
+        ),
+        (
+            "templates/github-workflow.yml",
+            vec!["mapcheck check", "upload-sarif", "fetch-depth: 0"],
+        ),
+    ] {
+        let text = std::fs::read_to_string(repo().join(file)).unwrap();
+        mapcheck::load::tree::parse_auto(&text, false).unwrap_or_else(|e| panic!("{file}: {e}"));
+        for m in must {
+            assert!(text.contains(m), "{file} lacks {m}");
+        }
+    }
+}
