@@ -138,6 +138,25 @@ struct RawIgnore {
     until: Option<toml::Value>,
 }
 
+/// For serde's "unknown field `x`, expected one of `a`, `b`": the closest expected key.
+fn did_you_mean(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return String::new();
+    };
+    let Some((unknown, expected)) = rest.split_once('`') else {
+        return String::new();
+    };
+    expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|k| (crate::rules::edit_distance(unknown, k), k))
+        .filter(|(d, k)| *d <= 3 && *d < k.len())
+        .min()
+        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default()
+}
+
 const FORMATS: &[&str] = &["openapi", "avro", "protobuf", "jsonschema"];
 const MODES: &[&str] = &[
     "backward",
@@ -190,7 +209,7 @@ impl Config {
                     format!(":{}:{}", pos.0, pos.1)
                 })
                 .unwrap_or_default();
-            anyhow::anyhow!("{shown}{at}: {}", e.message())
+            anyhow::anyhow!("{shown}{at}: {}{}", e.message(), did_you_mean(e.message()))
         })?;
         let bad = |what: String| anyhow::anyhow!("{shown}: {what}");
         let mut config = Config {
@@ -421,6 +440,7 @@ until = 2027-01-31
         assert!(
             err("[rules]\nfield-remove = \"off\"").contains("unknown rule 'field-remove' (did you mean field-removed")
         );
+        assert!(err("[[contracts]]\npaths = [\"a\"]\nmodee = \"full\"").contains("(did you mean `mode`?)"));
         assert!(err("[rules]\nfield-removed = \"loud\"").contains("expected off, error, warning or info"));
         assert!(err("[[contracts]]\npaths = [\"a\"]\nmode = \"sideways\"").contains("mode 'sideways'"));
         assert!(err("[[ignore]]\nrule = \"field-removed\"\nreason = \"\"").contains("`reason` must say why"));

@@ -93,7 +93,7 @@ pub fn similar(id: &str) -> Vec<&'static str> {
     scored.into_iter().map(|(_, _, id)| id).take(5).collect()
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -227,3 +227,55 @@ fn contract_sets_choose_the_mode_unless_the_command_line_does() {
     let (report, _, _) = diff_report(dir.path(), &["old", "new"]);
     assert!(rules(&report).contains(&"info type-widened".to_string()), "{report:#}");
 }
+
+/// TOML to JSON for schema validation: dates become their `YYYY-MM-DD` text, as editors treat them.
+fn toml_to_json(v: toml::Value) -> serde_json::Value {
+    match v {
+        toml::Value::String(s) => serde_json::Value::String(s),
+        toml::Value::Integer(i) => i.into(),
+        toml::Value::Float(f) => f.into(),
+        toml::Value::Boolean(b) => b.into(),
+        toml::Value::Datetime(d) => serde_json::Value::String(d.to_string()),
+        toml::Value::Array(a) => a.into_iter().map(toml_to_json).collect(),
+        toml::Value::Table(t) => t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect(),
+    }
+}
+
+/// docs/schemas/mapcheck.toml.schema.json describes what mapcheck reads: the documented example,
+/// the file `mapcheck init` writes, and nothing with a misspelt key.
+#[test]
+fn the_json_schema_for_mapcheck_toml_matches_the_parser() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join("docs/schemas/mapcheck.toml.schema.json")).unwrap())
+            .unwrap();
+    let validator = ::jsonschema::validator_for(&schema).expect("a valid schema");
+    let docs = std::fs::read_to_string(repo().join("docs/config.md")).unwrap();
+    let example = docs
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/config.md has a toml example");
+    let template = std::fs::read_to_string(repo().join("templates/mapcheck.toml")).unwrap();
+    for (name, text) in [
+        ("docs/config.md", example),
+        ("templates/mapcheck.toml", template.as_str()),
+    ] {
+        let value = toml_to_json(toml::from_str::<toml::Value>(text).unwrap_or_else(|e| panic!("{name}: {e}")));
+        let errors: Vec<String> = validator.iter_errors(&value).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+        mapcheck::config::Config::parse(text, Path::new(name), repo()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    for bad in [
+        "[[contracts]]\npaths = [\"a\"]\nmodee = \"full\"\n",
+        "[rules]\nfield-removed = \"loud\"\n",
+        "[[ignore]]\nrule = \"field-removed\"\n",
+        "[openapi]\nrelaxed = []\n",
+    ] {
+        let value = toml_to_json(toml::from_str::<toml::Value>(bad).unwrap());
+        assert!(!validator.is_valid(&value), "the schema accepts {bad:?}");
+        assert!(
+            mapcheck::config::Config::parse(bad, Path::new("mapcheck.toml"), repo()).is_err(),
+            "the parser accepts {bad:?}"
+        );
+    }
+}
