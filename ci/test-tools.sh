@@ -6,6 +6,7 @@
 #   - Apache Avro's Python package (its ReaderWriterCompatibilityChecker) and pre-commit (which runs
 #     the hook of .pre-commit-hooks.yaml in a test), in a virtual environment of their own
 #     (avro-venv/) so the machine's Python stays untouched
+#   - Debian's chromium (apt), which renders the HTML report headless in a test
 # Idempotent: a second run installs nothing.
 set -euo pipefail
 tools="${MAPCHECK_TOOLS:-$HOME/.cache/mapcheck-tools}"
@@ -43,4 +44,7 @@ pre_commit_version=4.2.0
 if [ "$("$avro_venv/bin/pre-commit" --version 2>/dev/null)" != "pre-commit $pre_commit_version" ]; then
   "$avro_venv/bin/python" -m pip install --quiet --disable-pip-version-check "pre-commit==$pre_commit_version"
 fi
-echo "test tools in $tools: ${packages[*]} avro==$avro_version pre-commit==$pre_commit_version"
+if ! command -v chromium >/dev/null && command -v apt-get >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+echo "test tools in $tools: ${packages[*]} avro==$avro_version pre-commit==$pre_commit_version; chromium: $(command -v chromium || echo missing)"

@@ -50,6 +50,27 @@ pub struct BaselineArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ReportCommandArgs {
+    /// Write the HTML report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: PathBuf,
+    /// Compare contracts with this git ref (default: as `check` does).
+    #[arg(long, value_name = "GIT-REF")]
+    pub against: Option<String>,
+    /// Baseline file, as for `check`.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Show every finding, recorded in the baseline or not.
+    #[arg(long)]
+    pub no_baseline: bool,
+    /// Findings at or above this severity make the page say "fails".
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct InitArgs {
     /// The directory to set up.
     #[arg(default_value = ".", value_name = "DIR")]
@@ -218,22 +239,30 @@ fn read_baseline(path: &Path) -> anyhow::Result<BTreeSet<String>> {
     Ok(baseline.findings.into_iter().map(|e| e.fingerprint).collect())
 }
 
-pub fn run_check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let config = enter_workspace()?;
-    let Some(mut checked) = collect(&config, args.against.as_deref(), &args.load)? else {
-        return Ok(Exit::Error);
-    };
-    let baseline_path = match (&args.baseline, args.no_baseline) {
+/// Leaves out the findings the baseline records (`--baseline`, else the default file if present).
+fn apply_baseline(checked: &mut Checked, baseline: Option<&Path>, no_baseline: bool) -> anyhow::Result<()> {
+    let path = match (baseline, no_baseline) {
         (_, true) => None,
-        (Some(p), _) => Some(p.clone()),
+        (Some(p), _) => Some(p.to_path_buf()),
         (None, _) => Some(PathBuf::from(DEFAULT_BASELINE)).filter(|p| p.is_file()),
     };
-    if let Some(path) = &baseline_path {
+    if let Some(path) = &path {
         let known = read_baseline(path)?;
         let before = checked.findings.len();
         checked.findings.retain(|f| !known.contains(&f.fingerprint));
         checked.suppressed.baselined = before - checked.findings.len();
     }
+    Ok(())
+}
+
+pub fn run_check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    // Paths on the command line are relative to where mapcheck was started.
+    let baseline = args.baseline.as_ref().map(|p| crate::load::absolute(p));
+    let config = enter_workspace()?;
+    let Some(mut checked) = collect(&config, args.against.as_deref(), &args.load)? else {
+        return Ok(Exit::Error);
+    };
+    apply_baseline(&mut checked, baseline.as_deref(), args.no_baseline)?;
     let summary =
         Summary::of(&checked.findings, checked.contracts, checked.unusable).with_suppressed(checked.suppressed);
     args.report.write_with_sources(
@@ -272,12 +301,43 @@ pub fn run_check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> anyhow::
     Ok(args.report.exit(&checked.findings))
 }
 
+/// `mapcheck report --html FILE`: what `check` reports, as one self-contained page.
+pub fn run_report(args: &ReportCommandArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let target = crate::load::absolute(&args.html);
+    let baseline = args.baseline.as_ref().map(|p| crate::load::absolute(p));
+    let config = enter_workspace()?;
+    let Some(mut checked) = collect(&config, args.against.as_deref(), &args.load)? else {
+        return Ok(Exit::Error);
+    };
+    apply_baseline(&mut checked, baseline.as_deref(), args.no_baseline)?;
+    let summary =
+        Summary::of(&checked.findings, checked.contracts, checked.unusable).with_suppressed(checked.suppressed);
+    let mut page = Vec::new();
+    ReportArgs {
+        format: OutputFormat::Html,
+        fail_on: args.fail_on,
+    }
+    .write_with_sources(
+        "check",
+        &checked.findings,
+        &summary,
+        &checked.files,
+        &checked.aliases,
+        false,
+        &mut page,
+    )?;
+    std::fs::write(&target, page).with_context(|| format!("writing {}", target.display()))?;
+    writeln!(out, "wrote {} ({})", args.html.display(), summary.line())?;
+    Ok(Exit::Clean)
+}
+
 pub fn run_baseline(args: &BaselineArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let output = args.output.as_ref().map(|p| crate::load::absolute(p));
     let config = enter_workspace()?;
     let Some(checked) = collect(&config, args.against.as_deref(), &args.load)? else {
         return Ok(Exit::Error);
     };
-    let path = args.output.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_BASELINE));
+    let path = output.unwrap_or_else(|| PathBuf::from(DEFAULT_BASELINE));
     let mut entries: Vec<BaselineEntry> = checked
         .findings
         .iter()

@@ -137,6 +137,11 @@ mapcheck check --no-baseline --fail-on warning"
         after_help = "Examples:\n  mapcheck baseline\n  mapcheck baseline --against origin/main -o .mapcheck/baseline.json"
     )]
     Baseline(check::BaselineArgs),
+    /// Write what `check` finds as one self-contained HTML page (no network): summary, chart, filterable table.
+    #[command(
+        after_help = "Examples:\n  mapcheck report --html mapcheck-report.html\n  mapcheck report --html out.html --against origin/main --no-baseline"
+    )]
+    Report(check::ReportCommandArgs),
     /// Scaffold mapcheck.toml, contracts/, mappings/ and a CI workflow; never overwrites a file.
     #[command(after_help = "Examples:\n  mapcheck init\n  mapcheck init path/to/repo")]
     Init(check::InitArgs),
@@ -300,6 +305,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run_check(args, color, &mut out),
         Command::Baseline(args) => check::run_baseline(args, &mut out),
         Command::Init(args) => check::run_init(args, &mut out),
+        Command::Report(args) => check::run_report(args, &mut out),
         Command::Completions(args) => docs::run_completions(args, &mut out),
         Command::Man(args) => docs::run_man(args, &mut out),
         Command::Rules(args) => rules::run_rules(args, &mut out),

@@ -2,6 +2,7 @@
 //! No check ever prints; no renderer ever checks.
 
 mod github;
+mod html;
 mod junit;
 mod markdown;
 mod sarif;
@@ -29,6 +30,8 @@ pub enum OutputFormat {
     Sarif,
     /// JUnit XML: one test case per contract.
     Junit,
+    /// One self-contained HTML page: summary, chart by contract, filterable findings table.
+    Html,
 }
 
 /// What a report is about, beyond its findings.
@@ -71,6 +74,7 @@ pub fn render(
         OutputFormat::Github => github::render(findings, summary, out),
         OutputFormat::Sarif => sarif::render(findings, out),
         OutputFormat::Junit => junit::render(findings, summary, cx, out),
+        OutputFormat::Html => html::render(findings, summary, cx, out),
     }
 }
 

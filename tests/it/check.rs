@@ -302,3 +302,65 @@ fn ci_templates_run_the_check() {
         }
     }
 }
+
+/// `mapcheck report --html`: one self-contained page, rendered by a real headless browser
+/// (Debian's chromium, installed by `ci/test-tools.sh`): its script runs, the findings are in the
+/// table, the filter works, and a screenshot is taken.
+#[test]
+fn the_html_report_renders_in_a_headless_browser() {
+    let ws = workspace();
+    let root = ws.path();
+    remove_enum_value(root);
+    let o = mapcheck_in(root, &["report", "--html", "report.html"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let page = std::fs::read_to_string(root.join("report.html")).unwrap();
+    // Self-contained: nothing is fetched.
+    for external in ["src=\"http", "href=\"http", "@import", "url("] {
+        assert!(!page.contains(external), "the page loads {external}");
+    }
+    assert!(page.contains("<svg"), "no chart");
+    let chromium = ["chromium", "chromium-browser"].into_iter().find(|c| {
+        Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let Some(chromium) = chromium else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must render the HTML report: install chromium with `bash ci/test-tools.sh`"
+        );
+        eprintln!("skipping the headless browser check: no chromium");
+        return;
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let browser = |extra: &[&str], url: String| {
+        Command::new(chromium)
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(extra)
+            .arg(url)
+            .output()
+            .unwrap()
+    };
+    let url = format!("file://{}", root.join("report.html").display());
+    let dom = browser(&["--dump-dom"], url.clone());
+    let dom = stdout(&dom);
+    assert!(dom.contains("1 of 1 shown"), "the page's script did not run: {dom}");
+    assert!(
+        dom.contains("enum-value-removed") && dom.contains("CUSTOMER_STATUS_PROSPECT"),
+        "{dom}"
+    );
+    let filtered = stdout(&browser(&["--dump-dom"], format!("{url}#q=no-such-finding")));
+    assert!(
+        filtered.contains("0 of 1 shown"),
+        "the filter did not apply: {filtered}"
+    );
+    let shot = root.join("report.png");
+    let o = browser(
+        &["--window-size=1280,900", &format!("--screenshot={}", shot.display())],
+        url,
+    );
+    let png = std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot ({e}): {}", stderr(&o)));
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{} bytes", png.len());
+}
