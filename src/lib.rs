@@ -12,6 +12,7 @@ pub mod finding;
 pub mod git;
 pub mod inspect;
 pub mod load;
+pub mod mapping;
 pub mod model;
 pub mod report;
 pub mod rules;

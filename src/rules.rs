@@ -16,7 +16,7 @@ pub struct Category {
 }
 
 /// Every category, in the order they are listed.
-pub fn categories() -> [Category; 5] {
+pub fn categories() -> [Category; 6] {
     [
         Category {
             name: "lint",
@@ -42,6 +42,11 @@ pub fn categories() -> [Category; 5] {
             name: "protobuf",
             summary: "Protobuf-only changes (`mapcheck diff`), judged at `--proto-level` wire, wire-json, package or file as buf's breaking categories are.",
             rules: crate::compare::protobuf::ALL,
+        },
+        Category {
+            name: "mapping",
+            summary: "Field mappings into the canonical model (`mapcheck map validate`): what they read, write and how.",
+            rules: crate::mapping::rules::ALL,
         },
     ]
 }

@@ -5,6 +5,7 @@ mod diff;
 mod docs;
 mod inspect;
 mod lint;
+mod map;
 mod rules;
 
 use std::io::{IsTerminal, Write};
@@ -121,6 +122,8 @@ Examples:\n  mapcheck diff old/accounts.yaml contracts/crm/accounts.openapi.yaml
 mapcheck diff v1.avsc v2.avsc --mode full\n  mapcheck diff old-protos/ protos/ --format json"
     )]
     Diff(diff::DiffArgs),
+    /// Field mappings into the canonical model: `map validate`, `map lineage`.
+    Map(map::MapArgs),
     /// The pre-merge gate: lint every contract and report what changed since the base branch, from mapcheck.toml.
     #[command(
         after_help = "Without --against, compares with the merge base of HEAD and the default branch (origin/HEAD, \
@@ -303,6 +306,7 @@ pub fn run() -> ExitCode {
         Command::Lint(args) => lint::run(args, color, &mut out),
         Command::Diff(args) => diff::run(args, color, &mut out),
         Command::Check(args) => check::run_check(args, color, &mut out),
+        Command::Map(args) => map::run(args, color, &mut out),
         Command::Baseline(args) => check::run_baseline(args, &mut out),
         Command::Init(args) => check::run_init(args, &mut out),
         Command::Report(args) => check::run_report(args, &mut out),

@@ -195,7 +195,7 @@ fn quiet_silences_notes_and_verbose_adds_timings() {
     assert_eq!(stderr(&o), "");
     let o = mapcheck_in(ws.path(), &["check", "--verbose"]);
     assert_eq!(code(&o), 0);
-    assert!(stderr(&o).contains("check: linted 5 contracts ("), "{}", stderr(&o));
+    assert!(stderr(&o).contains("check: linted 6 contracts ("), "{}", stderr(&o));
 }
 
 /// The pre-commit hook of `.pre-commit-hooks.yaml`, run by the real `pre-commit` (installed by

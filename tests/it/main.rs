@@ -8,6 +8,7 @@ mod config;
 mod diff;
 mod git;
 mod jsonschema;
+mod mapping;
 mod openapi;
 mod proto_differential;
 mod proto_rules;

@@ -1,0 +1,221 @@
+//! `mapcheck map validate` and `mapcheck map lineage`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::{Exit, LoadArgs, ReportArgs};
+use crate::config::Config;
+use crate::mapping::spec::Mapping;
+use crate::mapping::{Lineage, Workspace, lineage, validate};
+use crate::report::Summary;
+
+#[derive(Debug, Args)]
+pub struct MapArgs {
+    #[command(subcommand)]
+    pub command: MapCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MapCommand {
+    /// Check mappings against their source contracts and the pinned canonical version.
+    #[command(
+        after_help = "Without MAPPING, every mappings/*.yaml of the workspace (the directory of mapcheck.toml).\n\n\
+Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 bad usage.\n\n\
+Examples:\n  mapcheck map validate\n  mapcheck map validate mappings/crm-account-to-customer.yaml --format json"
+    )]
+    Validate(ValidateArgs),
+    /// For each canonical field: which source fields of which systems feed it, and how.
+    #[command(
+        after_help = "Examples:\n  mapcheck map lineage\n  mapcheck map lineage --format json | jq '.[].fields[] | select(.sources == [])'"
+    )]
+    Lineage(LineageArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Mapping files (default: mappings/*.yaml).
+    #[arg(value_name = "MAPPING")]
+    pub mappings: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LineageArgs {
+    /// Mapping files (default: mappings/*.yaml).
+    #[arg(value_name = "MAPPING")]
+    pub mappings: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = LineageFormat::Markdown)]
+    pub format: LineageFormat,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LineageFormat {
+    Markdown,
+    Json,
+}
+
+pub fn run(args: &MapArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    match &args.command {
+        MapCommand::Validate(a) => run_validate(a, color, out),
+        MapCommand::Lineage(a) => run_lineage(a, out),
+    }
+}
+
+/// The workspace root (mapcheck.toml's directory, else the current one) and the mapping files.
+fn mapping_files(given: &[PathBuf]) -> anyhow::Result<(PathBuf, Vec<PathBuf>, Vec<String>)> {
+    let config = Config::discover()?;
+    let cwd = std::env::current_dir().context("the current directory")?;
+    let root = if config.path.is_some() {
+        config.dir.clone()
+    } else {
+        cwd.clone()
+    };
+    let files: Vec<PathBuf> = if given.is_empty() {
+        let dir = root.join("mappings");
+        let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+            .collect();
+        found.sort();
+        found
+    } else {
+        for p in given {
+            if !p.is_file() {
+                anyhow::bail!("{}: no such file", p.display());
+            }
+        }
+        given.iter().map(|p| crate::load::absolute(p)).collect()
+    };
+    // Shown relative to the workspace root, as contracts are.
+    let shown = files
+        .iter()
+        .map(|p| {
+            let abs = crate::load::absolute(p);
+            abs.strip_prefix(crate::load::absolute(&root))
+                .map(|r| r.display().to_string())
+                .unwrap_or_else(|_| p.display().to_string())
+        })
+        .collect();
+    Ok((root, files, shown))
+}
+
+fn read_mappings(files: &[PathBuf], shown: &[String]) -> anyhow::Result<(Vec<Mapping>, Vec<crate::finding::Finding>)> {
+    let mut mappings = Vec::new();
+    let mut problems = Vec::new();
+    for (path, name) in files.iter().zip(shown) {
+        let text = std::fs::read_to_string(path).with_context(|| format!("{name}: cannot read"))?;
+        let (m, p) = crate::mapping::spec::parse(name, &text);
+        mappings.extend(m);
+        problems.extend(p);
+    }
+    Ok((mappings, problems))
+}
+
+fn run_validate(args: &ValidateArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let config = Config::discover()?;
+    let (root, files, shown) = mapping_files(&args.mappings)?;
+    let (mappings, mut findings) = read_mappings(&files, &shown)?;
+    let mut opts = args.load.options();
+    opts.root.get_or_insert_with(|| root.clone());
+    let mut ws = Workspace::new(&root, opts);
+    findings.extend(validate(&mappings, &mut ws));
+    crate::finding::normalize(&mut findings);
+    let suppressed = crate::suppress::apply(&mut findings, &config, &[]);
+    let summary = Summary::of(&findings, 0, 0).with_suppressed(suppressed);
+    let summary = Summary {
+        contracts: shown.len(),
+        ..summary
+    };
+    // Snippets quote the mapping files, which are shown relative to the workspace root.
+    let aliases: Vec<(String, PathBuf)> = shown.iter().zip(&files).map(|(s, f)| (s.clone(), f.clone())).collect();
+    args.report
+        .write_with_sources("map validate", &findings, &summary, &shown, &aliases, color, out)?;
+    Ok(args.report.exit(&findings))
+}
+
+fn run_lineage(args: &LineageArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let (root, files, shown) = mapping_files(&args.mappings)?;
+    let (mappings, problems) = read_mappings(&files, &shown)?;
+    for p in &problems {
+        if let Some(l) = &p.location {
+            eprintln!("warning: {l}: {}", p.message);
+        }
+    }
+    let mut opts = args.load.options();
+    opts.root.get_or_insert_with(|| root.clone());
+    let mut ws = Workspace::new(&root, opts);
+    let lineages = lineage(&mappings, &mut ws);
+    match args.format {
+        LineageFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &lineages)?;
+            writeln!(out)?;
+        }
+        LineageFormat::Markdown => write_markdown(&lineages, out)?,
+    }
+    Ok(Exit::Clean)
+}
+
+fn write_markdown(lineages: &[Lineage], out: &mut dyn Write) -> std::io::Result<()> {
+    if lineages.is_empty() {
+        return writeln!(out, "No mapping targets a canonical entity version that exists.");
+    }
+    for l in lineages {
+        writeln!(out, "## {} v{} (`{}`)\n", l.entity, l.version, l.file)?;
+        writeln!(out, "| canonical field | required | fed by |")?;
+        writeln!(out, "|---|---|---|")?;
+        let mut unfilled = Vec::new();
+        for f in &l.fields {
+            let through_fields = l.fields.iter().any(|g| {
+                !g.sources.is_empty()
+                    && g.path
+                        .strip_prefix(f.path.as_str())
+                        .is_some_and(|rest| rest.starts_with('.') || rest.starts_with("[]"))
+            });
+            let fed = if f.sources.is_empty() && through_fields {
+                "(through its fields)".to_string()
+            } else if f.sources.is_empty() {
+                unfilled.push(f.path.as_str());
+                "—".to_string()
+            } else {
+                f.sources
+                    .iter()
+                    .map(|s| {
+                        let from = if s.from.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" `{}`", s.from.join("`, `"))
+                        };
+                        format!("{}{from} ({})", s.system, s.transform)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("<br>")
+            };
+            writeln!(
+                out,
+                "| `{}` | {} | {fed} |",
+                f.path,
+                if f.required { "yes" } else { "" }
+            )?;
+        }
+        writeln!(out)?;
+        if !unfilled.is_empty() {
+            writeln!(
+                out,
+                "No source fills: {}.\n",
+                unfilled.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+            )?;
+        }
+    }
+    Ok(())
+}

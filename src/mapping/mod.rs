@@ -1,0 +1,765 @@
+//! Field mappings from source contracts into the versioned canonical model: the file format
+//! ([`spec`]), path resolution in the model ([`resolve`]), validation (`mapcheck map validate`)
+//! and lineage (`mapcheck map lineage`).
+
+pub mod resolve;
+pub mod rules;
+pub mod spec;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::compare::TypeIndex;
+use crate::finding::{Finding, RuleMeta};
+use crate::load::{LoadOptions, load_paths};
+use crate::model::{Contract, Location, Pos, Type};
+use resolve::{Kind, Resolved, field_paths, resolve};
+use rules::*;
+use spec::{Mapping, Rule, Transform};
+
+/// Where canonical entities live, relative to the workspace root.
+pub const CANONICAL_DIR: &str = "contracts/canonical";
+
+/// Contracts read for mappings, each file loaded once.
+pub struct Workspace {
+    root: PathBuf,
+    opts: LoadOptions,
+    loaded: HashMap<PathBuf, Option<Vec<Contract>>>,
+}
+
+impl Workspace {
+    /// `root`: the directory mapping paths are relative to (where mapcheck.toml is).
+    pub fn new(root: &Path, opts: LoadOptions) -> Self {
+        Workspace {
+            root: root.to_path_buf(),
+            opts,
+            loaded: HashMap::new(),
+        }
+    }
+
+    fn contracts(&mut self, rel: &str) -> Option<&[Contract]> {
+        let path = self.root.join(rel);
+        let opts = &self.opts;
+        self.loaded
+            .entry(path.clone())
+            .or_insert_with(|| {
+                if !path.is_file() {
+                    return None;
+                }
+                // A .proto file's types refer to its imports: load its directory's files too.
+                let is_proto = path.extension().is_some_and(|e| e == "proto");
+                let load = match path.parent() {
+                    Some(dir) if is_proto => dir.to_path_buf(),
+                    _ => path.clone(),
+                };
+                let loaded = load_paths(std::slice::from_ref(&load), opts).ok()?;
+                loaded.unusable.is_empty().then_some(loaded.contracts)
+            })
+            .as_deref()
+    }
+
+    /// The versions present for a canonical entity (`v1.schema.json` -> 1), with their files.
+    pub fn canonical_versions(&self, entity: &str) -> BTreeMap<u32, String> {
+        let dir = self.root.join(CANONICAL_DIR).join(entity);
+        let mut out = BTreeMap::new();
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let Some(rest) = name.strip_prefix('v') else { continue };
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            if let (Ok(n), true) = (digits.parse::<u32>(), rest[digits.len()..].starts_with('.')) {
+                out.insert(n, format!("{CANONICAL_DIR}/{entity}/{name}"));
+            }
+        }
+        out
+    }
+}
+
+/// The named type `name` (short name, id, or the end of a pointer), or a contract's root.
+fn find_type<'a>(contracts: &'a [Contract], name: &str) -> Option<&'a Type> {
+    contracts.iter().find_map(|c| {
+        c.types
+            .values()
+            .find(|t| t.name == name || t.id == name || t.id.ends_with(&format!("/{name}")))
+            .map(|t| &t.ty)
+            .or_else(|| c.root.as_ref().filter(|_| c.name == name))
+    })
+}
+
+/// The canonical entity's type in its contract: the root, else the only or same-named type.
+fn canonical_type<'a>(contracts: &'a [Contract], entity: &str) -> Option<&'a Type> {
+    contracts.iter().find_map(|c| {
+        c.root.as_ref().or_else(|| {
+            c.types
+                .values()
+                .find(|t| t.name.eq_ignore_ascii_case(entity))
+                .or_else(|| (c.types.len() == 1).then(|| c.types.values().next()).flatten())
+                .map(|t| &t.ty)
+        })
+    })
+}
+
+/// Everything a mapping resolves to, for validation and lineage.
+pub struct Bound<'a> {
+    pub mapping: &'a Mapping,
+    pub source_index: TypeIndex<'a>,
+    pub source: &'a Type,
+    pub target_index: TypeIndex<'a>,
+    pub target: &'a Type,
+    pub target_file: String,
+}
+
+struct Checker<'m> {
+    mapping: &'m Mapping,
+    findings: Vec<Finding>,
+}
+
+impl Checker<'_> {
+    fn report(&mut self, rule: &'static RuleMeta, pos: Pos, pointer: &str, element: &str, message: String) {
+        let location = Location::new(self.mapping.file.as_str(), pointer, pos);
+        let path = format!("{}: {element}", self.mapping.name);
+        self.findings
+            .push(Finding::new(rule, message, location).with_path(path));
+    }
+}
+
+/// Validates each mapping; contracts are read through `ws`.
+pub fn validate(mappings: &[Mapping], ws: &mut Workspace) -> Vec<Finding> {
+    // Load every contract first, so the borrows below are shared.
+    for m in mappings {
+        ws.contracts(&m.source.contract);
+        if let Some(file) = ws.canonical_versions(&m.target.entity).get(&m.target.version).cloned() {
+            ws.contracts(&file);
+        }
+    }
+    let ws = &*ws;
+    let mut findings = Vec::new();
+    for m in mappings {
+        let mut c = Checker {
+            mapping: m,
+            findings: Vec::new(),
+        };
+        if let Some(bound) = bind(m, ws, &mut c) {
+            check_rules(&bound, &mut c);
+            check_required(&bound, &mut c);
+        }
+        findings.extend(c.findings);
+    }
+    crate::finding::normalize(&mut findings);
+    findings
+}
+
+fn loaded<'w>(ws: &'w Workspace, rel: &str) -> Option<&'w [Contract]> {
+    ws.loaded.get(&ws.root.join(rel)).and_then(|c| c.as_deref())
+}
+
+/// Finds the source type and the canonical version a mapping names, reporting what is missing.
+fn bind<'w>(m: &'w Mapping, ws: &'w Workspace, c: &mut Checker) -> Option<Bound<'w>> {
+    let Some(sources) = loaded(ws, &m.source.contract) else {
+        let why = if ws.root.join(&m.source.contract).is_file() {
+            "cannot be loaded (run `mapcheck lint` on it)"
+        } else {
+            "does not exist"
+        };
+        c.report(
+            &MAPPING_SOURCE_MISSING,
+            m.source.pos,
+            "/source",
+            "source",
+            format!("source contract `{}` {why}", m.source.contract),
+        );
+        return None;
+    };
+    let Some(source) = find_type(sources, &m.source.ty) else {
+        let names: Vec<&str> = sources
+            .iter()
+            .flat_map(|c| c.types.values().map(|t| t.name.as_str()))
+            .take(12)
+            .collect();
+        c.report(
+            &MAPPING_SOURCE_MISSING,
+            m.source.pos,
+            "/source",
+            "source",
+            format!(
+                "`{}` has no type `{}` (it has {})",
+                m.source.contract,
+                m.source.ty,
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                }
+            ),
+        );
+        return None;
+    };
+    let versions = ws.canonical_versions(&m.target.entity);
+    let Some(target_file) = versions.get(&m.target.version) else {
+        let message = if versions.is_empty() {
+            format!(
+                "canonical entity `{}` does not exist (no versions under {CANONICAL_DIR}/{}/)",
+                m.target.entity, m.target.entity
+            )
+        } else {
+            format!(
+                "canonical `{}` has no version {} (it has {})",
+                m.target.entity,
+                m.target.version,
+                versions.keys().map(|v| format!("v{v}")).collect::<Vec<_>>().join(", ")
+            )
+        };
+        c.report(&MAPPING_TARGET_MISSING, m.target.pos, "/target", "target", message);
+        return None;
+    };
+    if let Some((newest, _)) = versions.last_key_value()
+        && *newest > m.target.version
+    {
+        c.report(
+            &MAPPING_OUTDATED_CANONICAL,
+            m.target.pos,
+            "/target",
+            "target",
+            format!(
+                "pinned to canonical `{}` v{} while v{newest} exists",
+                m.target.entity, m.target.version
+            ),
+        );
+    }
+    let Some(targets) = loaded(ws, target_file) else {
+        c.report(
+            &MAPPING_TARGET_MISSING,
+            m.target.pos,
+            "/target",
+            "target",
+            format!("canonical `{target_file}` cannot be loaded (run `mapcheck lint` on it)"),
+        );
+        return None;
+    };
+    let Some(target) = canonical_type(targets, &m.target.entity) else {
+        c.report(
+            &MAPPING_TARGET_MISSING,
+            m.target.pos,
+            "/target",
+            "target",
+            format!("`{target_file}` declares no type for `{}`", m.target.entity),
+        );
+        return None;
+    };
+    Some(Bound {
+        mapping: m,
+        source_index: TypeIndex::new(sources),
+        source,
+        target_index: TypeIndex::new(targets),
+        target,
+        target_file: target_file.clone(),
+    })
+}
+
+fn check_rules(b: &Bound, c: &mut Checker) {
+    let mut written: HashMap<&str, usize> = HashMap::new();
+    for (i, rule) in b.mapping.rules.iter().enumerate() {
+        let pointer = format!("/rules/{i}");
+        if let Some(first) = written.insert(rule.target.as_str(), i) {
+            c.report(
+                &MAPPING_TARGET_TWICE,
+                rule.pos,
+                &pointer,
+                &rule.target,
+                format!(
+                    "`{}` is already written by rule {}; the later rule overwrites it",
+                    rule.target,
+                    first + 1
+                ),
+            );
+        }
+        let target = match resolve(b.target, &b.target_index, &rule.target) {
+            Ok(t) => t,
+            Err(why) => {
+                c.report(
+                    &MAPPING_TARGET_MISSING,
+                    rule.pos,
+                    &pointer,
+                    &rule.target,
+                    format!(
+                        "canonical `{}` v{}: {why} (target `{}`)",
+                        b.mapping.target.entity, b.mapping.target.version, rule.target
+                    ),
+                );
+                continue;
+            }
+        };
+        let mut sources = Vec::new();
+        for (path, pos) in &rule.from {
+            match resolve(b.source, &b.source_index, path) {
+                Ok(s) => {
+                    if s.deprecated {
+                        c.report(
+                            &MAPPING_DEPRECATED_SOURCE,
+                            *pos,
+                            &pointer,
+                            &rule.target,
+                            format!("source `{path}` is deprecated in `{}`", b.mapping.source.contract),
+                        );
+                    }
+                    sources.push((path.as_str(), *pos, s));
+                }
+                Err(why) => c.report(
+                    &MAPPING_SOURCE_MISSING,
+                    *pos,
+                    &pointer,
+                    &rule.target,
+                    format!(
+                        "`{}` {}: {why} (from `{path}`)",
+                        b.mapping.source.contract, b.mapping.source.ty
+                    ),
+                ),
+            }
+        }
+        if sources.len() != rule.from.len() {
+            continue;
+        }
+        check_types(rule, &sources, &target, c, &pointer);
+        // A source that may be missing, into a field every record must have.
+        let required = target.field.is_some() && target.required;
+        if required && rule.default.is_none() && !matches!(rule.transform, Transform::Constant(_)) {
+            for (path, pos, s) in &sources {
+                if s.nullable || s.optional {
+                    let what = match (s.nullable, s.optional) {
+                        (true, true) => "may be null or absent",
+                        (true, false) => "may be null",
+                        _ => "may be absent",
+                    };
+                    c.report(
+                        &MAPPING_NULLABLE_INTO_REQUIRED,
+                        *pos,
+                        &pointer,
+                        &rule.target,
+                        format!(
+                            "source `{path}` {what}, but canonical `{}` is required and the rule has no `default`",
+                            rule.target
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn check_types(rule: &Rule, sources: &[(&str, Pos, Resolved)], target: &Resolved, c: &mut Checker, pointer: &str) {
+    let tk = Kind::of(target.ty);
+    let t_array = rule.target.ends_with("[]") || tk == Kind::Array;
+    let mismatch = |c: &mut Checker, message: String| {
+        c.report(&MAPPING_TYPE_MISMATCH, rule.pos, pointer, &rule.target, message);
+    };
+    let lossy = |c: &mut Checker, message: String| {
+        c.report(&MAPPING_LOSSY_CAST, rule.pos, pointer, &rule.target, message);
+    };
+    match &rule.transform {
+        Transform::Constant(v) => {
+            let ok = match (&tk, v) {
+                (Kind::Str(_), serde_json::Value::String(_)) => true,
+                (Kind::Enum(values), serde_json::Value::String(s)) => {
+                    if !values.contains(s) {
+                        c.report(
+                            &MAPPING_ENUM_NOT_TOTAL,
+                            rule.pos,
+                            pointer,
+                            &rule.target,
+                            format!(
+                                "constant `{s}` is not a value of canonical `{}` ({})",
+                                rule.target,
+                                values.join(", ")
+                            ),
+                        );
+                    }
+                    true
+                }
+                (Kind::Int, serde_json::Value::Number(n)) => n.is_i64() || n.is_u64(),
+                (Kind::Num, serde_json::Value::Number(_)) | (Kind::Bool, serde_json::Value::Bool(_)) => true,
+                (Kind::Any, _) | (_, serde_json::Value::Null) => true,
+                (Kind::Array, serde_json::Value::Array(_)) | (Kind::Object, serde_json::Value::Object(_)) => true,
+                _ => false,
+            };
+            if !ok {
+                mismatch(
+                    c,
+                    format!("constant {v} does not fit canonical `{}` ({})", rule.target, tk.name()),
+                );
+            }
+        }
+        Transform::Concat { .. } => {
+            for (path, _, s) in sources {
+                if !Kind::of(s.ty).is_scalar() {
+                    c.report(
+                        &MAPPING_SHAPE_MISMATCH,
+                        rule.pos,
+                        pointer,
+                        &rule.target,
+                        format!("`concat` joins values, but `{path}` is {}", Kind::of(s.ty).name()),
+                    );
+                }
+            }
+            if !matches!(tk, Kind::Str(_) | Kind::Any) {
+                mismatch(
+                    c,
+                    format!(
+                        "`concat` makes a string, but canonical `{}` is {}",
+                        rule.target,
+                        tk.name()
+                    ),
+                );
+            }
+        }
+        Transform::Split { .. } => {
+            let (path, _, s) = &sources[0];
+            if !matches!(Kind::of(s.ty), Kind::Str(_) | Kind::Any) {
+                mismatch(
+                    c,
+                    format!("`split` needs a string, but `{path}` is {}", Kind::of(s.ty).name()),
+                );
+            }
+            if !t_array {
+                c.report(
+                    &MAPPING_SHAPE_MISMATCH,
+                    rule.pos,
+                    pointer,
+                    &rule.target,
+                    format!(
+                        "`split` makes an array, but canonical `{}` is {}",
+                        rule.target,
+                        tk.name()
+                    ),
+                );
+            }
+        }
+        Transform::EnumMap(entries) => {
+            let (path, _, s) = &sources[0];
+            if let Kind::Enum(values) = Kind::of(s.ty) {
+                let missing: Vec<&String> = values
+                    .iter()
+                    .filter(|v| !entries.iter().any(|(k, _, _)| k == *v))
+                    .collect();
+                if !missing.is_empty() && rule.default.is_none() {
+                    c.report(
+                        &MAPPING_ENUM_NOT_TOTAL,
+                        rule.pos,
+                        pointer,
+                        &rule.target,
+                        format!(
+                            "source `{path}` values {} have no entry in the enum map (and the rule has no `default`)",
+                            missing.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
+                        ),
+                    );
+                }
+            }
+            if let Kind::Enum(values) = &tk {
+                for (from, to, pos) in entries {
+                    if !values.contains(to) {
+                        c.report(
+                            &MAPPING_ENUM_NOT_TOTAL,
+                            *pos,
+                            pointer,
+                            &rule.target,
+                            format!(
+                                "`{from}` maps to `{to}`, which canonical `{}` does not have ({})",
+                                rule.target,
+                                values.join(", ")
+                            ),
+                        );
+                    }
+                }
+            } else if !matches!(tk, Kind::Str(_) | Kind::Any) {
+                mismatch(
+                    c,
+                    format!(
+                        "an enum map makes strings, but canonical `{}` is {}",
+                        rule.target,
+                        tk.name()
+                    ),
+                );
+            }
+        }
+        Transform::Cast(to) => {
+            let (path, _, s) = &sources[0];
+            let sk = Kind::of(s.ty);
+            let fits = matches!(
+                (to.as_str(), &tk),
+                ("string", Kind::Str(_) | Kind::Enum(_))
+                    | ("integer", Kind::Int | Kind::Num)
+                    | ("number", Kind::Num)
+                    | ("boolean", Kind::Bool)
+                    | (_, Kind::Any)
+            );
+            if !fits {
+                mismatch(
+                    c,
+                    format!("cast to {to}, but canonical `{}` is {}", rule.target, tk.name()),
+                );
+            }
+            match (&sk, to.as_str()) {
+                (Kind::Num, "integer") => lossy(c, format!("`{path}` is a number: casting to integer drops fractions")),
+                (Kind::Str(_), "integer" | "number" | "boolean") => lossy(
+                    c,
+                    format!("`{path}` is a string: the cast to {to} fails for text that is not one"),
+                ),
+                _ => {}
+            }
+            if let (Kind::Enum(values), "string") = (&tk, to.as_str()) {
+                lossy(
+                    c,
+                    format!(
+                        "a string cast into enum `{}` ({}) without an `enum` map fails for other values",
+                        rule.target,
+                        values.join(", ")
+                    ),
+                );
+            }
+        }
+        Transform::Convert(format) => {
+            let (path, _, s) = &sources[0];
+            if !matches!(Kind::of(s.ty), Kind::Str(_) | Kind::Enum(_) | Kind::Any) {
+                mismatch(
+                    c,
+                    format!(
+                        "`convert: {format}` reads a string, but `{path}` is {}",
+                        Kind::of(s.ty).name()
+                    ),
+                );
+            }
+            if !matches!(tk, Kind::Str(_) | Kind::Any) {
+                mismatch(
+                    c,
+                    format!(
+                        "`convert: {format}` makes a string, but canonical `{}` is {}",
+                        rule.target,
+                        tk.name()
+                    ),
+                );
+            }
+        }
+        Transform::Crosswalk { .. } => {
+            let (path, _, s) = &sources[0];
+            if !Kind::of(s.ty).is_scalar() {
+                mismatch(
+                    c,
+                    format!("a crosswalk looks up an id, but `{path}` is {}", Kind::of(s.ty).name()),
+                );
+            }
+            if !matches!(tk, Kind::Str(_) | Kind::Any) {
+                mismatch(
+                    c,
+                    format!(
+                        "a crosswalk gives a canonical id (a string), but `{}` is {}",
+                        rule.target,
+                        tk.name()
+                    ),
+                );
+            }
+        }
+        Transform::Copy => {
+            let Some((path, _, s)) = sources.first() else { return };
+            let sk = Kind::of(s.ty);
+            let s_array = path.ends_with("[]") || sk == Kind::Array;
+            if s_array != t_array {
+                c.report(
+                    &MAPPING_SHAPE_MISMATCH,
+                    rule.pos,
+                    pointer,
+                    &rule.target,
+                    format!(
+                        "`{path}` is {} but canonical `{}` is {}",
+                        sk.name(),
+                        rule.target,
+                        tk.name()
+                    ),
+                );
+                return;
+            }
+            match (&sk, &tk) {
+                (_, Kind::Any) | (Kind::Any, _) => {}
+                (Kind::Int, Kind::Num) | (Kind::Enum(_), Kind::Str(None)) | (Kind::Str(Some(_)), Kind::Str(None)) => {}
+                (Kind::Str(a), Kind::Str(b)) if a == b => {}
+                (Kind::Str(None), Kind::Str(Some(f))) => lossy(
+                    c,
+                    format!(
+                        "`{path}` is a free string copied into `{}` ({f}) without `convert: {f}`",
+                        rule.target
+                    ),
+                ),
+                (Kind::Num, Kind::Int) => lossy(
+                    c,
+                    format!(
+                        "`{path}` is a number copied into integer `{}`: fractions are lost",
+                        rule.target
+                    ),
+                ),
+                (Kind::Str(_), Kind::Enum(values)) => lossy(
+                    c,
+                    format!(
+                        "`{path}` is a free string copied into enum `{}` ({}) without an `enum` map",
+                        rule.target,
+                        values.join(", ")
+                    ),
+                ),
+                (Kind::Enum(from), Kind::Enum(to)) => {
+                    let missing: Vec<&String> = from.iter().filter(|v| !to.contains(v)).collect();
+                    if !missing.is_empty() {
+                        c.report(
+                            &MAPPING_ENUM_NOT_TOTAL,
+                            rule.pos,
+                            pointer,
+                            &rule.target,
+                            format!(
+                                "source `{path}` values {} are not values of canonical `{}`; add an `enum` map",
+                                missing.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "),
+                                rule.target
+                            ),
+                        );
+                    }
+                }
+                (a, b) if a == b => {}
+                (Kind::Object, Kind::Object) | (Kind::Array, Kind::Array) => {}
+                (a, b) if !a.is_scalar() || !b.is_scalar() => c.report(
+                    &MAPPING_SHAPE_MISMATCH,
+                    rule.pos,
+                    pointer,
+                    &rule.target,
+                    format!(
+                        "`{path}` is {} but canonical `{}` is {}",
+                        a.name(),
+                        rule.target,
+                        b.name()
+                    ),
+                ),
+                (a, b) => mismatch(
+                    c,
+                    format!(
+                        "`{path}` is {} but canonical `{}` is {}; add `cast` or `convert`",
+                        a.name(),
+                        rule.target,
+                        b.name()
+                    ),
+                ),
+            }
+        }
+    }
+}
+
+/// Required canonical fields no rule fills: at the top level, and inside every object a rule
+/// writes into.
+fn check_required(b: &Bound, c: &mut Checker) {
+    let targets: Vec<&str> = b.mapping.rules.iter().map(|r| r.target.as_str()).collect();
+    let covered = |path: &str| {
+        targets.iter().any(|t| {
+            *t == path
+                || t.strip_prefix(path)
+                    .is_some_and(|rest| rest.starts_with('.') || rest.starts_with("[]"))
+        })
+    };
+    for (path, field) in field_paths(b.target, &b.target_index) {
+        if !field.required || covered(&path) || field.ty.default.is_some() {
+            continue;
+        }
+        // Nested fields matter only inside objects the mapping writes.
+        let parent = path.rsplit_once('.').map(|(p, _)| p.trim_end_matches("[]"));
+        if parent.is_some_and(|p| !covered(p)) {
+            continue;
+        }
+        c.report(
+            &MAPPING_REQUIRED_UNFILLED,
+            b.mapping.target.pos,
+            "/target",
+            &path,
+            format!(
+                "canonical `{}` v{} requires `{path}`, but no rule fills it and it has no default",
+                b.mapping.target.entity, b.mapping.target.version
+            ),
+        );
+    }
+}
+
+/// Lineage: for each field of a canonical entity version, what feeds it.
+#[derive(Debug, Serialize)]
+pub struct Lineage {
+    pub entity: String,
+    pub version: u32,
+    pub file: String,
+    pub fields: Vec<LineageField>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LineageField {
+    pub path: String,
+    pub required: bool,
+    pub sources: Vec<LineageSource>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LineageSource {
+    pub mapping: String,
+    pub system: String,
+    pub from: Vec<String>,
+    pub transform: String,
+    /// `mappings/x.yaml:12:13`
+    pub at: String,
+}
+
+/// The lineage of every canonical entity version some mapping targets (and of no others).
+pub fn lineage(mappings: &[Mapping], ws: &mut Workspace) -> Vec<Lineage> {
+    let mut targets: BTreeMap<(String, u32), String> = BTreeMap::new();
+    for m in mappings {
+        if let Some(file) = ws.canonical_versions(&m.target.entity).get(&m.target.version) {
+            targets.insert((m.target.entity.clone(), m.target.version), file.clone());
+            ws.contracts(file);
+        }
+    }
+    let ws = &*ws;
+    let mut out = Vec::new();
+    for ((entity, version), file) in targets {
+        let Some(contracts) = loaded(ws, &file) else { continue };
+        let Some(ty) = canonical_type(contracts, &entity) else {
+            continue;
+        };
+        let index = TypeIndex::new(contracts);
+        let mut fields: Vec<LineageField> = field_paths(ty, &index)
+            .into_iter()
+            .map(|(path, f)| LineageField {
+                path,
+                required: f.required,
+                sources: Vec::new(),
+            })
+            .collect();
+        for m in mappings
+            .iter()
+            .filter(|m| m.target.entity == entity && m.target.version == version)
+        {
+            for rule in &m.rules {
+                let path = rule.target.trim_end_matches("[]");
+                let source = LineageSource {
+                    mapping: m.name.clone(),
+                    system: m.source.system.clone().unwrap_or_else(|| m.name.clone()),
+                    from: rule.from.iter().map(|(p, _)| p.clone()).collect(),
+                    transform: rule.transform.describe(),
+                    at: format!("{}:{}:{}", m.file, rule.pos.line, rule.pos.col),
+                };
+                match fields.iter_mut().find(|f| f.path == path) {
+                    Some(f) => f.sources.push(source),
+                    None => fields.push(LineageField {
+                        path: path.to_string(),
+                        required: false,
+                        sources: vec![source],
+                    }),
+                }
+            }
+        }
+        out.push(Lineage {
+            entity,
+            version,
+            file,
+            fields,
+        });
+    }
+    out
+}

@@ -1,0 +1,179 @@
+//! `mapcheck map validate` and `mapcheck map lineage` on real mapping files.
+//!
+//! tests/fixtures/mapping-ws is a workspace (it has mapcheck.toml) whose `mappings/<rule-id>.yaml`
+//! each make that rule fire; `clean.yaml` makes none. The findings of each are kept in
+//! `mappings/<name>.expected` (MAPCHECK_BLESS=1 rewrites them).
+
+use std::path::Path;
+
+use crate::*;
+
+fn workspace() -> std::path::PathBuf {
+    repo().join("tests/fixtures/mapping-ws")
+}
+
+fn validate(dir: &Path, args: &[&str]) -> (Vec<serde_json::Value>, i32, String) {
+    let mut full = vec!["map", "validate", "--format", "json"];
+    full.extend_from_slice(args);
+    let o = mapcheck_in(dir, &full);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+    (
+        v["findings"].as_array().cloned().unwrap_or_default(),
+        code(&o),
+        stderr(&o),
+    )
+}
+
+#[test]
+fn every_mapping_rule_fires_on_its_fixture_and_only_there() {
+    let dir = workspace();
+    let bless = std::env::var_os("MAPCHECK_BLESS").is_some();
+    let mut problems = Vec::new();
+    let mut covered = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("mappings"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    for file in files {
+        let stem = file.file_stem().unwrap().to_str().unwrap().to_string();
+        let rel = format!("mappings/{stem}.yaml");
+        let (findings, status, err) = validate(&dir, &[&rel]);
+        let lines: String = findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {} {}:{}\n",
+                    f["severity"].as_str().unwrap(),
+                    f["rule"].as_str().unwrap(),
+                    f["path"].as_str().unwrap(),
+                    f["location"]["line"],
+                    f["location"]["col"]
+                )
+            })
+            .collect();
+        let expected = dir.join(format!("mappings/{stem}.expected"));
+        if bless {
+            std::fs::write(&expected, &lines).unwrap();
+        } else if std::fs::read_to_string(&expected).ok().as_deref() != Some(lines.as_str()) {
+            problems.push(format!("{rel}: findings differ from {stem}.expected:\n{lines}{err}"));
+        }
+        if stem == "clean" {
+            if !findings.is_empty() || status != 0 {
+                problems.push(format!("clean.yaml has findings: {lines}"));
+            }
+            continue;
+        }
+        if !findings.iter().any(|f| f["rule"] == stem.as_str()) {
+            problems.push(format!("{rel}: {stem} does not fire: {lines}{err}"));
+        }
+        let failing = findings.iter().any(|f| f["severity"] == "error");
+        assert_eq!(status, i32::from(failing), "{rel}: exit {status}");
+        covered.push(stem);
+    }
+    for rule in mapcheck::rules::all().into_iter().filter(|r| r.category == "mapping") {
+        if !covered.iter().any(|c| c == rule.id) {
+            problems.push(format!("{} has no fixture mappings/{}.yaml", rule.id, rule.id));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+#[test]
+fn the_example_workspace_maps_cleanly_and_reports_lineage() {
+    let (findings, status, err) = validate(&repo(), &[]);
+    assert_eq!(status, 0, "{findings:#?} {err}");
+    assert!(findings.iter().all(|f| f["severity"] == "info"), "{findings:#?}");
+    let o = mapcheck(&["map", "lineage", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let lineage: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v1 = lineage
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["entity"] == "customer" && l["version"] == 1)
+        .expect("customer v1");
+    let field = |path: &str| {
+        v1["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == path)
+            .unwrap_or_else(|| panic!("{path}"))
+            .clone()
+    };
+    let customer_id = field("customer_id");
+    let systems: Vec<&str> = customer_id["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["system"].as_str().unwrap())
+        .collect();
+    assert_eq!(systems, ["billing", "crm", "erp"]);
+    assert_eq!(field("shipping_address.city")["sources"], serde_json::json!([]));
+    let md = stdout(&mapcheck(&["map", "lineage"]));
+    assert!(md.contains("| `legal_name` | yes | billing `name` (copy)"), "{md}");
+    assert!(md.contains("No source fills:"), "{md}");
+}
+
+#[test]
+fn findings_point_at_the_mapping_line_in_every_format() {
+    let dir = workspace();
+    let o = mapcheck_in(&dir, &["map", "validate", "mappings/mapping-source-missing.yaml"]);
+    assert_eq!(code(&o), 1);
+    let text = stdout(&o);
+    assert!(text.contains("mappings/mapping-source-missing.yaml:7:"), "{text}");
+    assert!(text.contains("FullName"), "{text}");
+    for format in ["markdown", "github", "sarif", "junit", "html"] {
+        let o = mapcheck_in(
+            &dir,
+            &[
+                "map",
+                "validate",
+                "mappings/mapping-source-missing.yaml",
+                "--format",
+                format,
+            ],
+        );
+        assert_eq!(code(&o), 1, "{format}");
+        assert!(stdout(&o).contains("mapping-source-missing"), "{format}");
+    }
+    let o = mapcheck_in(&dir, &["map", "validate", "mappings/nope.yaml"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("mappings/nope.yaml: no such file"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// docs/schemas/mapping.schema.json accepts the example mappings and the valid fixtures, and
+/// rejects the fixture the parser rejects.
+#[test]
+fn the_json_schema_for_mapping_files_matches_the_parser() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join("docs/schemas/mapping.schema.json")).unwrap())
+            .unwrap();
+    let validator = ::jsonschema::validator_for(&schema).expect("a valid schema");
+    let as_json = |path: &Path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        mapcheck::load::tree::parse_auto(&text, false)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .to_json()
+    };
+    let mut files: Vec<_> = std::fs::read_dir(repo().join("mappings"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.push(workspace().join("mappings/clean.yaml"));
+    files.push(workspace().join("mappings/mapping-enum-not-total.yaml"));
+    assert!(files.len() >= 5);
+    for file in &files {
+        let errors: Vec<String> = validator.iter_errors(&as_json(file)).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", file.display());
+    }
+    let invalid = as_json(&workspace().join("mappings/mapping-invalid.yaml"));
+    assert!(!validator.is_valid(&invalid), "the schema accepts mapping-invalid.yaml");
+}
