@@ -10,6 +10,7 @@ use super::{Exit, LoadArgs, ReportArgs};
 use crate::config::Config;
 use crate::mapping::spec::Mapping;
 use crate::mapping::{Lineage, Workspace, lineage, validate};
+
 use crate::report::Summary;
 
 #[derive(Debug, Args)]
@@ -27,6 +28,13 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 bad usage.\n\n\
 Examples:\n  mapcheck map validate\n  mapcheck map validate mappings/crm-account-to-customer.yaml --format json"
     )]
     Validate(ValidateArgs),
+    /// Which mapping lines the contract changes since a git ref break, and which they touch.
+    #[command(
+        after_help = "Without --against, compares with the merge base of HEAD and the default branch, as `check` does.\n\n\
+Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 bad usage or no ref to compare with.\n\n\
+Examples:\n  mapcheck map impact --against origin/main\n  mapcheck map impact --format markdown > impact.md"
+    )]
+    Impact(ImpactArgs),
     /// For each canonical field: which source fields of which systems feed it, and how.
     #[command(
         after_help = "Examples:\n  mapcheck map lineage\n  mapcheck map lineage --format json | jq '.[].fields[] | select(.sources == [])'"
@@ -39,6 +47,20 @@ pub struct ValidateArgs {
     /// Mapping files (default: mappings/*.yaml).
     #[arg(value_name = "MAPPING")]
     pub mappings: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImpactArgs {
+    /// Mapping files (default: mappings/*.yaml).
+    #[arg(value_name = "MAPPING")]
+    pub mappings: Vec<PathBuf>,
+    /// The git ref the contracts are compared with (default: the merge base with the default branch).
+    #[arg(long, value_name = "GIT-REF")]
+    pub against: Option<String>,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
@@ -65,6 +87,7 @@ pub enum LineageFormat {
 pub fn run(args: &MapArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     match &args.command {
         MapCommand::Validate(a) => run_validate(a, color, out),
+        MapCommand::Impact(a) => run_impact(a, color, out),
         MapCommand::Lineage(a) => run_lineage(a, out),
     }
 }
@@ -141,6 +164,44 @@ fn run_validate(args: &ValidateArgs, color: bool, out: &mut dyn Write) -> anyhow
     let aliases: Vec<(String, PathBuf)> = shown.iter().zip(&files).map(|(s, f)| (s.clone(), f.clone())).collect();
     args.report
         .write_with_sources("map validate", &findings, &summary, &shown, &aliases, color, out)?;
+    Ok(args.report.exit(&findings))
+}
+
+fn run_impact(args: &ImpactArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let config = Config::discover()?;
+    let (root, files, shown) = mapping_files(&args.mappings)?;
+    let (mappings, mut findings) = read_mappings(&files, &shown)?;
+    let (reference, described) = match &args.against {
+        Some(r) => (r.clone(), r.clone()),
+        None => crate::git::default_base()
+            .ok_or_else(|| anyhow::anyhow!("map impact needs a git ref to compare with: pass --against <GIT-REF>"))?,
+    };
+    super::note(format_args!("map impact: comparing contracts with {described}"));
+    let snapshot = crate::git::snapshot(&reference)?;
+    let old_root = snapshot
+        .path_for(&root)
+        .ok_or_else(|| anyhow::anyhow!("{}: outside the git repository", root.display()))?;
+    let mut new_opts = args.load.options();
+    new_opts.root.get_or_insert_with(|| root.clone());
+    let mut old_opts = args.load.options();
+    old_opts.root = Some(old_root.clone());
+    old_opts.proto_paths = old_opts
+        .proto_paths
+        .iter()
+        .filter_map(|p| snapshot.path_for(p))
+        .collect();
+    let mut old_ws = Workspace::new(&old_root, old_opts);
+    let mut new_ws = Workspace::new(&root, new_opts);
+    findings.extend(crate::mapping::impact(&mappings, &mut old_ws, &mut new_ws));
+    crate::finding::normalize(&mut findings);
+    let suppressed = crate::suppress::apply(&mut findings, &config, &[]);
+    let summary = Summary {
+        contracts: shown.len(),
+        ..Summary::of(&findings, 0, 0).with_suppressed(suppressed)
+    };
+    let aliases: Vec<(String, PathBuf)> = shown.iter().zip(&files).map(|(s, f)| (s.clone(), f.clone())).collect();
+    args.report
+        .write_with_sources("map impact", &findings, &summary, &shown, &aliases, color, out)?;
     Ok(args.report.exit(&findings))
 }
 

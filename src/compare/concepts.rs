@@ -109,6 +109,12 @@ crate::finding::rule_set! {
     OPERATION_REMOVED = "operation-removed", Error,
         "An API operation (an OpenAPI operation or webhook, an Avro protocol message) was removed.",
         "Clients calling it get 404 or 405 (or an unknown-message error). Deprecate it first and remove it after its sunset date: mapcheck reports the removal of an OpenAPI operation deprecated with an `x-sunset` date that has passed as info only.";
+    CANONICAL_VERSION_EDITED = "canonical-version-edited", Error,
+        "A published canonical version (`contracts/canonical/<entity>/v<N>`) changed in a breaking way.",
+        "Every mapping pinned to the version promises its consumers that its meaning holds. A breaking change belongs in a new version beside it (`v2.schema.json`), which mappings move to one by one; a non-breaking edit (a description, an optional field in an open object) is fine.";
+    VERSION_NOT_BUMPED = "version-not-bumped", Warning,
+        "A contract makes a breaking change without raising its major version.",
+        "Consumers read the version (`info.version` in OpenAPI) to know whether an upgrade is safe: `1.4.0` to `1.5.0` promises compatibility. Raise the major version with the break.";
     DEPRECATED = "deprecated", Info,
         "Something was marked deprecated (or un-deprecated).",
         "Not a break: a notice that clients should move on before it is removed.";

@@ -98,7 +98,8 @@ pub fn diff_sides_with(old_side: Side, new_side: Side, mode: Mode, opts: &DiffOp
     let mode = mode.base();
     let mut c = Comparer::new(TypeIndex::new(old), TypeIndex::new(new));
     let not_proto = |(o, n): &Pair| o.or(*n).is_some_and(|c| c.format != Format::Protobuf);
-    for (o, n) in pair(old_side, new_side).into_iter().filter(not_proto) {
+    let pairs = pair(old_side, new_side);
+    for &(o, n) in pairs.iter().filter(|p| not_proto(p)) {
         match (o, n) {
             (Some(o), Some(n)) => compare_pair(&mut c, o, n, mode, opts),
             (Some(o), None) => {
@@ -128,6 +129,8 @@ pub fn diff_sides_with(old_side: Side, new_side: Side, mode: Mode, opts: &DiffOp
         }
     }
     c.findings.extend(super::protobuf::diff(old, new, &opts.proto));
+    let policy = version_policy(&pairs, &c.findings);
+    c.findings.extend(policy);
     if mode == Mode::None {
         for f in &mut c.findings {
             f.severity = crate::finding::Severity::Info;
@@ -136,6 +139,85 @@ pub fn diff_sides_with(old_side: Side, new_side: Side, mode: Mode, opts: &DiffOp
     let mut findings = c.findings;
     normalize(&mut findings);
     findings
+}
+
+/// `canonical/<entity>/v<N>.<ext>` -> (entity, N).
+fn canonical_version(file: &str) -> Option<(&str, u32)> {
+    let mut parts = file.rsplit('/');
+    let name = parts.next()?;
+    let entity = parts.next()?;
+    if parts.next()? != "canonical" {
+        return None;
+    }
+    let rest = name.strip_prefix('v')?;
+    let digits: &str = &rest[..rest.find(|c: char| !c.is_ascii_digit())?];
+    Some((entity, digits.parse().ok()?))
+}
+
+/// The leading number of a version (`2.4.1` -> 2, `v3` -> 3).
+fn major(version: &str) -> Option<u64> {
+    let v = version.trim().trim_start_matches(['v', 'V']);
+    v.split(['.', '-', '+']).next()?.parse().ok()
+}
+
+/// Versioning policy over the breaking findings of each contract pair: a published canonical
+/// version must not break in place, and a contract that breaks should say so in its version.
+fn version_policy(pairs: &[Pair], findings: &[Finding]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (o, n) in pairs {
+        let (Some(o), Some(n)) = (o, n) else { continue };
+        let breaking: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.severity == crate::finding::Severity::Error)
+            .filter(|f| {
+                f.location
+                    .as_ref()
+                    .is_some_and(|l| n.files.iter().any(|x| **x == *l.file))
+            })
+            .collect();
+        let Some(first) = breaking.first() else { continue };
+        let at = Location::new(n.files[0].clone(), "", Default::default());
+        let count = breaking.len();
+        let changes = if count == 1 {
+            "a breaking change".to_string()
+        } else {
+            format!("{count} breaking changes")
+        };
+        if let Some((entity, version)) = n.files.first().and_then(|f| canonical_version(f)) {
+            let mut f = Finding::new(
+                &super::concepts::CANONICAL_VERSION_EDITED,
+                format!(
+                    "canonical `{entity}` v{version} is published, but this edit makes {changes} to it in place \
+                     (first: {}); publish v{} beside it instead",
+                    first.rule,
+                    version + 1
+                ),
+                at,
+            )
+            .with_path(format!("{entity} v{version}"));
+            f.old_location = Some(Location::new(o.files[0].clone(), "", Default::default()));
+            out.push(f);
+            continue;
+        }
+        if let (Some(a), Some(b)) = (o.version.as_deref(), n.version.as_deref())
+            && let (Some(ma), Some(mb)) = (major(a), major(b))
+            && mb <= ma
+        {
+            let mut f = Finding::new(
+                &super::concepts::VERSION_NOT_BUMPED,
+                format!(
+                    "`{}` makes {changes} but its version went from {a} to {b}: bump the major version (to {}.0.0) so consumers see it",
+                    n.name,
+                    ma + 1
+                ),
+                at,
+            )
+            .with_path(n.name.clone());
+            f.old_location = Some(Location::new(o.files[0].clone(), "", Default::default()));
+            out.push(f);
+        }
+    }
+    out
 }
 
 /// An old contract and its new counterpart; either may be missing.

@@ -63,7 +63,7 @@ impl Effect {
 }
 
 /// Named types of one side, by id, for following references.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct TypeIndex<'a> {
     types: HashMap<&'a str, &'a NamedType>,
 }

@@ -763,3 +763,146 @@ pub fn lineage(mappings: &[Mapping], ws: &mut Workspace) -> Vec<Lineage> {
     }
     out
 }
+
+/// `mapcheck map impact`: the mapping rules that contract changes since a git ref break or touch.
+/// `old` reads the contracts as they were at the ref; `new` as they are.
+pub fn impact(mappings: &[Mapping], old: &mut Workspace, new: &mut Workspace) -> Vec<Finding> {
+    use crate::compare::{Comparer, Variance};
+    for m in mappings {
+        for ws in [&mut *old, &mut *new] {
+            ws.contracts(&m.source.contract);
+            if let Some(file) = ws.canonical_versions(&m.target.entity).get(&m.target.version).cloned() {
+                ws.contracts(&file);
+            }
+        }
+    }
+    let (old, new) = (&*old, &*new);
+    let mut findings = Vec::new();
+    for m in mappings {
+        // How the rules validate now: a changed rule with an error there is broken.
+        let mut now = Checker {
+            mapping: m,
+            findings: Vec::new(),
+        };
+        let Some(after) = bind(m, new, &mut now) else {
+            findings.extend(now.findings);
+            continue;
+        };
+        check_rules(&after, &mut now);
+        let mut quiet = Checker {
+            mapping: m,
+            findings: Vec::new(),
+        };
+        // A mapping (or contract) that did not exist at the ref: nothing changed under it.
+        let Some(before) = bind(m, old, &mut quiet) else {
+            continue;
+        };
+        let mut out = Checker {
+            mapping: m,
+            findings: Vec::new(),
+        };
+        for (i, rule) in m.rules.iter().enumerate() {
+            let pointer = format!("/rules/{i}");
+            let mut changes: Vec<(String, bool)> = Vec::new();
+            let mut compare = |old_root: &Type,
+                               old_index: &TypeIndex,
+                               new_root: &Type,
+                               new_index: &TypeIndex,
+                               path: &str,
+                               what: &str,
+                               variance: Variance| {
+                let (Ok(a), b) = (resolve(old_root, old_index, path), resolve(new_root, new_index, path)) else {
+                    return;
+                };
+                let Ok(b) = b else {
+                    changes.push((format!("{what} `{path}` was removed"), true));
+                    return;
+                };
+                let mut c = Comparer::new(old_index.clone(), new_index.clone());
+                c.report_safe = true;
+                c.compare(a.ty, b.ty, variance, path, 0);
+                if a.nullable != b.nullable || a.optional != b.optional {
+                    let breaking = match variance {
+                        Variance::Produces => (b.nullable && !a.nullable) || (b.optional && !a.optional),
+                        Variance::Accepts => (a.nullable && !b.nullable) || (a.optional && !b.optional),
+                    };
+                    changes.push((format!("{what} `{path}` changed presence or nullability"), breaking));
+                }
+                for f in c.findings {
+                    let breaking = f.severity != crate::finding::Severity::Info;
+                    changes.push((format!("{what}: {}", f.message), breaking));
+                }
+            };
+            for (path, _) in &rule.from {
+                compare(
+                    before.source,
+                    &before.source_index,
+                    after.source,
+                    &after.source_index,
+                    path,
+                    "source",
+                    Variance::Produces,
+                );
+            }
+            compare(
+                before.target,
+                &before.target_index,
+                after.target,
+                &after.target_index,
+                &rule.target,
+                "canonical",
+                Variance::Accepts,
+            );
+            if changes.is_empty() {
+                continue;
+            }
+            changes.sort();
+            changes.dedup();
+            let summary: Vec<&str> = changes.iter().map(|(m, _)| m.as_str()).take(4).collect();
+            let more = changes.len().saturating_sub(4);
+            let summary = if more > 0 {
+                format!("{} (and {more} more)", summary.join("; "))
+            } else {
+                summary.join("; ")
+            };
+            let broken: Vec<&Finding> = now
+                .findings
+                .iter()
+                .filter(|f| f.severity == crate::finding::Severity::Error)
+                .filter(|f| f.location.as_ref().is_some_and(|l| l.pointer == pointer))
+                .collect();
+            if let Some(first) = broken.first() {
+                out.report(
+                    &MAPPING_BROKEN_BY_CHANGE,
+                    rule.pos,
+                    &pointer,
+                    &rule.target,
+                    format!(
+                        "the rule for `{}` breaks: {summary}; now: {}",
+                        rule.target, first.message
+                    ),
+                );
+            } else {
+                let breaking = changes.iter().any(|(_, b)| *b);
+                out.report(
+                    &MAPPING_AFFECTED_BY_CHANGE,
+                    rule.pos,
+                    &pointer,
+                    &rule.target,
+                    format!("the rule for `{}` still validates, but {summary}", rule.target),
+                );
+                if !breaking && let Some(f) = out.findings.last_mut() {
+                    f.severity = crate::finding::Severity::Info;
+                }
+            }
+        }
+        // Problems that are not tied to one rule (a required field no longer filled, ...).
+        out.findings.extend(now.findings.into_iter().filter(|f| {
+            f.severity == crate::finding::Severity::Error
+                && f.location.as_ref().is_some_and(|l| !l.pointer.starts_with("/rules/"))
+        }));
+        findings.extend(out.findings);
+    }
+    crate::finding::normalize(&mut findings);
+    findings
+}

@@ -37,4 +37,10 @@ crate::finding::rule_set! {
     MAPPING_OUTDATED_CANONICAL = "mapping-outdated-canonical", Info,
         "A mapping is pinned to a canonical version older than the newest one.",
         "Not a break: a reminder that consumers of the newer canonical version do not get this source's records until the mapping moves.";
+    MAPPING_BROKEN_BY_CHANGE = "mapping-broken-by-change", Error,
+        "A contract change breaks a mapping line (`mapcheck map impact`).",
+        "Since the git ref, a source field the rule reads, or the canonical field it writes, changed so that the rule no longer validates: the field was removed, its type changed, a value it relied on went away. The finding names the change and the rule.";
+    MAPPING_AFFECTED_BY_CHANGE = "mapping-affected-by-change", Warning,
+        "A contract change touches a mapping line that still validates (`mapcheck map impact`).",
+        "A field the rule reads or writes changed since the git ref, but the rule still validates: review that it still means what it should (a warning when the change is breaking for the mapping's direction, info otherwise).";
 }

@@ -72,7 +72,12 @@ fn every_mapping_rule_fires_on_its_fixture_and_only_there() {
         assert_eq!(status, i32::from(failing), "{rel}: exit {status}");
         covered.push(stem);
     }
-    for rule in mapcheck::rules::all().into_iter().filter(|r| r.category == "mapping") {
+    // The impact rules are covered by `impact_names_broken_and_touched_lines`.
+    let impact = ["mapping-broken-by-change", "mapping-affected-by-change"];
+    for rule in mapcheck::rules::all()
+        .into_iter()
+        .filter(|r| r.category == "mapping" && !impact.contains(&r.id))
+    {
         if !covered.iter().any(|c| c == rule.id) {
             problems.push(format!("{} has no fixture mappings/{}.yaml", rule.id, rule.id));
         }
@@ -176,4 +181,63 @@ fn the_json_schema_for_mapping_files_matches_the_parser() {
     }
     let invalid = as_json(&workspace().join("mappings/mapping-invalid.yaml"));
     assert!(!validator.is_valid(&invalid), "the schema accepts mapping-invalid.yaml");
+}
+
+/// `map impact` in a repository where, since `main`, the CRM contract renamed `Phone` and the
+/// canonical model (edited in place) lowered `email`'s maximum length.
+#[test]
+fn impact_names_broken_and_touched_lines() {
+    use crate::check::{copy_dir, git};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q", "-b", "main"]);
+    for d in ["contracts", "mappings"] {
+        copy_dir(&repo().join(d), &root.join(d));
+    }
+    std::fs::write(root.join("mapcheck.toml"), "").unwrap();
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "v1"]);
+    git(root, &["checkout", "-qb", "change"]);
+    let (report, status, err) = impact(root);
+    assert_eq!((status, report.len()), (0, 0), "{report:#?} {err}");
+    let crm = root.join("contracts/crm/accounts.openapi.yaml");
+    let text = std::fs::read_to_string(&crm).unwrap();
+    std::fs::write(&crm, text.replace("        Phone:", "        PhoneNumber:")).unwrap();
+    let canonical = root.join("contracts/canonical/customer/v1.schema.json");
+    let text = std::fs::read_to_string(&canonical).unwrap();
+    std::fs::write(&canonical, text.replace("\"maxLength\": 254", "\"maxLength\": 100")).unwrap();
+    let (report, status, err) = impact(root);
+    assert_eq!(status, 1, "{err}");
+    let lines: Vec<String> = report
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["severity"].as_str().unwrap(),
+                f["rule"].as_str().unwrap(),
+                f["path"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "warning mapping-affected-by-change billing-customer-to-customer: email",
+            "error mapping-broken-by-change crm-account-to-customer: phone",
+            "warning mapping-affected-by-change erp-customer-to-customer: email",
+        ],
+        "{report:#?}"
+    );
+    assert_eq!(report[1]["location"]["file"], "mappings/crm-account-to-customer.yaml");
+    assert!(err.contains("(the merge base of HEAD with main)"), "{err}");
+}
+
+fn impact(dir: &Path) -> (Vec<serde_json::Value>, i32, String) {
+    let o = mapcheck_in(dir, &["map", "impact", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+    (
+        v["findings"].as_array().cloned().unwrap_or_default(),
+        code(&o),
+        stderr(&o),
+    )
 }
