@@ -203,6 +203,36 @@ fn collect(config: &Config, against: Option<&str>, load: &LoadArgs) -> anyhow::R
         }
         Some(_) => {}
     }
+    // Mappings: validated against today's contracts, and their impact since the ref.
+    let (root, mapping_files, shown) = super::map::mapping_files(&[])?;
+    if !mapping_files.is_empty() {
+        let started = std::time::Instant::now();
+        let (mappings, problems) = super::map::read_mappings(&mapping_files, &shown)?;
+        let mut mapping_findings = problems;
+        let mut opts = load.options();
+        opts.root.get_or_insert_with(|| root.clone());
+        let mut now = crate::mapping::Workspace::new(&root, opts.clone());
+        mapping_findings.extend(crate::mapping::validate(&mappings, &mut now));
+        if let Some(a) = &against_result
+            && let Some(old_root) = a._snapshot.path_for(&root)
+        {
+            let mut old_opts = opts.clone();
+            old_opts.root = Some(old_root.clone());
+            old_opts.proto_paths = opts
+                .proto_paths
+                .iter()
+                .filter_map(|p| a._snapshot.path_for(p))
+                .collect();
+            let mut before = crate::mapping::Workspace::new(&old_root, old_opts);
+            mapping_findings.extend(crate::mapping::impact(&mappings, &mut before, &mut now));
+        }
+        mapping_findings.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+        mapping_findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
+        suppressed = suppressed.plus(crate::suppress::apply(&mut mapping_findings, config, &[]));
+        super::detail(started, format_args!("check: {} mappings checked", mappings.len()));
+        findings.extend(mapping_findings);
+        files.extend(shown);
+    }
     crate::finding::normalize(&mut findings);
     files.sort();
     files.dedup();

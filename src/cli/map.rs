@@ -93,7 +93,7 @@ pub fn run(args: &MapArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
 }
 
 /// The workspace root (mapcheck.toml's directory, else the current one) and the mapping files.
-fn mapping_files(given: &[PathBuf]) -> anyhow::Result<(PathBuf, Vec<PathBuf>, Vec<String>)> {
+pub(super) fn mapping_files(given: &[PathBuf]) -> anyhow::Result<(PathBuf, Vec<PathBuf>, Vec<String>)> {
     let config = Config::discover()?;
     let cwd = std::env::current_dir().context("the current directory")?;
     let root = if config.path.is_some() {
@@ -133,7 +133,10 @@ fn mapping_files(given: &[PathBuf]) -> anyhow::Result<(PathBuf, Vec<PathBuf>, Ve
     Ok((root, files, shown))
 }
 
-fn read_mappings(files: &[PathBuf], shown: &[String]) -> anyhow::Result<(Vec<Mapping>, Vec<crate::finding::Finding>)> {
+pub(super) fn read_mappings(
+    files: &[PathBuf],
+    shown: &[String],
+) -> anyhow::Result<(Vec<Mapping>, Vec<crate::finding::Finding>)> {
     let mut mappings = Vec::new();
     let mut problems = Vec::new();
     for (path, name) in files.iter().zip(shown) {

@@ -364,3 +364,27 @@ fn the_html_report_renders_in_a_headless_browser() {
     let png = std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot ({e}): {}", stderr(&o)));
     assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{} bytes", png.len());
 }
+
+/// With mappings in the workspace, `check` validates them and shows which lines a change breaks.
+#[test]
+fn check_includes_mapping_validation_and_impact() {
+    let ws = workspace();
+    let root = ws.path();
+    copy_dir(&repo().join("mappings"), &root.join("mappings"));
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "mappings"]);
+    let (report, status, err) = check_json(root, &[]);
+    assert_eq!(status, 0, "{err}");
+    assert!(
+        rules(&report).iter().all(|r| r == "mapping-outdated-canonical"),
+        "{report:#}"
+    );
+    let crm = root.join("contracts/crm/accounts.openapi.yaml");
+    let text = std::fs::read_to_string(&crm).unwrap();
+    std::fs::write(&crm, text.replace("        Phone:", "        PhoneNumber:")).unwrap();
+    let (report, status, err) = check_json(root, &["--fail-on", "error"]);
+    assert_eq!(status, 1, "{err}");
+    let rules = rules(&report);
+    assert!(rules.contains(&"mapping-broken-by-change".to_string()), "{rules:?}");
+    assert!(rules.contains(&"mapping-source-missing".to_string()), "{rules:?}");
+}
