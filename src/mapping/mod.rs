@@ -4,6 +4,7 @@
 
 pub mod resolve;
 pub mod rules;
+pub mod run;
 pub mod spec;
 
 use std::collections::{BTreeMap, HashMap};
@@ -58,6 +59,11 @@ impl Workspace {
                 loaded.unusable.is_empty().then_some(loaded.contracts)
             })
             .as_deref()
+    }
+
+    /// The root directory paths are relative to.
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     /// The versions present for a canonical entity (`v1.schema.json` -> 1), with their files.

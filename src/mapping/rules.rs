@@ -43,4 +43,16 @@ crate::finding::rule_set! {
     MAPPING_AFFECTED_BY_CHANGE = "mapping-affected-by-change", Warning,
         "A contract change touches a mapping line that still validates (`mapcheck map impact`).",
         "A field the rule reads or writes changed since the git ref, but the rule still validates: review that it still means what it should (a warning when the change is breaking for the mapping's direction, info otherwise).";
+    MAP_RUN_INVALID_RECORD = "map-run-invalid-record", Error,
+        "A canonical record produced by `mapcheck map run` fails the canonical schema.",
+        "The mapping produced a record the canonical model rejects (a required field missing, a value outside an enum, a pattern not matched). The finding counts the records per schema location and names the first source records (file:line).";
+    MAP_RUN_TRANSFORM_FAILED = "map-run-transform-failed", Error,
+        "A mapping rule could not be applied to a source record (`mapcheck map run`).",
+        "The source value did not fit the rule: a string that is not a number for `cast: integer`, an enum value with no entry in the map, a date that is not a date. The field is left out of that record.";
+    MAP_RUN_ORPHAN_ID = "map-run-orphan-id", Warning,
+        "A crosswalk lookup found no canonical id for a source id (`mapcheck map run`).",
+        "The source record refers to an id the crosswalk does not link (or there is no crosswalk store): the canonical id is missing from the record instead of being invented. Load the links with `mapcheck crosswalk load`.";
+    MAP_RUN_MALFORMED_RECORD = "map-run-malformed-record", Error,
+        "A source sample line is not a JSON object (`mapcheck map run`).",
+        "The line is skipped and counted; the run goes on.";
 }

@@ -72,11 +72,12 @@ fn every_mapping_rule_fires_on_its_fixture_and_only_there() {
         assert_eq!(status, i32::from(failing), "{rel}: exit {status}");
         covered.push(stem);
     }
-    // The impact rules are covered by `impact_names_broken_and_touched_lines`.
+    // The impact rules are covered by `impact_names_broken_and_touched_lines`, the `map run`
+    // ones by `run_writes_canonical_records_and_reports_what_fails`.
     let impact = ["mapping-broken-by-change", "mapping-affected-by-change"];
     for rule in mapcheck::rules::all()
         .into_iter()
-        .filter(|r| r.category == "mapping" && !impact.contains(&r.id))
+        .filter(|r| r.category == "mapping" && !impact.contains(&r.id) && !r.id.starts_with("map-run-"))
     {
         if !covered.iter().any(|c| c == rule.id) {
             problems.push(format!("{} has no fixture mappings/{}.yaml", rule.id, rule.id));
@@ -240,4 +241,87 @@ fn impact(dir: &Path) -> (Vec<serde_json::Value>, i32, String) {
         code(&o),
         stderr(&o),
     )
+}
+
+/// `map run` on real records: canonical records out, each problem counted with its first source
+/// lines. Without a crosswalk store, canonical ids are orphans, never invented.
+#[test]
+fn run_writes_canonical_records_and_reports_what_fails() {
+    let out = tempfile::tempdir().unwrap();
+    let records = out.path().join("customers.ndjson");
+    let o = mapcheck(&[
+        "map",
+        "run",
+        "mappings/crm-account-to-customer.yaml",
+        "tests/fixtures/samples/map-run/accounts.ndjson",
+        "--out",
+        records.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let written: Vec<serde_json::Value> = std::fs::read_to_string(&records)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(written.len(), 3);
+    assert_eq!(
+        written[0]["billing_address"]["lines"],
+        serde_json::json!(["1 Main St", "Suite 2"])
+    );
+    assert_eq!(written[0]["payment_terms"], "net_30");
+    assert_eq!(written[0]["industry"], "manufacturing");
+    assert_eq!(written[1]["status"], "inactive");
+    assert!(written.iter().all(|r| r.get("customer_id").is_none()));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let lines: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["message"].as_str().unwrap()))
+        .collect();
+    let has = |needle: &str| lines.iter().any(|l| l.contains(needle));
+    assert!(
+        has("map-run-orphan-id 3 records: `customer_id`: unresolved crm/account id (orphan)"),
+        "{lines:#?}"
+    );
+    assert!(
+        has("map-run-transform-failed 1 record: rule failed, `payment_terms`: enum value `Net 90`"),
+        "{lines:#?}"
+    );
+    assert!(has("map-run-malformed-record 1 line is not json"), "{lines:#?}");
+    assert!(has("accounts.ndjson:4"), "{lines:#?}");
+    assert!(
+        has("map-run-invalid-record 3 canonical records fail /required: \"customer_id\""),
+        "{lines:#?}"
+    );
+    assert!(
+        has("/properties/legal_name/minLength") && has("accounts.ndjson:5"),
+        "{lines:#?}"
+    );
+    // Without --out, the records go to stdout and the report to stderr.
+    let o = mapcheck(&[
+        "map",
+        "run",
+        "mappings/crm-account-to-customer.yaml",
+        "tests/fixtures/samples/map-run/accounts.ndjson",
+    ]);
+    assert_eq!(stdout(&o).lines().count(), 3);
+    assert!(stderr(&o).contains("map-run-orphan-id"), "{}", stderr(&o));
+    // An invalid mapping is not run.
+    let o = mapcheck_in(
+        &workspace(),
+        &[
+            "map",
+            "run",
+            "mappings/mapping-source-missing.yaml",
+            &repo()
+                .join("tests/fixtures/samples/map-run/accounts.ndjson")
+                .display()
+                .to_string(),
+        ],
+    );
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("the mapping does not validate"), "{}", stderr(&o));
 }

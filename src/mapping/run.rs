@@ -1,0 +1,307 @@
+//! `mapcheck map run`: applies a mapping to source records (NDJSON) and validates each canonical
+//! record against the canonical JSON Schema.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::spec::{Mapping, Rule, Transform};
+
+/// Looks a source id up in the crosswalk: the canonical id of (system, entity, id), if linked.
+pub type Lookup<'a> = dyn FnMut(&str, &str, &str) -> Option<String> + 'a;
+
+/// What went wrong with one record, by kind, with the first places it happened.
+#[derive(Debug, Default)]
+pub struct Problems {
+    /// kind -> (count, first few `file:line`s)
+    pub by_kind: BTreeMap<String, (u64, Vec<String>)>,
+}
+
+impl Problems {
+    pub fn add(&mut self, kind: String, at: &str) {
+        let entry = self.by_kind.entry(kind).or_default();
+        entry.0 += 1;
+        if entry.1.len() < 3 {
+            entry.1.push(at.to_string());
+        }
+    }
+}
+
+/// Follows a dotted path (`BillingAddress.City`; `Tags[]` yields each element) in a record.
+fn read<'v>(record: &'v Value, path: &str) -> Vec<&'v Value> {
+    let mut current = vec![record];
+    for segment in path.split('.') {
+        let (name, elements) = match segment.strip_suffix("[]") {
+            Some(n) => (n, true),
+            None => (segment, false),
+        };
+        let mut next = Vec::with_capacity(current.len());
+        for v in current {
+            let v = if name.is_empty() { Some(v) } else { v.get(name) };
+            match (v, elements) {
+                (Some(Value::Array(items)), true) => next.extend(items.iter()),
+                (Some(_), true) | (None, _) => {}
+                (Some(v), false) => next.push(v),
+            }
+        }
+        current = next;
+    }
+    current
+}
+
+/// Sets a dotted path in an object, creating the objects on the way.
+fn write(record: &mut Map<String, Value>, path: &str, value: Value) {
+    let path = path.trim_end_matches("[]");
+    let mut parts = path.split('.').peekable();
+    let mut obj = record;
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            obj.insert(part.to_string(), value);
+            return;
+        }
+        let slot = obj.entry(part.to_string()).or_insert_with(|| Value::Object(Map::new()));
+        if !slot.is_object() {
+            *slot = Value::Object(Map::new());
+        }
+        let Value::Object(inner) = slot else { return };
+        obj = inner;
+    }
+}
+
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn cast(v: &Value, to: &str) -> Result<Value, String> {
+    match (to, v) {
+        ("string", v) => text(v)
+            .map(Value::String)
+            .ok_or_else(|| format!("cannot cast {} to string", kind(v))),
+        ("integer", Value::Number(n)) => n
+            .as_i64()
+            .map(Value::from)
+            .or_else(|| n.as_f64().map(|f| Value::from(f.trunc() as i64)))
+            .ok_or_else(|| "number out of range".into()),
+        ("integer", Value::String(s)) => s
+            .trim()
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| format!("`{s}` is not an integer")),
+        ("number", Value::Number(_)) => Ok(v.clone()),
+        ("number", Value::String(s)) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .ok_or_else(|| format!("`{s}` is not a number")),
+        ("boolean", Value::Bool(_)) => Ok(v.clone()),
+        ("boolean", Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" => Ok(Value::Bool(true)),
+            "false" | "no" | "0" => Ok(Value::Bool(false)),
+            _ => Err(format!("`{s}` is not a boolean")),
+        },
+        ("boolean", Value::Number(n)) => Ok(Value::Bool(n.as_f64() != Some(0.0))),
+        (to, v) => Err(format!("cannot cast {} to {to}", kind(v))),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn convert(v: &Value, to: &str) -> Result<Value, String> {
+    let Some(s) = text(v) else {
+        return Err(format!("cannot convert {} to {to}", kind(v)));
+    };
+    let out = match to {
+        "lowercase" => s.to_lowercase(),
+        "uppercase" => s.to_uppercase(),
+        "trim" => s.trim().to_string(),
+        "date" => {
+            let d = s
+                .get(..10)
+                .filter(|d| is_date(d))
+                .ok_or_else(|| format!("`{s}` is not a date"))?;
+            d.to_string()
+        }
+        "date-time" if is_date(&s) => format!("{s}T00:00:00Z"),
+        "date-time" if s.len() > 10 && is_date(&s[..10]) => s.replacen(' ', "T", 1),
+        "date-time" => return Err(format!("`{s}` is not a date or date-time")),
+        "time" => s.split(['T', ' ']).next_back().unwrap_or(&s).to_string(),
+        "uuid" => {
+            let l = s.trim().to_lowercase();
+            let hex = l.chars().filter(|c| *c != '-').count();
+            if hex != 32 || !l.chars().all(|c| c == '-' || c.is_ascii_hexdigit()) {
+                return Err(format!("`{s}` is not a UUID"));
+            }
+            l
+        }
+        other => return Err(format!("unknown conversion {other}")),
+    };
+    Ok(Value::String(out))
+}
+
+fn is_date(d: &str) -> bool {
+    let b = d.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// One rule applied to one source value (an element, for element-wise rules).
+fn apply_one(rule: &Rule, value: &Value, lookup: &mut Lookup) -> Result<Option<Value>, String> {
+    Ok(Some(match &rule.transform {
+        Transform::Copy => value.clone(),
+        Transform::Cast(to) => cast(value, to)?,
+        Transform::Split { separator } => match value {
+            Value::String(s) => Value::Array(
+                s.split(separator.as_str())
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(|p| Value::String(p.to_string()))
+                    .collect(),
+            ),
+            v => return Err(format!("cannot split {}", kind(v))),
+        },
+        Transform::EnumMap(entries) => {
+            let key = text(value).unwrap_or_default();
+            match entries.iter().find(|(from, _, _)| *from == key) {
+                Some((_, to, _)) => Value::String(to.clone()),
+                None => return Err(format!("enum value `{key}` has no entry in the map")),
+            }
+        }
+        Transform::Convert(to) => convert(value, to)?,
+        Transform::Crosswalk { system, entity } => {
+            let id = text(value).ok_or_else(|| format!("a crosswalk id cannot be {}", kind(value)))?;
+            match lookup(system, entity, &id) {
+                Some(canonical) => Value::String(canonical),
+                None => return Err(format!("unresolved {system}/{entity} id (orphan)")),
+            }
+        }
+        Transform::Concat { .. } | Transform::Constant(_) => return Ok(None),
+    }))
+}
+
+/// Applies a mapping to one source record. Problems are reported by kind; the record is built
+/// from every rule that could be applied.
+pub fn apply(mapping: &Mapping, record: &Value, lookup: &mut Lookup, problems: &mut Vec<String>) -> Value {
+    let mut out = Map::new();
+    for rule in &mapping.rules {
+        let fail = |problems: &mut Vec<String>, why: String| problems.push(format!("`{}`: {why}", rule.target));
+        let value: Option<Value> = match &rule.transform {
+            Transform::Constant(v) => Some(v.clone()),
+            Transform::Concat { separator } => {
+                let parts: Vec<String> = rule
+                    .from
+                    .iter()
+                    .filter_map(|(p, _)| read(record, p).first().and_then(|v| text(v)))
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                (!parts.is_empty()).then(|| Value::String(parts.join(separator)))
+            }
+            _ => {
+                let Some((path, _)) = rule.from.first() else { continue };
+                let found = read(record, path);
+                if path.contains("[]") {
+                    // Element-wise: each element through the transform.
+                    let mut items = Vec::with_capacity(found.len());
+                    for v in found.into_iter().filter(|v| !v.is_null()) {
+                        match apply_one(rule, v, lookup) {
+                            Ok(Some(x)) => items.push(x),
+                            Ok(None) => {}
+                            Err(why) => fail(problems, why),
+                        }
+                    }
+                    (!items.is_empty()
+                        || read(record, path.split("[]").next().unwrap_or(path))
+                            .iter()
+                            .any(|v| v.is_array()))
+                    .then_some(Value::Array(items))
+                } else {
+                    match found.first().filter(|v| !v.is_null()) {
+                        None => None,
+                        Some(v) => match apply_one(rule, v, lookup) {
+                            Ok(x) => x,
+                            Err(why) => {
+                                fail(problems, why);
+                                None
+                            }
+                        },
+                    }
+                }
+            }
+        };
+        if let Some(v) = value.or_else(|| rule.default.clone()) {
+            write(&mut out, &rule.target, v);
+        }
+    }
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::spec::parse;
+
+    #[test]
+    fn applies_each_transform() {
+        let text = r#"
+source: {contract: a.yaml, type: A}
+target: {entity: customer, version: 1}
+rules:
+  - {target: id, from: Id, crosswalk: {system: crm, entity: account}}
+  - {target: name, from: [First, Last], concat: true}
+  - {target: kind, const: business}
+  - {target: status, from: Status, enum: {A: active, I: inactive}}
+  - {target: revenue.amount, from: Revenue, cast: string}
+  - {target: lines, from: Street, split: true, separator: "\n"}
+  - {target: "tags[]", from: "Tags[]", convert: lowercase}
+  - {target: created, from: Created, convert: date}
+  - {target: country, from: Country, default: US}
+"#;
+        let (m, problems) = parse("m.yaml", text);
+        assert!(problems.is_empty(), "{problems:?}");
+        let m = m.unwrap();
+        let record = serde_json::json!({
+            "Id": "001A", "First": "Ada", "Last": "Lovelace", "Status": "A", "Revenue": 12.5,
+            "Street": "1 Main St\nSuite 2", "Tags": ["VIP", "Gold"], "Created": "2024-05-01T10:00:00Z"
+        });
+        let mut lookup =
+            |s: &str, e: &str, id: &str| (s == "crm" && e == "account" && id == "001A").then(|| "c-1".to_string());
+        let mut problems = Vec::new();
+        let out = apply(&m, &record, &mut lookup, &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            out,
+            serde_json::json!({
+                "id": "c-1", "name": "Ada Lovelace", "kind": "business", "status": "active",
+                "revenue": {"amount": "12.5"}, "lines": ["1 Main St", "Suite 2"], "tags": ["vip", "gold"],
+                "created": "2024-05-01", "country": "US"
+            })
+        );
+        let mut problems = Vec::new();
+        apply(
+            &m,
+            &serde_json::json!({"Id": "nope", "Status": "X"}),
+            &mut lookup,
+            &mut problems,
+        );
+        assert_eq!(problems.len(), 2, "{problems:?}");
+    }
+}
