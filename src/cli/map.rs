@@ -236,13 +236,10 @@ fn run_impact(args: &ImpactArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
 }
 
 fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    use std::io::BufRead;
-
     use crate::finding::Finding;
     use crate::mapping::rules::{
         MAP_RUN_INVALID_RECORD, MAP_RUN_MALFORMED_RECORD, MAP_RUN_ORPHAN_ID, MAP_RUN_TRANSFORM_FAILED,
     };
-    use crate::mapping::run::{Problems, apply};
     use crate::model::{Location, Pos};
 
     for s in &args.samples {
@@ -291,64 +288,18 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         )),
         None => Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock())),
     };
-    let mut lookup = |_: &str, _: &str, _: &str| -> Option<String> { None };
-    let (mut transform, mut orphans, mut invalid_records, mut malformed) = (
-        Problems::default(),
-        Problems::default(),
-        Problems::default(),
-        Problems::default(),
-    );
-    let (mut records, mut written) = (0u64, 0u64);
-    let mut failures = Vec::new();
-    let mut line_buf = Vec::with_capacity(4096);
     let started = std::time::Instant::now();
-    for sample in &args.samples {
-        let shown_sample = crate::load::display_path(sample);
-        let file = std::fs::File::open(sample).with_context(|| format!("{}: cannot open", sample.display()))?;
-        let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
-        let mut line_no = 0u64;
-        loop {
-            line_buf.clear();
-            if reader.read_until(b'\n', &mut line_buf)? == 0 {
-                break;
-            }
-            line_no += 1;
-            let line = line_buf.trim_ascii();
-            if line.is_empty() {
-                continue;
-            }
-            records += 1;
-            let at = format!("{shown_sample}:{line_no}");
-            let record: serde_json::Value = match serde_json::from_slice(line) {
-                Ok(v @ serde_json::Value::Object(_)) => v,
-                Ok(_) => {
-                    malformed.add("not a JSON object".into(), &at);
-                    continue;
-                }
-                Err(e) => {
-                    malformed.add(format!("not JSON ({:?})", e.classify()).to_lowercase(), &at);
-                    continue;
-                }
-            };
-            failures.clear();
-            let canonical_record = apply(mapping, &record, &mut lookup, &mut failures);
-            for why in failures.drain(..) {
-                if why.contains("(orphan)") {
-                    orphans.add(why, &at);
-                } else {
-                    transform.add(why, &at);
-                }
-            }
-            for e in validator.iter_errors(&canonical_record) {
-                invalid_records.add(format!("{}: {}", e.schema_path(), short(&e.to_string())), &at);
-            }
-            serde_json::to_writer(&mut sink, &canonical_record)?;
-            sink.write_all(b"\n")?;
-            written += 1;
-        }
-    }
+    let tally = run_batches(&args.samples, mapping, &validator, &mut sink)?;
     sink.flush()?;
     drop(sink);
+    let Tally {
+        records,
+        written,
+        transform,
+        orphans,
+        invalid_records,
+        malformed,
+    } = tally;
     super::detail(started, format_args!("map run: {records} records"));
     let sample_file = crate::load::display_path(&args.samples[0]);
     let mut findings = Vec::new();
@@ -368,18 +319,20 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         (&MAP_RUN_ORPHAN_ID, &orphans, "record:", "records:"),
         (&MAP_RUN_MALFORMED_RECORD, &malformed, "line is", "lines are"),
     ] {
-        for (kind, (count, places)) in &problems.by_kind {
-            let what = if *count == 1 { one } else { many };
-            let first = places.first().cloned().unwrap_or_default();
+        for (kind, p) in &problems.by_kind {
+            let what = if p.count == 1 { one } else { many };
+            let first = p.places.first().cloned().unwrap_or_default();
             let (file, line) = first.rsplit_once(':').unwrap_or((&sample_file, "0"));
             let rate = if records > 0 {
-                *count as f64 * 100.0 / records as f64
+                p.count as f64 * 100.0 / records as f64
             } else {
                 0.0
             };
             let message = format!(
-                "{count} {what} {kind} ({rate:.1}% of {records}; first at {})",
-                places.join(", ")
+                "{} {what} {kind}: {} ({rate:.1}% of {records}; first at {})",
+                p.count,
+                p.example,
+                p.places.join(", ")
             );
             let location = Location::new(file.to_string(), "", Pos::new(line.parse().unwrap_or(0), 1));
             findings.push(Finding::new(rule, message, location).with_path(format!("{}: {kind}", mapping.name)));
@@ -407,6 +360,170 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         }
     }
     Ok(args.report.exit(&findings))
+}
+
+/// What a run (or one batch of it) counted.
+#[derive(Default)]
+struct Tally {
+    records: u64,
+    written: u64,
+    transform: crate::mapping::run::Problems,
+    orphans: crate::mapping::run::Problems,
+    invalid_records: crate::mapping::run::Problems,
+    malformed: crate::mapping::run::Problems,
+}
+
+impl Tally {
+    fn merge(&mut self, o: Tally) {
+        self.records += o.records;
+        self.written += o.written;
+        self.transform.merge(o.transform);
+        self.orphans.merge(o.orphans);
+        self.invalid_records.merge(o.invalid_records);
+        self.malformed.merge(o.malformed);
+    }
+}
+
+/// Lines of one sample file, with their numbers.
+struct Batch {
+    index: usize,
+    file: std::sync::Arc<str>,
+    lines: Vec<(u64, Vec<u8>)>,
+}
+
+const BATCH_LINES: usize = 2048;
+
+/// Reads the samples in batches, maps and validates them on every core, and writes the canonical
+/// records in input order.
+fn run_batches(
+    samples: &[PathBuf],
+    mapping: &Mapping,
+    validator: &::jsonschema::Validator,
+    sink: &mut dyn Write,
+) -> anyhow::Result<Tally> {
+    use std::io::BufRead;
+    use std::sync::{Arc, Mutex, mpsc};
+
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    std::thread::scope(|scope| -> anyhow::Result<Tally> {
+        let (work_tx, work_rx) = mpsc::sync_channel::<Batch>(workers * 2);
+        let work_rx = Arc::new(Mutex::new(work_rx));
+        let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<u8>, Tally)>();
+        for _ in 0..workers {
+            let (work_rx, done_tx) = (Arc::clone(&work_rx), done_tx.clone());
+            scope.spawn(move || {
+                let mut lookup = |_: &str, _: &str, _: &str| -> Option<String> { None };
+                let mut failures = Vec::new();
+                loop {
+                    let next = work_rx.lock().map(|rx| rx.recv());
+                    let Ok(Ok(batch)) = next else { break };
+                    let mut out = Vec::with_capacity(batch.lines.len() * 256);
+                    let mut t = Tally::default();
+                    for (line_no, line) in &batch.lines {
+                        t.records += 1;
+                        let at = || format!("{}:{line_no}", batch.file);
+                        let record: serde_json::Value = match serde_json::from_slice(line) {
+                            Ok(v @ serde_json::Value::Object(_)) => v,
+                            Ok(_) => {
+                                t.malformed
+                                    .add("not a JSON object", at, || "a JSON value that is not an object".into());
+                                continue;
+                            }
+                            Err(e) => {
+                                t.malformed.add("not JSON", at, || e.to_string());
+                                continue;
+                            }
+                        };
+                        failures.clear();
+                        let canonical = crate::mapping::run::apply(mapping, &record, &mut lookup, &mut failures);
+                        for (target, why) in failures.drain(..) {
+                            let kind = format!("`{target}`");
+                            let bucket = if why.contains("(orphan)") {
+                                &mut t.orphans
+                            } else {
+                                &mut t.transform
+                            };
+                            bucket.add(&kind, at, || why.clone());
+                        }
+                        if !validator.is_valid(&canonical) {
+                            for e in validator.iter_errors(&canonical) {
+                                t.invalid_records
+                                    .add(&e.schema_path().to_string(), at, || short(&e.to_string()));
+                            }
+                        }
+                        if serde_json::to_writer(&mut out, &canonical).is_ok() {
+                            out.push(b'\n');
+                            t.written += 1;
+                        }
+                    }
+                    if done_tx.send((batch.index, out, t)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        // The reader: numbered lines in batches; a closed channel means the workers are gone.
+        let reader = scope.spawn(move || -> anyhow::Result<()> {
+            let mut index = 0;
+            for sample in samples {
+                let file: Arc<str> = crate::load::display_path(sample).into();
+                let handle =
+                    std::fs::File::open(sample).with_context(|| format!("{}: cannot open", sample.display()))?;
+                let mut input = std::io::BufReader::with_capacity(1 << 16, handle);
+                let mut line_no = 0u64;
+                let mut lines = Vec::with_capacity(BATCH_LINES);
+                loop {
+                    let mut line = Vec::new();
+                    let n = input
+                        .read_until(b'\n', &mut line)
+                        .with_context(|| format!("{}: read failed", sample.display()))?;
+                    if n > 0 {
+                        line_no += 1;
+                        if !line.trim_ascii().is_empty() {
+                            lines.push((line_no, line));
+                        }
+                    }
+                    if (n == 0 && !lines.is_empty()) || lines.len() == BATCH_LINES {
+                        let batch = Batch {
+                            index,
+                            file: Arc::clone(&file),
+                            lines: std::mem::replace(&mut lines, Vec::with_capacity(BATCH_LINES)),
+                        };
+                        index += 1;
+                        if work_tx.send(batch).is_err() {
+                            return Ok(());
+                        }
+                    }
+                    if n == 0 {
+                        break;
+                    }
+                }
+            }
+            Ok(())
+        });
+        // This thread writes: batches come back in any order and go out in input order.
+        let mut pending = std::collections::BTreeMap::new();
+        let (mut next, mut total) = (0usize, Tally::default());
+        let mut write_error = None;
+        for (index, bytes, t) in done_rx {
+            pending.insert(index, (bytes, t));
+            while let Some((bytes, t)) = pending.remove(&next) {
+                if write_error.is_none()
+                    && let Err(e) = sink.write_all(&bytes)
+                {
+                    write_error = Some(e);
+                }
+                total.merge(t);
+                next += 1;
+            }
+        }
+        reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        if let Some(e) = write_error {
+            return Err(e.into());
+        }
+        Ok(total)
+    })
 }
 
 /// A validation message, cut to a readable length (they quote whole values).

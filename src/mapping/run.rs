@@ -10,19 +10,49 @@ use super::spec::{Mapping, Rule, Transform};
 /// Looks a source id up in the crosswalk: the canonical id of (system, entity, id), if linked.
 pub type Lookup<'a> = dyn FnMut(&str, &str, &str) -> Option<String> + 'a;
 
-/// What went wrong with one record, by kind, with the first places it happened.
+/// What went wrong, by kind (a schema location, a rule's target), with a count, the first
+/// message and the first few places. Kinds never include values, so their number stays small.
 #[derive(Debug, Default)]
 pub struct Problems {
-    /// kind -> (count, first few `file:line`s)
-    pub by_kind: BTreeMap<String, (u64, Vec<String>)>,
+    pub by_kind: BTreeMap<String, Problem>,
+}
+
+#[derive(Debug, Default)]
+pub struct Problem {
+    pub count: u64,
+    /// The message of the first occurrence.
+    pub example: String,
+    /// The first few `file:line`s.
+    pub places: Vec<String>,
 }
 
 impl Problems {
-    pub fn add(&mut self, kind: String, at: &str) {
-        let entry = self.by_kind.entry(kind).or_default();
-        entry.0 += 1;
-        if entry.1.len() < 3 {
-            entry.1.push(at.to_string());
+    pub fn add(&mut self, kind: &str, at: impl FnOnce() -> String, example: impl FnOnce() -> String) {
+        let entry = match self.by_kind.get_mut(kind) {
+            Some(e) => e,
+            None => self.by_kind.entry(kind.to_string()).or_insert_with(|| Problem {
+                example: example(),
+                ..Problem::default()
+            }),
+        };
+        entry.count += 1;
+        if entry.places.len() < 3 {
+            entry.places.push(at());
+        }
+    }
+
+    pub fn merge(&mut self, other: Problems) {
+        for (kind, p) in other.by_kind {
+            let entry = self.by_kind.entry(kind).or_insert_with(|| Problem {
+                example: p.example.clone(),
+                ..Problem::default()
+            });
+            entry.count += p.count;
+            for place in p.places {
+                if entry.places.len() < 3 {
+                    entry.places.push(place);
+                }
+            }
         }
     }
 }
@@ -200,10 +230,15 @@ fn apply_one(rule: &Rule, value: &Value, lookup: &mut Lookup) -> Result<Option<V
 
 /// Applies a mapping to one source record. Problems are reported by kind; the record is built
 /// from every rule that could be applied.
-pub fn apply(mapping: &Mapping, record: &Value, lookup: &mut Lookup, problems: &mut Vec<String>) -> Value {
+pub fn apply<'m>(
+    mapping: &'m Mapping,
+    record: &Value,
+    lookup: &mut Lookup,
+    problems: &mut Vec<(&'m str, String)>,
+) -> Value {
     let mut out = Map::new();
     for rule in &mapping.rules {
-        let fail = |problems: &mut Vec<String>, why: String| problems.push(format!("`{}`: {why}", rule.target));
+        let fail = |problems: &mut Vec<(&'m str, String)>, why: String| problems.push((rule.target.as_str(), why));
         let value: Option<Value> = match &rule.transform {
             Transform::Constant(v) => Some(v.clone()),
             Transform::Concat { separator } => {
@@ -284,7 +319,7 @@ rules:
         });
         let mut lookup =
             |s: &str, e: &str, id: &str| (s == "crm" && e == "account" && id == "001A").then(|| "c-1".to_string());
-        let mut problems = Vec::new();
+        let mut problems: Vec<(&str, String)> = Vec::new();
         let out = apply(&m, &record, &mut lookup, &mut problems);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(
