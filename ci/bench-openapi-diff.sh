@@ -46,7 +46,8 @@ timed() { # label, command... -> "seconds MB output-first-line"
   out=$(mktemp)
   err=$(mktemp)
   if /usr/bin/time -f "%e %M" -o "$err" "$@" >"$out" 2>/dev/null; then :; fi
-  printf '%s %s\n' "$(awk '{printf "%.2f %d", $1, $2/1024}' "$err" | tail -1)" "$(head -c 200 "$out" | tr '\n' ' ')"
+  # With a non-zero exit, time(1) writes a "Command exited" line first: the numbers are the last line.
+  printf '%s %s\n' "$(tail -1 "$err" | awk '{printf "%.2f %d", $1, $2/1024}')" "$(head -c 200 "$out" | tr '\n' ' ')"
   rm -f "$out" "$err"
 }
 
@@ -56,23 +57,21 @@ mapcheck_errors() { # old new -> count of error findings (exit code 1 means find
 }
 
 pairs=(
-  "$new_gen/ghes-3.17.json $new_gen/ghes-3.18.json"
-  "$new_gen/ghes-3.18.json $new_gen/ghes-3.19.json"
-  "$old_gen/api.github.com.json $new_gen/api.github.com.json"
+  "ghes-3.17->3.18 $new_gen/ghes-3.17.json $new_gen/ghes-3.18.json"
+  "ghes-3.18->3.19 $new_gen/ghes-3.18.json $new_gen/ghes-3.19.json"
+  "api.github.com@22->23 $old_gen/api.github.com.json $new_gen/api.github.com.json"
 )
-printf '%-44s %-10s %8s %8s  %s\n' "pair" "tool" "wall s" "peak MB" "breaking"
+printf '%-24s %-15s %8s %8s  %s\n' "pair" "tool" "wall s" "peak MB" "breaking"
 for pair in "${pairs[@]}"; do
-  read -r old new <<<"$pair"
-  label="$(basename "$(dirname "$(dirname "$(dirname "$(dirname "$old")")")")")/$(basename "$old") -> $(basename "$new")"
-  label=${label#octokit-}
+  read -r label old new <<<"$pair"
   read -r s mb _ <<<"$(timed "$bin" diff "$old" "$new" --format json --fail-on never)"
-  printf '%-44s %-10s %8s %8s  %s\n' "$label" mapcheck "$s" "$mb" "$(mapcheck_errors "$old" "$new")"
+  printf '%-24s %-15s %8s %8s  %s\n' "$label" mapcheck "$s" "$mb" "$(mapcheck_errors "$old" "$new")"
   same=$(mapcheck_errors "$new" "$new")
-  printf '%-44s %-10s %8s %8s  %s\n' "  (new against itself)" mapcheck - - "$same"
+  printf '%-24s %-15s %8s %8s  %s\n' "  (new against itself)" mapcheck - - "$same"
   read -r s mb count <<<"$(ASD="$PWD/$data/tools/node_modules/api-smart-diff" timed node "$data/asd.cjs" "$old" "$new")"
-  printf '%-44s %-10s %8s %8s  %s\n' "" api-smart-diff "$s" "$mb" "${count:-failed} breaking diffs"
+  printf '%-24s %-15s %8s %8s  %s\n' "" api-smart-diff "$s" "$mb" "${count:-failed} breaking diffs"
   if [ -x "$data/optic/node_modules/.bin/optic" ]; then
     read -r s mb rest <<<"$(timed "$data/optic/node_modules/.bin/optic" diff "$old" "$new" --check)"
-    printf '%-44s %-10s %8s %8s  %s\n' "" optic "$s" "$mb" "$(echo "${rest:-no output}" | cut -c1-60)"
+    printf '%-24s %-15s %8s %8s  %s\n' "" optic "$s" "$mb" "$(echo "${rest:-no output}" | cut -c1-60)"
   fi
 done
