@@ -27,7 +27,7 @@ inds = ["Agriculture", "Banking", "Manufacturing", "Retail", "Technology"]
 with open(out, "w") as f:
     for i in range(n):
         r = {
-            "Id": "001%014d" % i,
+            "Id": "001%015d" % i,
             "Name": "Company %d" % i,
             "Status": rnd.choice(["active", "inactive", "merged"]),
             "Phone": "+1 555 %04d" % (i % 10000),
