@@ -16,7 +16,7 @@ pub struct Category {
 }
 
 /// Every category, in the order they are listed.
-pub fn categories() -> [Category; 4] {
+pub fn categories() -> [Category; 5] {
     [
         Category {
             name: "lint",
@@ -37,6 +37,11 @@ pub fn categories() -> [Category; 4] {
             name: "protobuf",
             summary: "Protobuf-only changes (`mapcheck diff`), judged at `--proto-level` wire, wire-json, package or file as buf's breaking categories are.",
             rules: crate::compare::protobuf::ALL,
+        },
+        Category {
+            name: "crosswalk",
+            summary: "The health of the crosswalk ID tables in the DuckDB store: conflicts, one-to-one violations, merge redirects, orphans, coverage (`mapcheck crosswalk check`).",
+            rules: crate::crosswalk::rules::ALL,
         },
     ]
 }

@@ -4,6 +4,8 @@ mod avro;
 mod avro_resolution;
 mod cli;
 mod config;
+#[cfg(feature = "crosswalk")]
+mod crosswalk;
 mod diff;
 mod git;
 mod jsonschema;
