@@ -522,7 +522,9 @@ column = "account_id"
         assert_eq!(c.crosswalk_db(), PathBuf::from("/repo/state/xw.duckdb"));
         assert_eq!(c.crosswalk.one_to_one, ["erp"]);
         assert_eq!(c.crosswalk.samples[0].path, PathBuf::from("/repo/samples/crm.ndjson"));
-        let err = parse("[crosswalk]\nmin_coverage = 90").expect_err("out of range").to_string();
+        let err = parse("[crosswalk]\nmin_coverage = 90")
+            .expect_err("out of range")
+            .to_string();
         assert!(err.contains("min_coverage 90"), "{err}");
         assert!(parse("[crosswalk]\ndatabase = \"x\"").is_err());
     }

@@ -33,33 +33,45 @@ pub enum CrosswalkCommand {
     #[command(after_help = "Examples:\n  mapcheck crosswalk init\n  mapcheck crosswalk init --db state/ids.duckdb")]
     Init,
     /// Load links of one system and entity from a CSV, NDJSON or Parquet file, in one transaction.
-    #[command(after_help = "Exit codes: 0 loaded (or nothing to change), 2 malformed rows, unreadable file, or the store is in use.\n\n\
+    #[command(
+        after_help = "Exit codes: 0 loaded (or nothing to change), 2 malformed rows, unreadable file, or the store is in use.\n\n\
 Examples:\n  mapcheck crosswalk load crm-accounts.csv --system crm --entity customer\n  \
 mapcheck crosswalk load erp.parquet --system erp --entity customer --source-column KUNNR --canonical-column customer_uuid\n  \
 mapcheck crosswalk load new-ids.ndjson --system billing --entity customer --mint uuid --dry-run\n  \
-mapcheck crosswalk load crm.csv --system crm --entity customer --reject-file rejected.csv")]
+mapcheck crosswalk load crm.csv --system crm --entity customer --reject-file rejected.csv"
+    )]
     Load(LoadCmd),
     /// Resolve source ids of a system to canonical ids (following merges), now or as of a time.
-    #[command(after_help = "Exit codes: 0 every id resolved to exactly one canonical id, 1 some did not, 2 error.\n\n\
+    #[command(
+        after_help = "Exit codes: 0 every id resolved to exactly one canonical id, 1 some did not, 2 error.\n\n\
 Examples:\n  mapcheck crosswalk resolve --system crm 001xx 002yy\n  \
-mapcheck crosswalk resolve --system erp --file ids.txt --as-of 2026-01-31 --format csv")]
+mapcheck crosswalk resolve --system erp --file ids.txt --as-of 2026-01-31 --format csv"
+    )]
     Resolve(ResolveCmd),
     /// Every link an id ever had (as source id or canonical id), and its merges.
-    #[command(after_help = "Examples:\n  mapcheck crosswalk history 001xx\n  mapcheck crosswalk history 7f3c0e4a --format json")]
+    #[command(
+        after_help = "Examples:\n  mapcheck crosswalk history 001xx\n  mapcheck crosswalk history 7f3c0e4a --format json"
+    )]
     History(HistoryCmd),
     /// Merge canonical id FROM into INTO: links move to INTO, a redirect FROM -> INTO is kept.
     #[command(after_help = "Cycles are refused. Examples:\n  mapcheck crosswalk merge 7f3c0e4a 91b2d4c8")]
     Merge(MergeCmd),
     /// Check the store: conflicts, one-to-one violations, merge redirects, orphans, coverage.
-    #[command(after_help = "Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 error.\n\n\
-Examples:\n  mapcheck crosswalk check\n  mapcheck crosswalk check --format sarif --fail-on warning")]
+    #[command(
+        after_help = "Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 error.\n\n\
+Examples:\n  mapcheck crosswalk check\n  mapcheck crosswalk check --format sarif --fail-on warning"
+    )]
     Check(CheckCmd),
     /// Coverage, conflicts, orphans and recent changes as Markdown, HTML (one page), JSON or CSV.
-    #[command(after_help = "Examples:\n  mapcheck crosswalk report --format html > crosswalk.html\n  mapcheck crosswalk report --format markdown")]
+    #[command(
+        after_help = "Examples:\n  mapcheck crosswalk report --format html > crosswalk.html\n  mapcheck crosswalk report --format markdown"
+    )]
     Report(ReportCmd),
     /// Write the current links (or every link ever, with --history) as CSV or Parquet.
-    #[command(after_help = "Examples:\n  mapcheck crosswalk export --format parquet --output links.parquet\n  \
-mapcheck crosswalk export --format csv --history --system crm > crm-history.csv")]
+    #[command(
+        after_help = "Examples:\n  mapcheck crosswalk export --format parquet --output links.parquet\n  \
+mapcheck crosswalk export --format csv --history --system crm > crm-history.csv"
+    )]
     Export(ExportCmd),
 }
 
@@ -204,15 +216,11 @@ pub fn run(args: &CrosswalkArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
         CrosswalkCommand::Init => {
             let shown = crate::load::display_path(&db);
             match Store::init(&db)? {
-                InitOutcome::Created { version } => {
-                    writeln!(out, "created {shown} (schema version {version})")?
-                }
+                InitOutcome::Created { version } => writeln!(out, "created {shown} (schema version {version})")?,
                 InitOutcome::Migrated { from, to } => {
                     writeln!(out, "upgraded {shown} from schema version {from} to {to}")?
                 }
-                InitOutcome::UpToDate { version } => {
-                    writeln!(out, "{shown} is up to date (schema version {version})")?
-                }
+                InitOutcome::UpToDate { version } => writeln!(out, "{shown} is up to date (schema version {version})")?,
             }
             Ok(Exit::Clean)
         }
@@ -243,7 +251,8 @@ pub fn run(args: &CrosswalkArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
             let mut summary = Summary::of(&findings, 1, 0).with_suppressed(suppressed);
             summary.unit = Some("crosswalk store");
             let files = vec![crate::load::display_path(&db)];
-            cmd.report.write("crosswalk check", &findings, &summary, &files, color, out)?;
+            cmd.report
+                .write("crosswalk check", &findings, &summary, &files, color, out)?;
             Ok(cmd.report.exit(&findings))
         }
         CrosswalkCommand::Report(cmd) => {
@@ -273,14 +282,18 @@ pub fn run(args: &CrosswalkArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
 /// Writes a file whole or not at all.
 fn write_file(path: &Path, write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyhow::Result<()> {
     let shown = crate::load::display_path(path);
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| anyhow::anyhow!("{shown}: cannot write: {e}"))?;
     {
         let mut w = std::io::BufWriter::new(tmp.as_file());
         write(&mut w)?;
         w.flush().map_err(|e| anyhow::anyhow!("{shown}: cannot write: {e}"))?;
     }
-    tmp.persist(path).map_err(|e| anyhow::anyhow!("{shown}: cannot write: {e}"))?;
+    tmp.persist(path)
+        .map_err(|e| anyhow::anyhow!("{shown}: cannot write: {e}"))?;
     Ok(())
 }
 
@@ -344,7 +357,9 @@ fn run_load(db: &Path, cmd: &LoadCmd, out: &mut dyn Write) -> anyhow::Result<Exi
     let shown = crate::load::display_path(&cmd.file);
     let format = match cmd.input_format.or_else(|| InputFormat::detect(&cmd.file)) {
         Some(f) => f,
-        None => anyhow::bail!("{shown}: cannot tell the format from the extension; use --input-format csv|ndjson|parquet"),
+        None => {
+            anyhow::bail!("{shown}: cannot tell the format from the extension; use --input-format csv|ndjson|parquet")
+        }
     };
     let req = LoadRequest {
         file: &cmd.file,
@@ -382,7 +397,11 @@ fn run_load(db: &Path, cmd: &LoadCmd, out: &mut dyn Write) -> anyhow::Result<Exi
         details.push_str(&format!(", {} repeated rows", outcome.repeated));
     }
     if outcome.rejected > 0 {
-        let to = cmd.reject_file.as_deref().map(crate::load::display_path).unwrap_or_default();
+        let to = cmd
+            .reject_file
+            .as_deref()
+            .map(crate::load::display_path)
+            .unwrap_or_default();
         if outcome.dry_run {
             details.push_str(&format!(", {} rows would be rejected to {to}", outcome.rejected));
         } else {
@@ -398,7 +417,11 @@ fn run_load(db: &Path, cmd: &LoadCmd, out: &mut dyn Write) -> anyhow::Result<Exi
             }
         }
         if outcome.changes() as usize > outcome.examples.len() {
-            writeln!(out, "  ... and {} more", outcome.changes() as usize - outcome.examples.len())?;
+            writeln!(
+                out,
+                "  ... and {} more",
+                outcome.changes() as usize - outcome.examples.len()
+            )?;
         }
     } else if let Some(id) = outcome.load_id {
         writeln!(out, "loaded {what}: {details} (load {id} at {} UTC)", outcome.at)?;
@@ -450,7 +473,11 @@ fn run_resolve(db: &Path, cmd: &ResolveCmd, out: &mut dyn Write) -> anyhow::Resu
             let csv = cmd.format == ResolveFormat::Csv;
             let mut w = csv::WriterBuilder::new()
                 .delimiter(if csv { b',' } else { b'\t' })
-                .quote_style(if csv { csv::QuoteStyle::Necessary } else { csv::QuoteStyle::Never })
+                .quote_style(if csv {
+                    csv::QuoteStyle::Necessary
+                } else {
+                    csv::QuoteStyle::Never
+                })
                 .from_writer(&mut *out);
             if csv {
                 w.write_record(["source_id", "canonical_id"])?;

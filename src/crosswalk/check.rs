@@ -99,7 +99,11 @@ pub fn health(store: &Store, config: &CrosswalkConfig) -> anyhow::Result<Health>
                 links: r.get(2)?,
                 covered,
                 canonical,
-                ratio: if canonical == 0 { 1.0 } else { covered as f64 / canonical as f64 },
+                ratio: if canonical == 0 {
+                    1.0
+                } else {
+                    covered as f64 / canonical as f64
+                },
             })
         })
         .map_err(dberr)?
@@ -107,14 +111,17 @@ pub fn health(store: &Store, config: &CrosswalkConfig) -> anyhow::Result<Health>
         .map_err(dberr)?;
 
     // Conflicts: one source id, several canonical ids among its active links (several feeds).
-    let conflicts_sql = "SELECT system, entity, source_id, list(feed || '=' || canonical_id ORDER BY feed, canonical_id)
+    let conflicts_sql =
+        "SELECT system, entity, source_id, list(feed || '=' || canonical_id ORDER BY feed, canonical_id)
          FROM links WHERE valid_to IS NULL
          GROUP BY system, entity, source_id HAVING count(DISTINCT canonical_id) > 1";
     h.conflicts_total = conn
         .query_row(&format!("SELECT count(*) FROM ({conflicts_sql})"), [], |r| r.get(0))
         .map_err(dberr)?;
     let mut stmt = conn
-        .prepare(&format!("{conflicts_sql} ORDER BY system, entity, source_id LIMIT {MAX_PER_RULE}"))
+        .prepare(&format!(
+            "{conflicts_sql} ORDER BY system, entity, source_id LIMIT {MAX_PER_RULE}"
+        ))
         .map_err(dberr)?;
     h.conflicts = stmt
         .query_map([], |r| {
@@ -146,7 +153,9 @@ pub fn health(store: &Store, config: &CrosswalkConfig) -> anyhow::Result<Health>
             .query_row(&format!("SELECT count(*) FROM ({sql})"), [], |r| r.get(0))
             .map_err(dberr)?;
         let mut stmt = conn
-            .prepare(&format!("{sql} ORDER BY system, entity, canonical_id LIMIT {MAX_PER_RULE}"))
+            .prepare(&format!(
+                "{sql} ORDER BY system, entity, canonical_id LIMIT {MAX_PER_RULE}"
+            ))
             .map_err(dberr)?;
         h.one_to_one = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, strings(&r.get(3)?))))
@@ -254,7 +263,9 @@ fn orphans(store: &Store, sample: &crate::config::CrosswalkSample) -> anyhow::Re
             |r| r.get(0),
         )
         .map_err(dberr)?;
-    let mut stmt = conn.prepare(&format!("{sql} ORDER BY row_no LIMIT 10")).map_err(dberr)?;
+    let mut stmt = conn
+        .prepare(&format!("{sql} ORDER BY row_no LIMIT 10"))
+        .map_err(dberr)?;
     let examples: Vec<(u64, String)> = stmt
         .query_map(params![sample.system, sample.entity], |r| {
             Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
@@ -328,7 +339,13 @@ pub fn findings(h: &Health, store_file: &str, config: &CrosswalkConfig) -> Vec<F
             .with_help("keep the right link and reload or fix the other feed, or merge the canonical ids"),
         );
     }
-    more(&mut out, &rules::CONFLICT, h.conflicts_total, h.conflicts.len(), "conflicts");
+    more(
+        &mut out,
+        &rules::CONFLICT,
+        h.conflicts_total,
+        h.conflicts.len(),
+        "conflicts",
+    );
     for (system, entity, canonical, sources) in &h.one_to_one {
         out.push(at_store(
             &rules::ONE_TO_ONE,
@@ -341,7 +358,13 @@ pub fn findings(h: &Health, store_file: &str, config: &CrosswalkConfig) -> Vec<F
             ),
         ));
     }
-    more(&mut out, &rules::ONE_TO_ONE, h.one_to_one_total, h.one_to_one.len(), "one-to-one violations");
+    more(
+        &mut out,
+        &rules::ONE_TO_ONE,
+        h.one_to_one_total,
+        h.one_to_one.len(),
+        "one-to-one violations",
+    );
     for (system, entity, feed, source, canonical) in &h.merged_referenced {
         out.push(at_store(
             &rules::MERGED_ID_REFERENCED,
@@ -426,11 +449,13 @@ pub fn findings(h: &Health, store_file: &str, config: &CrosswalkConfig) -> Vec<F
     }
     // Stable order within the store file: by rule, then path (as `normalize` would, but without
     // mixing rules).
-    out.sort_by(|a, b| (a.location.as_ref().map(|l| l.file.clone()), a.rule, &a.path).cmp(&(
-        b.location.as_ref().map(|l| l.file.clone()),
-        b.rule,
-        &b.path,
-    )));
+    out.sort_by(|a, b| {
+        (a.location.as_ref().map(|l| l.file.clone()), a.rule, &a.path).cmp(&(
+            b.location.as_ref().map(|l| l.file.clone()),
+            b.rule,
+            &b.path,
+        ))
+    });
     let mut seen = HashSet::new();
     out.retain(|f| seen.insert(f.fingerprint.clone()));
     out

@@ -87,7 +87,8 @@ pub fn run(db: &Path, req: &ExportRequest, output: Option<&Path>, stdout: &mut d
                     let mut rows = 0u64;
                     for batch in batches {
                         rows += batch.num_rows() as u64;
-                        w.write(&batch).with_context(|| format!("{shown}: cannot write Parquet"))?;
+                        w.write(&batch)
+                            .with_context(|| format!("{shown}: cannot write Parquet"))?;
                     }
                     w.close().with_context(|| format!("{shown}: cannot write Parquet"))?;
                     rows

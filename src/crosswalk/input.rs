@@ -347,11 +347,19 @@ impl TextColumn {
         match self {
             TextColumn::Utf8(a) => {
                 let a = a.as_string::<i32>();
-                if a.is_null(i) { Cell::Missing } else { cell(Some(a.value(i).as_bytes())) }
+                if a.is_null(i) {
+                    Cell::Missing
+                } else {
+                    cell(Some(a.value(i).as_bytes()))
+                }
             }
             TextColumn::Binary(a) => {
                 let a = a.as_binary::<i32>();
-                if a.is_null(i) { Cell::Missing } else { cell(Some(a.value(i))) }
+                if a.is_null(i) {
+                    Cell::Missing
+                } else {
+                    cell(Some(a.value(i)))
+                }
             }
         }
     }
@@ -462,7 +470,10 @@ mod tests {
             false,
         );
         assert_eq!(got[0], "1 a Some(\"1\")");
-        assert!(got[1].starts_with("3 bad: field 'source_id' is not a string"), "{got:?}");
+        assert!(
+            got[1].starts_with("3 bad: field 'source_id' is not a string"),
+            "{got:?}"
+        );
         assert!(got[2].starts_with("4 bad: not valid JSON"), "{got:?}");
         assert_eq!(got[3], "5 bad: invalid UTF-8");
     }
@@ -478,6 +489,9 @@ mod tests {
             canonical_optional: false,
         };
         let err = read(&path, InputFormat::Csv, &columns, &mut |_| Ok(()), &mut |_| {}).expect_err("no column");
-        assert!(format!("{err:#}").contains("no column 'source_id' (columns: id, target)"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("no column 'source_id' (columns: id, target)"),
+            "{err:#}"
+        );
     }
 }

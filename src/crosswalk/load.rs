@@ -96,8 +96,20 @@ pub fn run(db: &Path, req: &LoadRequest, progress: &mut dyn Progress) -> anyhow:
         anyhow::bail!("--system, --entity and --feed must not be empty");
     }
     let store = Store::open(db, Access::Write)?;
+    if req.format == InputFormat::Csv {
+        let (load_id, at) = store.begin()?;
+        match apply(&store, req, load_id, &at, progress, Reading::Fast) {
+            Err(e) if e.is::<NeedsChecking>() => store.rollback(),
+            result => return finish(&store, result),
+        }
+    }
     let (load_id, at) = store.begin()?;
-    let result = apply(&store, req, load_id, &at, progress);
+    let result = apply(&store, req, load_id, &at, progress, Reading::Checked);
+    finish(&store, result)
+}
+
+/// Commits a load that changed something, rolls back anything else.
+fn finish(store: &Store, result: anyhow::Result<LoadOutcome>) -> anyhow::Result<LoadOutcome> {
     match result {
         Ok(outcome) if outcome.load_id.is_some() => {
             store.commit()?;
@@ -114,6 +126,69 @@ pub fn run(db: &Path, req: &LoadRequest, progress: &mut dyn Progress) -> anyhow:
     }
 }
 
+/// How a file is read into the staging table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// DuckDB's own parallel CSV reader: fast, but it cannot say which row is bad. Used first
+    /// for CSV; anything odd (an unreadable row, a missing id, a duplicate) sends the load back
+    /// to the checked reader, so the outcome is the same either way.
+    Fast,
+    /// Row by row in Rust, every row checked and numbered.
+    Checked,
+}
+
+/// The fast reader met something only the checked reader can explain.
+#[derive(Debug)]
+struct NeedsChecking;
+
+impl std::fmt::Display for NeedsChecking {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the file needs row-by-row checking")
+    }
+}
+
+impl std::error::Error for NeedsChecking {}
+
+fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Stages a CSV file with DuckDB's reader; `Err(NeedsChecking)` when any row is not clean.
+fn stage_fast(store: &Store, req: &LoadRequest) -> anyhow::Result<u64> {
+    let conn = &store.conn;
+    let tab = req.file.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
+    let path = req.file.to_string_lossy();
+    let sql = format!(
+        "CREATE TABLE _load_staged AS
+           SELECT 0::BIGINT AS row_no, {src}::VARCHAR AS source_id, {can}::VARCHAR AS canonical_id
+           FROM read_csv({file}, header = true, all_varchar = true, delim = {delim}, quote = '\"', escape = '\"')",
+        src = ident(req.source_column),
+        can = ident(req.canonical_column),
+        file = super::store::literal(&path),
+        delim = if tab { "'\t'" } else { "','" },
+    );
+    if conn.execute_batch(&sql).is_err() {
+        return Err(NeedsChecking.into());
+    }
+    let (rows, unclean): (i64, i64) = conn
+        .query_row(
+            "SELECT count(*), count(*) FILTER (WHERE source_id IS NULL OR trim(source_id) = ''
+                                              OR ((canonical_id IS NULL OR trim(canonical_id) = '') AND NOT $1))
+             FROM _load_staged",
+            params![req.mint],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(|e| anyhow::Error::from(store.err(e)))?;
+    if unclean > 0 {
+        return Err(NeedsChecking.into());
+    }
+    if req.mint {
+        conn.execute_batch("UPDATE _load_staged SET canonical_id = NULL WHERE trim(canonical_id) = ''")
+            .map_err(|e| anyhow::Error::from(store.err(e)))?;
+    }
+    Ok(rows as u64)
+}
+
 /// Everything inside the transaction. Returns an outcome with `load_id` set when it must be
 /// committed.
 fn apply(
@@ -122,14 +197,11 @@ fn apply(
     load_id: i64,
     at: &str,
     progress: &mut dyn Progress,
+    reading: Reading,
 ) -> anyhow::Result<LoadOutcome> {
     let shown = crate::load::display_path(req.file);
     let conn = &store.conn;
     let db = |e: duckdb::Error| anyhow::Error::from(store.err(e));
-    conn.execute_batch(
-        "CREATE TABLE _load_staged (row_no BIGINT NOT NULL, source_id VARCHAR NOT NULL, canonical_id VARCHAR);",
-    )
-    .map_err(db)?;
 
     // 1. Read and check every row; good rows go to the staging table.
     let mut bad: Vec<BadRow> = Vec::new();
@@ -140,7 +212,13 @@ fn apply(
         canonical: Some(req.canonical_column),
         canonical_optional: req.mint,
     };
-    let rows = {
+    let rows = if reading == Reading::Fast {
+        stage_fast(store, req)?
+    } else {
+        conn.execute_batch(
+            "CREATE TABLE _load_staged (row_no BIGINT NOT NULL, source_id VARCHAR NOT NULL, canonical_id VARCHAR);",
+        )
+        .map_err(db)?;
         let mut appender = conn.appender("_load_staged").map_err(db)?;
         let mut each = |r: Record| -> anyhow::Result<()> {
             match r {
@@ -171,6 +249,18 @@ fn apply(
            FROM _load_staged GROUP BY source_id;",
     )
     .map_err(db)?;
+    if reading == Reading::Fast {
+        let duplicates: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM _load_incoming WHERE lowest <> canonical_id",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        if duplicates > 0 {
+            return Err(NeedsChecking.into());
+        }
+    }
     {
         let mut stmt = conn
             .prepare(
@@ -196,9 +286,7 @@ fn apply(
             if keep_all_bad || bad.len() < SHOWN_BAD_ROWS {
                 bad.push(BadRow {
                     row: row as u64,
-                    reason: format!(
-                        "source id '{source}' also on row {others} with a different canonical id"
-                    ),
+                    reason: format!("source id '{source}' also on row {others} with a different canonical id"),
                     source,
                     canonical,
                 });
@@ -252,9 +340,11 @@ fn apply(
     )
     .map_err(db)?;
     let (incoming, repeated_rows): (i64, i64) = conn
-        .query_row("SELECT count(*), coalesce(sum(n - 1), 0) FROM _load_incoming", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT count(*), coalesce(sum(n - 1), 0) FROM _load_incoming",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .map_err(db)?;
     let (added, changed): (i64, i64) = conn
         .query_row(
@@ -362,7 +452,10 @@ fn malformed(file: &str, count: u64, shown: &[BadRow]) -> anyhow::Error {
         msg.push_str(&format!("\n  {file}: row {}: {}", b.row, b.reason));
     }
     if count as usize > shown.len().min(SHOWN_BAD_ROWS) {
-        msg.push_str(&format!("\n  ... and {} more", count as usize - shown.len().min(SHOWN_BAD_ROWS)));
+        msg.push_str(&format!(
+            "\n  ... and {} more",
+            count as usize - shown.len().min(SHOWN_BAD_ROWS)
+        ));
     }
     anyhow::anyhow!(msg)
 }

@@ -96,7 +96,10 @@ fn apply(store: &Store, from: &str, into: &str, load_id: i64, at: &str) -> anyho
     }
     let survivor = match survivor(&map, into) {
         Ok(s) => s.to_string(),
-        Err(cycle) => anyhow::bail!("the redirects from '{into}' already form a cycle: {}", cycle.join(" -> ")),
+        Err(cycle) => anyhow::bail!(
+            "the redirects from '{into}' already form a cycle: {}",
+            cycle.join(" -> ")
+        ),
     };
     if survivor == from {
         let mut chain = vec![into.to_string()];
@@ -111,10 +114,8 @@ fn apply(store: &Store, from: &str, into: &str, load_id: i64, at: &str) -> anyho
         );
     }
     // Move active links of `from` to the survivor, closing the old rows.
-    conn.execute_batch(
-        "CREATE TABLE _merge_moved AS SELECT * FROM links WHERE false;",
-    )
-    .map_err(db)?;
+    conn.execute_batch("CREATE TABLE _merge_moved AS SELECT * FROM links WHERE false;")
+        .map_err(db)?;
     conn.execute(
         "INSERT INTO _merge_moved SELECT * FROM links WHERE canonical_id = $1 AND valid_to IS NULL",
         params![from],

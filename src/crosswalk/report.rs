@@ -152,7 +152,10 @@ pub fn markdown(r: &Report) -> String {
     if r.coverage.is_empty() {
         let _ = writeln!(s, "No links yet.\n");
     } else {
-        let _ = writeln!(s, "| Entity | System | Links | Canonical ids covered | Coverage |\n|---|---|---:|---:|---:|");
+        let _ = writeln!(
+            s,
+            "| Entity | System | Links | Canonical ids covered | Coverage |\n|---|---|---:|---:|---:|"
+        );
         for c in &r.coverage {
             let _ = writeln!(
                 s,
@@ -171,8 +174,15 @@ pub fn markdown(r: &Report) -> String {
     if r.conflicts.is_empty() {
         let _ = writeln!(s, "None.\n");
     } else {
-        let _ = writeln!(s, "{} source ids with more than one active canonical id.\n", r.conflicts_total);
-        let _ = writeln!(s, "| System | Entity | Source id | Links (feed=canonical) |\n|---|---|---|---|");
+        let _ = writeln!(
+            s,
+            "{} source ids with more than one active canonical id.\n",
+            r.conflicts_total
+        );
+        let _ = writeln!(
+            s,
+            "| System | Entity | Source id | Links (feed=canonical) |\n|---|---|---|---|"
+        );
         for c in &r.conflicts {
             let _ = writeln!(
                 s,
@@ -187,11 +197,22 @@ pub fn markdown(r: &Report) -> String {
     }
     let _ = writeln!(s, "## Orphans\n");
     if r.orphans.is_empty() {
-        let _ = writeln!(s, "No sample files configured (`[[crosswalk.samples]]` in mapcheck.toml).\n");
+        let _ = writeln!(
+            s,
+            "No sample files configured (`[[crosswalk.samples]]` in mapcheck.toml).\n"
+        );
     } else {
-        let _ = writeln!(s, "| Sample | System | Entity | Ids | Without link | Examples |\n|---|---|---|---:|---:|---|");
+        let _ = writeln!(
+            s,
+            "| Sample | System | Entity | Ids | Without link | Examples |\n|---|---|---|---:|---:|---|"
+        );
         for o in &r.orphans {
-            let ex = o.examples.iter().map(|(_, id)| id.as_str()).collect::<Vec<_>>().join(", ");
+            let ex = o
+                .examples
+                .iter()
+                .map(|(_, id)| id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
             let _ = writeln!(
                 s,
                 "| `{}` | {} | {} | {} | {} | {} |",
@@ -209,7 +230,10 @@ pub fn markdown(r: &Report) -> String {
     if r.recent.is_empty() {
         let _ = writeln!(s, "None.");
     } else {
-        let _ = writeln!(s, "| Load | When (UTC) | What | Rows | Opened | Closed | Rejected |\n|---:|---|---|---:|---:|---:|---:|");
+        let _ = writeln!(
+            s,
+            "| Load | When (UTC) | What | Rows | Opened | Closed | Rejected |\n|---:|---|---|---:|---:|---:|---:|"
+        );
         for l in &r.recent {
             let _ = writeln!(
                 s,
@@ -407,7 +431,12 @@ td.n{text-align:right}code{background:#f4f4f4;padding:0 3px}.legend span{display
             "\n<table><tr><th>Sample</th><th>System</th><th>Entity</th><th>Ids</th><th>Without link</th><th>Examples</th></tr>"
         );
         for o in &r.orphans {
-            let ex = o.examples.iter().map(|(_, id)| id.as_str()).collect::<Vec<_>>().join(", ");
+            let ex = o
+                .examples
+                .iter()
+                .map(|(_, id)| id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
             let _ = writeln!(
                 s,
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
@@ -461,17 +490,39 @@ fn csv_rows(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     row(["section", "system", "entity", "key", "value", "detail"])?;
     for c in &r.coverage {
         let detail = format!("{} of {} canonical ids; {} links", c.covered, c.canonical, c.links);
-        row(["coverage", &c.system, &c.entity, "ratio", &format!("{:.4}", c.ratio), &detail])?;
+        row([
+            "coverage",
+            &c.system,
+            &c.entity,
+            "ratio",
+            &format!("{:.4}", c.ratio),
+            &detail,
+        ])?;
     }
     for c in &r.conflicts {
-        row(["conflict", &c.system, &c.entity, &c.source_id, &c.links.len().to_string(), &c.links.join(" ")])?;
+        row([
+            "conflict",
+            &c.system,
+            &c.entity,
+            &c.source_id,
+            &c.links.len().to_string(),
+            &c.links.join(" "),
+        ])?;
     }
     for o in &r.orphans {
-        let ex = o.examples.iter().map(|(_, id)| id.as_str()).collect::<Vec<_>>().join(" ");
+        let ex = o
+            .examples
+            .iter()
+            .map(|(_, id)| id.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
         row(["orphans", &o.system, &o.entity, &o.file, &o.orphans.to_string(), &ex])?;
     }
     for l in &r.recent {
-        let detail = format!("{} opened, {} closed, {} rejected", l.links_opened, l.links_closed, l.rows_rejected);
+        let detail = format!(
+            "{} opened, {} closed, {} rejected",
+            l.links_opened, l.links_closed, l.rows_rejected
+        );
         row([
             "load",
             l.system.as_deref().unwrap_or(""),

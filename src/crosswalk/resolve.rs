@@ -4,6 +4,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use duckdb::arrow::array::AsArray;
+use duckdb::arrow::compute::cast;
+use duckdb::arrow::datatypes::{DataType, Int64Type};
 use duckdb::params;
 
 use super::merge::{redirects, survivor};
@@ -67,22 +70,28 @@ pub fn run(
     let mut found: Vec<BTreeSet<String>> = vec![BTreeSet::new(); ids.len()];
     let map = redirects(conn, as_of.as_deref()).map_err(dberr)?;
     {
+        // Arrow batches: a million rows come back in a few dozen calls instead of a million.
         let mut stmt = conn.prepare(&sql).map_err(dberr)?;
-        let mut rows = match &as_of {
-            None => stmt.query(params![system, entity]),
-            Some(t) => stmt.query(params![system, entity, t]),
+        let batches = match &as_of {
+            None => stmt.query_arrow(params![system, entity]),
+            Some(t) => stmt.query_arrow(params![system, entity, t]),
         }
         .map_err(dberr)?;
-        while let Some(r) = rows.next().map_err(dberr)? {
-            let pos: i64 = r.get(0).map_err(dberr)?;
-            let canonical: String = r.get(1).map_err(dberr)?;
-            let canonical = match survivor(&map, &canonical) {
-                Ok(s) => s.to_string(),
-                // A cycle has no survivor; show where it was entered (`check` reports the cycle).
-                Err(_) => canonical,
-            };
-            if let Some(set) = usize::try_from(pos).ok().and_then(|p| found.get_mut(p)) {
-                set.insert(canonical);
+        for batch in batches {
+            let pos = cast(batch.column(0), &DataType::Int64)?;
+            let pos = pos.as_primitive::<Int64Type>();
+            let canonical = cast(batch.column(1), &DataType::Utf8)?;
+            let canonical = canonical.as_string::<i32>();
+            for i in 0..batch.num_rows() {
+                let c = canonical.value(i);
+                let c = match survivor(&map, c) {
+                    Ok(s) => s,
+                    // A cycle has no survivor; show where it was entered (`check` reports the cycle).
+                    Err(_) => c,
+                };
+                if let Some(set) = usize::try_from(pos.value(i)).ok().and_then(|p| found.get_mut(p)) {
+                    set.insert(c.to_string());
+                }
             }
         }
     }

@@ -240,7 +240,10 @@ fn map_error(path: &Path, e: duckdb::Error) -> StoreError {
     if text.contains("Could not set lock on file") || text.contains("Conflicting lock") {
         StoreError::InUse(shown(path))
     } else {
-        StoreError::Db { path: shown(path), source: e }
+        StoreError::Db {
+            path: shown(path),
+            source: e,
+        }
     }
 }
 
