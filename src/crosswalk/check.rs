@@ -111,30 +111,39 @@ pub fn health(store: &Store, config: &CrosswalkConfig) -> anyhow::Result<Health>
         .map_err(dberr)?;
 
     // Conflicts: one source id, several canonical ids among its active links (several feeds).
-    let conflicts_sql =
-        "SELECT system, entity, source_id, list(feed || '=' || canonical_id ORDER BY feed, canonical_id)
-         FROM links WHERE valid_to IS NULL
-         GROUP BY system, entity, source_id HAVING count(DISTINCT canonical_id) > 1";
+    // Found with min <> max (one cheap pass), then listed for the first few only.
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE _check_conflicts AS
+           SELECT system, entity, source_id FROM links WHERE valid_to IS NULL
+           GROUP BY system, entity, source_id HAVING min(canonical_id) <> max(canonical_id);",
+    )
+    .map_err(dberr)?;
     h.conflicts_total = conn
-        .query_row(&format!("SELECT count(*) FROM ({conflicts_sql})"), [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM _check_conflicts", [], |r| r.get(0))
         .map_err(dberr)?;
-    let mut stmt = conn
-        .prepare(&format!(
-            "{conflicts_sql} ORDER BY system, entity, source_id LIMIT {MAX_PER_RULE}"
-        ))
-        .map_err(dberr)?;
-    h.conflicts = stmt
-        .query_map([], |r| {
-            Ok(Conflict {
-                system: r.get(0)?,
-                entity: r.get(1)?,
-                source_id: r.get(2)?,
-                links: strings(&r.get(3)?),
+    if h.conflicts_total > 0 {
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT c.system, c.entity, c.source_id, list(l.feed || '=' || l.canonical_id ORDER BY l.feed, l.canonical_id)
+                 FROM (SELECT * FROM _check_conflicts ORDER BY system, entity, source_id LIMIT {MAX_PER_RULE}) c
+                 JOIN links l ON l.system = c.system AND l.entity = c.entity AND l.source_id = c.source_id
+                             AND l.valid_to IS NULL
+                 GROUP BY c.system, c.entity, c.source_id ORDER BY c.system, c.entity, c.source_id"
+            ))
+            .map_err(dberr)?;
+        h.conflicts = stmt
+            .query_map([], |r| {
+                Ok(Conflict {
+                    system: r.get(0)?,
+                    entity: r.get(1)?,
+                    source_id: r.get(2)?,
+                    links: strings(&r.get(3)?),
+                })
             })
-        })
-        .map_err(dberr)?
-        .collect::<Result<_, _>>()
-        .map_err(dberr)?;
+            .map_err(dberr)?
+            .collect::<Result<_, _>>()
+            .map_err(dberr)?;
+    }
 
     // One-to-one: in a declared system, one canonical id with several source ids.
     if !config.one_to_one.is_empty() {
@@ -144,17 +153,22 @@ pub fn health(store: &Store, config: &CrosswalkConfig) -> anyhow::Result<Health>
             .map(|s| super::store::literal(s))
             .collect::<Vec<_>>()
             .join(", ");
-        let sql = format!(
-            "SELECT system, entity, canonical_id, list(DISTINCT source_id ORDER BY source_id)
-             FROM links WHERE valid_to IS NULL AND system IN ({systems})
-             GROUP BY system, entity, canonical_id HAVING count(DISTINCT source_id) > 1"
-        );
+        conn.execute_batch(&format!(
+            "CREATE OR REPLACE TEMP TABLE _check_one_to_one AS
+               SELECT system, entity, canonical_id FROM links WHERE valid_to IS NULL AND system IN ({systems})
+               GROUP BY system, entity, canonical_id HAVING min(source_id) <> max(source_id);"
+        ))
+        .map_err(dberr)?;
         h.one_to_one_total = conn
-            .query_row(&format!("SELECT count(*) FROM ({sql})"), [], |r| r.get(0))
+            .query_row("SELECT count(*) FROM _check_one_to_one", [], |r| r.get(0))
             .map_err(dberr)?;
         let mut stmt = conn
             .prepare(&format!(
-                "{sql} ORDER BY system, entity, canonical_id LIMIT {MAX_PER_RULE}"
+                "SELECT c.system, c.entity, c.canonical_id, list(DISTINCT l.source_id ORDER BY l.source_id)
+                 FROM (SELECT * FROM _check_one_to_one ORDER BY system, entity, canonical_id LIMIT {MAX_PER_RULE}) c
+                 JOIN links l ON l.system = c.system AND l.entity = c.entity AND l.canonical_id = c.canonical_id
+                             AND l.valid_to IS NULL
+                 GROUP BY c.system, c.entity, c.canonical_id ORDER BY c.system, c.entity, c.canonical_id"
             ))
             .map_err(dberr)?;
         h.one_to_one = stmt

@@ -34,8 +34,8 @@ pub fn survivor<'a>(map: &'a HashMap<String, String>, id: &'a str) -> Result<&'a
         if let Some(start) = seen.iter().position(|s| *s == next.as_str()) {
             return Err(seen[start..].iter().map(|s| s.to_string()).collect());
         }
-        seen.push(next);
-        cur = next;
+        seen.push(next.as_str());
+        cur = next.as_str();
     }
     Ok(cur)
 }
@@ -106,7 +106,7 @@ fn apply(store: &Store, from: &str, into: &str, load_id: i64, at: &str) -> anyho
         let mut cur = into;
         while let Some(next) = map.get(cur) {
             chain.push(next.clone());
-            cur = next;
+            cur = next.as_str();
         }
         anyhow::bail!(
             "merging '{from}' into '{into}' would make a cycle: '{into}' already resolves to '{from}' ({})",
