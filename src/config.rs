@@ -19,6 +19,17 @@
 //! element = "Account.Legacy*"         # optional glob on the finding's model path
 //! reason = "agreed with the two consumers in PLAT-1432"
 //! until = 2027-01-31                  # optional: afterwards the finding returns, marked expired
+//!
+//! [crosswalk]
+//! db = ".mapcheck/crosswalk.duckdb"   # the store (default), relative to this file
+//! one_to_one = ["erp"]                # systems with at most one source id per canonical id
+//! min_coverage = 0.9                  # optional: coverage below this is a warning
+//!
+//! [[crosswalk.samples]]               # ids that should have links (orphan check)
+//! system = "crm"
+//! entity = "customer"
+//! path = "samples/crm/accounts.ndjson"
+//! column = "account_id"
 //! ```
 
 use std::collections::BTreeMap;
@@ -47,6 +58,41 @@ pub struct Config {
     /// `[openapi] relaxed_stability`: operation maturity levels whose breaking changes are
     /// warnings (`None`: the default, alpha, beta and experimental).
     pub relaxed_stability: Option<Vec<String>>,
+    pub crosswalk: CrosswalkConfig,
+}
+
+/// The `[crosswalk]` table: where the store is and what `mapcheck crosswalk check` expects.
+#[derive(Debug, Clone, Default)]
+pub struct CrosswalkConfig {
+    /// The DuckDB store (absolute, or relative to the config's directory). `None`: the default.
+    pub db: Option<PathBuf>,
+    /// Systems declared one-to-one: each canonical id has at most one source id there.
+    pub one_to_one: Vec<String>,
+    /// Coverage (0 to 1) below which a system/entity's coverage finding is a warning.
+    pub min_coverage: Option<f64>,
+    pub samples: Vec<CrosswalkSample>,
+}
+
+/// A sample file whose ids should all have links (`crosswalk-orphan`).
+#[derive(Debug, Clone)]
+pub struct CrosswalkSample {
+    pub system: String,
+    pub entity: String,
+    /// Resolved against the config's directory.
+    pub path: PathBuf,
+    /// The column (CSV, Parquet) or top-level field (NDJSON) holding the source id.
+    pub column: String,
+}
+
+impl Config {
+    /// Where the crosswalk store is: `[crosswalk] db`, else `.mapcheck/crosswalk.duckdb` beside
+    /// the config file (or in the current directory without one).
+    pub fn crosswalk_db(&self) -> PathBuf {
+        match &self.crosswalk.db {
+            Some(p) => self.dir.join(p),
+            None => self.dir.join(".mapcheck").join("crosswalk.duckdb"),
+        }
+    }
 }
 
 /// A group of contracts checked the same way.
@@ -108,12 +154,33 @@ struct RawConfig {
     #[serde(default)]
     ignore: Vec<RawIgnore>,
     openapi: Option<RawOpenapi>,
+    crosswalk: Option<RawCrosswalk>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawOpenapi {
     relaxed_stability: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCrosswalk {
+    db: Option<String>,
+    #[serde(default)]
+    one_to_one: Vec<String>,
+    min_coverage: Option<f64>,
+    #[serde(default)]
+    samples: Vec<RawSample>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSample {
+    system: String,
+    entity: String,
+    path: String,
+    column: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -305,6 +372,36 @@ impl Config {
             });
         }
         config.relaxed_stability = raw.openapi.and_then(|o| o.relaxed_stability);
+        if let Some(cw) = raw.crosswalk {
+            if let Some(m) = cw.min_coverage
+                && !(0.0..=1.0).contains(&m)
+            {
+                return Err(bad(format!(
+                    "[crosswalk]: min_coverage {m}: expected a fraction from 0 to 1"
+                )));
+            }
+            let mut samples = Vec::new();
+            for (i, s) in cw.samples.into_iter().enumerate() {
+                if s.system.is_empty() || s.entity.is_empty() || s.column.is_empty() {
+                    return Err(bad(format!(
+                        "[[crosswalk.samples]] #{}: system, entity and column must not be empty",
+                        i + 1
+                    )));
+                }
+                samples.push(CrosswalkSample {
+                    system: s.system,
+                    entity: s.entity,
+                    path: dir.join(s.path),
+                    column: s.column,
+                });
+            }
+            config.crosswalk = CrosswalkConfig {
+                db: cw.db.map(PathBuf::from),
+                one_to_one: cw.one_to_one,
+                min_coverage: cw.min_coverage,
+                samples,
+            };
+        }
         Ok(config)
     }
 
@@ -432,6 +529,34 @@ until = 2027-01-31
         assert!(!ig.covers("field-removed", "contracts/legacy/a.yaml", "Contact.Name"));
         assert!(ig.expired("2027-02-01"));
         assert!(!ig.expired("2027-01-31"));
+        assert_eq!(c.crosswalk_db(), PathBuf::from("/repo/.mapcheck/crosswalk.duckdb"));
+    }
+
+    #[test]
+    fn crosswalk_table_parses() {
+        let c = parse(
+            r#"
+[crosswalk]
+db = "state/xw.duckdb"
+one_to_one = ["erp"]
+min_coverage = 0.9
+
+[[crosswalk.samples]]
+system = "crm"
+entity = "customer"
+path = "samples/crm.ndjson"
+column = "account_id"
+"#,
+        )
+        .expect("valid");
+        assert_eq!(c.crosswalk_db(), PathBuf::from("/repo/state/xw.duckdb"));
+        assert_eq!(c.crosswalk.one_to_one, ["erp"]);
+        assert_eq!(c.crosswalk.samples[0].path, PathBuf::from("/repo/samples/crm.ndjson"));
+        let err = parse("[crosswalk]\nmin_coverage = 90")
+            .expect_err("out of range")
+            .to_string();
+        assert!(err.contains("min_coverage 90"), "{err}");
+        assert!(parse("[crosswalk]\ndatabase = \"x\"").is_err());
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub struct Category {
 }
 
 /// Every category, in the order they are listed.
-pub fn categories() -> [Category; 6] {
+pub fn categories() -> [Category; 7] {
     [
         Category {
             name: "lint",
@@ -47,6 +47,11 @@ pub fn categories() -> [Category; 6] {
             name: "mapping",
             summary: "Field mappings into the canonical model (`mapcheck map validate`): what they read, write and how.",
             rules: crate::mapping::rules::ALL,
+        },
+        Category {
+            name: "crosswalk",
+            summary: "The health of the crosswalk ID tables in the DuckDB store: conflicts, one-to-one violations, merge redirects, orphans, coverage (`mapcheck crosswalk check`).",
+            rules: crate::crosswalk::rules::ALL,
         },
     ]
 }

@@ -1,6 +1,8 @@
 //! The command line: clap definitions and dispatch. Each command's logic lives in the library.
 
 mod check;
+#[cfg(feature = "crosswalk")]
+mod crosswalk;
 mod diff;
 mod docs;
 mod inspect;
@@ -163,6 +165,12 @@ mapcheck completions zsh > \"${fpath[1]}/_mapcheck\"\n  mapcheck completions fis
     /// Explain one rule: what it detects, why it matters, and an example.
     #[command(after_help = "Examples:\n  mapcheck explain field-removed\n  mapcheck explain enum-value-added")]
     Explain(rules::ExplainArgs),
+    /// Crosswalk ID tables in DuckDB: load, resolve, history, merge, check, report, export.
+    #[cfg(feature = "crosswalk")]
+    #[command(after_help = "Examples:\n  mapcheck crosswalk init\n  \
+mapcheck crosswalk load crm-accounts.csv --system crm --entity customer\n  \
+mapcheck crosswalk resolve --system crm 001xx\n  mapcheck crosswalk check --format json")]
+    Crosswalk(crosswalk::CrosswalkArgs),
 }
 
 /// How findings are written and when they fail the run (`lint`, `diff`).
@@ -314,6 +322,8 @@ pub fn run() -> ExitCode {
         Command::Man(args) => docs::run_man(args, &mut out),
         Command::Rules(args) => rules::run_rules(args, &mut out),
         Command::Explain(args) => rules::run_explain(args, &mut out),
+        #[cfg(feature = "crosswalk")]
+        Command::Crosswalk(args) => crosswalk::run(args, color, &mut out),
     };
     let result = result.and_then(|code| out.flush().map(|_| code).map_err(Into::into));
     match result {

@@ -105,6 +105,9 @@ pub struct Summary {
     pub unusable: usize,
     /// Findings left out by ignores and `off` rules, and those whose ignore expired.
     pub suppressed: crate::suppress::Suppressed,
+    /// What was checked, when not contracts (`crosswalk store`).
+    #[serde(skip)]
+    pub unit: Option<&'static str>,
 }
 
 impl Summary {
@@ -117,6 +120,7 @@ impl Summary {
             contracts,
             unusable,
             suppressed: crate::suppress::Suppressed::default(),
+            unit: None,
         }
     }
 
@@ -133,7 +137,7 @@ impl Summary {
             plural(self.errors, "error"),
             plural(self.warnings, "warning"),
             plural(self.infos, "info"),
-            plural(self.contracts, "contract")
+            plural(self.contracts, self.unit.unwrap_or("contract"))
         );
         if self.unusable > 0 {
             s.push_str(&format!("; {} could not be loaded", plural(self.unusable, "file")));

@@ -5,6 +5,8 @@ mod avro_resolution;
 mod check;
 mod cli;
 mod config;
+#[cfg(feature = "crosswalk")]
+mod crosswalk;
 mod diff;
 mod git;
 mod jsonschema;

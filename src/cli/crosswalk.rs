@@ -1,0 +1,543 @@
+//! `mapcheck crosswalk ...`: the ID tables in the DuckDB store.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use clap::{Args, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{Exit, ReportArgs};
+use crate::config::Config;
+use crate::crosswalk::export::{ExportFormat, ExportRequest};
+use crate::crosswalk::input::InputFormat;
+use crate::crosswalk::load::{LoadRequest, Progress};
+use crate::crosswalk::report::ReportFormat;
+use crate::crosswalk::store::{InitOutcome, Store};
+use crate::crosswalk::{check, export, history, load, merge, report, resolve};
+use crate::report::Summary;
+
+#[derive(Debug, Args)]
+pub struct CrosswalkArgs {
+    /// The store: a DuckDB file. Default: `[crosswalk] db` in mapcheck.toml, else
+    /// .mapcheck/crosswalk.duckdb beside mapcheck.toml (or in the current directory).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: CrosswalkCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CrosswalkCommand {
+    /// Create the store, or upgrade an older one to this version's schema.
+    #[command(after_help = "Examples:\n  mapcheck crosswalk init\n  mapcheck crosswalk init --db state/ids.duckdb")]
+    Init,
+    /// Load links of one system and entity from a CSV, NDJSON or Parquet file, in one transaction.
+    #[command(
+        after_help = "Exit codes: 0 loaded (or nothing to change), 2 malformed rows, unreadable file, or the store is in use.\n\n\
+Examples:\n  mapcheck crosswalk load crm-accounts.csv --system crm --entity customer\n  \
+mapcheck crosswalk load erp.parquet --system erp --entity customer --source-column KUNNR --canonical-column customer_uuid\n  \
+mapcheck crosswalk load new-ids.ndjson --system billing --entity customer --mint uuid --dry-run\n  \
+mapcheck crosswalk load crm.csv --system crm --entity customer --reject-file rejected.csv"
+    )]
+    Load(LoadCmd),
+    /// Resolve source ids of a system to canonical ids (following merges), now or as of a time.
+    #[command(
+        after_help = "Exit codes: 0 every id resolved to exactly one canonical id, 1 some did not, 2 error.\n\n\
+Examples:\n  mapcheck crosswalk resolve --system crm 001xx 002yy\n  \
+mapcheck crosswalk resolve --system erp --file ids.txt --as-of 2026-01-31 --format csv"
+    )]
+    Resolve(ResolveCmd),
+    /// Every link an id ever had (as source id or canonical id), and its merges.
+    #[command(
+        after_help = "Examples:\n  mapcheck crosswalk history 001xx\n  mapcheck crosswalk history 7f3c0e4a --format json"
+    )]
+    History(HistoryCmd),
+    /// Merge canonical id FROM into INTO: links move to INTO, a redirect FROM -> INTO is kept.
+    #[command(after_help = "Cycles are refused. Examples:\n  mapcheck crosswalk merge 7f3c0e4a 91b2d4c8")]
+    Merge(MergeCmd),
+    /// Check the store: conflicts, one-to-one violations, merge redirects, orphans, coverage.
+    #[command(
+        after_help = "Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 error.\n\n\
+Examples:\n  mapcheck crosswalk check\n  mapcheck crosswalk check --format sarif --fail-on warning"
+    )]
+    Check(CheckCmd),
+    /// Coverage, conflicts, orphans and recent changes as Markdown, HTML (one page), JSON or CSV.
+    #[command(
+        after_help = "Examples:\n  mapcheck crosswalk report --format html > crosswalk.html\n  mapcheck crosswalk report --format markdown"
+    )]
+    Report(ReportCmd),
+    /// Write the current links (or every link ever, with --history) as CSV or Parquet.
+    #[command(
+        after_help = "Examples:\n  mapcheck crosswalk export --format parquet --output links.parquet\n  \
+mapcheck crosswalk export --format csv --history --system crm > crm-history.csv"
+    )]
+    Export(ExportCmd),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mint {
+    /// A random (version 4) UUID.
+    Uuid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Plain {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ResolveFormat {
+    Text,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadCmd {
+    /// The file: .csv (or .tsv), .ndjson/.jsonl, or .parquet.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The source system the ids come from (`crm`, `erp`).
+    #[arg(long)]
+    pub system: String,
+    /// The entity they identify (`customer`, `product`).
+    #[arg(long)]
+    pub entity: String,
+    /// The feed within the system. Loads replace links of their own feed only; two feeds that
+    /// disagree about a source id are a conflict.
+    #[arg(long, default_value = "default")]
+    pub feed: String,
+    /// The column (or NDJSON field) with the source id.
+    #[arg(long, default_value = "source_id", value_name = "NAME")]
+    pub source_column: String,
+    /// The column (or NDJSON field) with the canonical id.
+    #[arg(long, default_value = "canonical_id", value_name = "NAME")]
+    pub canonical_column: String,
+    /// The file's format, when its extension does not say.
+    #[arg(long = "input-format", value_enum, value_name = "FORMAT")]
+    pub input_format: Option<InputFormat>,
+    /// Mint canonical ids for source ids that have none (in the file or the store).
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub mint: Option<Mint>,
+    /// Show what would change and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write malformed rows to this CSV file and load the rest (default: refuse the whole file).
+    #[arg(long, value_name = "PATH")]
+    pub reject_file: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Plain::Text)]
+    pub format: Plain,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveCmd {
+    /// The system the ids belong to.
+    #[arg(long)]
+    pub system: String,
+    /// Only links of this entity (default: every entity).
+    #[arg(long)]
+    pub entity: Option<String>,
+    /// Source ids.
+    #[arg(value_name = "ID", required_unless_present = "file", conflicts_with = "file")]
+    pub ids: Vec<String>,
+    /// Read ids from this file, one per line (`-`: standard input).
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    /// Resolve as of this UTC time (`2026-11-26`, `2026-11-26T14:30:00Z`) instead of now.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+    #[arg(long, value_enum, default_value_t = ResolveFormat::Text)]
+    pub format: ResolveFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryCmd {
+    /// A source id or canonical id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Only links of this system.
+    #[arg(long)]
+    pub system: Option<String>,
+    #[arg(long, value_enum, default_value_t = Plain::Text)]
+    pub format: Plain,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeCmd {
+    /// The canonical id that goes away.
+    #[arg(value_name = "CANONICAL_FROM")]
+    pub from: String,
+    /// The canonical id that survives.
+    #[arg(value_name = "CANONICAL_INTO")]
+    pub into: String,
+    #[arg(long, value_enum, default_value_t = Plain::Text)]
+    pub format: Plain,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckCmd {
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportCmd {
+    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+    pub format: ReportFormat,
+    /// Write here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportCmd {
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Every link ever (closed ones too), not only the active ones.
+    #[arg(long)]
+    pub history: bool,
+    /// Only links of this system.
+    #[arg(long)]
+    pub system: Option<String>,
+    /// Only links of this entity.
+    #[arg(long)]
+    pub entity: Option<String>,
+    /// The file to write (required for Parquet; CSV goes to standard output without it).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run(args: &CrosswalkArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let config = Config::discover()?;
+    let db = args.db.clone().unwrap_or_else(|| config.crosswalk_db());
+    match &args.command {
+        CrosswalkCommand::Init => {
+            let shown = crate::load::display_path(&db);
+            match Store::init(&db)? {
+                InitOutcome::Created { version } => writeln!(out, "created {shown} (schema version {version})")?,
+                InitOutcome::Migrated { from, to } => {
+                    writeln!(out, "upgraded {shown} from schema version {from} to {to}")?
+                }
+                InitOutcome::UpToDate { version } => writeln!(out, "{shown} is up to date (schema version {version})")?,
+            }
+            Ok(Exit::Clean)
+        }
+        CrosswalkCommand::Load(cmd) => run_load(&db, cmd, out),
+        CrosswalkCommand::Resolve(cmd) => run_resolve(&db, cmd, out),
+        CrosswalkCommand::History(cmd) => run_history(&db, cmd, out),
+        CrosswalkCommand::Merge(cmd) => {
+            let o = merge::run(&db, &cmd.from, &cmd.into)?;
+            match cmd.format {
+                Plain::Json => writeln!(out, "{}", serde_json::to_string_pretty(&o)?)?,
+                Plain::Text => {
+                    write!(
+                        out,
+                        "merged {} into {} (load {} at {} UTC): {} links moved",
+                        o.from, o.into, o.load_id, o.at, o.links_moved
+                    )?;
+                    if o.survivor != o.into {
+                        write!(out, "; {} resolves to {}", o.into, o.survivor)?;
+                    }
+                    writeln!(out)?;
+                }
+            }
+            Ok(Exit::Clean)
+        }
+        CrosswalkCommand::Check(cmd) => {
+            let (_, mut findings) = check::run(&db, &config.crosswalk)?;
+            let suppressed = crate::suppress::apply(&mut findings, &config, &[]);
+            let mut summary = Summary::of(&findings, 1, 0).with_suppressed(suppressed);
+            summary.unit = Some("crosswalk store");
+            let files = vec![crate::load::display_path(&db)];
+            cmd.report
+                .write("crosswalk check", &findings, &summary, &files, color, out)?;
+            Ok(cmd.report.exit(&findings))
+        }
+        CrosswalkCommand::Report(cmd) => {
+            let r = report::build(&db, &config.crosswalk)?;
+            match &cmd.output {
+                None => report::render(&r, cmd.format, out)?,
+                Some(path) => write_file(path, |w| report::render(&r, cmd.format, w))?,
+            }
+            Ok(Exit::Clean)
+        }
+        CrosswalkCommand::Export(cmd) => {
+            let req = ExportRequest {
+                format: cmd.format,
+                history: cmd.history,
+                system: cmd.system.as_deref(),
+                entity: cmd.entity.as_deref(),
+            };
+            let rows = export::run(&db, &req, cmd.output.as_deref(), out)?;
+            if let Some(path) = &cmd.output {
+                eprintln!("wrote {rows} links to {}", crate::load::display_path(path));
+            }
+            Ok(Exit::Clean)
+        }
+    }
+}
+
+/// Writes a file whole or not at all.
+fn write_file(path: &Path, write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    let shown = crate::load::display_path(path);
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| anyhow::anyhow!("{shown}: cannot write: {e}"))?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file());
+        write(&mut w)?;
+        w.flush().map_err(|e| anyhow::anyhow!("{shown}: cannot write: {e}"))?;
+    }
+    tmp.persist(path)
+        .map_err(|e| anyhow::anyhow!("{shown}: cannot write: {e}"))?;
+    Ok(())
+}
+
+/// A progress bar on stderr that appears only on a terminal and only once a load has run for a
+/// second (short loads stay quiet).
+struct Bar {
+    bar: ProgressBar,
+    start: Instant,
+    terminal: bool,
+    shown: bool,
+}
+
+impl Bar {
+    fn new(total: u64, unit_bytes: bool) -> Bar {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+        let template = if unit_bytes {
+            "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} ({elapsed})"
+        } else {
+            "{spinner} {msg} [{bar:30}] {pos}/{len} rows ({elapsed})"
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message("reading");
+        Bar {
+            bar,
+            start: Instant::now(),
+            terminal: std::io::stderr().is_terminal(),
+            shown: false,
+        }
+    }
+
+    fn maybe_show(&mut self) {
+        if self.terminal && !self.shown && self.start.elapsed() >= Duration::from_secs(1) {
+            self.shown = true;
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            self.bar.enable_steady_tick(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn read(&mut self, done: u64) {
+        self.bar.set_position(done);
+        self.maybe_show();
+    }
+
+    fn phase(&mut self, what: &str) {
+        self.bar.set_message(what.to_string());
+        self.maybe_show();
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+fn run_load(db: &Path, cmd: &LoadCmd, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let shown = crate::load::display_path(&cmd.file);
+    let format = match cmd.input_format.or_else(|| InputFormat::detect(&cmd.file)) {
+        Some(f) => f,
+        None => {
+            anyhow::bail!("{shown}: cannot tell the format from the extension; use --input-format csv|ndjson|parquet")
+        }
+    };
+    let req = LoadRequest {
+        file: &cmd.file,
+        format,
+        system: &cmd.system,
+        entity: &cmd.entity,
+        feed: &cmd.feed,
+        source_column: &cmd.source_column,
+        canonical_column: &cmd.canonical_column,
+        mint: cmd.mint.is_some(),
+        dry_run: cmd.dry_run,
+        reject_file: cmd.reject_file.as_deref(),
+    };
+    let total = match format {
+        InputFormat::Parquet => parquet_rows(&cmd.file).unwrap_or(0),
+        _ => std::fs::metadata(&cmd.file).map_or(0, |m| m.len()),
+    };
+    let outcome = {
+        let mut bar = Bar::new(total, format != InputFormat::Parquet);
+        load::run(db, &req, &mut bar)?
+    };
+    if cmd.format == Plain::Json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&outcome)?)?;
+        return Ok(Exit::Clean);
+    }
+    let what = format!("{}/{} ({}) from {shown}", cmd.system, cmd.entity, cmd.feed);
+    let mut details = format!(
+        "{} added, {} changed, {} unchanged",
+        outcome.added, outcome.changed, outcome.unchanged
+    );
+    if outcome.minted > 0 {
+        details.push_str(&format!(", {} minted", outcome.minted));
+    }
+    if outcome.repeated > 0 {
+        details.push_str(&format!(", {} repeated rows", outcome.repeated));
+    }
+    if outcome.rejected > 0 {
+        let to = cmd
+            .reject_file
+            .as_deref()
+            .map(crate::load::display_path)
+            .unwrap_or_default();
+        if outcome.dry_run {
+            details.push_str(&format!(", {} rows would be rejected to {to}", outcome.rejected));
+        } else {
+            details.push_str(&format!(", {} rows rejected to {to}", outcome.rejected));
+        }
+    }
+    if outcome.dry_run {
+        writeln!(out, "dry run, nothing changed: {what}: would have {details}")?;
+        for c in &outcome.examples {
+            match &c.previous {
+                Some(p) => writeln!(out, "  ~ {}: {} -> {}", c.source_id, p, c.canonical_id)?,
+                None => writeln!(out, "  + {}: {}", c.source_id, c.canonical_id)?,
+            }
+        }
+        if outcome.changes() as usize > outcome.examples.len() {
+            writeln!(
+                out,
+                "  ... and {} more",
+                outcome.changes() as usize - outcome.examples.len()
+            )?;
+        }
+    } else if let Some(id) = outcome.load_id {
+        writeln!(out, "loaded {what}: {details} (load {id} at {} UTC)", outcome.at)?;
+    } else {
+        writeln!(out, "no changes: {what} is already loaded ({details})")?;
+    }
+    Ok(Exit::Clean)
+}
+
+fn parquet_rows(path: &Path) -> Option<u64> {
+    let file = std::fs::File::open(path).ok()?;
+    let reader = parquet::file::serialized_reader::SerializedFileReader::new(file).ok()?;
+    use parquet::file::reader::FileReader;
+    u64::try_from(reader.metadata().file_metadata().num_rows()).ok()
+}
+
+fn run_resolve(db: &Path, cmd: &ResolveCmd, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let ids: Vec<String> = match &cmd.file {
+        None => cmd.ids.clone(),
+        Some(path) => {
+            let shown = crate::load::display_path(path);
+            let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
+                Box::new(std::io::stdin().lock())
+            } else {
+                Box::new(std::io::BufReader::new(
+                    std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{shown}: cannot open: {e}"))?,
+                ))
+            };
+            let mut ids = Vec::new();
+            for (i, line) in reader.lines().enumerate() {
+                let line = line.map_err(|e| anyhow::anyhow!("{shown}: line {}: {e}", i + 1))?;
+                let id = line.trim();
+                if !id.is_empty() {
+                    ids.push(id.to_string());
+                }
+            }
+            ids
+        }
+    };
+    let resolved = resolve::run(db, &cmd.system, cmd.entity.as_deref(), &ids, cmd.as_of.as_deref())?;
+    let unresolved = resolved.iter().filter(|r| r.canonical_ids.is_empty()).count();
+    let ambiguous = resolved.iter().filter(|r| r.canonical_ids.len() > 1).count();
+    match cmd.format {
+        ResolveFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &resolved)?;
+            writeln!(out)?;
+        }
+        ResolveFormat::Text | ResolveFormat::Csv => {
+            let csv = cmd.format == ResolveFormat::Csv;
+            let mut w = csv::WriterBuilder::new()
+                .delimiter(if csv { b',' } else { b'\t' })
+                .quote_style(if csv {
+                    csv::QuoteStyle::Necessary
+                } else {
+                    csv::QuoteStyle::Never
+                })
+                .from_writer(&mut *out);
+            if csv {
+                w.write_record(["source_id", "canonical_id"])?;
+            }
+            for r in &resolved {
+                if r.canonical_ids.is_empty() {
+                    w.write_record([r.source_id.as_str(), if csv { "" } else { "-" }])?;
+                }
+                for c in &r.canonical_ids {
+                    w.write_record([r.source_id.as_str(), c.as_str()])?;
+                }
+            }
+            w.flush()?;
+        }
+    }
+    if unresolved + ambiguous > 0 {
+        eprintln!(
+            "{unresolved} of {} ids have no link in {}; {ambiguous} have more than one canonical id",
+            resolved.len(),
+            cmd.system
+        );
+        return Ok(Exit::Findings);
+    }
+    Ok(Exit::Clean)
+}
+
+fn run_history(db: &Path, cmd: &HistoryCmd, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let h = history::run(db, &cmd.id, cmd.system.as_deref())?;
+    if cmd.format == Plain::Json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&h)?)?;
+        return Ok(Exit::Clean);
+    }
+    if h.links.is_empty() && h.redirects.is_empty() {
+        writeln!(out, "no links ever mentioned '{}'", h.id)?;
+        return Ok(Exit::Findings);
+    }
+    for l in &h.links {
+        let until = l.valid_to.as_deref().unwrap_or("now");
+        writeln!(
+            out,
+            "{} .. {}  {}/{} ({})  {} -> {}  load {}{}  {}",
+            l.valid_from,
+            until,
+            l.system,
+            l.entity,
+            l.feed,
+            l.source_id,
+            l.canonical_id,
+            l.load_id,
+            l.closed_by.map(|c| format!(", closed by {c}")).unwrap_or_default(),
+            l.source_file
+        )?;
+    }
+    for r in &h.redirects {
+        let until = r.valid_to.as_deref().unwrap_or("now");
+        writeln!(
+            out,
+            "{} .. {}  merged {} -> {}  load {}",
+            r.valid_from, until, r.from_id, r.into_id, r.load_id
+        )?;
+    }
+    Ok(Exit::Clean)
+}
