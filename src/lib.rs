@@ -15,4 +15,5 @@ pub mod load;
 pub mod model;
 pub mod report;
 pub mod rules;
+pub mod samples;
 pub mod suppress;

@@ -16,7 +16,7 @@ pub struct Category {
 }
 
 /// Every category, in the order they are listed.
-pub fn categories() -> [Category; 5] {
+pub fn categories() -> [Category; 6] {
     [
         Category {
             name: "lint",
@@ -42,6 +42,11 @@ pub fn categories() -> [Category; 5] {
             name: "protobuf",
             summary: "Protobuf-only changes (`mapcheck diff`), judged at `--proto-level` wire, wire-json, package or file as buf's breaking categories are.",
             rules: crate::compare::protobuf::ALL,
+        },
+        Category {
+            name: "drift",
+            summary: "Sample records that do not match their contract: undeclared or missing fields, nulls, types, enum values, formats, constraints (`mapcheck drift`).",
+            rules: crate::samples::drift::ALL,
         },
     ]
 }

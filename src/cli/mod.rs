@@ -1,6 +1,8 @@
 //! The command line: clap definitions and dispatch. Each command's logic lives in the library.
 
 mod diff;
+mod drift;
+mod infer;
 mod inspect;
 mod lint;
 mod rules;
@@ -94,6 +96,21 @@ Examples:\n  mapcheck diff old/accounts.yaml contracts/crm/accounts.openapi.yaml
 mapcheck diff v1.avsc v2.avsc --mode full\n  mapcheck diff old-protos/ protos/ --format json"
     )]
     Diff(diff::DiffArgs),
+    /// Check sample records (NDJSON, JSON, CSV; gzip or zstd) against a contract type: undeclared
+    /// and missing fields, nulls, types, enum values, formats and constraints.
+    #[command(
+        after_help = "Exit codes: 0 nothing at or above --fail-on, 1 drift, 2 a file could not be read or more than --max-errors malformed records.\n\n\
+Examples:\n  mapcheck drift --contract contracts/crm/accounts.openapi.yaml --type Account exports/accounts.ndjson.gz\n  \
+mapcheck drift --contract customer.avsc samples/ --max-rate 0.01 --format markdown"
+    )]
+    Drift(drift::DriftArgs),
+    /// Write a contract draft (JSON Schema, Avro or OpenAPI) that describes sample records.
+    #[command(
+        after_help = "Exit codes: 0 a draft was written, 2 a file could not be read or more than --max-errors malformed records.\n\n\
+Examples:\n  mapcheck infer exports/accounts.ndjson --to jsonschema > account.schema.json\n  \
+mapcheck infer samples/*.csv.gz --to avro --required-threshold 0.99 -o customer.avsc"
+    )]
+    Infer(infer::InferArgs),
     /// List every rule mapcheck can report, with its category and default severity.
     #[command(after_help = "Examples:\n  mapcheck rules\n  mapcheck rules --format json | jq -r '.[].id'")]
     Rules(rules::RulesArgs),
@@ -102,7 +119,7 @@ mapcheck diff v1.avsc v2.avsc --mode full\n  mapcheck diff old-protos/ protos/ -
     Explain(rules::ExplainArgs),
 }
 
-/// How findings are written and when they fail the run (`lint`, `diff`).
+/// How findings are written and when they fail the run (`lint`, `diff`, `drift`).
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Output format.
@@ -240,6 +257,8 @@ pub fn run() -> ExitCode {
         Command::Inspect(args) => inspect::run(args, &mut out),
         Command::Lint(args) => lint::run(args, color, &mut out),
         Command::Diff(args) => diff::run(args, color, &mut out),
+        Command::Drift(args) => drift::run(args, color, &mut out),
+        Command::Infer(args) => infer::run(args, &mut out),
         Command::Rules(args) => rules::run_rules(args, &mut out),
         Command::Explain(args) => rules::run_explain(args, &mut out),
     };

@@ -5,6 +5,7 @@ mod avro_resolution;
 mod cli;
 mod config;
 mod diff;
+mod drift;
 mod git;
 mod jsonschema;
 mod openapi;
