@@ -17,4 +17,5 @@ pub mod mapping;
 pub mod model;
 pub mod report;
 pub mod rules;
+pub mod samples;
 pub mod suppress;

@@ -16,7 +16,7 @@ pub struct Category {
 }
 
 /// Every category, in the order they are listed.
-pub fn categories() -> [Category; 7] {
+pub fn categories() -> [Category; 8] {
     [
         Category {
             name: "lint",
@@ -52,6 +52,11 @@ pub fn categories() -> [Category; 7] {
             name: "crosswalk",
             summary: "The health of the crosswalk ID tables in the DuckDB store: conflicts, one-to-one violations, merge redirects, orphans, coverage (`mapcheck crosswalk check`).",
             rules: crate::crosswalk::rules::ALL,
+        },
+        Category {
+            name: "drift",
+            summary: "Sample records that do not match their contract: undeclared or missing fields, nulls, types, enum values, formats, constraints (`mapcheck drift`).",
+            rules: crate::samples::drift::ALL,
         },
     ]
 }

@@ -5,6 +5,8 @@ mod check;
 mod crosswalk;
 mod diff;
 mod docs;
+mod drift;
+mod infer;
 mod inspect;
 mod lint;
 mod map;
@@ -159,6 +161,21 @@ mapcheck completions zsh > \"${fpath[1]}/_mapcheck\"\n  mapcheck completions fis
     /// Print the man page (roff) on stdout, or write one page per command into a directory.
     #[command(after_help = "Examples:\n  mapcheck man | man -l -\n  mapcheck man --dir /usr/local/share/man/man1")]
     Man(docs::ManArgs),
+    /// Check sample records (NDJSON, JSON, CSV; gzip or zstd) against a contract type: undeclared
+    /// and missing fields, nulls, types, enum values, formats and constraints.
+    #[command(
+        after_help = "Exit codes: 0 nothing at or above --fail-on, 1 drift, 2 a file could not be read or more than --max-errors malformed records.\n\n\
+Examples:\n  mapcheck drift --contract contracts/crm/accounts.openapi.yaml --type Account exports/accounts.ndjson.gz\n  \
+mapcheck drift --contract customer.avsc samples/ --max-rate 0.01 --format markdown"
+    )]
+    Drift(drift::DriftArgs),
+    /// Write a contract draft (JSON Schema, Avro or OpenAPI) that describes sample records.
+    #[command(
+        after_help = "Exit codes: 0 a draft was written, 2 a file could not be read or more than --max-errors malformed records.\n\n\
+Examples:\n  mapcheck infer exports/accounts.ndjson --to jsonschema > account.schema.json\n  \
+mapcheck infer samples/*.csv.gz --to avro --required-threshold 0.99 -o customer.avsc"
+    )]
+    Infer(infer::InferArgs),
     /// List every rule mapcheck can report, with its category and default severity.
     #[command(after_help = "Examples:\n  mapcheck rules\n  mapcheck rules --format json | jq -r '.[].id'")]
     Rules(rules::RulesArgs),
@@ -173,7 +190,7 @@ mapcheck crosswalk resolve --system crm 001xx\n  mapcheck crosswalk check --form
     Crosswalk(crosswalk::CrosswalkArgs),
 }
 
-/// How findings are written and when they fail the run (`lint`, `diff`).
+/// How findings are written and when they fail the run (`lint`, `diff`, `drift`).
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Output format.
@@ -320,6 +337,8 @@ pub fn run() -> ExitCode {
         Command::Report(args) => check::run_report(args, &mut out),
         Command::Completions(args) => docs::run_completions(args, &mut out),
         Command::Man(args) => docs::run_man(args, &mut out),
+        Command::Drift(args) => drift::run(args, color, &mut out),
+        Command::Infer(args) => infer::run(args, &mut out),
         Command::Rules(args) => rules::run_rules(args, &mut out),
         Command::Explain(args) => rules::run_explain(args, &mut out),
         #[cfg(feature = "crosswalk")]

@@ -8,6 +8,7 @@ mod config;
 #[cfg(feature = "crosswalk")]
 mod crosswalk;
 mod diff;
+mod drift;
 mod git;
 mod jsonschema;
 mod mapping;

@@ -1,0 +1,284 @@
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::{Exit, LoadArgs, ReportArgs};
+use crate::config::Config;
+use crate::finding::{Finding, Severity, normalize};
+use crate::load::load_paths;
+use crate::model::{Contract, Location, Pos};
+use crate::report::Summary;
+use crate::samples::drift::{self, DriftOptions, Expectations, MALFORMED_RECORD};
+use crate::samples::{self, Scan, ScanError, ScanOptions};
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Sample files: NDJSON (.ndjson, .jsonl), JSON (an array of records, or one per line), CSV
+    /// with a header row; each optionally .gz or .zst. Directories are searched for such files.
+    #[arg(required = true, value_name = "SAMPLE")]
+    pub samples: Vec<PathBuf>,
+    /// The contract the samples should match (any format mapcheck reads).
+    #[arg(long, value_name = "FILE")]
+    pub contract: PathBuf,
+    /// The type records should have: a named type's id or name (`Customer`,
+    /// `#/components/schemas/Customer`). Default: the contract's root schema, else its one
+    /// top-level object type.
+    #[arg(long = "type", value_name = "NAME")]
+    pub type_name: Option<String>,
+    /// Malformed records tolerated (reported as `malformed-record`); one more stops the scan with
+    /// exit code 2.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_errors: u64,
+    /// Anomalies affecting at most this share of values (0 to 1) are warnings, not errors.
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.0, value_parser = parse_fraction)]
+    pub max_rate: f64,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+pub fn parse_fraction(s: &str) -> Result<f64, String> {
+    let f: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if (0.0..=1.0).contains(&f) {
+        Ok(f)
+    } else {
+        Err(format!("`{s}` is not between 0 and 1"))
+    }
+}
+
+/// Sample files under `paths`: files as given, directories searched (sorted) for sample files.
+pub fn sample_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(p)
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file() && is_sample_file(e.path()))
+                .map(|e| e.into_path())
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else if p.exists() {
+            files.push(p.clone());
+        } else {
+            anyhow::bail!("{}: no such file or directory", p.display());
+        }
+    }
+    if files.is_empty() {
+        anyhow::bail!("no sample files found");
+    }
+    Ok(files)
+}
+
+fn is_sample_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let inner = [".gz", ".gzip", ".zst", ".zstd"]
+        .iter()
+        .find_map(|s| name.strip_suffix(s))
+        .unwrap_or(&name);
+    [".ndjson", ".jsonl", ".ldjson", ".json", ".csv"]
+        .iter()
+        .any(|e| inner.ends_with(e))
+}
+
+/// Prints a scan that stopped, and says so.
+pub fn scan_failed(e: ScanError) -> anyhow::Result<Exit> {
+    match e {
+        ScanError::Read(r) => Err(r.into()),
+        e @ ScanError::TooManyErrors { .. } => {
+            eprintln!("error: {e}");
+            Ok(Exit::Error)
+        }
+    }
+}
+
+pub fn run(args: &DriftArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let config = Config::discover()?;
+    let files = sample_files(&args.samples)?;
+    let loaded = load_paths(std::slice::from_ref(&args.contract), &args.load.options())?;
+    if !loaded.unusable.is_empty() {
+        for f in loaded.findings.iter().filter(|f| f.severity == Severity::Error) {
+            let at = f.location.as_ref().map(|l| l.to_string()).unwrap_or_default();
+            eprintln!("error: {at}: {}", f.message);
+        }
+        return Ok(Exit::Error);
+    }
+    let (ty, types) = pick_type(&loaded.contracts, args.type_name.as_deref())?;
+    let expect = Expectations::compile(&ty, &types);
+    for p in &expect.skipped_patterns {
+        eprintln!("warning: pattern `{p}` is not supported by the regex engine; values are not checked against it");
+    }
+    let opts = ScanOptions {
+        max_errors: args.max_errors,
+        ..ScanOptions::default()
+    };
+    let scan = match samples::scan(&files, Some(&expect), opts) {
+        Ok(s) => s,
+        Err(e) => return scan_failed(e),
+    };
+    let mut findings = drift::findings(
+        &scan.observed,
+        &expect,
+        &scan.files,
+        DriftOptions {
+            max_rate: args.max_rate,
+        },
+    );
+    findings.extend(malformed_findings(&scan));
+    normalize(&mut findings);
+    let suppressed = crate::suppress::apply(&mut findings, &config, &[]);
+    let mut report_files: Vec<String> = loaded.contracts.iter().flat_map(|c| c.files.clone()).collect();
+    report_files.extend(scan.files.iter().cloned());
+    let summary = Summary::of(&findings, loaded.contracts.len(), 0).with_suppressed(suppressed);
+    args.report
+        .write("drift", &findings, &summary, &report_files, color, out)?;
+    Ok(args.report.exit(&findings))
+}
+
+/// One `malformed-record` finding per file that had any.
+pub fn malformed_findings(scan: &Scan) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (name, errors) in scan.files.iter().zip(&scan.errors) {
+        if errors.count == 0 {
+            continue;
+        }
+        let first: Vec<String> = errors
+            .first
+            .iter()
+            .map(|m| format!("line {}: {}", m.line, m.message))
+            .collect();
+        let plural = if errors.count == 1 { "" } else { "s" };
+        let what = format!("malformed record{plural} skipped");
+        // Line 0: the text report shows no snippet (the file may be huge or compressed).
+        let mut f = Finding::new(
+            &MALFORMED_RECORD,
+            what,
+            Location::new(name.as_str(), "", Pos::new(0, 0)),
+        );
+        f.message = format!(
+            "{} malformed record{plural} skipped; {}",
+            errors.count,
+            first.join("; ")
+        );
+        out.push(f);
+    }
+    out
+}
+
+/// The type records are judged against, with the named types its references may reach.
+fn pick_type(
+    contracts: &[Contract],
+    name: Option<&str>,
+) -> anyhow::Result<(crate::model::Type, indexmap::IndexMap<String, crate::model::NamedType>)> {
+    let mut types = indexmap::IndexMap::new();
+    for c in contracts {
+        for (id, t) in &c.types {
+            types.entry(id.clone()).or_insert_with(|| t.clone());
+        }
+    }
+    if let Some(name) = name {
+        if let Some(t) = types.get(name) {
+            return Ok((t.ty.clone(), types.clone()));
+        }
+        let matching: Vec<&crate::model::NamedType> = types
+            .values()
+            .filter(|t| t.name == name || t.id.rsplit(['/', '.']).next() == Some(name))
+            .collect();
+        return match matching.as_slice() {
+            [one] => Ok((one.ty.clone(), types.clone())),
+            [] => anyhow::bail!(
+                "--type {name}: no such type in the contract; its types: {}",
+                list(types.keys())
+            ),
+            many => anyhow::bail!(
+                "--type {name} is ambiguous: {}; give the full id",
+                list(many.iter().map(|t| &t.id))
+            ),
+        };
+    }
+    if let Some(root) = contracts.iter().find_map(|c| c.root.as_ref())
+        && root.kind != crate::model::TypeKind::Any
+    {
+        return Ok((root.clone(), types));
+    }
+    let referenced = referenced_types(&types);
+    let objects: Vec<&crate::model::NamedType> = types
+        .values()
+        .filter(|t| {
+            matches!(
+                t.ty.kind,
+                crate::model::TypeKind::Object(_) | crate::model::TypeKind::AllOf { .. }
+            )
+        })
+        .collect();
+    let top: Vec<&crate::model::NamedType> = objects
+        .iter()
+        .copied()
+        .filter(|t| !referenced.contains(&t.id))
+        .collect();
+    match (top.as_slice(), objects.as_slice()) {
+        ([one], _) | ([], [one]) => Ok((one.ty.clone(), types.clone())),
+        ([], []) => anyhow::bail!("the contract declares no object type to check records against"),
+        (candidates, _) => {
+            let ids: Vec<&String> = if candidates.is_empty() {
+                objects.iter().map(|t| &t.id).collect()
+            } else {
+                candidates.iter().map(|t| &t.id).collect()
+            };
+            anyhow::bail!(
+                "the contract has {} candidate record types ({}); pick one with --type",
+                ids.len(),
+                list(ids)
+            )
+        }
+    }
+}
+
+fn list<'a>(ids: impl IntoIterator<Item = &'a String>) -> String {
+    let ids: Vec<&str> = ids.into_iter().map(String::as_str).collect();
+    if ids.len() > 12 {
+        format!("{}, ... ({} in all)", ids[..12].join(", "), ids.len())
+    } else {
+        ids.join(", ")
+    }
+}
+
+/// Ids of named types another named type refers to.
+fn referenced_types(types: &indexmap::IndexMap<String, crate::model::NamedType>) -> std::collections::HashSet<String> {
+    use crate::model::{Additional, Type, TypeKind};
+    fn walk(t: &Type, out: &mut std::collections::HashSet<String>) {
+        match &t.kind {
+            TypeKind::Ref { target } => {
+                out.insert(target.clone());
+            }
+            TypeKind::Object(o) => {
+                for f in &o.fields {
+                    walk(&f.ty, out);
+                }
+                if let Additional::Schema(s) = &o.additional {
+                    walk(s, out);
+                }
+            }
+            TypeKind::Array { items, prefix_items } => {
+                walk(items, out);
+                prefix_items.iter().for_each(|p| walk(p, out));
+            }
+            TypeKind::Map { value, .. } => walk(value, out),
+            TypeKind::Union { variants, .. } => variants.iter().for_each(|v| walk(v, out)),
+            TypeKind::AllOf { members } => members.iter().for_each(|m| walk(m, out)),
+            _ => {}
+        }
+    }
+    let mut out = std::collections::HashSet::new();
+    for t in types.values() {
+        walk(&t.ty, &mut out);
+    }
+    out
+}

@@ -1,0 +1,721 @@
+//! Drift: sample records judged against a contract type. The contract type is compiled once into
+//! [`Expectations`] (references followed, `allOf` objects flattened, patterns compiled); the scan
+//! checks each value against it and counts anomalies per path in the observed schema; the
+//! findings are read off the merged result.
+
+use std::collections::{HashMap, HashSet};
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::format::StringFormat;
+use super::observe::{AnomalyKind, Kind, Loc, Node, path_push};
+use crate::finding::{Finding, RuleMeta, Severity};
+use crate::model::{Additional, Location, NamedType, Primitive, Type, TypeKind};
+
+crate::finding::rule_set! {
+    UNDECLARED_FIELD = "undeclared-field", Warning,
+        "Records carry a field the contract does not declare.",
+        "A field nobody declared is a field nobody maps, validates or documents: a source system started sending it, and consumers either drop it silently or trip over it. The finding gives the share of records that have it. It is an error when the contract forbids other fields (`additionalProperties: false`), a warning otherwise.";
+    REQUIRED_FIELD_MISSING = "required-field-missing", Error,
+        "Records lack a field the contract requires.",
+        "Consumers rely on required fields being there: a load that maps `customer_id` to a NOT NULL column fails on the first record without it. The finding counts the objects that lacked the field and names the first ones (file:line).";
+    UNEXPECTED_NULL = "unexpected-null", Error,
+        "A field is `null` where the contract does not allow null.",
+        "A null where the contract promises a value breaks typed consumers (a non-nullable column, a generated class with a primitive field). Declare the field nullable, or fix the source.";
+    UNEXPECTED_TYPE = "unexpected-type", Error,
+        "A value has a type the contract does not allow.",
+        "An integer that arrives as a string, an object where an array was declared: parsers and loaders reject such records, usually at 3 a.m. The finding names the types seen and the first records that had them. Protobuf's JSON mapping is honoured (64-bit integers as strings, enums as names or numbers).";
+    ENUM_VALUE_UNKNOWN = "enum-value-unknown", Error,
+        "A value is not one of the contract's enum (or `const`) values.",
+        "A source added a status the contract does not list. Consumers that switch over the enum fail or fall into a default branch. Add the value to the contract, or map it.";
+    FORMAT_VIOLATION = "format-violation", Error,
+        "A string does not have the contract's `format` (date, date-time, time, uuid, email, uri).",
+        "A `date` that arrives as `05/01/2024` parses differently in every consumer, or not at all. mapcheck checks the formats it knows: date, date-time (RFC 3339, with offset), time, uuid, email and uri.";
+    LENGTH_VIOLATION = "length-violation", Error,
+        "A string or array is shorter or longer than the contract allows.",
+        "`maxLength`/`minLength` and `maxItems`/`minItems` usually mirror a column width or a downstream limit; values outside them are truncated or rejected there.";
+    RANGE_VIOLATION = "range-violation", Error,
+        "A number is outside the contract's `minimum`/`maximum`.",
+        "Ranges encode business rules (a quantity is positive, a percentage at most 100). A value outside them is either bad data or a contract that no longer describes reality.";
+    PATTERN_VIOLATION = "pattern-violation", Error,
+        "A string does not match the contract's `pattern`.",
+        "Patterns pin identifiers and codes (`^[A-Z]{2}$` for a country). A value that does not match is rejected by validating consumers and mis-joined by the others.";
+    DECLARED_FIELD_UNSEEN = "declared-field-unseen", Info,
+        "A field the contract declares never appears in the samples.",
+        "Either the samples do not cover it, or the source stopped sending it and the contract is stale. Worth a look before someone maps it.";
+    MALFORMED_RECORD = "malformed-record", Error,
+        "A sample record could not be read (invalid JSON, a CSV row with the wrong number of fields).",
+        "Malformed records are counted and skipped; the scan goes on until more than `--max-errors` were seen, then stops with exit code 2. The finding names the file and the first lines.";
+}
+
+/// An index into [`Expectations`].
+pub type Eid = u32;
+
+/// What a field lookup on an object expectation says.
+#[derive(Debug, Clone, Copy)]
+pub enum Check {
+    Declared(Eid),
+    /// Not declared: report it.
+    Undeclared,
+    /// Not declared, but the contract says nothing either way (a map, `any`, a type mismatch).
+    Unchecked,
+}
+
+#[derive(Debug)]
+enum Shape {
+    Any,
+    Nothing,
+    Null,
+    /// Accepted kinds as [`Kind::bit`]s.
+    Scalar(u8),
+    Enum {
+        names: HashSet<String>,
+        numbers: HashSet<i64>,
+    },
+    Object {
+        fields: HashMap<String, Eid>,
+        /// Required fields in declaration order.
+        required: Vec<(String, Eid)>,
+        /// Declared fields in declaration order.
+        order: Vec<String>,
+        additional: Extra,
+    },
+    Array(Eid),
+    Map(Eid),
+    Union(Vec<Eid>),
+    /// A reference, compiled where its target is.
+    Link(Eid),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Extra {
+    Any,
+    Forbidden,
+    Schema(Eid),
+}
+
+#[derive(Debug)]
+struct Expect {
+    shape: Shape,
+    nullable: bool,
+    location: Location,
+    minimum: Option<(f64, bool)>,
+    maximum: Option<(f64, bool)>,
+    min_length: Option<u64>,
+    max_length: Option<u64>,
+    pattern: Option<regex::Regex>,
+    format: Option<StringFormat>,
+    min_items: Option<u64>,
+    max_items: Option<u64>,
+    allowed: Option<Vec<Value>>,
+}
+
+/// A contract type compiled for checking values.
+#[derive(Debug)]
+pub struct Expectations {
+    nodes: Vec<Expect>,
+    root: Eid,
+    /// Patterns the `regex` crate could not compile (reported once, not checked).
+    pub skipped_patterns: Vec<String>,
+}
+
+const BOOL: u8 = 1 << 1;
+const INT: u8 = 1 << 2;
+const NUM: u8 = 1 << 3;
+const STR: u8 = 1 << 4;
+
+fn primitive_kinds(p: Primitive) -> u8 {
+    match p {
+        Primitive::Bool => BOOL,
+        Primitive::Int32 | Primitive::Uint32 | Primitive::Integer => INT,
+        // Protobuf's JSON mapping writes 64-bit integers as strings.
+        Primitive::Int64 | Primitive::Uint64 => INT | STR,
+        Primitive::Float | Primitive::Double | Primitive::Number => INT | NUM,
+        Primitive::Decimal { .. } => INT | NUM | STR,
+        // Avro writes dates and timestamps as numbers; JSON formats as strings.
+        Primitive::Date | Primitive::Time | Primitive::Timestamp | Primitive::LocalTimestamp | Primitive::Duration => {
+            INT | STR
+        }
+        Primitive::String | Primitive::Bytes | Primitive::Uuid | Primitive::Fixed { .. } => STR,
+    }
+}
+
+fn primitive_format(p: Primitive) -> Option<StringFormat> {
+    match p {
+        Primitive::Date => Some(StringFormat::Date),
+        Primitive::Timestamp => Some(StringFormat::DateTime),
+        Primitive::Time => Some(StringFormat::Time),
+        Primitive::Uuid => Some(StringFormat::Uuid),
+        _ => None,
+    }
+}
+
+struct Compiler<'a> {
+    types: &'a IndexMap<String, NamedType>,
+    nodes: Vec<Expect>,
+    by_ref: HashMap<String, Eid>,
+    skipped_patterns: Vec<String>,
+}
+
+impl Compiler<'_> {
+    fn push(&mut self, e: Expect) -> Eid {
+        self.nodes.push(e);
+        (self.nodes.len() - 1) as Eid
+    }
+
+    fn blank(shape: Shape, location: Location) -> Expect {
+        Expect {
+            shape,
+            nullable: false,
+            location,
+            minimum: None,
+            maximum: None,
+            min_length: None,
+            max_length: None,
+            pattern: None,
+            format: None,
+            min_items: None,
+            max_items: None,
+            allowed: None,
+        }
+    }
+
+    /// Follows references to the type they name (for flattening `allOf`).
+    fn deref<'t>(&'t self, mut t: &'t Type) -> &'t Type {
+        for _ in 0..32 {
+            match &t.kind {
+                TypeKind::Ref { target } => match self.types.get(target) {
+                    Some(named) => t = &named.ty,
+                    None => return t,
+                },
+                _ => return t,
+            }
+        }
+        t
+    }
+
+    fn compile(&mut self, ty: &Type) -> Eid {
+        let shape = match &ty.kind {
+            TypeKind::Any => Shape::Any,
+            TypeKind::Nothing => Shape::Nothing,
+            TypeKind::Null => Shape::Null,
+            TypeKind::Primitive { primitive } => Shape::Scalar(primitive_kinds(*primitive)),
+            TypeKind::Enum { values } => Shape::Enum {
+                names: values.iter().map(|v| v.name.clone()).collect(),
+                numbers: values.iter().filter_map(|v| v.number.map(i64::from)).collect(),
+            },
+            TypeKind::Ref { target } => {
+                if let Some(id) = self.by_ref.get(target) {
+                    Shape::Link(*id)
+                } else if let Some(named) = self.types.get(target) {
+                    // Reserve the slot first: recursive types point back at it.
+                    let slot = self.push(Self::blank(Shape::Any, named.location.clone()));
+                    self.by_ref.insert(target.clone(), slot);
+                    let body = self.compile(&named.ty.clone());
+                    self.nodes[slot as usize].shape = Shape::Link(body);
+                    Shape::Link(slot)
+                } else {
+                    Shape::Any
+                }
+            }
+            TypeKind::Object(obj) => {
+                let mut fields = HashMap::new();
+                let mut required = Vec::new();
+                let mut order = Vec::new();
+                for f in &obj.fields {
+                    let id = self.compile(&f.ty);
+                    // Field-level location: a finding points at the field's declaration.
+                    self.nodes[id as usize].location = f.location.clone();
+                    fields.insert(f.name.clone(), id);
+                    order.push(f.name.clone());
+                    if f.required {
+                        required.push((f.name.clone(), id));
+                    }
+                }
+                let additional = match &obj.additional {
+                    Additional::Any => Extra::Any,
+                    Additional::Forbidden => Extra::Forbidden,
+                    Additional::Schema(t) => Extra::Schema(self.compile(t)),
+                };
+                // Pattern properties declare fields too: treat the object as open.
+                let additional = if obj.pattern_properties.is_empty() {
+                    additional
+                } else {
+                    Extra::Any
+                };
+                Shape::Object {
+                    fields,
+                    required,
+                    order,
+                    additional,
+                }
+            }
+            TypeKind::Array { items, .. } => Shape::Array(self.compile(items)),
+            TypeKind::Map { value, .. } => Shape::Map(self.compile(value)),
+            TypeKind::Union { variants, .. } => Shape::Union(variants.iter().map(|v| self.compile(v)).collect()),
+            TypeKind::AllOf { members } => return self.compile_all_of(ty, members),
+        };
+        let mut e = Self::blank(shape, ty.location.clone());
+        e.nullable = ty.nullable;
+        let c = ty.constraints();
+        e.minimum = c.exclusive_minimum.map(|m| (m, true)).or(c.minimum.map(|m| (m, false)));
+        e.maximum = c.exclusive_maximum.map(|m| (m, true)).or(c.maximum.map(|m| (m, false)));
+        e.min_length = c.min_length;
+        e.max_length = c.max_length;
+        e.min_items = c.min_items;
+        e.max_items = c.max_items;
+        e.format = c
+            .format
+            .as_deref()
+            .and_then(StringFormat::from_name)
+            .or(match &ty.kind {
+                TypeKind::Primitive { primitive } => primitive_format(*primitive),
+                _ => None,
+            });
+        if let Some(p) = &c.pattern {
+            match regex::Regex::new(p) {
+                Ok(r) => e.pattern = Some(r),
+                Err(_) => self.skipped_patterns.push(p.clone()),
+            }
+        }
+        e.allowed = match (&c.const_value, &c.allowed_values) {
+            (Some(v), _) => Some(vec![v.clone()]),
+            (None, Some(list)) => Some(list.clone()),
+            _ => None,
+        };
+        self.push(e)
+    }
+
+    /// `allOf` of objects becomes one object with every member's fields; otherwise the first
+    /// member decides.
+    fn compile_all_of(&mut self, ty: &Type, members: &[Type]) -> Eid {
+        let resolved: Vec<Type> = members.iter().map(|m| self.deref(m).clone()).collect();
+        let objects: Vec<_> = resolved
+            .iter()
+            .filter_map(|m| match &m.kind {
+                TypeKind::Object(o) => Some(o.as_ref().clone()),
+                _ => None,
+            })
+            .collect();
+        if objects.is_empty() {
+            return match resolved.first() {
+                Some(first) => self.compile(first),
+                None => self.push(Self::blank(Shape::Any, ty.location.clone())),
+            };
+        }
+        let mut merged = crate::model::ObjectType::new(Vec::new());
+        merged.additional = if objects.iter().all(|o| o.additional == Additional::Forbidden) {
+            Additional::Forbidden
+        } else {
+            Additional::Any
+        };
+        for o in objects {
+            for f in o.fields {
+                match merged.fields.iter_mut().find(|m| m.name == f.name) {
+                    Some(m) => m.required |= f.required,
+                    None => merged.fields.push(f),
+                }
+            }
+        }
+        let mut t = Type::new(TypeKind::Object(Box::new(merged)), ty.location.clone());
+        t.nullable = ty.nullable;
+        self.compile(&t)
+    }
+}
+
+impl Expectations {
+    /// Compiles `ty`, whose references name `types`.
+    pub fn compile(ty: &Type, types: &IndexMap<String, NamedType>) -> Expectations {
+        let mut c = Compiler {
+            types,
+            nodes: Vec::new(),
+            by_ref: HashMap::new(),
+            skipped_patterns: Vec::new(),
+        };
+        let root = c.compile(ty);
+        Expectations {
+            nodes: c.nodes,
+            root,
+            skipped_patterns: c.skipped_patterns,
+        }
+    }
+
+    pub fn root(&self) -> Eid {
+        self.root
+    }
+
+    fn node(&self, id: Eid) -> &Expect {
+        &self.nodes[id as usize]
+    }
+
+    /// Follows links only.
+    fn follow(&self, mut id: Eid) -> Eid {
+        for _ in 0..64 {
+            match self.node(id).shape {
+                Shape::Link(next) => id = next,
+                _ => return id,
+            }
+        }
+        id
+    }
+
+    fn accepts_kind(&self, id: Eid, kind: Kind, depth: u32) -> bool {
+        let id = self.follow(id);
+        let e = self.node(id);
+        if kind == Kind::Null {
+            return self.allows_null(id, depth);
+        }
+        match &e.shape {
+            Shape::Any => true,
+            Shape::Nothing | Shape::Null => false,
+            Shape::Scalar(bits) => bits & kind.bit() != 0 || (kind == Kind::Integer && bits & NUM != 0),
+            Shape::Enum { numbers, .. } => kind == Kind::String || (kind == Kind::Integer && !numbers.is_empty()),
+            Shape::Object { .. } | Shape::Map(_) => kind == Kind::Object,
+            Shape::Array(_) => kind == Kind::Array,
+            Shape::Union(vs) => depth < 16 && vs.iter().any(|v| self.accepts_kind(*v, kind, depth + 1)),
+            Shape::Link(_) => true,
+        }
+    }
+
+    fn allows_null(&self, mut id: Eid, depth: u32) -> bool {
+        // A reference may carry `nullable` itself: look at every link on the way.
+        for _ in 0..64 {
+            let e = self.node(id);
+            if e.nullable {
+                return true;
+            }
+            match &e.shape {
+                Shape::Link(next) => id = *next,
+                Shape::Any | Shape::Null => return true,
+                Shape::Union(vs) => return depth < 16 && vs.iter().any(|v| self.allows_null(*v, depth + 1)),
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// The contract node a value is judged against: references followed, and for a union the
+    /// first branch that accepts the value's kind.
+    pub fn resolve(&self, id: Eid, v: &Value) -> Eid {
+        let kind = Kind::of(v);
+        if kind == Kind::Null {
+            return id;
+        }
+        let mut id = self.follow(id);
+        for _ in 0..16 {
+            match &self.node(id).shape {
+                Shape::Union(vs) if kind != Kind::Null => match vs.iter().find(|b| self.accepts_kind(**b, kind, 0)) {
+                    Some(b) => id = self.follow(*b),
+                    None => return id,
+                },
+                _ => return id,
+            }
+        }
+        id
+    }
+
+    /// Checks one value against a resolved node, reporting anomalies; false when the value's
+    /// kind is wrong (its parts are then not judged).
+    pub fn check(&self, id: Eid, v: &Value, report: &mut dyn FnMut(AnomalyKind, Option<String>)) -> bool {
+        let e = self.node(id);
+        let kind = Kind::of(v);
+        if kind == Kind::Null {
+            if !self.allows_null(id, 0) {
+                report(AnomalyKind::Null, None);
+            }
+            return false;
+        }
+        if !self.accepts_kind(id, kind, 0) {
+            report(AnomalyKind::Type, Some(kind.name().to_string()));
+            return false;
+        }
+        match (&e.shape, v) {
+            (Shape::Enum { names, .. }, Value::String(s)) if !names.contains(s) => {
+                report(AnomalyKind::Enum, Some(example(v)));
+            }
+            (Shape::Enum { numbers, .. }, Value::Number(n)) if !n.as_i64().is_some_and(|i| numbers.contains(&i)) => {
+                report(AnomalyKind::Enum, Some(example(v)));
+            }
+            _ => {}
+        }
+        if let Some(allowed) = &e.allowed
+            && !allowed.iter().any(|a| same_value(a, v))
+        {
+            report(AnomalyKind::Enum, Some(example(v)));
+        }
+        match v {
+            Value::Number(n) => {
+                if let Some(f) = n.as_f64() {
+                    let low = e.minimum.is_some_and(|(m, excl)| if excl { f <= m } else { f < m });
+                    let high = e.maximum.is_some_and(|(m, excl)| if excl { f >= m } else { f > m });
+                    if low || high {
+                        report(AnomalyKind::Range, Some(example(v)));
+                    }
+                }
+            }
+            Value::String(s) => {
+                if e.min_length.is_some() || e.max_length.is_some() {
+                    let len = s.chars().count() as u64;
+                    if e.min_length.is_some_and(|m| len < m) || e.max_length.is_some_and(|m| len > m) {
+                        report(AnomalyKind::Length, Some(example(v)));
+                    }
+                }
+                if let Some(f) = e.format
+                    && !f.matches(s)
+                {
+                    report(AnomalyKind::Format, Some(example(v)));
+                }
+                if let Some(p) = &e.pattern
+                    && !p.is_match(s)
+                {
+                    report(AnomalyKind::Pattern, Some(example(v)));
+                }
+            }
+            Value::Array(a) => {
+                let len = a.len() as u64;
+                if e.min_items.is_some_and(|m| len < m) || e.max_items.is_some_and(|m| len > m) {
+                    report(AnomalyKind::Length, Some(format!("{len} items")));
+                }
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// How a key of an object value is judged under a resolved node.
+    pub fn field(&self, id: Eid, key: &str) -> Check {
+        match &self.node(id).shape {
+            Shape::Object { fields, additional, .. } => match fields.get(key) {
+                Some(f) => Check::Declared(*f),
+                None => match additional {
+                    Extra::Schema(s) => Check::Declared(*s),
+                    Extra::Any | Extra::Forbidden => Check::Undeclared,
+                },
+            },
+            Shape::Map(value) => Check::Declared(*value),
+            _ => Check::Unchecked,
+        }
+    }
+
+    /// The required fields of a resolved object node.
+    pub fn required(&self, id: Eid) -> &[(String, Eid)] {
+        match &self.node(id).shape {
+            Shape::Object { required, .. } => required,
+            _ => &[],
+        }
+    }
+
+    /// The item node of a resolved array node.
+    pub fn items(&self, id: Eid) -> Option<Eid> {
+        match &self.node(id).shape {
+            Shape::Array(items) => Some(*items),
+            _ => None,
+        }
+    }
+
+    fn forbids_others(&self, id: Eid) -> bool {
+        matches!(
+            &self.node(id).shape,
+            Shape::Object {
+                additional: Extra::Forbidden,
+                ..
+            }
+        )
+    }
+}
+
+/// Numbers compare by value (`1` equals `1.0`); everything else structurally.
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
+}
+
+/// A value as shown in a message: JSON, at most 60 characters.
+fn example(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 60 {
+        let cut: String = s.chars().take(57).collect();
+        format!("{cut}...")
+    } else {
+        s
+    }
+}
+
+/// How findings are judged.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DriftOptions {
+    /// Anomalies whose rate is at or below this are warnings, not errors.
+    pub max_rate: f64,
+}
+
+/// Turns the anomalies of a scan into findings. `files` names the sample files by index.
+pub fn findings(observed: &Node, x: &Expectations, files: &[String], opts: DriftOptions) -> Vec<Finding> {
+    let mut out = Vec::new();
+    walk_anomalies(observed, "", observed.count(Kind::Object), x, files, opts, &mut out);
+    walk_unseen(observed, x, x.root, "", 0, &mut out);
+    out
+}
+
+fn display_path(path: &str) -> &str {
+    if path.is_empty() { "(record)" } else { path }
+}
+
+fn locations(first: &[Loc], files: &[String]) -> String {
+    first
+        .iter()
+        .map(|l| format!("{}:{}", files.get(l.file as usize).map_or("?", String::as_str), l.line))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn walk_anomalies(
+    node: &Node,
+    path: &str,
+    parent_objects: u64,
+    x: &Expectations,
+    files: &[String],
+    opts: DriftOptions,
+    out: &mut Vec<Finding>,
+) {
+    for ((kind, id), a) in &node.anomalies {
+        let shown = display_path(path);
+        let (rule, what, total, noun): (&'static RuleMeta, String, u64, &str) = match kind {
+            AnomalyKind::Undeclared => (
+                &UNDECLARED_FIELD,
+                format!("`{shown}` is not declared"),
+                parent_objects,
+                "objects",
+            ),
+            AnomalyKind::Missing => (
+                &REQUIRED_FIELD_MISSING,
+                format!("required `{shown}` is missing"),
+                parent_objects,
+                "objects",
+            ),
+            AnomalyKind::Null => (
+                &UNEXPECTED_NULL,
+                format!("`{shown}` is null but not nullable"),
+                node.present,
+                "values",
+            ),
+            AnomalyKind::Type => (
+                &UNEXPECTED_TYPE,
+                format!("`{shown}` has a type the contract does not allow"),
+                node.present,
+                "values",
+            ),
+            AnomalyKind::Enum => (
+                &ENUM_VALUE_UNKNOWN,
+                format!("`{shown}` has values outside the contract's enum"),
+                node.present,
+                "values",
+            ),
+            AnomalyKind::Format => {
+                let f = x.node(*id).format.map_or("?", StringFormat::name);
+                (
+                    &FORMAT_VIOLATION,
+                    format!("`{shown}` is not a valid {f}"),
+                    node.present,
+                    "values",
+                )
+            }
+            AnomalyKind::Length => (
+                &LENGTH_VIOLATION,
+                format!("`{shown}` violates its length limits"),
+                node.present,
+                "values",
+            ),
+            AnomalyKind::Range => (
+                &RANGE_VIOLATION,
+                format!("`{shown}` is outside its range"),
+                node.present,
+                "values",
+            ),
+            AnomalyKind::Pattern => (
+                &PATTERN_VIOLATION,
+                format!("`{shown}` does not match its pattern"),
+                node.present,
+                "values",
+            ),
+        };
+        let rate = if total == 0 { 1.0 } else { a.count as f64 / total as f64 };
+        let mut severity = rule.severity;
+        if *kind == AnomalyKind::Undeclared && x.forbids_others(*id) {
+            severity = Severity::Error;
+        }
+        if severity == Severity::Error && rate <= opts.max_rate {
+            severity = Severity::Warning;
+        }
+        let mut message = format!("{what}: {} of {total} {noun} ({:.2}%)", a.count, rate * 100.0);
+        if !a.examples.is_empty() {
+            let shown: Vec<&str> = a.examples.iter().map(String::as_str).collect();
+            let label = if *kind == AnomalyKind::Type { "seen" } else { "e.g." };
+            message.push_str(&format!("; {label} {}", shown.join(", ")));
+        }
+        message.push_str(&format!("; first at {}", locations(&a.first, files)));
+        // The fingerprint leaves counts out: the same drift on tomorrow's samples is the same finding.
+        let mut f = Finding::new(rule, what, x.node(*id).location.clone())
+            .with_path(shown.to_string())
+            .with_severity(severity);
+        f.message = message;
+        out.push(f);
+    }
+    let objects = node.count(Kind::Object);
+    for (key, child) in &node.children {
+        walk_anomalies(child, &path_push(path, key), objects, x, files, opts, out);
+    }
+    if let Some(items) = &node.items {
+        walk_anomalies(items, &format!("{path}[]"), 0, x, files, opts, out);
+    }
+}
+
+/// Declared fields no sample object had, following the contract from the root.
+fn walk_unseen(node: &Node, x: &Expectations, id: Eid, path: &str, depth: u32, out: &mut Vec<Finding>) {
+    if depth > 32 {
+        return;
+    }
+    let id = x.follow(id);
+    match &x.node(id).shape {
+        Shape::Object { fields, order, .. } if node.count(Kind::Object) > 0 => {
+            for name in order {
+                let field = fields[name];
+                let child_path = path_push(path, name);
+                match node.children.get(name).filter(|c| c.present > 0) {
+                    Some(child) => walk_unseen(child, x, field, &child_path, depth + 1, out),
+                    None => {
+                        let what = format!("`{child_path}` is declared but never seen");
+                        let message = format!(
+                            "{what} in {} objects at `{}`",
+                            node.count(Kind::Object),
+                            display_path(path)
+                        );
+                        let mut f = Finding::new(&DECLARED_FIELD_UNSEEN, what, x.node(field).location.clone())
+                            .with_path(child_path.clone());
+                        f.message = message;
+                        out.push(f);
+                    }
+                }
+            }
+        }
+        Shape::Array(items) => {
+            if let Some(n) = &node.items {
+                walk_unseen(n, x, *items, &format!("{path}[]"), depth + 1, out);
+            }
+        }
+        Shape::Union(vs) => {
+            // An object branch among scalars (a nullable object written as a union).
+            let objects: Vec<Eid> = vs
+                .iter()
+                .map(|v| x.follow(*v))
+                .filter(|v| matches!(x.node(*v).shape, Shape::Object { .. }))
+                .collect();
+            if let [only] = objects.as_slice() {
+                walk_unseen(node, x, *only, path, depth + 1, out);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,238 @@
+//! Source samples: files of records read into an observed schema ([`observe`]), judged against a
+//! contract ([`drift`]) or turned into a contract draft ([`infer`]).
+//!
+//! Files scan in parallel, and an NDJSON file in chunks of lines in parallel; every part fills its
+//! own accumulator and the parts are merged, which gives the same result in any order.
+
+pub mod drift;
+pub mod format;
+pub mod infer;
+pub mod observe;
+pub mod read;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use drift::Expectations;
+use observe::{Loc, Node};
+use read::{Layout, Malformed, ReadError};
+
+/// Malformed records kept per file for the report.
+const MALFORMED_SHOWN: usize = 5;
+
+/// How samples are scanned.
+#[derive(Debug, Clone, Copy)]
+pub struct ScanOptions {
+    /// Malformed records tolerated across all files; one more stops the scan.
+    pub max_errors: u64,
+    /// NDJSON chunk size in bytes (the unit of parallel work inside a file).
+    pub chunk_size: usize,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            max_errors: 100,
+            chunk_size: 1 << 20,
+        }
+    }
+}
+
+/// Malformed records of one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileErrors {
+    pub count: u64,
+    /// The first ones, by line.
+    pub first: Vec<Malformed>,
+}
+
+impl FileErrors {
+    fn add(&mut self, m: Malformed) {
+        self.count += 1;
+        self.first.push(m);
+        self.first.sort_by_key(|m| m.line);
+        self.first.truncate(MALFORMED_SHOWN);
+    }
+
+    fn merge(&mut self, other: FileErrors) {
+        self.count += other.count;
+        self.first.extend(other.first);
+        self.first.sort_by_key(|m| m.line);
+        self.first.truncate(MALFORMED_SHOWN);
+    }
+}
+
+/// What a scan of sample files produced.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// The files as shown in messages, by index ([`Loc::file`]).
+    pub files: Vec<String>,
+    /// Records read (malformed ones not counted).
+    pub records: u64,
+    /// The observed schema; the root is the record.
+    pub observed: Node,
+    /// Malformed records per file (same order as `files`).
+    pub errors: Vec<FileErrors>,
+}
+
+impl Scan {
+    pub fn malformed(&self) -> u64 {
+        self.errors.iter().map(|e| e.count).sum()
+    }
+}
+
+/// Why a scan stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error("more than {max} malformed records (--max-errors {max}); the scan stopped. First ones:\n{first}")]
+    TooManyErrors { max: u64, first: String },
+}
+
+/// One file's (or chunk's) share of a scan.
+#[derive(Default)]
+struct Part {
+    records: u64,
+    observed: Node,
+    errors: FileErrors,
+    fatal: Option<String>,
+}
+
+impl Part {
+    fn merge(mut self, other: Part) -> Part {
+        self.records += other.records;
+        self.observed.merge(other.observed);
+        self.errors.merge(other.errors);
+        self.fatal = self.fatal.or(other.fatal);
+        self
+    }
+}
+
+/// Shared by every part of a scan.
+struct Context<'a> {
+    expect: Option<&'a Expectations>,
+    opts: ScanOptions,
+    errors: AtomicU64,
+    stop: AtomicBool,
+}
+
+impl Context<'_> {
+    fn record(&self, part: &mut Part, file: u32, v: &Value, line: u64) {
+        part.records += 1;
+        let expect = self.expect.map(|x| (x, x.root()));
+        part.observed.observe(v, Loc { file, line }, expect);
+    }
+
+    /// Counts a malformed record; false once there are too many.
+    fn malformed(&self, errors: &mut FileErrors, m: Malformed) -> bool {
+        errors.add(m);
+        let seen = self.errors.fetch_add(1, Ordering::Relaxed) + 1;
+        if seen > self.opts.max_errors {
+            self.stop.store(true, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+}
+
+/// Scans sample files into one observed schema, checking each record against `expect` when given.
+pub fn scan(paths: &[PathBuf], expect: Option<&Expectations>, opts: ScanOptions) -> Result<Scan, ScanError> {
+    let files: Vec<String> = paths.iter().map(|p| crate::load::display_path(p)).collect();
+    let cx = Context {
+        expect,
+        opts,
+        errors: AtomicU64::new(0),
+        stop: AtomicBool::new(false),
+    };
+    let parts: Vec<Result<Part, ReadError>> = paths
+        .par_iter()
+        .enumerate()
+        .map(|(i, path)| scan_file(path, i as u32, &files[i], &cx))
+        .collect();
+    let mut scan = Scan {
+        files,
+        ..Scan::default()
+    };
+    let mut parts_ok = Vec::new();
+    for part in parts {
+        parts_ok.push(part?);
+    }
+    if cx.errors.load(Ordering::Relaxed) > opts.max_errors {
+        let mut first = String::new();
+        for (name, part) in scan.files.iter().zip(&parts_ok) {
+            for m in &part.errors.first {
+                first.push_str(&format!("  {name}:{}: {}\n", m.line, m.message));
+            }
+        }
+        return Err(ScanError::TooManyErrors {
+            max: opts.max_errors,
+            first: first.trim_end().to_string(),
+        });
+    }
+    for part in parts_ok {
+        scan.records += part.records;
+        scan.observed.merge(part.observed);
+        scan.errors.push(part.errors);
+    }
+    Ok(scan)
+}
+
+fn scan_file(path: &std::path::Path, file: u32, name: &str, cx: &Context) -> Result<Part, ReadError> {
+    let opened = read::open(path, name)?;
+    let mut part = match opened.layout {
+        Layout::Ndjson => read::Chunks::new(opened.reader, cx.opts.chunk_size)
+            .take_while(|_| !cx.stop.load(Ordering::Relaxed))
+            .par_bridge()
+            .fold(Part::default, |mut part, chunk| {
+                match chunk {
+                    Ok(chunk) => {
+                        let mut bad = Vec::new();
+                        read::ndjson_chunk(&chunk, &mut |v, line| cx.record(&mut part, file, &v, line), &mut |m| {
+                            bad.push(m)
+                        });
+                        for m in bad {
+                            if !cx.malformed(&mut part.errors, m) {
+                                break;
+                            }
+                        }
+                    }
+                    Err(e) => part.fatal = Some(e.to_string()),
+                }
+                part
+            })
+            .reduce(Part::default, Part::merge),
+        Layout::JsonArray => {
+            let mut part = Part::default();
+            let bad = read::json_array(opened.reader, &mut |v, line| cx.record(&mut part, file, &v, line));
+            if let Some(m) = bad {
+                cx.malformed(&mut part.errors, m);
+            }
+            part
+        }
+        Layout::Csv => {
+            let mut part = Part::default();
+            let mut errors = FileErrors::default();
+            let result = read::csv_rows(
+                opened.reader,
+                &mut |v, line| cx.record(&mut part, file, &v, line),
+                &mut |m| cx.malformed(&mut errors, m),
+            );
+            part.errors = errors;
+            if let Err(e) = result {
+                part.fatal = Some(e);
+            }
+            part
+        }
+    };
+    match part.fatal.take() {
+        Some(message) => Err(ReadError {
+            path: name.to_string(),
+            message,
+        }),
+        None => Ok(part),
+    }
+}

@@ -1,0 +1,470 @@
+//! The observed schema: per path (`a.b[].c`), what the samples held. One [`Node`] per path, built
+//! a record at a time, merged across chunks and files. Merging is commutative and associative, so
+//! the result does not depend on how the work was split or in which order it finished.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde_json::Value;
+
+use super::drift::{Check, Eid, Expectations};
+use super::format::{self, StringFormat};
+
+/// Distinct string values kept per path (enough for any enum a draft would declare).
+pub const DISTINCT_CAP: usize = 64;
+/// Strings longer than this are never enum values: they make a path's distinct set overflow.
+const DISTINCT_MAX_LEN: usize = 64;
+/// Record locations and example values kept per anomaly.
+pub const EXAMPLES: usize = 5;
+
+/// Where a record is: the file's index in the scan and its 1-based line (CSV: the row's line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Loc {
+    pub file: u32,
+    pub line: u64,
+}
+
+/// The kinds of value JSON has (integers apart from other numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Null,
+    Bool,
+    Integer,
+    Number,
+    String,
+    Object,
+    Array,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 7] = [
+        Kind::Null,
+        Kind::Bool,
+        Kind::Integer,
+        Kind::Number,
+        Kind::String,
+        Kind::Object,
+        Kind::Array,
+    ];
+
+    pub fn of(v: &Value) -> Kind {
+        match v {
+            Value::Null => Kind::Null,
+            Value::Bool(_) => Kind::Bool,
+            Value::Number(n) if n.is_i64() || n.is_u64() => Kind::Integer,
+            // JSON Schema counts 1.0 as an integer.
+            Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.0e15) => Kind::Integer,
+            Value::Number(_) => Kind::Number,
+            Value::String(_) => Kind::String,
+            Value::Array(_) => Kind::Array,
+            Value::Object(_) => Kind::Object,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Null => "null",
+            Kind::Bool => "boolean",
+            Kind::Integer => "integer",
+            Kind::Number => "number",
+            Kind::String => "string",
+            Kind::Object => "object",
+            Kind::Array => "array",
+        }
+    }
+
+    pub fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// A small inclusive range that grows to cover what it sees.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Span<T> {
+    pub min: T,
+    pub max: T,
+}
+
+fn widen<T: PartialOrd + Copy>(span: &mut Option<Span<T>>, v: T) {
+    match span {
+        Some(s) => {
+            if v < s.min {
+                s.min = v;
+            }
+            if v > s.max {
+                s.max = v;
+            }
+        }
+        None => *span = Some(Span { min: v, max: v }),
+    }
+}
+
+fn join<T: PartialOrd + Copy>(a: &mut Option<Span<T>>, b: Option<Span<T>>) {
+    if let Some(b) = b {
+        widen(a, b.min);
+        widen(a, b.max);
+    }
+}
+
+/// Distinct string values, up to [`DISTINCT_CAP`]: the smallest ones, with their counts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Distinct {
+    pub values: BTreeMap<String, u64>,
+    /// More distinct values were seen than kept (or one too long to be an enum value).
+    pub overflow: bool,
+}
+
+impl Distinct {
+    fn add(&mut self, s: &str) {
+        if s.len() > DISTINCT_MAX_LEN {
+            self.overflow = true;
+            return;
+        }
+        if let Some(n) = self.values.get_mut(s) {
+            *n += 1;
+            return;
+        }
+        self.values.insert(s.to_string(), 1);
+        self.trim();
+    }
+
+    fn trim(&mut self) {
+        while self.values.len() > DISTINCT_CAP {
+            self.overflow = true;
+            self.values.pop_last();
+        }
+    }
+
+    fn merge(&mut self, other: Distinct) {
+        self.overflow |= other.overflow;
+        for (k, n) in other.values {
+            *self.values.entry(k).or_insert(0) += n;
+        }
+        self.trim();
+    }
+}
+
+/// One kind of drift at one path, against one contract node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AnomalyKind {
+    Undeclared,
+    Missing,
+    Null,
+    Type,
+    Enum,
+    Format,
+    Length,
+    Range,
+    Pattern,
+}
+
+/// How often an anomaly happened, where first, and a few of the values involved.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Anomaly {
+    pub count: u64,
+    /// The earliest record locations (smallest first).
+    pub first: Vec<Loc>,
+    /// The smallest offending values, as JSON text.
+    pub examples: BTreeSet<String>,
+}
+
+impl Anomaly {
+    fn add(&mut self, at: Loc, example: Option<String>) {
+        self.count += 1;
+        if !self.first.contains(&at) && (self.first.len() < EXAMPLES || self.first.last().is_some_and(|l| at < *l)) {
+            let i = self.first.partition_point(|l| *l < at);
+            self.first.insert(i, at);
+            self.first.truncate(EXAMPLES);
+        }
+        if let Some(e) = example {
+            if self.examples.len() < EXAMPLES || self.examples.last().is_some_and(|l| e < *l) {
+                self.examples.insert(e);
+                while self.examples.len() > EXAMPLES {
+                    self.examples.pop_last();
+                }
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Anomaly) {
+        self.count += other.count;
+        self.first.extend(other.first);
+        self.first.sort_unstable();
+        self.first.dedup();
+        self.first.truncate(EXAMPLES);
+        self.examples.extend(other.examples);
+        while self.examples.len() > EXAMPLES {
+            self.examples.pop_last();
+        }
+    }
+}
+
+/// What was observed at one path.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Node {
+    /// The earliest record the path appeared in, and the field's position in its object there
+    /// (orders fields in drafts).
+    pub first_seen: Option<(Loc, u32)>,
+    /// Values seen at this path, nulls included. For a field: the objects that had it.
+    pub present: u64,
+    /// Values by [`Kind`] (index = `Kind as usize`).
+    pub kinds: [u64; 7],
+    pub numbers: Option<Span<f64>>,
+    /// String lengths in characters.
+    pub lengths: Option<Span<u64>>,
+    /// Array lengths.
+    pub items_count: Option<Span<u64>>,
+    /// Strings of each format (index = [`StringFormat::index`]).
+    pub formats: [u64; 7],
+    pub distinct: Distinct,
+    /// Fields of object values.
+    pub children: HashMap<String, Node>,
+    /// Elements of array values.
+    pub items: Option<Box<Node>>,
+    /// Drift against a contract, by kind and contract node.
+    pub anomalies: BTreeMap<(AnomalyKind, Eid), Anomaly>,
+}
+
+impl Node {
+    pub fn count(&self, kind: Kind) -> u64 {
+        self.kinds[kind as usize]
+    }
+
+    pub fn format_count(&self, f: StringFormat) -> u64 {
+        self.formats[f.index()]
+    }
+
+    /// Adds one value (and, with `expect`, checks it against the contract).
+    pub fn observe(&mut self, v: &Value, at: Loc, expect: Option<(&Expectations, Eid)>) {
+        self.observe_at(v, at, 0, expect);
+    }
+
+    /// [`Node::observe`] for the field at position `position` of its object.
+    fn observe_at(&mut self, v: &Value, at: Loc, position: u32, expect: Option<(&Expectations, Eid)>) {
+        self.present += 1;
+        if self.first_seen.is_none_or(|first| (at, position) < first) {
+            self.first_seen = Some((at, position));
+        }
+        let kind = Kind::of(v);
+        self.kinds[kind as usize] += 1;
+        match v {
+            Value::Number(n) => {
+                if let Some(f) = n.as_f64() {
+                    widen(&mut self.numbers, f);
+                }
+            }
+            Value::String(s) => {
+                widen(&mut self.lengths, s.chars().count() as u64);
+                let bits = format::detect(s);
+                if bits != 0 {
+                    for f in StringFormat::ALL {
+                        if bits & (1 << f.index()) != 0 {
+                            self.formats[f.index()] += 1;
+                        }
+                    }
+                }
+                self.distinct.add(s);
+            }
+            Value::Array(a) => widen(&mut self.items_count, a.len() as u64),
+            _ => {}
+        }
+        // The contract node this value is judged against, after references and union branches.
+        let judged = expect.map(|(x, id)| (x, x.resolve(id, v)));
+        let mut descend = true;
+        if let Some((x, id)) = judged {
+            let anomalies = &mut self.anomalies;
+            descend = x.check(id, v, &mut |kind, example| {
+                anomalies.entry((kind, id)).or_default().add(at, example);
+            });
+        }
+        let judged = judged.filter(|_| descend);
+        match v {
+            Value::Object(map) => {
+                for (position, (key, value)) in map.iter().enumerate() {
+                    let child_expect = match judged {
+                        Some((x, id)) => match x.field(id, key) {
+                            Check::Declared(child) => Some((x, child)),
+                            Check::Undeclared => {
+                                let child = self.child(key);
+                                child
+                                    .anomalies
+                                    .entry((AnomalyKind::Undeclared, id))
+                                    .or_default()
+                                    .add(at, None);
+                                None
+                            }
+                            Check::Unchecked => None,
+                        },
+                        None => None,
+                    };
+                    self.child(key).observe_at(value, at, position as u32, child_expect);
+                }
+                if let Some((x, id)) = judged {
+                    for (name, field) in x.required(id) {
+                        if !map.contains_key(name.as_str()) {
+                            self.child(name)
+                                .anomalies
+                                .entry((AnomalyKind::Missing, *field))
+                                .or_default()
+                                .add(at, None);
+                        }
+                    }
+                }
+            }
+            Value::Array(list) => {
+                let item_expect = judged.and_then(|(x, id)| x.items(id).map(|i| (x, i)));
+                let items = self.items.get_or_insert_with(Box::default);
+                for item in list {
+                    items.observe(item, at, item_expect);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn child(&mut self, key: &str) -> &mut Node {
+        // Look up before inserting: most keys exist, and an owned key costs an allocation.
+        if !self.children.contains_key(key) {
+            self.children.insert(key.to_string(), Node::default());
+        }
+        self.children.get_mut(key).expect("inserted above")
+    }
+
+    /// Adds everything `other` observed.
+    pub fn merge(&mut self, other: Node) {
+        self.first_seen = match (self.first_seen, other.first_seen) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.present += other.present;
+        for (a, b) in self.kinds.iter_mut().zip(other.kinds) {
+            *a += b;
+        }
+        for (a, b) in self.formats.iter_mut().zip(other.formats) {
+            *a += b;
+        }
+        join(&mut self.numbers, other.numbers);
+        join(&mut self.lengths, other.lengths);
+        join(&mut self.items_count, other.items_count);
+        self.distinct.merge(other.distinct);
+        for (k, child) in other.children {
+            match self.children.get_mut(&k) {
+                Some(mine) => mine.merge(child),
+                None => {
+                    self.children.insert(k, child);
+                }
+            }
+        }
+        match (&mut self.items, other.items) {
+            (Some(mine), Some(theirs)) => mine.merge(*theirs),
+            (None, theirs) => self.items = theirs,
+            _ => {}
+        }
+        for (k, a) in other.anomalies {
+            self.anomalies.entry(k).or_default().merge(a);
+        }
+    }
+
+    /// Children in the order they first appeared (ties by name).
+    pub fn fields(&self) -> Vec<(&String, &Node)> {
+        let mut v: Vec<(&String, &Node)> = self.children.iter().collect();
+        v.sort_by(|a, b| (a.1.first_seen, a.0).cmp(&(b.1.first_seen, b.0)));
+        v
+    }
+}
+
+/// Appends a field to a path: `a` + `b` is `a.b`; the record itself is the empty path.
+pub fn path_push(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(records: &[Value], first_line: u64) -> Node {
+        let mut n = Node::default();
+        for (i, r) in records.iter().enumerate() {
+            n.observe(
+                r,
+                Loc {
+                    file: 0,
+                    line: first_line + i as u64,
+                },
+                None,
+            );
+        }
+        n
+    }
+
+    fn records() -> Vec<Value> {
+        (0..200)
+            .map(|i| {
+                serde_json::json!({
+                    "id": i,
+                    "name": format!("n{}", i % 7),
+                    "score": if i % 3 == 0 { Value::Null } else { serde_json::json!(i as f64 / 3.0) },
+                    "tags": (0..i % 4).map(|t| format!("t{t}")).collect::<Vec<_>>(),
+                    "address": {"zip": format!("{:05}", i), "since": "2024-01-02"},
+                    "extra": if i % 50 == 0 { serde_json::json!(format!("long-{i}-{}", "x".repeat(i % 90))) } else { Value::Null },
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn merging_two_halves_equals_scanning_the_whole() {
+        let all = records();
+        let whole = scan(&all, 1);
+        for split in [0, 1, 37, 100, 199, 200] {
+            let mut a = scan(&all[..split], 1);
+            let b = scan(&all[split..], 1 + split as u64);
+            a.merge(b.clone());
+            assert_eq!(a, whole, "split at {split}");
+            // The other way round gives the same.
+            let mut b2 = b;
+            b2.merge(scan(&all[..split], 1));
+            assert_eq!(b2, whole, "split at {split}, reversed");
+        }
+    }
+
+    #[test]
+    fn merge_is_independent_of_chunking_and_order() {
+        let all = records();
+        let whole = scan(&all, 1);
+        // Chunks of every size, merged in reverse order.
+        for size in [1, 3, 16, 64] {
+            let mut parts: Vec<Node> = all
+                .chunks(size)
+                .enumerate()
+                .map(|(i, c)| scan(c, 1 + (i * size) as u64))
+                .collect();
+            parts.reverse();
+            let mut acc = Node::default();
+            for p in parts {
+                acc.merge(p);
+            }
+            assert_eq!(acc, whole, "chunk size {size}");
+        }
+    }
+
+    #[test]
+    fn counts_kinds_presence_and_formats() {
+        let n = scan(&records(), 1);
+        assert_eq!(n.count(Kind::Object), 200);
+        let score = &n.children["score"];
+        assert_eq!(score.present, 200);
+        assert_eq!(score.count(Kind::Null), 67);
+        let zip = &n.children["address"].children["zip"];
+        assert_eq!(zip.format_count(StringFormat::IntegerString), 200);
+        assert!(zip.distinct.overflow);
+        let name = &n.children["name"];
+        assert_eq!(name.distinct.values.len(), 7);
+        assert!(!name.distinct.overflow);
+        assert_eq!(n.children["tags"].items.as_ref().map(|i| i.present), Some(300));
+        assert_eq!(n.children["id"].numbers, Some(Span { min: 0.0, max: 199.0 }));
+    }
+}

@@ -1,0 +1,432 @@
+//! Sample readers: NDJSON, a top-level JSON array, CSV with a header row; each plain, gzip or
+//! zstd. Records are streamed one at a time (NDJSON in chunks of lines), so memory stays bounded
+//! whatever the file size.
+
+use std::cell::Cell;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+use std::rc::Rc;
+
+use serde::de::{DeserializeSeed, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+/// How records are laid out in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// One JSON value per line (`.ndjson`, `.jsonl`).
+    Ndjson,
+    /// One top-level JSON array of records.
+    JsonArray,
+    /// Comma-separated with a header row.
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+/// A record that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    pub line: u64,
+    pub message: String,
+}
+
+/// A file that cannot be read at all (missing, unknown layout, broken compression).
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct ReadError {
+    pub path: String,
+    pub message: String,
+}
+
+/// Compression from the extension, else from the magic bytes.
+pub fn compression(path: &Path, head: &[u8]) -> Compression {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if name.ends_with(".gz") || name.ends_with(".gzip") || head.starts_with(&[0x1f, 0x8b]) {
+        Compression::Gzip
+    } else if name.ends_with(".zst") || name.ends_with(".zstd") || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Compression::Zstd
+    } else {
+        Compression::None
+    }
+}
+
+/// The layout from the extension under any compression suffix, else from the first byte.
+fn layout(path: &Path, first_byte: Option<u8>) -> Option<Layout> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let inner = [".gz", ".gzip", ".zst", ".zstd"]
+        .iter()
+        .find_map(|s| name.strip_suffix(s))
+        .unwrap_or(&name);
+    let ext = inner.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    match ext {
+        "ndjson" | "jsonl" | "ldjson" => Some(Layout::Ndjson),
+        "csv" => Some(Layout::Csv),
+        _ => match first_byte {
+            Some(b'[') => Some(Layout::JsonArray),
+            Some(b'{') => Some(Layout::Ndjson),
+            _ => None,
+        },
+    }
+}
+
+/// An open sample file: decompressed, buffered, its layout known.
+pub struct Opened {
+    pub layout: Layout,
+    pub reader: Box<dyn BufRead + Send>,
+}
+
+/// Opens a sample file and works out its compression and layout.
+pub fn open(path: &Path, display: &str) -> Result<Opened, ReadError> {
+    let err = |message: String| ReadError {
+        path: display.to_string(),
+        message,
+    };
+    let mut file = File::open(path).map_err(|e| err(e.to_string()))?;
+    let mut head = [0u8; 4];
+    let n = read_up_to(&mut file, &mut head).map_err(|e| err(e.to_string()))?;
+    let file = io::Cursor::new(head[..n].to_vec()).chain(file);
+    let raw: Box<dyn Read + Send> = match compression(path, &head[..n]) {
+        Compression::None => Box::new(file),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+            1 << 16,
+            file,
+        ))),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file).map_err(|e| err(format!("zstd: {e}")))?),
+    };
+    let mut reader = BufReader::with_capacity(1 << 18, raw);
+    let first = {
+        let buf = reader.fill_buf().map_err(|e| err(e.to_string()))?;
+        let buf = buf.strip_prefix(b"\xef\xbb\xbf").unwrap_or(buf);
+        buf.iter().copied().find(|b| !b.is_ascii_whitespace())
+    };
+    let layout = layout(path, first).ok_or_else(|| {
+        err("not a sample file mapcheck can read (expected .ndjson/.jsonl, .json holding an array or one object per line, or .csv; optionally .gz or .zst)".into())
+    })?;
+    Ok(Opened {
+        layout,
+        reader: Box::new(reader),
+    })
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// A run of whole NDJSON lines.
+pub struct Chunk {
+    pub bytes: Vec<u8>,
+    /// The line number of the chunk's first line.
+    pub first_line: u64,
+}
+
+/// Splits an NDJSON stream into chunks of about `size` bytes that end at a line end.
+pub struct Chunks<R> {
+    reader: R,
+    size: usize,
+    next_line: u64,
+    done: bool,
+}
+
+impl<R: BufRead> Chunks<R> {
+    pub fn new(reader: R, size: usize) -> Self {
+        Chunks {
+            reader,
+            size,
+            next_line: 1,
+            done: false,
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for Chunks<R> {
+    type Item = io::Result<Chunk>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let mut bytes = Vec::with_capacity(self.size + 4096);
+        let result = (|| -> io::Result<()> {
+            while bytes.len() < self.size {
+                let buf = self.reader.fill_buf()?;
+                if buf.is_empty() {
+                    self.done = true;
+                    return Ok(());
+                }
+                let take = buf.len().min(self.size - bytes.len());
+                bytes.extend_from_slice(&buf[..take]);
+                self.reader.consume(take);
+            }
+            // Finish the line the chunk ends in.
+            if bytes.last() != Some(&b'\n') && self.reader.read_until(b'\n', &mut bytes)? == 0 {
+                self.done = true;
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            self.done = true;
+            return Some(Err(e));
+        }
+        if bytes.is_empty() {
+            return None;
+        }
+        let first_line = self.next_line;
+        self.next_line += bytes.iter().filter(|b| **b == b'\n').count() as u64;
+        Some(Ok(Chunk { bytes, first_line }))
+    }
+}
+
+/// Calls `record` for each line of an NDJSON chunk that holds a JSON value, `malformed` for each
+/// that holds something else. Blank lines are skipped.
+pub fn ndjson_chunk(chunk: &Chunk, record: &mut dyn FnMut(Value, u64), malformed: &mut dyn FnMut(Malformed)) {
+    for (i, line) in chunk.bytes.split(|b| *b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let number = chunk.first_line + i as u64;
+        match serde_json::from_slice::<Value>(line) {
+            Ok(v) => record(v, number),
+            Err(e) => malformed(Malformed {
+                line: number,
+                message: format!("column {}: {}", e.column(), strip_position(&e.to_string())),
+            }),
+        }
+    }
+}
+
+/// serde_json's messages end in ` at line L column C`; the caller says where.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// Counts the lines a reader has handed out, so a streaming parser can say where it is.
+struct LineCounter<R> {
+    inner: R,
+    lines: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for LineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let newlines = buf[..n].iter().filter(|b| **b == b'\n').count() as u64;
+        if newlines > 0 {
+            self.lines.set(self.lines.get() + newlines);
+        }
+        Ok(n)
+    }
+}
+
+/// Streams the elements of a top-level JSON array: each element is parsed, handed to `record`
+/// with the line it starts on, and dropped. A syntax error ends the file (JSON has no way to
+/// resynchronise inside an array) and is returned as a malformed record.
+pub fn json_array(reader: impl BufRead, record: &mut dyn FnMut(Value, u64)) -> Option<Malformed> {
+    let lines = Rc::new(Cell::new(0));
+    let counter = LineCounter {
+        inner: reader,
+        lines: lines.clone(),
+    };
+    let mut de = serde_json::Deserializer::from_reader(counter);
+    let visitor = Elements { record, lines };
+    let result = serde::Deserializer::deserialize_seq(&mut de, visitor).and_then(|()| de.end());
+    result.err().map(|e| Malformed {
+        line: e.line() as u64,
+        message: format!("column {}: {}", e.column(), strip_position(&e.to_string())),
+    })
+}
+
+struct Elements<'a> {
+    record: &'a mut dyn FnMut(Value, u64),
+    lines: Rc<Cell<u64>>,
+}
+
+impl<'de> Visitor<'de> for Elements<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of records")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some((v, line)) = seq.next_element_seed(Element { lines: &self.lines })? {
+            (self.record)(v, line);
+        }
+        Ok(())
+    }
+}
+
+/// One element, with the line it starts on. When the seed runs, the parser has read the
+/// element's first byte, so the line count is the element's first line.
+struct Element<'a> {
+    lines: &'a Rc<Cell<u64>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Element<'_> {
+    type Value = (Value, u64);
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        let line = self.lines.get() + 1;
+        let v = <Value as serde::Deserialize>::deserialize(d)?;
+        Ok((v, line))
+    }
+}
+
+/// A CSV field as a typed value: empty is null; integers, numbers and `true`/`false` are what
+/// they look like; everything else is a string.
+pub fn csv_value(s: &str) -> Value {
+    if s.is_empty() {
+        return Value::Null;
+    }
+    match s {
+        "true" | "TRUE" | "True" => return Value::Bool(true),
+        "false" | "FALSE" | "False" => return Value::Bool(false),
+        _ => {}
+    }
+    let b = s.as_bytes();
+    let looks_numeric = b
+        .iter()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E'))
+        && b.iter().any(u8::is_ascii_digit);
+    if looks_numeric {
+        // Leading zeros are identifiers (`007`, zip codes), not numbers.
+        let digits = s.trim_start_matches(['-', '+']);
+        let leading_zero = digits.len() > 1 && digits.starts_with('0') && !digits.starts_with("0.");
+        if !leading_zero {
+            if let Ok(i) = s.parse::<i64>() {
+                return Value::from(i);
+            }
+            if let Ok(f) = s.parse::<f64>()
+                && f.is_finite()
+                && let Some(n) = serde_json::Number::from_f64(f)
+            {
+                return Value::Number(n);
+            }
+        }
+    }
+    Value::String(s.to_string())
+}
+
+/// Streams the rows of a CSV file with a header row as objects keyed by the header.
+/// Rows that cannot be read (wrong number of fields, invalid UTF-8) go to `malformed`; an I/O
+/// error ends the file and is returned.
+pub fn csv_rows(
+    reader: impl Read,
+    record: &mut dyn FnMut(Value, u64),
+    malformed: &mut dyn FnMut(Malformed) -> bool,
+) -> Result<(), String> {
+    let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
+    let headers: Vec<String> = match csv.headers() {
+        Ok(h) => h.iter().map(str::to_string).collect(),
+        Err(e) => return Err(format!("the header row cannot be read: {e}")),
+    };
+    let mut row = csv::StringRecord::new();
+    loop {
+        match csv.read_record(&mut row) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {
+                // The csv crate's record lines are one behind the file's 1-based line numbers.
+                let line = row.position().map_or(0, |p| p.line() + 1);
+                let mut map = Map::with_capacity(headers.len());
+                for (h, v) in headers.iter().zip(row.iter()) {
+                    map.insert(h.clone(), csv_value(v));
+                }
+                record(Value::Object(map), line);
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() + 1);
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    return Err(e.to_string());
+                }
+                let message = match e.kind() {
+                    csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                        format!("{len} fields where the header has {expected_len}")
+                    }
+                    _ => e.to_string(),
+                };
+                if !malformed(Malformed { line, message }) {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_values_are_typed() {
+        assert_eq!(csv_value(""), Value::Null);
+        assert_eq!(csv_value("42"), Value::from(42));
+        assert_eq!(csv_value("-1.5"), serde_json::json!(-1.5));
+        assert_eq!(csv_value("true"), Value::Bool(true));
+        assert_eq!(csv_value("007"), Value::from("007"));
+        assert_eq!(csv_value("0.5"), serde_json::json!(0.5));
+        assert_eq!(csv_value("1e3"), serde_json::json!(1000.0));
+        assert_eq!(csv_value("e"), Value::from("e"));
+        assert_eq!(csv_value("2024-01-01"), Value::from("2024-01-01"));
+        assert_eq!(csv_value("NaN"), Value::from("NaN"));
+    }
+
+    #[test]
+    fn chunks_end_at_line_ends_and_count_lines() {
+        let text = b"{\"a\":1}\n{\"a\":2}\n\n{\"a\":3}\n{\"a\":";
+        let chunks: Vec<Chunk> = Chunks::new(&text[..], 5).map(Result::unwrap).collect();
+        let mut seen = Vec::new();
+        let mut bad = Vec::new();
+        for c in &chunks {
+            assert!(c.bytes.ends_with(b"\n") || c.bytes.ends_with(b":"));
+            ndjson_chunk(c, &mut |v, line| seen.push((v["a"].clone(), line)), &mut |m| {
+                bad.push(m.line)
+            });
+        }
+        assert_eq!(seen, [(Value::from(1), 1), (Value::from(2), 2), (Value::from(3), 4)]);
+        assert_eq!(bad, [5]);
+    }
+
+    #[test]
+    fn array_elements_know_their_lines() {
+        let text = "[\n  {\"a\": 1},\n  {\n    \"a\": 2\n  },\n  3\n]\n";
+        let mut seen = Vec::new();
+        let err = json_array(text.as_bytes(), &mut |v, line| seen.push((v, line)));
+        assert_eq!(err, None);
+        assert_eq!(
+            seen,
+            [
+                (serde_json::json!({"a": 1}), 2),
+                (serde_json::json!({"a": 2}), 3),
+                (serde_json::json!(3), 6)
+            ]
+        );
+        let err = json_array("[\n{\"a\": 1},\n{\"a\" 2}\n]".as_bytes(), &mut |_, _| {});
+        assert_eq!(err.map(|m| m.line), Some(3));
+    }
+}

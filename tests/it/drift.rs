@@ -1,0 +1,400 @@
+//! `mapcheck drift` and `mapcheck infer` on real sample files.
+//!
+//! Every drift rule has a case under `tests/fixtures/drift/<rule-id>/`: a `contract.*`, a
+//! `sample.*` and `expected.txt` (`severity rule path` lines, sorted). `MAPCHECK_BLESS=1` rewrites
+//! the snapshots after review.
+
+use std::path::{Path, PathBuf};
+
+use crate::*;
+
+const SAMPLES: &str = "tests/fixtures/samples";
+const CONTRACT: &str = "tests/fixtures/samples/customer.schema.json";
+
+fn drift_json(args: &[&str]) -> (Vec<serde_json::Value>, i32) {
+    let mut full = vec!["drift", "--format", "json"];
+    full.extend_from_slice(args);
+    let o = mapcheck(&full);
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
+    (v["findings"].as_array().cloned().unwrap_or_default(), code(&o))
+}
+
+fn lines(findings: &[serde_json::Value]) -> Vec<String> {
+    let mut v: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["severity"].as_str().unwrap_or("?"),
+                f["rule"].as_str().unwrap_or("?"),
+                f["path"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn sample(name: &str) -> String {
+    format!("{SAMPLES}/{name}")
+}
+
+fn find_file(dir: &Path, stem: &str) -> Option<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&format!("{stem}.")))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().next()
+}
+
+#[test]
+fn every_drift_rule_fires_in_its_fixture() {
+    let root = repo().join("tests/fixtures/drift");
+    let bless = std::env::var_os("MAPCHECK_BLESS").is_some();
+    let mut problems = Vec::new();
+    let mut covered = Vec::new();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.path()).collect();
+    dirs.sort();
+    for dir in dirs {
+        let rule = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let contract = find_file(&dir, "contract").expect("contract.*");
+        let samples = find_file(&dir, "sample").expect("sample.*");
+        let rel = |p: &Path| p.strip_prefix(repo()).unwrap().display().to_string();
+        let (findings, _) = drift_json(&[&rel(&samples), "--contract", &rel(&contract), "--fail-on", "never"]);
+        let got = lines(&findings);
+        if !got.iter().any(|l| l.split(' ').nth(1) == Some(rule.as_str())) {
+            problems.push(format!("{rule}: does not fire: {got:?}"));
+        }
+        let actual: String = got.iter().map(|l| format!("{l}\n")).collect();
+        let expected = dir.join("expected.txt");
+        if bless {
+            std::fs::write(&expected, &actual).unwrap();
+        } else if std::fs::read_to_string(&expected).ok().as_deref() != Some(actual.as_str()) {
+            problems.push(format!("{rule}: differs from expected.txt:\n{actual}"));
+        }
+        covered.push(rule);
+    }
+    for r in mapcheck::rules::all().into_iter().filter(|r| r.category == "drift") {
+        if !covered.iter().any(|c| c == r.id) {
+            problems.push(format!("{}: no fixture under tests/fixtures/drift", r.id));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn clean_samples_have_no_drift_in_every_encoding() {
+    for file in ["clean.ndjson", "clean.ndjson.gz", "clean.ndjson.zst"] {
+        let (findings, code) = drift_json(&[&sample(file), "--contract", CONTRACT]);
+        assert_eq!(code, 0, "{file}: {findings:#?}");
+        // Only the field no record has.
+        assert_eq!(lines(&findings), ["info declared-field-unseen legacy_code"], "{file}");
+    }
+}
+
+#[test]
+fn planted_drift_is_found_with_counts_rates_and_lines() {
+    let (findings, code) = drift_json(&[&sample("drifted.ndjson"), "--contract", CONTRACT]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        lines(&findings),
+        [
+            "error enum-value-unknown status",
+            "error format-violation email",
+            "error length-violation name",
+            "error malformed-record ",
+            "error pattern-violation country",
+            "error range-violation id",
+            "error required-field-missing address.city",
+            "error required-field-missing status",
+            "error unexpected-null email",
+            "error unexpected-type id",
+            "info declared-field-unseen legacy_code",
+            "warning undeclared-field loyalty_tier",
+        ]
+    );
+    let message = |rule: &str| -> String { with_rule(&findings, rule)[0]["message"].as_str().unwrap().to_string() };
+    let enum_msg = message("enum-value-unknown");
+    assert!(enum_msg.contains("1 of 19 values (5.26%)"), "{enum_msg}");
+    assert!(enum_msg.contains("\"archived\""), "{enum_msg}");
+    assert!(
+        enum_msg.contains("tests/fixtures/samples/drifted.ndjson:2"),
+        "{enum_msg}"
+    );
+    let missing = message("required-field-missing");
+    assert!(missing.contains("drifted.ndjson:"), "{missing}");
+    let undeclared = message("undeclared-field");
+    assert!(undeclared.contains("1 of 20 objects (5.00%)"), "{undeclared}");
+    assert!(undeclared.contains("drifted.ndjson:10"), "{undeclared}");
+    let malformed = with_rule(&findings, "malformed-record")[0];
+    assert!(
+        malformed["message"].as_str().unwrap().contains("line 13:"),
+        "{malformed}"
+    );
+    assert_eq!(malformed["location"]["file"], "tests/fixtures/samples/drifted.ndjson");
+    // Findings point at the contract's declaration of the field.
+    let f = with_rule(&findings, "enum-value-unknown")[0];
+    assert_eq!(f["location"]["file"], CONTRACT);
+    assert!(f["location"]["line"].as_u64().unwrap() > 1);
+}
+
+#[test]
+fn max_rate_turns_rare_anomalies_into_warnings() {
+    let (findings, code) = drift_json(&[&sample("drifted.ndjson"), "--contract", CONTRACT, "--max-rate", "0.06"]);
+    // 1 of 19 or 20 is at most 6%: warnings. Malformed records are not rates.
+    assert_eq!(code, 1);
+    let errors: Vec<String> = lines(&findings)
+        .into_iter()
+        .filter(|l| l.starts_with("error"))
+        .collect();
+    assert_eq!(errors, ["error malformed-record "]);
+    let (findings, _) = drift_json(&[&sample("drifted.ndjson"), "--contract", CONTRACT, "--max-rate", "0.05"]);
+    let errors: Vec<String> = lines(&findings)
+        .into_iter()
+        .filter(|l| l.starts_with("error"))
+        .collect();
+    assert!(
+        errors.contains(&"error enum-value-unknown status".to_string()),
+        "{errors:?}"
+    );
+    let o = mapcheck(&[
+        "drift",
+        &sample("clean.ndjson"),
+        "--contract",
+        CONTRACT,
+        "--max-rate",
+        "2",
+    ]);
+    assert_eq!(code_of(&o), 2);
+    assert!(stderr(&o).contains("not between 0 and 1"), "{}", stderr(&o));
+}
+
+fn code_of(o: &std::process::Output) -> i32 {
+    code(o)
+}
+
+#[test]
+fn json_arrays_are_read_with_element_lines() {
+    let (findings, code) = drift_json(&[&sample("customers.json"), "--contract", CONTRACT]);
+    assert_eq!(code, 1);
+    let f = with_rule(&findings, "enum-value-unknown");
+    assert!(
+        f[0]["message"].as_str().unwrap().contains("customers.json:3"),
+        "{:#?}",
+        f
+    );
+}
+
+#[test]
+fn a_broken_json_array_is_a_malformed_record_with_its_line() {
+    let (findings, code) = drift_json(&[&sample("broken.json"), "--contract", CONTRACT]);
+    assert_eq!(code, 1);
+    let f = with_rule(&findings, "malformed-record");
+    assert_eq!(f.len(), 1, "{findings:#?}");
+    assert!(f[0]["message"].as_str().unwrap().contains("line 3: column"), "{f:#?}");
+}
+
+#[test]
+fn csv_rows_are_typed_and_short_rows_are_malformed() {
+    let (findings, code) = drift_json(&[&sample("customers.csv"), "--contract", CONTRACT]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        lines(&findings),
+        [
+            "error enum-value-unknown status",
+            "error malformed-record ",
+            "info declared-field-unseen address",
+            "info declared-field-unseen legacy_code",
+            "info declared-field-unseen tags",
+        ]
+    );
+    let enum_msg = with_rule(&findings, "enum-value-unknown")[0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(enum_msg.contains("customers.csv:22"), "{enum_msg}");
+    let bad = with_rule(&findings, "malformed-record")[0]["message"].as_str().unwrap();
+    assert!(bad.contains("line 23: 3 fields where the header has 7"), "{bad}");
+}
+
+#[test]
+fn too_many_malformed_records_stop_the_scan() {
+    let o = mapcheck(&[
+        "drift",
+        &sample("many-bad.ndjson"),
+        "--contract",
+        CONTRACT,
+        "--max-errors",
+        "2",
+    ]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains("more than 2 malformed records"), "{err}");
+    assert!(err.contains("many-bad.ndjson:2: column"), "{err}");
+    // Within the limit: reported, and the rest is checked.
+    let (findings, code) = drift_json(&[&sample("many-bad.ndjson"), "--contract", CONTRACT, "--max-errors", "5"]);
+    assert_eq!(code, 1);
+    let bad = with_rule(&findings, "malformed-record")[0]["message"].as_str().unwrap();
+    assert!(bad.starts_with("5 malformed records skipped; line 2: column"), "{bad}");
+}
+
+#[test]
+fn missing_samples_and_unknown_types_are_usage_errors() {
+    let o = mapcheck(&["drift", &sample("nope.ndjson"), "--contract", CONTRACT]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("nope.ndjson: no such file"), "{}", stderr(&o));
+    let o = mapcheck(&[
+        "drift",
+        &sample("clean.ndjson"),
+        "--contract",
+        "contracts/crm/accounts.openapi.yaml",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("pick one with --type"), "{}", stderr(&o));
+    let o = mapcheck(&[
+        "drift",
+        &sample("clean.ndjson"),
+        "--contract",
+        CONTRACT,
+        "--type",
+        "Nope",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--type Nope"), "{}", stderr(&o));
+}
+
+#[test]
+fn every_output_format_renders_drift() {
+    for format in ["text", "json", "markdown", "github", "sarif", "junit"] {
+        let o = mapcheck(&[
+            "drift",
+            &sample("drifted.ndjson"),
+            "--contract",
+            CONTRACT,
+            "--format",
+            format,
+        ]);
+        assert_eq!(code(&o), 1, "{format}: {}", stderr(&o));
+        let out = stdout(&o);
+        assert!(out.contains("enum-value-unknown"), "{format}: {out}");
+    }
+    let o = mapcheck(&["drift", &sample("drifted.ndjson"), "--contract", CONTRACT]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("error[enum-value-unknown]: `status` has values outside the contract's enum"),
+        "{text}"
+    );
+    assert!(text.contains("errors, 1 warning, 1 info in 1 contract"), "{text}");
+}
+
+#[test]
+fn directories_are_searched_for_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["clean.ndjson", "clean.ndjson.gz"] {
+        std::fs::copy(repo().join(SAMPLES).join(f), dir.path().join(f)).unwrap();
+    }
+    std::fs::write(dir.path().join("README.md"), "not a sample").unwrap();
+    let contract = repo().join(CONTRACT);
+    let o = mapcheck_in(
+        dir.path(),
+        &[
+            "drift",
+            ".",
+            "--contract",
+            contract.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+/// Infer a draft, then drift the same samples against it: no errors, no warnings.
+#[test]
+fn inferred_drafts_accept_their_own_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = [
+        vec![sample("clean.ndjson")],
+        vec![sample("drifted.ndjson")],
+        vec![sample("customers.json"), sample("clean.ndjson.zst")],
+        vec![sample("customers.csv")],
+    ];
+    for (to, ext) in [
+        ("jsonschema", "schema.json"),
+        ("avro", "avsc"),
+        ("openapi", "openapi.json"),
+    ] {
+        for (i, files) in inputs.iter().enumerate() {
+            let draft = dir.path().join(format!("draft{i}.{ext}"));
+            let mut args = vec!["infer", "--to", to, "--output", draft.to_str().unwrap()];
+            args.extend(files.iter().map(String::as_str));
+            let o = mapcheck(&args);
+            assert_eq!(code(&o), 0, "{to} {files:?}: {}", stderr(&o));
+            let mut args = vec!["drift", "--contract", draft.to_str().unwrap(), "--format", "json"];
+            args.extend(files.iter().map(String::as_str));
+            let o = mapcheck(&args);
+            let report: serde_json::Value =
+                serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{to} {files:?}: {e}: {}", stderr(&o)));
+            let failing: Vec<String> = lines(report["findings"].as_array().unwrap())
+                .into_iter()
+                .filter(|l| !l.starts_with("info") && !l.contains("malformed-record"))
+                .collect();
+            assert!(
+                failing.is_empty(),
+                "{to} {files:?}: {failing:?}\n{}",
+                std::fs::read_to_string(&draft).unwrap()
+            );
+        }
+    }
+}
+
+#[test]
+fn infer_writes_a_json_schema_draft() {
+    let o = mapcheck(&["infer", &sample("clean.ndjson")]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(s["title"], "Clean");
+    assert_eq!(s["properties"]["id"]["type"], "integer");
+    assert_eq!(s["properties"]["score"]["type"], serde_json::json!(["number", "null"]));
+    assert_eq!(s["properties"]["email"]["format"], "email");
+    assert_eq!(s["properties"]["created"]["format"], "date-time");
+    assert_eq!(
+        s["properties"]["status"]["enum"],
+        serde_json::json!(["active", "inactive"])
+    );
+    assert_eq!(s["properties"]["address"]["properties"]["zip"]["pattern"], "^-?[0-9]+$");
+    assert_eq!(s["properties"]["tags"]["items"]["type"], "string");
+    assert_eq!(
+        s["required"],
+        serde_json::json!([
+            "id", "email", "status", "name", "country", "score", "created", "tags", "address"
+        ])
+    );
+    // Enums off; a lower required threshold.
+    let o = mapcheck(&[
+        "infer",
+        &sample("drifted.ndjson"),
+        "--enum-max",
+        "0",
+        "--required-threshold",
+        "0.9",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("drifted.ndjson:13: malformed record skipped"),
+        "{}",
+        stderr(&o)
+    );
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(s["properties"]["status"].get("enum").is_none());
+    let required = s["required"].as_array().unwrap();
+    assert!(required.contains(&serde_json::json!("status")));
+    assert!(!required.contains(&serde_json::json!("loyalty_tier")));
+}
