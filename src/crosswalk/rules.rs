@@ -1,7 +1,5 @@
 //! The rules `mapcheck crosswalk check` reports. The checks themselves are SQL in [`super::check`].
 
-use crate::finding::RuleMeta;
-
 crate::finding::rule_set! {
     CONFLICT = "crosswalk-conflict", Error,
         "A source id has more than one active canonical id.",
