@@ -20,6 +20,13 @@
 //! reason = "agreed with the two consumers in PLAT-1432"
 //! until = 2027-01-31                  # optional: afterwards the finding returns, marked expired
 //!
+//! [[samples]]                         # drift: sample files that must match a contract (`check`)
+//! contract = "contracts/crm/accounts.openapi.yaml"
+//! type = "Account"                    # optional: the type records should have
+//! paths = ["samples/crm/*.ndjson"]    # files, directories or globs, relative to this file
+//! max_rate = 0.01                     # optional: anomalies up to this share are warnings
+//! max_errors = 100                    # optional: malformed records tolerated
+//!
 //! [crosswalk]
 //! db = ".mapcheck/crosswalk.duckdb"   # the store (default), relative to this file
 //! one_to_one = ["erp"]                # systems with at most one source id per canonical id
@@ -59,6 +66,67 @@ pub struct Config {
     /// warnings (`None`: the default, alpha, beta and experimental).
     pub relaxed_stability: Option<Vec<String>>,
     pub crosswalk: CrosswalkConfig,
+    /// `[[samples]]`: what `check` runs drift on.
+    pub samples: Vec<SampleSet>,
+    /// Whether the file has a `[crosswalk]` table (then `check` runs the crosswalk checks).
+    pub crosswalk_configured: bool,
+}
+
+/// A `[[samples]]` entry: sample files that should match a contract.
+#[derive(Debug, Clone)]
+pub struct SampleSet {
+    /// `[[samples]] #N`, for messages.
+    pub label: String,
+    /// The contract, resolved against the config's directory.
+    pub contract: PathBuf,
+    pub type_name: Option<String>,
+    /// Files, directories or globs, relative to the config's directory.
+    pub paths: Vec<String>,
+    pub max_rate: f64,
+    pub max_errors: u64,
+}
+
+impl SampleSet {
+    /// The sample files: literal paths as they are (files, or directories to search), globs
+    /// matched under their literal leading directories. Relative to `dir`, sorted.
+    pub fn files(&self, dir: &Path) -> Result<Vec<PathBuf>, String> {
+        let mut out = Vec::new();
+        for pattern in &self.paths {
+            if !pattern.contains(['*', '?', '[', '{']) {
+                let p = dir.join(pattern);
+                if !p.exists() {
+                    return Err(format!("{}: {pattern}: no such file or directory", self.label));
+                }
+                out.push(p);
+                continue;
+            }
+            let matcher = glob(pattern).map_err(|e| format!("{}: {e}", self.label))?;
+            let literal: Vec<&str> = pattern
+                .split('/')
+                .take_while(|part| !part.contains(['*', '?', '[', '{']))
+                .collect();
+            let base = dir.join(literal.join("/"));
+            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(&base)
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+                .filter(|e| {
+                    e.path()
+                        .strip_prefix(dir)
+                        .ok()
+                        .and_then(|r| r.to_str())
+                        .is_some_and(|r| matcher.is_match(r.replace('\\', "/")))
+                })
+                .map(|e| e.into_path())
+                .collect();
+            if found.is_empty() {
+                return Err(format!("{}: `{pattern}` matches no file", self.label));
+            }
+            found.sort();
+            out.extend(found);
+        }
+        Ok(out)
+    }
 }
 
 /// The `[crosswalk]` table: where the store is and what `mapcheck crosswalk check` expects.
@@ -155,6 +223,19 @@ struct RawConfig {
     ignore: Vec<RawIgnore>,
     openapi: Option<RawOpenapi>,
     crosswalk: Option<RawCrosswalk>,
+    #[serde(default)]
+    samples: Vec<RawSampleSet>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSampleSet {
+    contract: String,
+    #[serde(rename = "type")]
+    type_name: Option<String>,
+    paths: Vec<String>,
+    max_rate: Option<f64>,
+    max_errors: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -372,6 +453,32 @@ impl Config {
             });
         }
         config.relaxed_stability = raw.openapi.and_then(|o| o.relaxed_stability);
+        for (i, set) in raw.samples.into_iter().enumerate() {
+            let label = format!("[[samples]] #{}", i + 1);
+            if set.paths.is_empty() {
+                return Err(bad(format!("{label}: `paths` needs at least one file or glob")));
+            }
+            for p in &set.paths {
+                if p.contains(['*', '?', '[', '{']) {
+                    glob(p).map_err(|e| bad(format!("{label}: {e}")))?;
+                }
+            }
+            let max_rate = set.max_rate.unwrap_or(0.0);
+            if !(0.0..=1.0).contains(&max_rate) {
+                return Err(bad(format!(
+                    "{label}: max_rate {max_rate}: expected a fraction from 0 to 1"
+                )));
+            }
+            config.samples.push(SampleSet {
+                label,
+                contract: dir.join(set.contract),
+                type_name: set.type_name,
+                paths: set.paths,
+                max_rate,
+                max_errors: set.max_errors.unwrap_or(100),
+            });
+        }
+        config.crosswalk_configured = raw.crosswalk.is_some();
         if let Some(cw) = raw.crosswalk {
             if let Some(m) = cw.min_coverage
                 && !(0.0..=1.0).contains(&m)

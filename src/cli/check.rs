@@ -213,6 +213,7 @@ fn collect(config: &Config, against: Option<&str>, load: &LoadArgs) -> anyhow::R
         opts.root.get_or_insert_with(|| root.clone());
         let mut now = crate::mapping::Workspace::new(&root, opts.clone());
         mapping_findings.extend(crate::mapping::validate(&mappings, &mut now));
+        mapping_findings.extend(super::map::crosswalk_findings(config, &mappings));
         if let Some(a) = &against_result
             && let Some(old_root) = a._snapshot.path_for(&root)
         {
@@ -233,6 +234,38 @@ fn collect(config: &Config, against: Option<&str>, load: &LoadArgs) -> anyhow::R
         findings.extend(mapping_findings);
         files.extend(shown);
     }
+    // Drift: each `[[samples]]` entry against its contract.
+    for set in &config.samples {
+        let started = std::time::Instant::now();
+        let sample_files = set
+            .files(&config.dir)
+            .map_err(|e| anyhow::anyhow!("mapcheck.toml: {e}"))?;
+        let run = super::drift::drift(
+            &set.contract,
+            set.type_name.as_deref(),
+            &sample_files,
+            set.max_errors,
+            set.max_rate,
+            &load.options(),
+        )?;
+        let Ok(mut run) = run else { return Ok(None) };
+        suppressed = suppressed.plus(crate::suppress::apply(&mut run.findings, config, &[]));
+        super::detail(
+            started,
+            format_args!("check: {}: drift of {} sample files", set.label, sample_files.len()),
+        );
+        findings.extend(run.findings);
+        files.extend(run.files);
+    }
+    // Crosswalk: when mapcheck.toml has a `[crosswalk]` table.
+    if config.crosswalk_configured {
+        let started = std::time::Instant::now();
+        let (mut crosswalk, store) = crosswalk_findings(config)?;
+        suppressed = suppressed.plus(crate::suppress::apply(&mut crosswalk, config, &[]));
+        super::detail(started, format_args!("check: crosswalk store {store} checked"));
+        findings.extend(crosswalk);
+        files.push(store);
+    }
     crate::finding::normalize(&mut findings);
     files.sort();
     files.dedup();
@@ -246,6 +279,29 @@ fn collect(config: &Config, against: Option<&str>, load: &LoadArgs) -> anyhow::R
         aliases,
         _against: against_result,
     }))
+}
+
+/// The crosswalk checks of `mapcheck crosswalk check`, and the store as reports show it.
+#[cfg(feature = "crosswalk")]
+fn crosswalk_findings(config: &Config) -> anyhow::Result<(Vec<Finding>, String)> {
+    let db = config.crosswalk_db();
+    let shown = crate::load::display_path(&db);
+    if !db.exists() {
+        anyhow::bail!(
+            "mapcheck.toml has a [crosswalk] table but there is no crosswalk store at {shown}: \
+             create it with `mapcheck crosswalk init` (or remove the table)"
+        );
+    }
+    let (_, findings) = crate::crosswalk::check::run(&db, &config.crosswalk)?;
+    Ok((findings, shown))
+}
+
+#[cfg(not(feature = "crosswalk"))]
+fn crosswalk_findings(_: &Config) -> anyhow::Result<(Vec<Finding>, String)> {
+    anyhow::bail!(
+        "mapcheck.toml has a [crosswalk] table, but this mapcheck was built without the crosswalk store \
+         (feature `crosswalk`)"
+    )
 }
 
 fn read_baseline(path: &Path) -> anyhow::Result<BTreeSet<String>> {

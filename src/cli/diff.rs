@@ -150,7 +150,10 @@ fn run_versions(args: &DiffArgs, config: &Config, color: bool, out: &mut dyn Wri
     }
     normalize(&mut findings);
     let suppressed = crate::suppress::apply(&mut findings, config, &[]);
-    write(args, &findings, suppressed, earlier, newest, &[], color, out)
+    let exit = write(args, &findings, suppressed, earlier, newest, &[], color, out);
+    // The process ends after one diff: freeing every parsed tree one by one would only cost time.
+    std::mem::forget((versions, findings));
+    exit
 }
 
 fn side(v: &Version) -> Side<'_> {
@@ -313,16 +316,20 @@ fn run_against(
 ) -> anyhow::Result<Exit> {
     match compare_against(args, config, reference)? {
         None => Ok(Exit::Error),
-        Some(a) => write(
-            args,
-            &a.findings,
-            a.suppressed,
-            &a.old,
-            &a.newest,
-            &a.aliases,
-            color,
-            out,
-        ),
+        Some(a) => {
+            let exit = write(
+                args,
+                &a.findings,
+                a.suppressed,
+                &a.old,
+                &a.newest,
+                &a.aliases,
+                color,
+                out,
+            );
+            std::mem::forget(a);
+            exit
+        }
     }
 }
 

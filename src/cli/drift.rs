@@ -102,44 +102,78 @@ pub fn scan_failed(e: ScanError) -> anyhow::Result<Exit> {
 pub fn run(args: &DriftArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let config = Config::discover()?;
     let files = sample_files(&args.samples)?;
-    let loaded = load_paths(std::slice::from_ref(&args.contract), &args.load.options())?;
+    let run = match drift(
+        &args.contract,
+        args.type_name.as_deref(),
+        &files,
+        args.max_errors,
+        args.max_rate,
+        &args.load.options(),
+    )? {
+        Ok(run) => run,
+        Err(exit) => return Ok(exit),
+    };
+    let DriftRun {
+        mut findings,
+        files: report_files,
+        contracts,
+    } = run;
+    let suppressed = crate::suppress::apply(&mut findings, &config, &[]);
+    let summary = Summary::of(&findings, contracts, 0).with_suppressed(suppressed);
+    args.report
+        .write("drift", &findings, &summary, &report_files, color, out)?;
+    Ok(args.report.exit(&findings))
+}
+
+/// What drift found for one contract and its samples.
+pub struct DriftRun {
+    pub findings: Vec<Finding>,
+    /// The contract's files and the sample files, as reports show them.
+    pub files: Vec<String>,
+    pub contracts: usize,
+}
+
+/// Scans `files` and compares what it saw with the type of `contract`. A contract that cannot be
+/// used, or a scan stopped by malformed records, is printed and gives the exit code instead.
+pub fn drift(
+    contract: &Path,
+    type_name: Option<&str>,
+    files: &[PathBuf],
+    max_errors: u64,
+    max_rate: f64,
+    load: &crate::load::LoadOptions,
+) -> anyhow::Result<Result<DriftRun, Exit>> {
+    let loaded = load_paths(&[contract.to_path_buf()], load)?;
     if !loaded.unusable.is_empty() {
         for f in loaded.findings.iter().filter(|f| f.severity == Severity::Error) {
             let at = f.location.as_ref().map(|l| l.to_string()).unwrap_or_default();
             eprintln!("error: {at}: {}", f.message);
         }
-        return Ok(Exit::Error);
+        return Ok(Err(Exit::Error));
     }
-    let (ty, types) = pick_type(&loaded.contracts, args.type_name.as_deref())?;
+    let (ty, types) = pick_type(&loaded.contracts, type_name)?;
     let expect = Expectations::compile(&ty, &types);
     for p in &expect.skipped_patterns {
         eprintln!("warning: pattern `{p}` is not supported by the regex engine; values are not checked against it");
     }
     let opts = ScanOptions {
-        max_errors: args.max_errors,
+        max_errors,
         ..ScanOptions::default()
     };
-    let scan = match samples::scan(&files, Some(&expect), opts) {
+    let scan = match samples::scan(files, Some(&expect), opts) {
         Ok(s) => s,
-        Err(e) => return scan_failed(e),
+        Err(e) => return scan_failed(e).map(Err),
     };
-    let mut findings = drift::findings(
-        &scan.observed,
-        &expect,
-        &scan.files,
-        DriftOptions {
-            max_rate: args.max_rate,
-        },
-    );
+    let mut findings = drift::findings(&scan.observed, &expect, &scan.files, DriftOptions { max_rate });
     findings.extend(malformed_findings(&scan));
     normalize(&mut findings);
-    let suppressed = crate::suppress::apply(&mut findings, &config, &[]);
     let mut report_files: Vec<String> = loaded.contracts.iter().flat_map(|c| c.files.clone()).collect();
     report_files.extend(scan.files.iter().cloned());
-    let summary = Summary::of(&findings, loaded.contracts.len(), 0).with_suppressed(suppressed);
-    args.report
-        .write("drift", &findings, &summary, &report_files, color, out)?;
-    Ok(args.report.exit(&findings))
+    Ok(Ok(DriftRun {
+        findings,
+        files: report_files,
+        contracts: loaded.contracts.len(),
+    }))
 }
 
 /// One `malformed-record` finding per file that had any.

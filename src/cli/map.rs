@@ -1,7 +1,7 @@
 //! `mapcheck map validate` and `mapcheck map lineage`.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
@@ -37,8 +37,9 @@ Examples:\n  mapcheck map impact --against origin/main\n  mapcheck map impact --
     Impact(ImpactArgs),
     /// Apply a mapping to source samples (NDJSON): canonical records out, each validated against the canonical schema.
     #[command(
-        after_help = "Records go to --out (or stdout, with the report on stderr). Crosswalk lookups give no id \
-without a crosswalk store: those ids are reported as orphans, never invented.\n\n\
+        after_help = "Records go to --out (or stdout, with the report on stderr). `crosswalk:` rules look ids up \
+in the crosswalk store's active links (after merge redirects); an id without a link is an orphan and one \
+with two active canonical ids a conflict, both reported and never invented.\n\n\
 Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 bad usage or an invalid mapping.\n\n\
 Examples:\n  mapcheck map run mappings/crm-account-to-customer.yaml samples/accounts.ndjson --out customers.ndjson\n  \
 mapcheck map run mappings/erp-customer-to-customer.yaml erp.ndjson --out /dev/null --format json"
@@ -87,6 +88,10 @@ pub struct RunArgs {
     /// Write the canonical records (NDJSON) here instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// The crosswalk store for `crosswalk:` lookups (default: `[crosswalk] db` of mapcheck.toml,
+    /// else .mapcheck/crosswalk.duckdb).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
@@ -183,6 +188,7 @@ fn run_validate(args: &ValidateArgs, color: bool, out: &mut dyn Write) -> anyhow
     opts.root.get_or_insert_with(|| root.clone());
     let mut ws = Workspace::new(&root, opts);
     findings.extend(validate(&mappings, &mut ws));
+    findings.extend(crosswalk_findings(&config, &mappings));
     crate::finding::normalize(&mut findings);
     let suppressed = crate::suppress::apply(&mut findings, &config, &[]);
     let summary = Summary::of(&findings, 0, 0).with_suppressed(suppressed);
@@ -288,8 +294,9 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         )),
         None => Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock())),
     };
+    let crosswalks = Crosswalks::open(mapping, args.db.as_deref())?;
     let started = std::time::Instant::now();
-    let tally = run_batches(&args.samples, mapping, &validator, &mut sink)?;
+    let tally = run_batches(&args.samples, mapping, &validator, &crosswalks, &mut sink)?;
     sink.flush()?;
     drop(sink);
     let Tally {
@@ -362,6 +369,136 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
     Ok(args.report.exit(&findings))
 }
 
+/// `mapping-unknown-crosswalk` findings: `crosswalk:` lookups of pairs the configured crosswalk
+/// store has never linked. Nothing when there is no store (or no crosswalk feature).
+pub(super) fn crosswalk_findings(config: &Config, mappings: &[Mapping]) -> Vec<crate::finding::Finding> {
+    use crate::mapping::spec::Transform;
+    let uses = mappings.iter().any(|m| {
+        m.rules
+            .iter()
+            .any(|r| matches!(r.transform, Transform::Crosswalk { .. }))
+    });
+    if !uses {
+        return Vec::new();
+    }
+    #[cfg(feature = "crosswalk")]
+    {
+        use crate::crosswalk::store::{Access, Store};
+        let db = config.crosswalk_db();
+        if !db.exists() {
+            return Vec::new();
+        }
+        let shown = crate::load::display_path(&db);
+        let known = Store::open(&db, Access::Read)
+            .map_err(anyhow::Error::from)
+            .and_then(|store| crate::crosswalk::resolve::known_pairs(&store));
+        match known {
+            Ok(known) => crate::mapping::check_crosswalks(mappings, &known, &shown),
+            Err(e) => {
+                super::note(format!("warning: crosswalk lookups not checked against {shown}: {e:#}"));
+                Vec::new()
+            }
+        }
+    }
+    #[cfg(not(feature = "crosswalk"))]
+    {
+        let _ = config;
+        Vec::new()
+    }
+}
+
+/// The active links of every (system, entity) a mapping looks ids up in, read once before the
+/// run so that each record's lookup is a hash probe.
+#[derive(Default)]
+struct Crosswalks {
+    #[cfg(feature = "crosswalk")]
+    tables: std::collections::HashMap<String, std::collections::HashMap<String, crate::crosswalk::resolve::LinkTable>>,
+}
+
+impl Crosswalks {
+    /// Reads the links `mapping` needs. Without a store (none given and none at the configured
+    /// place) every looked-up id is an orphan, which the report says.
+    fn open(mapping: &Mapping, db: Option<&Path>) -> anyhow::Result<Crosswalks> {
+        use crate::mapping::spec::Transform;
+        let pairs: std::collections::BTreeSet<(&str, &str)> = mapping
+            .rules
+            .iter()
+            .filter_map(|r| match &r.transform {
+                Transform::Crosswalk { system, entity } => Some((system.as_str(), entity.as_str())),
+                _ => None,
+            })
+            .collect();
+        if pairs.is_empty() {
+            return Ok(Crosswalks::default());
+        }
+        Crosswalks::read(&pairs, db)
+    }
+
+    #[cfg(feature = "crosswalk")]
+    fn read(pairs: &std::collections::BTreeSet<(&str, &str)>, db: Option<&Path>) -> anyhow::Result<Crosswalks> {
+        use crate::crosswalk::store::{Access, Store};
+        use crate::load::display_path as shown;
+        let path = match db {
+            Some(p) => p.to_path_buf(),
+            None => {
+                let configured = Config::discover()?.crosswalk_db();
+                if !configured.exists() {
+                    super::note(format!(
+                        "map run: no crosswalk store at {}: every crosswalk id is reported as an orphan \
+                         (load links with `mapcheck crosswalk load`, or give --db)",
+                        shown(&configured)
+                    ));
+                    return Ok(Crosswalks::default());
+                }
+                configured
+            }
+        };
+        let store = Store::open(&path, Access::Read)?;
+        let mut tables: std::collections::HashMap<String, std::collections::HashMap<_, _>> = Default::default();
+        for (system, entity) in pairs {
+            let table = crate::crosswalk::resolve::active_links(&store, system, entity)?;
+            if table.is_empty() {
+                super::note(format!(
+                    "map run: {} has no active {system}/{entity} links",
+                    shown(&path)
+                ));
+            }
+            tables
+                .entry(system.to_string())
+                .or_default()
+                .insert(entity.to_string(), table);
+        }
+        Ok(Crosswalks { tables })
+    }
+
+    #[cfg(not(feature = "crosswalk"))]
+    fn read(_: &std::collections::BTreeSet<(&str, &str)>, db: Option<&Path>) -> anyhow::Result<Crosswalks> {
+        if let Some(db) = db {
+            anyhow::bail!(
+                "--db {}: this mapcheck was built without the crosswalk store (feature `crosswalk`)",
+                db.display()
+            );
+        }
+        super::note("map run: built without the crosswalk store: every crosswalk id is reported as an orphan");
+        Ok(Crosswalks::default())
+    }
+
+    fn lookup(&self, system: &str, entity: &str, id: &str) -> Result<String, crate::mapping::run::Miss> {
+        use crate::mapping::run::Miss;
+        #[cfg(feature = "crosswalk")]
+        if let Some(table) = self.tables.get(system).and_then(|t| t.get(entity)) {
+            use crate::crosswalk::resolve::Lookup;
+            return match table.get(id) {
+                Lookup::Found(c) => Ok(c.to_string()),
+                Lookup::Unlinked => Err(Miss::Unlinked),
+                Lookup::Conflict => Err(Miss::Conflict),
+            };
+        }
+        let _ = (system, entity, id);
+        Err(Miss::Unlinked)
+    }
+}
+
 /// What a run (or one batch of it) counted.
 #[derive(Default)]
 struct Tally {
@@ -399,6 +536,7 @@ fn run_batches(
     samples: &[PathBuf],
     mapping: &Mapping,
     validator: &::jsonschema::Validator,
+    crosswalks: &Crosswalks,
     sink: &mut dyn Write,
 ) -> anyhow::Result<Tally> {
     use std::io::BufRead;
@@ -412,7 +550,7 @@ fn run_batches(
         for _ in 0..workers {
             let (work_rx, done_tx) = (Arc::clone(&work_rx), done_tx.clone());
             scope.spawn(move || {
-                let mut lookup = |_: &str, _: &str, _: &str| -> Option<String> { None };
+                let mut lookup = |s: &str, e: &str, id: &str| crosswalks.lookup(s, e, id);
                 let mut failures = Vec::new();
                 loop {
                     let next = work_rx.lock().map(|rx| rx.recv());

@@ -104,3 +104,89 @@ pub fn run(
         })
         .collect())
 }
+
+/// Every active link of one system and entity, in memory, for looking many ids up fast
+/// (`mapcheck map run`): source id -> canonical id after merge redirects.
+#[derive(Debug, Default)]
+pub struct LinkTable {
+    ids: std::collections::HashMap<Box<str>, Box<str>>,
+    /// Source ids with more than one active canonical id: no answer is the right one.
+    conflicted: std::collections::HashSet<Box<str>>,
+}
+
+/// What looking an id up in a [`LinkTable`] gives.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Lookup<'a> {
+    Found(&'a str),
+    Unlinked,
+    Conflict,
+}
+
+impl LinkTable {
+    pub fn get(&self, source_id: &str) -> Lookup<'_> {
+        match self.ids.get(source_id) {
+            Some(c) => Lookup::Found(c),
+            None if self.conflicted.contains(source_id) => Lookup::Conflict,
+            None => Lookup::Unlinked,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+/// Reads the active links of (system, entity) into a [`LinkTable`], one read transaction.
+pub fn active_links(store: &Store, system: &str, entity: &str) -> anyhow::Result<LinkTable> {
+    let dberr = |e: duckdb::Error| anyhow::Error::from(store.err(e));
+    let conn = &store.conn;
+    let map = redirects(conn, None).map_err(dberr)?;
+    let mut table = LinkTable::default();
+    let mut stmt = conn
+        .prepare(
+            "SELECT source_id, canonical_id FROM links
+             WHERE system = $1 AND entity = $2 AND valid_to IS NULL",
+        )
+        .map_err(dberr)?;
+    for batch in stmt.query_arrow(params![system, entity]).map_err(dberr)? {
+        let source = cast(batch.column(0), &DataType::Utf8)?;
+        let source = source.as_string::<i32>();
+        let canonical = cast(batch.column(1), &DataType::Utf8)?;
+        let canonical = canonical.as_string::<i32>();
+        for i in 0..batch.num_rows() {
+            let (s, c) = (source.value(i), canonical.value(i));
+            let c = survivor(&map, c).unwrap_or(c);
+            if table.conflicted.contains(s) {
+                continue;
+            }
+            match table.ids.get(s) {
+                Some(existing) if **existing != *c => {
+                    table.ids.remove(s);
+                    table.conflicted.insert(s.into());
+                }
+                Some(_) => {}
+                None => {
+                    table.ids.insert(s.into(), c.into());
+                }
+            }
+        }
+    }
+    Ok(table)
+}
+
+/// Every (system, entity) the store has ever linked, active or not.
+pub fn known_pairs(store: &Store) -> anyhow::Result<BTreeSet<(String, String)>> {
+    let dberr = |e: duckdb::Error| anyhow::Error::from(store.err(e));
+    let mut stmt = store
+        .conn
+        .prepare("SELECT DISTINCT system, entity FROM links")
+        .map_err(dberr)?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .map_err(dberr)?;
+    rows.collect::<duckdb::Result<BTreeSet<_>>>().map_err(dberr)
+}

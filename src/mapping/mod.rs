@@ -156,6 +156,45 @@ pub fn validate(mappings: &[Mapping], ws: &mut Workspace) -> Vec<Finding> {
     findings
 }
 
+/// `crosswalk:` lookups of (system, entity) pairs the crosswalk store `store` (as shown) has no
+/// links for; `known` is every pair the store has ever linked.
+pub fn check_crosswalks(
+    mappings: &[Mapping],
+    known: &std::collections::BTreeSet<(String, String)>,
+    store: &str,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for m in mappings {
+        let mut c = Checker {
+            mapping: m,
+            findings: Vec::new(),
+        };
+        for (i, rule) in m.rules.iter().enumerate() {
+            let Transform::Crosswalk { system, entity } = &rule.transform else {
+                continue;
+            };
+            if known.contains(&(system.clone(), entity.clone())) {
+                continue;
+            }
+            let listed: Vec<String> = known.iter().map(|(s, e)| format!("{s}/{e}")).collect();
+            let has = if listed.is_empty() {
+                "no links at all".to_string()
+            } else {
+                format!("links for {}", listed.join(", "))
+            };
+            c.report(
+                &rules::MAPPING_UNKNOWN_CROSSWALK,
+                rule.pos,
+                &format!("/rules/{i}"),
+                &rule.target,
+                format!("crosswalk `{system}/{entity}` is not in the crosswalk store {store}, which has {has}"),
+            );
+        }
+        findings.extend(c.findings);
+    }
+    findings
+}
+
 fn loaded<'w>(ws: &'w Workspace, rel: &str) -> Option<&'w [Contract]> {
     ws.loaded.get(&ws.root.join(rel)).and_then(|c| c.as_deref())
 }

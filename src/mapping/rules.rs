@@ -34,6 +34,9 @@ crate::finding::rule_set! {
     MAPPING_DEPRECATED_SOURCE = "mapping-deprecated-source", Warning,
         "A mapping reads a source field that is deprecated.",
         "The source system announced that the field goes away: move the mapping to its replacement before it does.";
+    MAPPING_UNKNOWN_CROSSWALK = "mapping-unknown-crosswalk", Error,
+        "A crosswalk lookup names a system and entity the crosswalk store has no links for.",
+        "Every id the rule looks up would be an orphan: the system or entity is misspelt, or its links were never loaded. Checked when a crosswalk store exists (`[crosswalk] db`, default .mapcheck/crosswalk.duckdb). Example: `crosswalk: {system: crm, entity: acount}` while the store links `crm/account`.";
     MAPPING_OUTDATED_CANONICAL = "mapping-outdated-canonical", Info,
         "A mapping is pinned to a canonical version older than the newest one.",
         "Not a break: a reminder that consumers of the newer canonical version do not get this source's records until the mapping moves.";

@@ -7,8 +7,17 @@ use serde_json::{Map, Value};
 
 use super::spec::{Mapping, Rule, Transform};
 
-/// Looks a source id up in the crosswalk: the canonical id of (system, entity, id), if linked.
-pub type Lookup<'a> = dyn FnMut(&str, &str, &str) -> Option<String> + 'a;
+/// Looks a source id up in the crosswalk: the canonical id of (system, entity, id).
+pub type Lookup<'a> = dyn FnMut(&str, &str, &str) -> Result<String, Miss> + 'a;
+
+/// Why a crosswalk lookup gave no canonical id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Miss {
+    /// The id has no active link (an orphan).
+    Unlinked,
+    /// The id has more than one active canonical id: none of them is the answer.
+    Conflict,
+}
 
 /// What went wrong, by kind (a schema location, a rule's target), with a count, the first
 /// message and the first few places. Kinds never include values, so their number stays small.
@@ -220,8 +229,13 @@ fn apply_one(rule: &Rule, value: &Value, lookup: &mut Lookup) -> Result<Option<V
         Transform::Crosswalk { system, entity } => {
             let id = text(value).ok_or_else(|| format!("a crosswalk id cannot be {}", kind(value)))?;
             match lookup(system, entity, &id) {
-                Some(canonical) => Value::String(canonical),
-                None => return Err(format!("unresolved {system}/{entity} id (orphan)")),
+                Ok(canonical) => Value::String(canonical),
+                Err(Miss::Unlinked) => return Err(format!("unresolved {system}/{entity} id (orphan)")),
+                Err(Miss::Conflict) => {
+                    return Err(format!(
+                        "{system}/{entity} id `{id}` has more than one active canonical id (crosswalk conflict)"
+                    ));
+                }
             }
         }
         Transform::Concat { .. } | Transform::Constant(_) => return Ok(None),
@@ -317,8 +331,11 @@ rules:
             "Id": "001A", "First": "Ada", "Last": "Lovelace", "Status": "A", "Revenue": 12.5,
             "Street": "1 Main St\nSuite 2", "Tags": ["VIP", "Gold"], "Created": "2024-05-01T10:00:00Z"
         });
-        let mut lookup =
-            |s: &str, e: &str, id: &str| (s == "crm" && e == "account" && id == "001A").then(|| "c-1".to_string());
+        let mut lookup = |s: &str, e: &str, id: &str| match (s, e, id) {
+            ("crm", "account", "001A") => Ok("c-1".to_string()),
+            ("crm", "account", "002B") => Err(Miss::Conflict),
+            _ => Err(Miss::Unlinked),
+        };
         let mut problems: Vec<(&str, String)> = Vec::new();
         let out = apply(&m, &record, &mut lookup, &mut problems);
         assert!(problems.is_empty(), "{problems:?}");
@@ -338,5 +355,14 @@ rules:
             &mut problems,
         );
         assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems.iter().any(|(_, why)| why.contains("(orphan)")), "{problems:?}");
+        let mut problems = Vec::new();
+        apply(&m, &serde_json::json!({"Id": "002B"}), &mut lookup, &mut problems);
+        assert!(
+            problems
+                .iter()
+                .any(|(t, why)| *t == "id" && why.contains("crosswalk conflict")),
+            "{problems:?}"
+        );
     }
 }

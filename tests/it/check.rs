@@ -388,3 +388,51 @@ fn check_includes_mapping_validation_and_impact() {
     assert!(rules.contains(&"mapping-broken-by-change".to_string()), "{rules:?}");
     assert!(rules.contains(&"mapping-source-missing".to_string()), "{rules:?}");
 }
+
+/// `[[samples]]` in mapcheck.toml: `check` runs drift on them and reports it with the rest.
+#[test]
+fn check_runs_drift_on_configured_samples() {
+    let ws = workspace();
+    let root = ws.path();
+    std::fs::create_dir_all(root.join("samples/crm")).unwrap();
+    let clean = std::fs::read_to_string(repo().join("samples/crm/accounts.ndjson")).unwrap();
+    let drifted = clean.replacen("\"Industry\": \"Healthcare\"", "\"Industry\": \"Aerospace\"", 1);
+    assert_ne!(clean, drifted);
+    std::fs::write(root.join("samples/crm/accounts.ndjson"), drifted).unwrap();
+    let config = root.join("mapcheck.toml");
+    let template = std::fs::read_to_string(&config).unwrap();
+    let with =
+        |entry: &str| format!("{template}\n[[samples]]\ncontract = \"contracts/crm/accounts.openapi.yaml\"\n{entry}");
+    let text = with("type = \"Account\"\npaths = [\"samples/**/*.ndjson\"]\n");
+    std::fs::write(&config, &text).unwrap();
+    let (report, status, err) = check_json(root, &[]);
+    assert_eq!(status, 1, "{err}");
+    let unknown: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "enum-value-unknown")
+        .collect();
+    assert_eq!(unknown.len(), 1, "{report:#}");
+    assert!(
+        unknown[0]["message"].as_str().unwrap().contains("\"Aerospace\""),
+        "{report:#}"
+    );
+    // Tolerated up to a share: a warning, and the check passes.
+    std::fs::write(
+        &config,
+        with("type = \"Account\"\nmax_rate = 0.2\npaths = [\"samples/**/*.ndjson\"]\n"),
+    )
+    .unwrap();
+    let (report, status, err) = check_json(root, &[]);
+    assert_eq!(status, 0, "{err}\n{report:#}");
+    assert!(rules(&report).contains(&"enum-value-unknown".to_string()), "{report:#}");
+    // A glob that matches nothing is a configuration error naming the entry.
+    std::fs::write(&config, with("paths = [\"samples/**/*.csv\"]\n")).unwrap();
+    let (_, status, err) = check_json(root, &[]);
+    assert_eq!(status, 2, "{err}");
+    assert!(
+        err.contains("[[samples]] #1: `samples/**/*.csv` matches no file"),
+        "{err}"
+    );
+}

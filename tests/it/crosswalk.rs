@@ -692,3 +692,167 @@ fn a_load_killed_at_any_point_leaves_the_store_as_it_was() {
     ws.write("more.csv", "source_id,canonical_id\n009,c-9\n");
     assert!(ws.load("more.csv", "crm", &[]).contains("1 added"));
 }
+
+/// `map run` looks `crosswalk:` ids up in the store: linked ids become canonical ids (after merge
+/// redirects), unlinked ones are orphans and ids with two active canonical ids are conflicts.
+#[test]
+fn map_run_resolves_crosswalk_ids_from_the_store() {
+    let ws = Ws::new();
+    ws.write(
+        "crm.csv",
+        "source_id,canonical_id\n001A00000123456780,cust-1\n001A00000123456781,cust-old\n001A00000123456782,cust-3\n",
+    );
+    ws.write("manual.csv", "source_id,canonical_id\n001A00000123456782,cust-9\n");
+    for (file, feed) in [("crm.csv", "default"), ("manual.csv", "manual")] {
+        ws.ok(&["load", file, "--system", "crm", "--entity", "account", "--feed", feed]);
+    }
+    ws.write("erp.csv", "source_id,canonical_id\nE-1,cust-2\n");
+    ws.load("erp.csv", "erp", &[]);
+    ws.ok(&["merge", "cust-old", "cust-2"]);
+    let db = ws.path("ids.duckdb");
+    let records = ws.path("customers.ndjson");
+    let o = mapcheck(&[
+        "map",
+        "run",
+        "mappings/crm-account-to-customer.yaml",
+        "tests/fixtures/samples/map-run/accounts.ndjson",
+        "--db",
+        db.to_str().unwrap(),
+        "--out",
+        records.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let written: Vec<serde_json::Value> = std::fs::read_to_string(&records)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&serde_json::Value> = written.iter().map(|r| &r["customer_id"]).collect();
+    assert_eq!(
+        ids,
+        [
+            &serde_json::json!("cust-1"),
+            &serde_json::json!("cust-2"),
+            &serde_json::Value::Null
+        ],
+        "{}",
+        stderr(&o)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let messages: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["message"].as_str().unwrap()))
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("map-run-transform-failed 1 record")
+                && m.contains("crm/account id `001A00000123456782` has more than one active canonical id")),
+        "{messages:#?}"
+    );
+    assert!(
+        !messages.iter().any(|m| m.starts_with("map-run-orphan-id")),
+        "{messages:#?}"
+    );
+    // A store that does not exist, given explicitly, is an error rather than a run full of orphans.
+    let o = mapcheck(&[
+        "map",
+        "run",
+        "mappings/crm-account-to-customer.yaml",
+        "tests/fixtures/samples/map-run/accounts.ndjson",
+        "--db",
+        ws.path("missing.duckdb").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("missing.duckdb"), "{}", stderr(&o));
+}
+
+/// With a store, `map validate` (and `check`) report `crosswalk:` lookups of a system and entity
+/// the store has never linked, at the rule's line; without one they say nothing.
+#[test]
+fn unknown_crosswalks_in_mappings_are_reported() {
+    let ws = Ws::with_config("[crosswalk]\ndb = \"ids.duckdb\"\n");
+    std::fs::create_dir_all(ws.path("contracts/canonical/customer")).unwrap();
+    std::fs::create_dir_all(ws.path("contracts/crm")).unwrap();
+    std::fs::write(
+        ws.path("contracts/canonical/customer/v1.schema.json"),
+        r#"{"type": "object", "properties": {"id": {"type": "string"}}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        ws.path("contracts/crm/account.schema.json"),
+        r#"{"title": "Account", "type": "object", "properties": {"Id": {"type": "string"}}}"#,
+    )
+    .unwrap();
+    std::fs::create_dir_all(ws.path("mappings")).unwrap();
+    ws.write(
+        "mappings/crm.yaml",
+        "source: {contract: contracts/crm/account.schema.json, type: Account}\n\
+target: {entity: customer, version: 1}\nrules:\n  - target: id\n    from: Id\n    crosswalk: {system: crm, entity: acount}\n",
+    );
+    let validate = || {
+        let o = mapcheck_in(ws.dir.path(), &["map", "validate", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+        (v["findings"].as_array().unwrap().clone(), code(&o))
+    };
+    // The store exists but links nothing yet.
+    let (findings, _) = validate();
+    let unknown = with_rule(&findings, "mapping-unknown-crosswalk");
+    assert_eq!(
+        unknown[0]["message"],
+        "crosswalk `crm/acount` is not in the crosswalk store ids.duckdb, which has no links at all"
+    );
+    // No store: nothing to check against.
+    std::fs::remove_file(ws.path("ids.duckdb")).unwrap();
+    let (findings, exit) = validate();
+    assert!(findings.is_empty(), "no store: {findings:#?}");
+    assert_eq!(exit, 0, "{findings:#?}");
+    ws.ok(&["init"]);
+    ws.write("crm.csv", "source_id,canonical_id\n001,A\n");
+    ws.ok(&["load", "crm.csv", "--system", "crm", "--entity", "account"]);
+    let (findings, exit) = validate();
+    let unknown = with_rule(&findings, "mapping-unknown-crosswalk");
+    assert_eq!(unknown.len(), 1, "{findings:#?}");
+    assert_eq!(
+        unknown[0]["message"],
+        "crosswalk `crm/acount` is not in the crosswalk store ids.duckdb, which has links for crm/account"
+    );
+    assert_eq!(unknown[0]["location"]["file"], "mappings/crm.yaml");
+    assert_eq!(unknown[0]["location"]["line"], 4);
+    assert_eq!(exit, 1);
+    // Spelt right, it validates.
+    let text = std::fs::read_to_string(ws.path("mappings/crm.yaml")).unwrap();
+    ws.write("mappings/crm.yaml", text.replace("acount", "account"));
+    let (findings, exit) = validate();
+    assert!(findings.is_empty(), "{findings:#?}");
+    assert_eq!(exit, 0);
+}
+
+/// With a `[crosswalk]` table, `mapcheck check` includes the store's findings; without the store
+/// it says how to create it.
+#[test]
+fn check_includes_the_crosswalk_when_configured() {
+    let ws = Ws::with_config("[crosswalk]\ndb = \"ids.duckdb\"\n");
+    ws.write("crm.csv", "source_id,canonical_id\n001,A\n002,B\n");
+    ws.write("manual.csv", "source_id,canonical_id\n002,Z\n");
+    ws.load("crm.csv", "crm", &[]);
+    ws.load("manual.csv", "crm", &["--feed", "manual"]);
+    let o = mapcheck_in(ws.dir.path(), &["check", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap().clone();
+    let conflicts = with_rule(&findings, "crosswalk-conflict");
+    assert_eq!(conflicts.len(), 1, "{report:#}");
+    assert_eq!(conflicts[0]["path"], "crm/customer/002");
+    std::fs::remove_file(ws.path("ids.duckdb")).unwrap();
+    let o = mapcheck_in(ws.dir.path(), &["check"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("there is no crosswalk store at ids.duckdb: create it with `mapcheck crosswalk init`"),
+        "{}",
+        stderr(&o)
+    );
+}
