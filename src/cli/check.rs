@@ -101,6 +101,8 @@ struct Checked {
     contracts: usize,
     unusable: usize,
     aliases: Vec<(String, PathBuf)>,
+    /// (title, HTML) sections for the HTML page: mapping lineage, crosswalk coverage.
+    sections: Vec<(String, String)>,
     /// Keeps the ref's files on disk while the report quotes them.
     _against: Option<super::diff::Against>,
 }
@@ -203,6 +205,8 @@ fn collect(config: &Config, against: Option<&str>, load: &LoadArgs) -> anyhow::R
         }
         Some(_) => {}
     }
+    // More for the HTML page: the lineage matrix and crosswalk coverage.
+    let mut sections = Vec::new();
     // Mappings: validated against today's contracts, and their impact since the ref.
     let (root, mapping_files, shown) = super::map::mapping_files(&[])?;
     if !mapping_files.is_empty() {
@@ -214,6 +218,10 @@ fn collect(config: &Config, against: Option<&str>, load: &LoadArgs) -> anyhow::R
         let mut now = crate::mapping::Workspace::new(&root, opts.clone());
         mapping_findings.extend(crate::mapping::validate(&mappings, &mut now));
         mapping_findings.extend(super::map::crosswalk_findings(config, &mappings));
+        sections.push((
+            "Mapping lineage".to_string(),
+            crate::report::html::lineage_matrix(&crate::mapping::lineage(&mappings, &mut now)),
+        ));
         if let Some(a) = &against_result
             && let Some(old_root) = a._snapshot.path_for(&root)
         {
@@ -260,7 +268,8 @@ fn collect(config: &Config, against: Option<&str>, load: &LoadArgs) -> anyhow::R
     // Crosswalk: when mapcheck.toml has a `[crosswalk]` table.
     if config.crosswalk_configured {
         let started = std::time::Instant::now();
-        let (mut crosswalk, store) = crosswalk_findings(config)?;
+        let (mut crosswalk, store, coverage) = crosswalk_findings(config)?;
+        sections.push((format!("Crosswalk coverage ({store})"), coverage));
         suppressed = suppressed.plus(crate::suppress::apply(&mut crosswalk, config, &[]));
         super::detail(started, format_args!("check: crosswalk store {store} checked"));
         findings.extend(crosswalk);
@@ -277,13 +286,14 @@ fn collect(config: &Config, against: Option<&str>, load: &LoadArgs) -> anyhow::R
         contracts: loaded.contracts.len(),
         unusable,
         aliases,
+        sections,
         _against: against_result,
     }))
 }
 
 /// The crosswalk checks of `mapcheck crosswalk check`, and the store as reports show it.
 #[cfg(feature = "crosswalk")]
-fn crosswalk_findings(config: &Config) -> anyhow::Result<(Vec<Finding>, String)> {
+fn crosswalk_findings(config: &Config) -> anyhow::Result<(Vec<Finding>, String, String)> {
     let db = config.crosswalk_db();
     let shown = crate::load::display_path(&db);
     if !db.exists() {
@@ -292,16 +302,36 @@ fn crosswalk_findings(config: &Config) -> anyhow::Result<(Vec<Finding>, String)>
              create it with `mapcheck crosswalk init` (or remove the table)"
         );
     }
-    let (_, findings) = crate::crosswalk::check::run(&db, &config.crosswalk)?;
-    Ok((findings, shown))
+    let (health, findings) = crate::crosswalk::check::run(&db, &config.crosswalk)?;
+    let coverage = crate::crosswalk::report::coverage_html(&health.coverage);
+    Ok((findings, shown, coverage))
 }
 
 #[cfg(not(feature = "crosswalk"))]
-fn crosswalk_findings(_: &Config) -> anyhow::Result<(Vec<Finding>, String)> {
+fn crosswalk_findings(_: &Config) -> anyhow::Result<(Vec<Finding>, String, String)> {
     anyhow::bail!(
         "mapcheck.toml has a [crosswalk] table, but this mapcheck was built without the crosswalk store \
          (feature `crosswalk`)"
     )
+}
+
+/// Writes what `check` found; the HTML page gets the lineage and coverage sections too.
+fn write_checked(
+    report: &ReportArgs,
+    checked: &Checked,
+    summary: &Summary,
+    color: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let cx = crate::report::ReportContext {
+        command: "check",
+        files: &checked.files,
+        fail_on: report.fail_on.threshold(),
+        color,
+        aliases: &checked.aliases,
+        sections: &checked.sections,
+    };
+    crate::report::render(report.format, &checked.findings, summary, &cx, out)
 }
 
 fn read_baseline(path: &Path) -> anyhow::Result<BTreeSet<String>> {
@@ -351,15 +381,7 @@ pub fn run_check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> anyhow::
     apply_baseline(&mut checked, baseline.as_deref(), args.no_baseline)?;
     let summary =
         Summary::of(&checked.findings, checked.contracts, checked.unusable).with_suppressed(checked.suppressed);
-    args.report.write_with_sources(
-        "check",
-        &checked.findings,
-        &summary,
-        &checked.files,
-        &checked.aliases,
-        color,
-        out,
-    )?;
+    write_checked(&args.report, &checked, &summary, color, out)?;
     // In GitHub Actions, the job summary gets the markdown report too.
     if let Some(step_summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
         let mut file = std::fs::OpenOptions::new()
@@ -399,19 +421,11 @@ pub fn run_report(args: &ReportCommandArgs, out: &mut dyn Write) -> anyhow::Resu
     let summary =
         Summary::of(&checked.findings, checked.contracts, checked.unusable).with_suppressed(checked.suppressed);
     let mut page = Vec::new();
-    ReportArgs {
+    let report = ReportArgs {
         format: OutputFormat::Html,
         fail_on: args.fail_on,
-    }
-    .write_with_sources(
-        "check",
-        &checked.findings,
-        &summary,
-        &checked.files,
-        &checked.aliases,
-        false,
-        &mut page,
-    )?;
+    };
+    write_checked(&report, &checked, &summary, false, &mut page)?;
     std::fs::write(&target, page).with_context(|| format!("writing {}", target.display()))?;
     writeln!(out, "wrote {} ({})", args.html.display(), summary.line())?;
     Ok(Exit::Clean)

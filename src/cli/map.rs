@@ -47,7 +47,7 @@ mapcheck map run mappings/erp-customer-to-customer.yaml erp.ndjson --out /dev/nu
     Run(RunArgs),
     /// For each canonical field: which source fields of which systems feed it, and how.
     #[command(
-        after_help = "Examples:\n  mapcheck map lineage\n  mapcheck map lineage --format json | jq '.[].fields[] | select(.sources == [])'"
+        after_help = "Examples:\n  mapcheck map lineage\n  mapcheck map lineage --format json | jq '.[].fields[] | select(.sources == [])'\n  mapcheck map lineage --format html > lineage.html"
     )]
     Lineage(LineageArgs),
 }
@@ -113,6 +113,8 @@ pub struct LineageArgs {
 pub enum LineageFormat {
     Markdown,
     Json,
+    /// One self-contained page: the lineage matrix.
+    Html,
 }
 
 pub fn run(args: &MapArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
@@ -691,6 +693,7 @@ fn run_lineage(args: &LineageArgs, out: &mut dyn Write) -> anyhow::Result<Exit> 
             writeln!(out)?;
         }
         LineageFormat::Markdown => write_markdown(&lineages, out)?,
+        LineageFormat::Html => out.write_all(crate::report::html::lineage_page(&lineages).as_bytes())?,
     }
     Ok(Exit::Clean)
 }

@@ -234,6 +234,7 @@ impl ReportArgs {
             fail_on: self.fail_on.threshold(),
             color,
             aliases,
+            sections: &[],
         };
         render(self.format, findings, summary, &cx, out)
     }

@@ -299,6 +299,38 @@ fn bar_chart(bars: &[(String, f64, String)]) -> String {
     s
 }
 
+/// Coverage per entity and system: a bar chart (inline SVG) and the table behind it.
+pub fn coverage_html(coverage: &[Coverage]) -> String {
+    let mut s = String::new();
+    if coverage.is_empty() {
+        let _ = writeln!(s, "<p>No links yet.</p>");
+        return s;
+    }
+    let bars: Vec<(String, f64, String)> = coverage
+        .iter()
+        .map(|c| (format!("{} / {}", c.entity, c.system), c.ratio, percent(c.ratio)))
+        .collect();
+    s.push_str(&bar_chart(&bars));
+    let _ = writeln!(
+        s,
+        "\n<table><tr><th>Entity</th><th>System</th><th>Links</th><th>Covered</th><th>Canonical ids</th><th>Coverage</th></tr>"
+    );
+    for c in coverage {
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            esc(&c.entity),
+            esc(&c.system),
+            c.links,
+            c.covered,
+            c.canonical,
+            percent(c.ratio)
+        );
+    }
+    s.push_str("</table>\n");
+    s
+}
+
 /// Opened and closed links per recent load, as paired columns (oldest left).
 fn loads_chart(loads: &[LoadRow]) -> String {
     let max = loads
@@ -361,33 +393,7 @@ td.n{text-align:right}code{background:#f4f4f4;padding:0 3px}.legend span{display
         r.loads
     );
     let _ = writeln!(s, "<h2>Coverage</h2>");
-    if r.coverage.is_empty() {
-        let _ = writeln!(s, "<p>No links yet.</p>");
-    } else {
-        let bars: Vec<(String, f64, String)> = r
-            .coverage
-            .iter()
-            .map(|c| (format!("{} / {}", c.entity, c.system), c.ratio, percent(c.ratio)))
-            .collect();
-        s.push_str(&bar_chart(&bars));
-        let _ = writeln!(
-            s,
-            "\n<table><tr><th>Entity</th><th>System</th><th>Links</th><th>Covered</th><th>Canonical ids</th><th>Coverage</th></tr>"
-        );
-        for c in &r.coverage {
-            let _ = writeln!(
-                s,
-                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                esc(&c.entity),
-                esc(&c.system),
-                c.links,
-                c.covered,
-                c.canonical,
-                percent(c.ratio)
-            );
-        }
-        s.push_str("</table>\n");
-    }
+    s.push_str(&coverage_html(&r.coverage));
     let _ = writeln!(s, "<h2>Conflicts</h2>");
     if r.conflicts.is_empty() {
         let _ = writeln!(s, "<p>None.</p>");

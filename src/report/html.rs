@@ -34,6 +34,9 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; background: #e
 .filters { display: flex; gap: 12px; align-items: center; margin-bottom: 10px; flex-wrap: wrap; }
 .filters input[type=search] { flex: 1 1 300px; padding: 6px 10px; border: 1px solid var(--line); border-radius: 6px; font: inherit; }
 .muted { color: var(--muted); }
+.lineage td.none { background: #fdecea; }
+.lineage td.req::after { content: " *"; color: var(--error); }
+.lineage .via { display: block; color: var(--muted); font-size: 12px; }
 svg text { font: 12px system-ui, sans-serif; fill: #1f2328; }
 "#;
 
@@ -101,6 +104,9 @@ pub fn render(findings: &[Finding], summary: &Summary, cx: &ReportContext, out: 
     writeln!(out, "<main>")?;
     cards(summary, out)?;
     by_contract(findings, cx, out)?;
+    for (title, body) in cx.sections {
+        writeln!(out, "<section><h2>{}</h2>\n{body}</section>", esc(title))?;
+    }
     table(findings, out)?;
     writeln!(out, "</main>\n<script>{SCRIPT}</script>\n</body>\n</html>")
 }
@@ -249,4 +255,83 @@ mod tests {
             "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;"
         );
     }
+}
+
+/// The mapping lineage matrix: one table per canonical entity version, a row per canonical field,
+/// a column per source system; each cell names the source fields and the transform. Required
+/// fields are starred; fields nothing fills are shaded.
+pub fn lineage_matrix(lineages: &[crate::mapping::Lineage]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    if lineages.is_empty() {
+        s.push_str("<p class=\"muted\">No mappings.</p>\n");
+        return s;
+    }
+    for l in lineages {
+        let systems: std::collections::BTreeSet<&str> = l
+            .fields
+            .iter()
+            .flat_map(|f| f.sources.iter().map(|x| x.system.as_str()))
+            .collect();
+        let unfilled = l.fields.iter().filter(|f| f.sources.is_empty()).count();
+        let _ = writeln!(
+            s,
+            "<h3>{} v{} <span class=\"muted\">(<code>{}</code>: {} fields, {} filled by no source)</span></h3>",
+            esc(&l.entity),
+            l.version,
+            esc(&l.file),
+            l.fields.len(),
+            unfilled
+        );
+        s.push_str("<table class=\"lineage\"><thead><tr><th>canonical field</th>");
+        for sys in &systems {
+            let _ = write!(s, "<th>{}</th>", esc(sys));
+        }
+        s.push_str("</tr></thead><tbody>\n");
+        for f in &l.fields {
+            let class = match (f.required, f.sources.is_empty()) {
+                (true, true) => " class=\"req none\"",
+                (true, false) => " class=\"req\"",
+                (false, true) => " class=\"none\"",
+                (false, false) => "",
+            };
+            let _ = write!(s, "<tr><td{class}><code>{}</code></td>", esc(&f.path));
+            for sys in &systems {
+                let cells: Vec<String> = f
+                    .sources
+                    .iter()
+                    .filter(|x| x.system == *sys)
+                    .map(|x| {
+                        let from = if x.from.is_empty() {
+                            "(constant)".to_string()
+                        } else {
+                            x.from.join(" + ")
+                        };
+                        format!(
+                            "<code title=\"{}\">{}</code><span class=\"via\">{}</span>",
+                            esc(&x.at),
+                            esc(&from),
+                            esc(&x.transform)
+                        )
+                    })
+                    .collect();
+                let _ = write!(s, "<td>{}</td>", cells.join("<br>"));
+            }
+            s.push_str("</tr>\n");
+        }
+        s.push_str("</tbody></table>\n");
+    }
+    s
+}
+
+/// `mapcheck map lineage --format html`: the lineage matrix as one self-contained page.
+pub fn lineage_page(lineages: &[crate::mapping::Lineage]) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>mapcheck lineage</title>\n\
+<style>{STYLE}</style>\n</head>\n<body>\n<header><h1>Mapping lineage</h1>\
+<div class=\"muted\">Which source fields of which systems fill each canonical field (* required; shaded: no source).</div></header>\n\
+<main><section>\n{}</section></main>\n</body>\n</html>\n",
+        lineage_matrix(lineages)
+    )
 }

@@ -2,7 +2,7 @@
 //! No check ever prints; no renderer ever checks.
 
 mod github;
-mod html;
+pub mod html;
 mod junit;
 mod markdown;
 mod sarif;
@@ -48,6 +48,8 @@ pub struct ReportContext<'a> {
     /// Files shown under another name: (shown prefix, directory they are in). Text output reads
     /// source lines through these.
     pub aliases: &'a [(String, std::path::PathBuf)],
+    /// More sections for the HTML page: (title, HTML body), after the summary by contract.
+    pub sections: &'a [(String, String)],
 }
 
 impl ReportContext<'_> {

@@ -311,6 +311,9 @@ fn the_html_report_renders_in_a_headless_browser() {
     let ws = workspace();
     let root = ws.path();
     remove_enum_value(root);
+    copy_dir(&repo().join("mappings"), &root.join("mappings"));
+    let (report, _, err) = check_json(root, &[]);
+    let n = report["findings"].as_array().unwrap_or_else(|| panic!("{err}")).len();
     let o = mapcheck_in(root, &["report", "--html", "report.html"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let page = std::fs::read_to_string(root.join("report.html")).unwrap();
@@ -319,6 +322,10 @@ fn the_html_report_renders_in_a_headless_browser() {
         assert!(!page.contains(external), "the page loads {external}");
     }
     assert!(page.contains("<svg"), "no chart");
+    assert!(
+        page.contains("<h2>Mapping lineage</h2>") && page.contains("<table class=\"lineage\">"),
+        "no lineage matrix"
+    );
     let chromium = ["chromium", "chromium-browser"].into_iter().find(|c| {
         Command::new(c)
             .arg("--version")
@@ -346,14 +353,17 @@ fn the_html_report_renders_in_a_headless_browser() {
     let url = format!("file://{}", root.join("report.html").display());
     let dom = browser(&["--dump-dom"], url.clone());
     let dom = stdout(&dom);
-    assert!(dom.contains("1 of 1 shown"), "the page's script did not run: {dom}");
+    assert!(
+        dom.contains(&format!("{n} of {n} shown")),
+        "the page's script did not run: {dom}"
+    );
     assert!(
         dom.contains("enum-value-removed") && dom.contains("CUSTOMER_STATUS_PROSPECT"),
         "{dom}"
     );
     let filtered = stdout(&browser(&["--dump-dom"], format!("{url}#q=no-such-finding")));
     assert!(
-        filtered.contains("0 of 1 shown"),
+        filtered.contains(&format!("0 of {n} shown")),
         "the filter did not apply: {filtered}"
     );
     let shot = root.join("report.png");

@@ -847,6 +847,12 @@ fn check_includes_the_crosswalk_when_configured() {
     let conflicts = with_rule(&findings, "crosswalk-conflict");
     assert_eq!(conflicts.len(), 1, "{report:#}");
     assert_eq!(conflicts[0]["path"], "crm/customer/002");
+    // The HTML report charts the coverage.
+    let o = mapcheck_in(ws.dir.path(), &["report", "--html", "report.html"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let page = std::fs::read_to_string(ws.path("report.html")).unwrap();
+    assert!(page.contains("<h2>Crosswalk coverage (ids.duckdb)</h2>"), "{page}");
+    assert!(page.contains("customer / crm"), "{page}");
     std::fs::remove_file(ws.path("ids.duckdb")).unwrap();
     let o = mapcheck_in(ws.dir.path(), &["check"]);
     assert_eq!(code(&o), 2, "{}", stderr(&o));

@@ -126,6 +126,24 @@ fn the_example_workspace_maps_cleanly_and_reports_lineage() {
     let md = stdout(&mapcheck(&["map", "lineage"]));
     assert!(md.contains("| `legal_name` | yes | billing `name` (copy)"), "{md}");
     assert!(md.contains("No source fills:"), "{md}");
+    // HTML: a matrix of canonical fields by source system, one self-contained page.
+    let html = stdout(&mapcheck(&["map", "lineage", "--format", "html"]));
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(!html.contains("src=\"http") && !html.contains("href=\"http"), "{html}");
+    assert!(html.contains("<th>billing</th><th>crm</th><th>erp</th>"), "{html}");
+    let row = html
+        .lines()
+        .find(|l| l.contains("<code>customer_id</code>"))
+        .unwrap_or_else(|| panic!("{html}"));
+    assert!(
+        row.contains("class=\"req\"") && row.contains("crosswalk crm/account"),
+        "{row}"
+    );
+    let unfilled = html
+        .lines()
+        .find(|l| l.contains("<code>shipping_address.city</code>"))
+        .unwrap_or_else(|| panic!("{html}"));
+    assert!(unfilled.contains("none"), "{unfilled}");
 }
 
 #[test]
