@@ -244,19 +244,6 @@ fn table(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "</tbody></table></section>")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::esc;
-
-    #[test]
-    fn escapes_markup_in_text_and_attributes() {
-        assert_eq!(
-            esc("<script>\"a\" & 'b'</script>"),
-            "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;"
-        );
-    }
-}
-
 /// The mapping lineage matrix: one table per canonical entity version, a row per canonical field,
 /// a column per source system; each cell names the source fields and the transform. Required
 /// fields are starred; fields nothing fills are shaded.
@@ -334,4 +321,17 @@ pub fn lineage_page(lineages: &[crate::mapping::Lineage]) -> String {
 <main><section>\n{}</section></main>\n</body>\n</html>\n",
         lineage_matrix(lineages)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::esc;
+
+    #[test]
+    fn escapes_markup_in_text_and_attributes() {
+        assert_eq!(
+            esc("<script>\"a\" & 'b'</script>"),
+            "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;"
+        );
+    }
 }
