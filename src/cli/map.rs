@@ -553,6 +553,7 @@ fn run_batches(
             let (work_rx, done_tx) = (Arc::clone(&work_rx), done_tx.clone());
             scope.spawn(move || {
                 let mut lookup = |s: &str, e: &str, id: &str| crosswalks.lookup(s, e, id);
+                let plan = crate::mapping::run::Plan::new(mapping);
                 let mut failures = Vec::new();
                 loop {
                     let next = work_rx.lock().map(|rx| rx.recv());
@@ -562,8 +563,8 @@ fn run_batches(
                     for (line_no, line) in &batch.lines {
                         t.records += 1;
                         let at = || format!("{}:{line_no}", batch.file);
-                        let record: serde_json::Value = match serde_json::from_slice(line) {
-                            Ok(v @ serde_json::Value::Object(_)) => v,
+                        let record = match serde_json::from_slice::<crate::mapping::run::Node>(line) {
+                            Ok(v) if v.is_object() => v,
                             Ok(_) => {
                                 t.malformed
                                     .add("not a JSON object", at, || "a JSON value that is not an object".into());
@@ -575,7 +576,7 @@ fn run_batches(
                             }
                         };
                         failures.clear();
-                        let canonical = crate::mapping::run::apply(mapping, &record, &mut lookup, &mut failures);
+                        let canonical = crate::mapping::run::apply(&plan, &record, &mut lookup, &mut failures);
                         for (target, why) in failures.drain(..) {
                             let kind = format!("`{target}`");
                             let bucket = if why.contains("(orphan)") {

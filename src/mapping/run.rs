@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::spec::{Mapping, Rule, Transform};
@@ -66,44 +68,140 @@ impl Problems {
     }
 }
 
-/// Follows a dotted path (`BillingAddress.City`; `Tags[]` yields each element) in a record.
-fn read<'v>(record: &'v Value, path: &str) -> Vec<&'v Value> {
-    let mut current = vec![record];
-    for segment in path.split('.') {
-        let (name, elements) = match segment.strip_suffix("[]") {
-            Some(n) => (n, true),
-            None => (segment, false),
-        };
-        let mut next = Vec::with_capacity(current.len());
-        for v in current {
-            let v = if name.is_empty() { Some(v) } else { v.get(name) };
-            match (v, elements) {
-                (Some(Value::Array(items)), true) => next.extend(items.iter()),
-                (Some(_), true) | (None, _) => {}
-                (Some(v), false) => next.push(v),
-            }
-        }
-        current = next;
-    }
-    current
+/// A parsed source record. Objects keep their entries in order in a vector (records have tens of
+/// keys: a scan is cheaper than hashing each key), and strings without escapes borrow from the
+/// line they were read from. Only the values a rule reads become `serde_json::Value`s.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node<'a> {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    Str(Cow<'a, str>),
+    Array(Vec<Node<'a>>),
+    Object(Vec<(Cow<'a, str>, Node<'a>)>),
 }
 
-/// Sets a dotted path in an object, creating the objects on the way.
-fn write(record: &mut Map<String, Value>, path: &str, value: Value) {
-    let path = path.trim_end_matches("[]");
-    let mut parts = path.split('.').peekable();
-    let mut obj = record;
-    while let Some(part) = parts.next() {
-        if parts.peek().is_none() {
-            obj.insert(part.to_string(), value);
-            return;
+impl<'a> Node<'a> {
+    /// The value of `key` in an object (the last one, as JSON parsers keep duplicates).
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
+        match self {
+            Node::Object(entries) => entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
         }
-        let slot = obj.entry(part.to_string()).or_insert_with(|| Value::Object(Map::new()));
-        if !slot.is_object() {
-            *slot = Value::Object(Map::new());
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Node::Null)
+    }
+
+    pub fn is_object(&self) -> bool {
+        matches!(self, Node::Object(_))
+    }
+
+    pub fn to_value(&self) -> Value {
+        match self {
+            Node::Null => Value::Null,
+            Node::Bool(b) => Value::Bool(*b),
+            Node::Number(n) => Value::Number(n.clone()),
+            Node::Str(s) => Value::String(s.to_string()),
+            Node::Array(items) => Value::Array(items.iter().map(Node::to_value).collect()),
+            Node::Object(entries) => {
+                Value::Object(entries.iter().map(|(k, v)| (k.to_string(), v.to_value())).collect())
+            }
         }
-        let Value::Object(inner) = slot else { return };
-        obj = inner;
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Node<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NodeVisitor {
+    type Value = Node<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Node<'de>, E> {
+        Ok(Node::Null)
+    }
+    fn visit_none<E>(self) -> Result<Node<'de>, E> {
+        Ok(Node::Null)
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Node<'de>, E> {
+        Ok(Node::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Node<'de>, E> {
+        Ok(Node::Number(n.into()))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Node<'de>, E> {
+        Ok(Node::Number(n.into()))
+    }
+    fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Node<'de>, E> {
+        serde_json::Number::from_f64(n)
+            .map(Node::Number)
+            .ok_or_else(|| E::custom("a number that is not finite"))
+    }
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Node<'de>, E> {
+        Ok(Node::Str(Cow::Borrowed(s)))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Node<'de>, E> {
+        Ok(Node::Str(Cow::Owned(s.to_string())))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Node<'de>, E> {
+        Ok(Node::Str(Cow::Owned(s)))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Node::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(8));
+        while let Some(Key(k)) = map.next_key()? {
+            entries.push((k, map.next_value()?));
+        }
+        Ok(Node::Object(entries))
+    }
+}
+
+/// An object key that borrows from the input when it can.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(s.to_string())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(s)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+fn node_text(v: &Node) -> Option<String> {
+    match v {
+        Node::Str(s) => Some(s.to_string()),
+        Node::Number(n) => Some(n.to_string()),
+        Node::Bool(b) => Some(b.to_string()),
+        _ => None,
     }
 }
 
@@ -204,30 +302,30 @@ fn is_date(d: &str) -> bool {
 }
 
 /// One rule applied to one source value (an element, for element-wise rules).
-fn apply_one(rule: &Rule, value: &Value, lookup: &mut Lookup) -> Result<Option<Value>, String> {
+fn apply_one(rule: &Rule, value: &Node, lookup: &mut Lookup) -> Result<Option<Value>, String> {
     Ok(Some(match &rule.transform {
-        Transform::Copy => value.clone(),
-        Transform::Cast(to) => cast(value, to)?,
+        Transform::Copy => value.to_value(),
+        Transform::Cast(to) => cast(&value.to_value(), to)?,
         Transform::Split { separator } => match value {
-            Value::String(s) => Value::Array(
+            Node::Str(s) => Value::Array(
                 s.split(separator.as_str())
                     .map(str::trim)
                     .filter(|p| !p.is_empty())
                     .map(|p| Value::String(p.to_string()))
                     .collect(),
             ),
-            v => return Err(format!("cannot split {}", kind(v))),
+            v => return Err(format!("cannot split {}", kind(&v.to_value()))),
         },
         Transform::EnumMap(entries) => {
-            let key = text(value).unwrap_or_default();
+            let key = node_text(value).unwrap_or_default();
             match entries.iter().find(|(from, _, _)| *from == key) {
                 Some((_, to, _)) => Value::String(to.clone()),
                 None => return Err(format!("enum value `{key}` has no entry in the map")),
             }
         }
-        Transform::Convert(to) => convert(value, to)?,
+        Transform::Convert(to) => convert(&value.to_value(), to)?,
         Transform::Crosswalk { system, entity } => {
-            let id = text(value).ok_or_else(|| format!("a crosswalk id cannot be {}", kind(value)))?;
+            let id = node_text(value).ok_or_else(|| format!("a crosswalk id cannot be {}", kind(&value.to_value())))?;
             match lookup(system, entity, &id) {
                 Ok(canonical) => Value::String(canonical),
                 Err(Miss::Unlinked) => return Err(format!("unresolved {system}/{entity} id (orphan)")),
@@ -242,33 +340,169 @@ fn apply_one(rule: &Rule, value: &Value, lookup: &mut Lookup) -> Result<Option<V
     }))
 }
 
+/// A path split once: (name, element-wise) per segment.
+type Segments = Vec<(String, bool)>;
+
+fn segments(path: &str) -> Segments {
+    path.split('.')
+        .filter(|s| !s.is_empty())
+        .map(|s| match s.strip_suffix("[]") {
+            Some(n) => (n.to_string(), true),
+            None => (s.to_string(), false),
+        })
+        .collect()
+}
+
+/// The value at a path without `[]`.
+fn read_one<'v, 'a>(record: &'v Node<'a>, path: &[(String, bool)]) -> Option<&'v Node<'a>> {
+    let mut v = record;
+    for (name, _) in path {
+        if !name.is_empty() {
+            v = v.get(name)?;
+        }
+    }
+    Some(v)
+}
+
+/// Every value at a path with `[]` segments (each element of those arrays).
+fn read_all<'v, 'a>(record: &'v Node<'a>, path: &[(String, bool)]) -> Vec<&'v Node<'a>> {
+    let mut current = vec![record];
+    for (name, elements) in path {
+        let mut next = Vec::with_capacity(current.len());
+        for v in current {
+            let v = if name.is_empty() { Some(v) } else { v.get(name) };
+            match (v, elements) {
+                (Some(Node::Array(items)), true) => next.extend(items.iter()),
+                (Some(_), true) | (None, _) => {}
+                (Some(v), false) => next.push(v),
+            }
+        }
+        current = next;
+    }
+    current
+}
+
+/// Where in the canonical record rules write: a key, the rules that write it (in order), and
+/// the keys below it.
+#[derive(Debug)]
+struct Slot {
+    key: String,
+    rules: Vec<usize>,
+    children: Vec<Slot>,
+}
+
+/// A mapping prepared for many records: source paths split once and the shape of the canonical
+/// record worked out once, so each record costs one map insert per key it has.
+pub struct Plan<'m> {
+    mapping: &'m Mapping,
+    /// Per rule, per source path: its segments.
+    sources: Vec<Vec<Segments>>,
+    /// Per rule: whether its (first) source path has `[]`, and the path up to the first `[]`.
+    elementwise: Vec<Option<Segments>>,
+    slots: Vec<Slot>,
+}
+
+impl<'m> Plan<'m> {
+    pub fn new(mapping: &'m Mapping) -> Plan<'m> {
+        let mut slots: Vec<Slot> = Vec::new();
+        for (i, rule) in mapping.rules.iter().enumerate() {
+            let mut level = &mut slots;
+            let keys: Vec<&str> = rule
+                .target
+                .trim_end_matches("[]")
+                .split('.')
+                .filter(|k| !k.is_empty())
+                .collect();
+            for (depth, key) in keys.iter().enumerate() {
+                let at = match level.iter().position(|s| s.key == *key) {
+                    Some(at) => at,
+                    None => {
+                        level.push(Slot {
+                            key: key.to_string(),
+                            rules: Vec::new(),
+                            children: Vec::new(),
+                        });
+                        level.len() - 1
+                    }
+                };
+                if depth + 1 == keys.len() {
+                    level[at].rules.push(i);
+                }
+                level = &mut level[at].children;
+            }
+        }
+        Plan {
+            mapping,
+            sources: mapping
+                .rules
+                .iter()
+                .map(|r| r.from.iter().map(|(p, _)| segments(p)).collect())
+                .collect(),
+            elementwise: mapping
+                .rules
+                .iter()
+                .map(|r| {
+                    r.from
+                        .first()
+                        .filter(|(p, _)| p.contains("[]"))
+                        .map(|(p, _)| segments(p.split("[]").next().unwrap_or(p)))
+                })
+                .collect(),
+            slots,
+        }
+    }
+}
+
+/// Builds the canonical record from the rules' values: the last value written at a key wins, and
+/// keys below it merge into an object there.
+fn assemble(slots: &[Slot], values: &mut [Option<Value>]) -> Map<String, Value> {
+    let mut out = Map::with_capacity(slots.len());
+    for slot in slots {
+        let own = slot.rules.iter().rev().find_map(|&i| values[i].take());
+        let value = if slot.children.is_empty() {
+            own
+        } else {
+            let inner = assemble(&slot.children, values);
+            match own {
+                Some(Value::Object(mut o)) => {
+                    o.extend(inner);
+                    Some(Value::Object(o))
+                }
+                _ if !inner.is_empty() => Some(Value::Object(inner)),
+                other => other,
+            }
+        };
+        if let Some(v) = value {
+            out.insert(slot.key.clone(), v);
+        }
+    }
+    out
+}
+
 /// Applies a mapping to one source record. Problems are reported by kind; the record is built
 /// from every rule that could be applied.
-pub fn apply<'m>(
-    mapping: &'m Mapping,
-    record: &Value,
-    lookup: &mut Lookup,
-    problems: &mut Vec<(&'m str, String)>,
-) -> Value {
-    let mut out = Map::new();
-    for rule in &mapping.rules {
-        let fail = |problems: &mut Vec<(&'m str, String)>, why: String| problems.push((rule.target.as_str(), why));
+pub fn apply<'m>(plan: &Plan<'m>, record: &Node, lookup: &mut Lookup, problems: &mut Vec<(&'m str, String)>) -> Value {
+    let mut values: Vec<Option<Value>> = Vec::with_capacity(plan.mapping.rules.len());
+    for (i, rule) in plan.mapping.rules.iter().enumerate() {
+        let fail = |problems: &mut Vec<(&'m str, String)>, why: String| {
+            problems.push((plan.mapping.rules[i].target.as_str(), why))
+        };
+        let sources = &plan.sources[i];
         let value: Option<Value> = match &rule.transform {
             Transform::Constant(v) => Some(v.clone()),
             Transform::Concat { separator } => {
-                let parts: Vec<String> = rule
-                    .from
+                let parts: Vec<String> = sources
                     .iter()
-                    .filter_map(|(p, _)| read(record, p).first().and_then(|v| text(v)))
+                    .filter_map(|p| read_all(record, p).first().and_then(|v| node_text(v)))
                     .filter(|s| !s.is_empty())
                     .collect();
                 (!parts.is_empty()).then(|| Value::String(parts.join(separator)))
             }
-            _ => {
-                let Some((path, _)) = rule.from.first() else { continue };
-                let found = read(record, path);
-                if path.contains("[]") {
+            _ => match (sources.first(), &plan.elementwise[i]) {
+                (None, _) => None,
+                (Some(path), Some(parent)) => {
                     // Element-wise: each element through the transform.
+                    let found = read_all(record, path);
                     let mut items = Vec::with_capacity(found.len());
                     for v in found.into_iter().filter(|v| !v.is_null()) {
                         match apply_one(rule, v, lookup) {
@@ -277,30 +511,24 @@ pub fn apply<'m>(
                             Err(why) => fail(problems, why),
                         }
                     }
-                    (!items.is_empty()
-                        || read(record, path.split("[]").next().unwrap_or(path))
-                            .iter()
-                            .any(|v| v.is_array()))
-                    .then_some(Value::Array(items))
-                } else {
-                    match found.first().filter(|v| !v.is_null()) {
-                        None => None,
-                        Some(v) => match apply_one(rule, v, lookup) {
-                            Ok(x) => x,
-                            Err(why) => {
-                                fail(problems, why);
-                                None
-                            }
-                        },
-                    }
+                    (!items.is_empty() || read_all(record, parent).iter().any(|v| matches!(v, Node::Array(_))))
+                        .then_some(Value::Array(items))
                 }
-            }
+                (Some(path), None) => match read_one(record, path).filter(|v| !v.is_null()) {
+                    None => None,
+                    Some(v) => match apply_one(rule, v, lookup) {
+                        Ok(x) => x,
+                        Err(why) => {
+                            fail(problems, why);
+                            None
+                        }
+                    },
+                },
+            },
         };
-        if let Some(v) = value.or_else(|| rule.default.clone()) {
-            write(&mut out, &rule.target, v);
-        }
+        values.push(value.or_else(|| rule.default.clone()));
     }
-    Value::Object(out)
+    Value::Object(assemble(&plan.slots, &mut values))
 }
 
 #[cfg(test)]
@@ -337,7 +565,10 @@ rules:
             _ => Err(Miss::Unlinked),
         };
         let mut problems: Vec<(&str, String)> = Vec::new();
-        let out = apply(&m, &record, &mut lookup, &mut problems);
+        let text = record.to_string();
+        let record: Node = serde_json::from_str(&text).unwrap();
+        let plan = Plan::new(&m);
+        let out = apply(&plan, &record, &mut lookup, &mut problems);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(
             out,
@@ -348,16 +579,13 @@ rules:
             })
         );
         let mut problems = Vec::new();
-        apply(
-            &m,
-            &serde_json::json!({"Id": "nope", "Status": "X"}),
-            &mut lookup,
-            &mut problems,
-        );
+        let nope: Node = serde_json::from_str(r#"{"Id": "nope", "Status": "X"}"#).unwrap();
+        apply(&plan, &nope, &mut lookup, &mut problems);
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems.iter().any(|(_, why)| why.contains("(orphan)")), "{problems:?}");
         let mut problems = Vec::new();
-        apply(&m, &serde_json::json!({"Id": "002B"}), &mut lookup, &mut problems);
+        let conflicted: Node = serde_json::from_str(r#"{"Id": "002B"}"#).unwrap();
+        apply(&plan, &conflicted, &mut lookup, &mut problems);
         assert!(
             problems
                 .iter()
