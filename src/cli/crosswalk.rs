@@ -493,11 +493,13 @@ fn run_resolve(db: &Path, cmd: &ResolveCmd, out: &mut dyn Write) -> anyhow::Resu
             w.flush()?;
         }
     }
+    let total = resolved.len();
+    // The process ends next: freeing a million results one by one would only cost time.
+    std::mem::forget(resolved);
     if unresolved + ambiguous > 0 {
         eprintln!(
             "{unresolved} of {} ids have no link in {}; {ambiguous} have more than one canonical id",
-            resolved.len(),
-            cmd.system
+            total, cmd.system
         );
         return Ok(Exit::Findings);
     }

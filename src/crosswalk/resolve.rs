@@ -67,7 +67,9 @@ pub fn run(
            JOIN links l ON l.source_id = i.source_id AND l.system = $1
                        AND ($2::VARCHAR IS NULL OR l.entity = $2) AND {active}"
     );
-    let mut found: Vec<BTreeSet<String>> = vec![BTreeSet::new(); ids.len()];
+    // (input position, canonical id) pairs: sorted and deduplicated below. One vector instead of
+    // a set per input id keeps a million-id resolve from allocating a million sets.
+    let mut found: Vec<(usize, String)> = Vec::new();
     let map = redirects(conn, as_of.as_deref()).map_err(dberr)?;
     {
         // Arrow batches: a million rows come back in a few dozen calls instead of a million.
@@ -89,20 +91,27 @@ pub fn run(
                     // A cycle has no survivor; show where it was entered (`check` reports the cycle).
                     Err(_) => c,
                 };
-                if let Some(set) = usize::try_from(pos.value(i)).ok().and_then(|p| found.get_mut(p)) {
-                    set.insert(c.to_string());
+                if let Ok(p) = usize::try_from(pos.value(i))
+                    && p < ids.len()
+                {
+                    found.push((p, c.to_string()));
                 }
             }
         }
     }
-    Ok(ids
+    found.sort_unstable();
+    found.dedup();
+    let mut out: Vec<Resolution> = ids
         .iter()
-        .zip(found)
-        .map(|(id, set)| Resolution {
+        .map(|id| Resolution {
             source_id: id.clone(),
-            canonical_ids: set.into_iter().collect(),
+            canonical_ids: Vec::new(),
         })
-        .collect())
+        .collect();
+    for (p, c) in found {
+        out[p].canonical_ids.push(c);
+    }
+    Ok(out)
 }
 
 /// Every active link of one system and entity, in memory, for looking many ids up fast
