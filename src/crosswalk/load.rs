@@ -159,7 +159,7 @@ fn stage_fast(store: &Store, req: &LoadRequest) -> anyhow::Result<u64> {
     let tab = req.file.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
     let path = req.file.to_string_lossy();
     let sql = format!(
-        "CREATE TABLE _load_staged AS
+        "CREATE TEMP TABLE _load_staged AS
            SELECT 0::BIGINT AS row_no, {src}::VARCHAR AS source_id, {can}::VARCHAR AS canonical_id
            FROM read_csv({file}, header = true, all_varchar = true, delim = {delim}, quote = '\"', escape = '\"')",
         src = ident(req.source_column),
@@ -216,10 +216,12 @@ fn apply(
         stage_fast(store, req)?
     } else {
         conn.execute_batch(
-            "CREATE TABLE _load_staged (row_no BIGINT NOT NULL, source_id VARCHAR NOT NULL, canonical_id VARCHAR);",
+            "CREATE TEMP TABLE _load_staged (row_no BIGINT NOT NULL, source_id VARCHAR NOT NULL, canonical_id VARCHAR);",
         )
         .map_err(db)?;
-        let mut appender = conn.appender("_load_staged").map_err(db)?;
+        let mut appender = conn
+            .appender_to_catalog_and_db("_load_staged", "temp", "main")
+            .map_err(db)?;
         let mut each = |r: Record| -> anyhow::Result<()> {
             match r {
                 Record::Row { row, source, canonical } => {
@@ -244,7 +246,7 @@ fn apply(
 
     // 2. One row per source id; a source id with two different canonical ids is malformed.
     conn.execute_batch(
-        "CREATE TABLE _load_incoming AS
+        "CREATE TEMP TABLE _load_incoming AS
            SELECT source_id, min(canonical_id) AS lowest, max(canonical_id) AS canonical_id, count(*) AS n
            FROM _load_staged GROUP BY source_id;",
     )
@@ -331,7 +333,7 @@ fn apply(
     // 4. The difference with the active links.
     conn.execute(
         &format!(
-            "CREATE TABLE _load_delta AS
+            "CREATE TEMP TABLE _load_delta AS
                SELECT i.source_id, i.canonical_id, a.canonical_id AS previous
                FROM _load_incoming i LEFT JOIN ({active}) a ON a.source_id = i.source_id
                WHERE a.canonical_id IS DISTINCT FROM i.canonical_id"
