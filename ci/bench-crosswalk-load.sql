@@ -1,17 +1,18 @@
 -- The raw-SQL side of one load in ci/bench-crosswalk.sh: what `mapcheck crosswalk load` does, as
 -- SQL: stage the file, one row per source id (duplicates with different targets found), the
 -- difference with the active links, close changed links, open new ones, record the load.
+-- Staging is in temporary tables, as mapcheck does.
 SET preserve_insertion_order = false;
 BEGIN TRANSACTION;
-CREATE TABLE _staged AS
+CREATE TEMP TABLE _staged AS
   SELECT row_number() OVER () AS row_no, source_id, canonical_id
   FROM read_csv('@FILE@', header = true, columns = {'source_id': 'VARCHAR', 'canonical_id': 'VARCHAR'});
 SELECT count(*) FROM _staged WHERE source_id IS NULL OR canonical_id IS NULL;
-CREATE TABLE _incoming AS
+CREATE TEMP TABLE _incoming AS
   SELECT source_id, min(canonical_id) AS lowest, max(canonical_id) AS canonical_id, count(*) AS n
   FROM _staged GROUP BY source_id;
 SELECT count(*) FROM _incoming WHERE lowest <> canonical_id;
-CREATE TABLE _delta AS
+CREATE TEMP TABLE _delta AS
   SELECT i.source_id, i.canonical_id, a.canonical_id AS previous
   FROM _incoming i LEFT JOIN (SELECT source_id, canonical_id FROM links
                               WHERE system = '@SYSTEM@' AND entity = 'customer' AND feed = 'default' AND valid_to IS NULL) a
