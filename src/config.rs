@@ -422,7 +422,7 @@ impl Config {
             let until = match ig.until {
                 None => None,
                 Some(toml::Value::Datetime(d)) if d.date.is_some() && d.time.is_none() => Some(d.to_string()),
-                Some(toml::Value::String(s)) if is_iso_date(&s) => Some(s),
+                Some(toml::Value::String(s)) if crate::samples::format::is_date_shape(&s) => Some(s),
                 Some(other) => {
                     return Err(bad(format!(
                         "{label}: `until` must be a date like 2027-01-31, not {other:?}"
@@ -540,16 +540,6 @@ fn check_choice(value: &Option<String>, allowed: &[&str], what: &str) -> Result<
         }
         _ => Ok(()),
     }
-}
-
-fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {

@@ -152,7 +152,8 @@ fn enter_workspace() -> anyhow::Result<Config> {
     Ok(config)
 }
 
-fn collect(config: &Config, against: Option<&str>, load: &LoadArgs) -> anyhow::Result<Option<Checked>> {
+/// `html`: also prepare the HTML page's extra sections (mapping lineage, crosswalk coverage).
+fn collect(config: &Config, against: Option<&str>, load: &LoadArgs, html: bool) -> anyhow::Result<Option<Checked>> {
     let paths = scope(config);
     let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     super::note(format_args!("check: contracts under {}", shown.join(", ")));
@@ -218,10 +219,12 @@ fn collect(config: &Config, against: Option<&str>, load: &LoadArgs) -> anyhow::R
         let mut now = crate::mapping::Workspace::new(&root, opts.clone());
         mapping_findings.extend(crate::mapping::validate(&mappings, &mut now));
         mapping_findings.extend(super::map::crosswalk_findings(config, &mappings));
-        sections.push((
-            "Mapping lineage".to_string(),
-            crate::report::html::lineage_matrix(&crate::mapping::lineage(&mappings, &mut now)),
-        ));
+        if html {
+            sections.push((
+                "Mapping lineage".to_string(),
+                crate::report::html::lineage_matrix(&crate::mapping::lineage(&mappings, &mut now)),
+            ));
+        }
         if let Some(a) = &against_result
             && let Some(old_root) = a._snapshot.path_for(&root)
         {
@@ -269,7 +272,9 @@ fn collect(config: &Config, against: Option<&str>, load: &LoadArgs) -> anyhow::R
     if config.crosswalk_configured {
         let started = std::time::Instant::now();
         let (mut crosswalk, store, coverage) = crosswalk_findings(config)?;
-        sections.push((format!("Crosswalk coverage ({store})"), coverage));
+        if html {
+            sections.push((format!("Crosswalk coverage ({store})"), coverage));
+        }
         suppressed = suppressed.plus(crate::suppress::apply(&mut crosswalk, config, &[]));
         super::detail(started, format_args!("check: crosswalk store {store} checked"));
         findings.extend(crosswalk);
@@ -375,7 +380,13 @@ pub fn run_check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> anyhow::
     // Paths on the command line are relative to where mapcheck was started.
     let baseline = args.baseline.as_ref().map(|p| crate::load::absolute(p));
     let config = enter_workspace()?;
-    let Some(mut checked) = collect(&config, args.against.as_deref(), &args.load)? else {
+    let Some(mut checked) = collect(
+        &config,
+        args.against.as_deref(),
+        &args.load,
+        args.report.format == OutputFormat::Html,
+    )?
+    else {
         return Ok(Exit::Error);
     };
     apply_baseline(&mut checked, baseline.as_deref(), args.no_baseline)?;
@@ -414,7 +425,7 @@ pub fn run_report(args: &ReportCommandArgs, out: &mut dyn Write) -> anyhow::Resu
     let target = crate::load::absolute(&args.html);
     let baseline = args.baseline.as_ref().map(|p| crate::load::absolute(p));
     let config = enter_workspace()?;
-    let Some(mut checked) = collect(&config, args.against.as_deref(), &args.load)? else {
+    let Some(mut checked) = collect(&config, args.against.as_deref(), &args.load, true)? else {
         return Ok(Exit::Error);
     };
     apply_baseline(&mut checked, baseline.as_deref(), args.no_baseline)?;
@@ -434,7 +445,7 @@ pub fn run_report(args: &ReportCommandArgs, out: &mut dyn Write) -> anyhow::Resu
 pub fn run_baseline(args: &BaselineArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let output = args.output.as_ref().map(|p| crate::load::absolute(p));
     let config = enter_workspace()?;
-    let Some(checked) = collect(&config, args.against.as_deref(), &args.load)? else {
+    let Some(checked) = collect(&config, args.against.as_deref(), &args.load, false)? else {
         return Ok(Exit::Error);
     };
     let path = output.unwrap_or_else(|| PathBuf::from(DEFAULT_BASELINE));

@@ -208,15 +208,7 @@ pub(crate) fn apply_sunset_policy(c: &mut Comparer<'_>, before: usize, deprecate
 /// `Sunset` header writes it) as `YYYY-MM-DD`.
 fn sunset_day(text: &str) -> Option<String> {
     let t = text.trim();
-    let iso = t.get(..10).filter(|d| {
-        let b = d.as_bytes();
-        b.len() == 10
-            && b[4] == b'-'
-            && b[7] == b'-'
-            && b.iter()
-                .enumerate()
-                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-    });
+    let iso = t.get(..10).filter(|d| crate::samples::format::is_date_shape(d));
     if let Some(d) = iso {
         return Some(d.to_string());
     }

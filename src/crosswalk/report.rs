@@ -9,6 +9,7 @@ use std::path::Path;
 use super::check::{Conflict, Coverage, Orphans, health};
 use super::store::{Access, Store};
 use crate::config::CrosswalkConfig;
+use crate::report::html::esc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
@@ -250,14 +251,6 @@ pub fn markdown(r: &Report) -> String {
         }
     }
     s
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 /// A horizontal bar chart: one bar per (label, value in 0..=1, text).

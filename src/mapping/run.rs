@@ -7,6 +7,8 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
+use crate::samples::format::is_date_shape;
+
 use super::spec::{Mapping, Rule, Transform};
 
 /// Looks a source id up in the crosswalk: the canonical id of (system, entity, id).
@@ -270,12 +272,12 @@ fn convert(v: &Value, to: &str) -> Result<Value, String> {
         "date" => {
             let d = s
                 .get(..10)
-                .filter(|d| is_date(d))
+                .filter(|d| is_date_shape(d))
                 .ok_or_else(|| format!("`{s}` is not a date"))?;
             d.to_string()
         }
-        "date-time" if is_date(&s) => format!("{s}T00:00:00Z"),
-        "date-time" if s.len() > 10 && is_date(&s[..10]) => s.replacen(' ', "T", 1),
+        "date-time" if is_date_shape(&s) => format!("{s}T00:00:00Z"),
+        "date-time" if s.len() > 10 && is_date_shape(&s[..10]) => s.replacen(' ', "T", 1),
         "date-time" => return Err(format!("`{s}` is not a date or date-time")),
         "time" => s.split(['T', ' ']).next_back().unwrap_or(&s).to_string(),
         "uuid" => {
@@ -289,16 +291,6 @@ fn convert(v: &Value, to: &str) -> Result<Value, String> {
         other => return Err(format!("unknown conversion {other}")),
     };
     Ok(Value::String(out))
-}
-
-fn is_date(d: &str) -> bool {
-    let b = d.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 /// One rule applied to one source value (an element, for element-wise rules).

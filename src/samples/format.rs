@@ -108,6 +108,18 @@ fn is_integer(b: &[u8]) -> bool {
     !b.is_empty() && b.len() <= 19 && b.iter().all(u8::is_ascii_digit)
 }
 
+/// `YYYY-MM-DD` by shape only: four digits, dash, two digits, dash, two digits (the calendar is
+/// not consulted; [`is_date`] does that for observed values).
+pub fn is_date_shape(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
 /// `YYYY-MM-DD` with a real month and day.
 fn is_date(b: &[u8]) -> bool {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {

@@ -1,26 +1,9 @@
 //! `mapcheck diff --against <git-ref>` in a temporary repository.
 
 use std::path::Path;
-use std::process::Command;
 
+use crate::check::git;
 use crate::*;
-
-fn git(dir: &Path, args: &[&str]) {
-    let o = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .expect("git");
-    assert!(
-        o.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
 
 /// A repository whose first commit (tagged `v1`, on branch `main`) holds the example workspace's
 /// Avro, OpenAPI and Protobuf contracts.
