@@ -342,6 +342,7 @@ impl Progress for Bar {
     }
 
     fn phase(&mut self, what: &str) {
+        super::detail(self.start, format_args!("load: {what}"));
         self.bar.set_message(what.to_string());
         self.maybe_show();
     }

@@ -96,6 +96,8 @@ pub fn run(db: &Path, req: &LoadRequest, progress: &mut dyn Progress) -> anyhow:
         anyhow::bail!("--system, --entity and --feed must not be empty");
     }
     let store = Store::open(db, Access::Write)?;
+    // From here until the process ends, this process holds the store's write lock.
+    progress.phase("reading");
     if req.format == InputFormat::Csv {
         let (load_id, at) = store.begin()?;
         match apply(&store, req, load_id, &at, progress, Reading::Fast) {
