@@ -81,12 +81,8 @@ pub fn health(store: &Store, config: &CrosswalkConfig) -> anyhow::Result<Health>
 
     let mut stmt = conn
         .prepare(
-            "WITH active AS (SELECT system, entity, source_id, canonical_id FROM links WHERE valid_to IS NULL),
-                  per AS (SELECT system, entity, count(*) AS links, count(DISTINCT canonical_id) AS covered
-                          FROM active GROUP BY ALL),
-                  ent AS (SELECT entity, count(DISTINCT canonical_id) AS canonical FROM active GROUP BY ALL)
-             SELECT p.system, p.entity, p.links, p.covered, e.canonical
-             FROM per p JOIN ent e USING (entity) ORDER BY p.entity, p.system",
+            "SELECT p.system, p.entity, p.links, p.covered, e.canonical
+             FROM summary_coverage p JOIN summary_entities e USING (entity) ORDER BY p.entity, p.system",
         )
         .map_err(dberr)?;
     h.coverage = stmt
@@ -110,12 +106,10 @@ pub fn health(store: &Store, config: &CrosswalkConfig) -> anyhow::Result<Health>
         .collect::<Result<_, _>>()
         .map_err(dberr)?;
 
-    // Conflicts: one source id, several canonical ids among its active links (several feeds).
-    // Found with min <> max (one cheap pass), then listed for the first few only.
+    // Conflicts: one source id, several canonical ids among its active links (several feeds),
+    // kept up to date by loads and merges; listed with their links for the first few only.
     conn.execute_batch(
-        "CREATE OR REPLACE TEMP TABLE _check_conflicts AS
-           SELECT system, entity, source_id FROM links WHERE valid_to IS NULL
-           GROUP BY system, entity, source_id HAVING min(canonical_id) <> max(canonical_id);",
+        "CREATE OR REPLACE TEMP TABLE _check_conflicts AS SELECT system, entity, source_id FROM summary_conflicts;",
     )
     .map_err(dberr)?;
     h.conflicts_total = conn
@@ -155,8 +149,7 @@ pub fn health(store: &Store, config: &CrosswalkConfig) -> anyhow::Result<Health>
             .join(", ");
         conn.execute_batch(&format!(
             "CREATE OR REPLACE TEMP TABLE _check_one_to_one AS
-               SELECT system, entity, canonical_id FROM links WHERE valid_to IS NULL AND system IN ({systems})
-               GROUP BY system, entity, canonical_id HAVING min(source_id) <> max(source_id);"
+               SELECT system, entity, canonical_id FROM summary_shared WHERE system IN ({systems});"
         ))
         .map_err(dberr)?;
         h.one_to_one_total = conn
@@ -211,13 +204,30 @@ pub fn health(store: &Store, config: &CrosswalkConfig) -> anyhow::Result<Health>
                 ends.entry(end.to_string()).or_default().push(from.clone());
             }
         }
-        let mut stmt = conn
-            .prepare("SELECT count(*) FROM links WHERE canonical_id = $1 AND valid_to IS NULL")
+        // Survivors without any active link, found in one pass over the links.
+        conn.execute_batch("CREATE TEMP TABLE _check_ends (id VARCHAR NOT NULL);")
+            .map_err(dberr)?;
+        {
+            let mut app = conn
+                .appender_to_catalog_and_db("_check_ends", "temp", "main")
+                .map_err(dberr)?;
+            for end in ends.keys() {
+                app.append_row(params![end]).map_err(dberr)?;
+            }
+            app.flush().map_err(dberr)?;
+        }
+        let linked: HashSet<String> = conn
+            .prepare(
+                "SELECT DISTINCT e.id FROM _check_ends e JOIN links l ON l.canonical_id = e.id WHERE l.valid_to IS NULL",
+            )
+            .map_err(dberr)?
+            .query_map([], |r| r.get(0))
+            .map_err(dberr)?
+            .collect::<Result<_, _>>()
             .map_err(dberr)?;
         let mut dangling = Vec::new();
         for (end, froms) in &ends {
-            let n: i64 = stmt.query_row(params![end], |r| r.get(0)).map_err(dberr)?;
-            if n == 0 {
+            if !linked.contains(end) {
                 for from in froms {
                     dangling.push((from.clone(), end.clone()));
                 }

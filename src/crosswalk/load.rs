@@ -429,6 +429,8 @@ fn apply(
     .map_err(db)?;
     conn.execute_batch("DROP TABLE _load_staged; DROP TABLE _load_incoming; DROP TABLE _load_delta;")
         .map_err(db)?;
+    progress.phase("updating summaries");
+    super::summary::refresh(conn, load_id).map_err(db)?;
     outcome.load_id = Some(load_id);
     Ok(outcome)
 }

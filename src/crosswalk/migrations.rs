@@ -57,6 +57,42 @@ CREATE TABLE redirects (
 );
 ",
     },
+    Migration {
+        version: 3,
+        summary: "summaries for check and report, kept up to date by every load and merge",
+        sql: "
+CREATE TABLE summary_coverage (
+    system   VARCHAR NOT NULL,
+    entity   VARCHAR NOT NULL,
+    links    BIGINT  NOT NULL,  -- active links
+    covered  BIGINT  NOT NULL   -- distinct canonical ids among them
+);
+CREATE TABLE summary_entities (
+    entity    VARCHAR NOT NULL,
+    canonical BIGINT  NOT NULL  -- distinct canonical ids among active links of every system
+);
+CREATE TABLE summary_conflicts (  -- source ids with more than one active canonical id
+    system    VARCHAR NOT NULL,
+    entity    VARCHAR NOT NULL,
+    source_id VARCHAR NOT NULL
+);
+CREATE TABLE summary_shared (     -- canonical ids with more than one active source id in a system
+    system       VARCHAR NOT NULL,
+    entity       VARCHAR NOT NULL,
+    canonical_id VARCHAR NOT NULL
+);
+INSERT INTO summary_coverage
+  SELECT system, entity, count(*), count(DISTINCT canonical_id) FROM links WHERE valid_to IS NULL GROUP BY ALL;
+INSERT INTO summary_entities
+  SELECT entity, count(DISTINCT canonical_id) FROM links WHERE valid_to IS NULL GROUP BY ALL;
+INSERT INTO summary_conflicts
+  SELECT system, entity, source_id FROM links WHERE valid_to IS NULL
+  GROUP BY ALL HAVING min(canonical_id) <> max(canonical_id);
+INSERT INTO summary_shared
+  SELECT system, entity, canonical_id FROM links WHERE valid_to IS NULL
+  GROUP BY ALL HAVING min(source_id) <> max(source_id);
+",
+    },
 ];
 
 /// The schema version this build creates and understands.

@@ -4,7 +4,8 @@
 //! Files are read row by row ([`input`]), staged in the store and compared with the active links
 //! in one transaction ([`load`]); everything else is SQL over the same tables: [`resolve`],
 //! [`history`], [`merge`] (redirects between canonical ids), [`check`] (findings), [`report`]
-//! (coverage pages) and [`export`]. The schema is created and upgraded by [`migrations`].
+//! (coverage pages) and [`export`]. Loads and merges keep small [`summary`] tables up to date, so
+//! `check` and `report` need not scan every link. The schema is created and upgraded by [`migrations`].
 //!
 //! The rule metadata ([`rules`]) is always compiled, so `mapcheck rules` and the generated docs
 //! are the same with and without the `crosswalk` feature; everything that needs DuckDB is behind it.
@@ -31,3 +32,5 @@ pub mod report;
 pub mod resolve;
 #[cfg(feature = "crosswalk")]
 pub mod store;
+#[cfg(feature = "crosswalk")]
+pub mod summary;

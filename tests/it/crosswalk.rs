@@ -91,13 +91,13 @@ fn init_creates_upgrades_old_stores_and_refuses_newer_ones() {
     let o = mapcheck_in(dir.path(), &["crosswalk", "init"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(
-        stdout(&o).contains("created state/xw.duckdb (schema version 2)"),
+        stdout(&o).contains("created state/xw.duckdb (schema version 3)"),
         "{}",
         stdout(&o)
     );
     let o = mapcheck_in(dir.path(), &["crosswalk", "init"]);
     assert!(
-        stdout(&o).contains("is up to date (schema version 2)"),
+        stdout(&o).contains("is up to date (schema version 3)"),
         "{}",
         stdout(&o)
     );
@@ -117,7 +117,7 @@ fn init_creates_upgrades_old_stores_and_refuses_newer_ones() {
     );
     let o = mapcheck_in(dir.path(), &["crosswalk", "--db", "old.duckdb", "init"]);
     assert!(
-        stdout(&o).contains("upgraded old.duckdb from schema version 1 to 2"),
+        stdout(&o).contains("upgraded old.duckdb from schema version 1 to 3"),
         "{}",
         stdout(&o)
     );
@@ -139,7 +139,7 @@ fn init_creates_upgrades_old_stores_and_refuses_newer_ones() {
         let o = mapcheck_in(dir.path(), &full);
         assert_eq!(code(&o), 2);
         assert!(
-            stderr(&o).contains("schema version 99, newer than this mapcheck understands (2)"),
+            stderr(&o).contains("schema version 99, newer than this mapcheck understands (3)"),
             "{}",
             stderr(&o)
         );
