@@ -92,6 +92,17 @@ const SHOWN_CHANGES: usize = 20;
 
 /// Loads one file into the store at `db`.
 pub fn run(db: &Path, req: &LoadRequest, progress: &mut dyn Progress) -> anyhow::Result<LoadOutcome> {
+    run_with_limit(db, req, progress, super::summary::INCREMENTAL_LIMIT)
+}
+
+/// [`run`] with the size of change above which summaries are recounted (tests use 0).
+#[doc(hidden)]
+pub fn run_with_limit(
+    db: &Path,
+    req: &LoadRequest,
+    progress: &mut dyn Progress,
+    limit: i64,
+) -> anyhow::Result<LoadOutcome> {
     if req.system.trim().is_empty() || req.entity.trim().is_empty() || req.feed.trim().is_empty() {
         anyhow::bail!("--system, --entity and --feed must not be empty");
     }
@@ -100,13 +111,13 @@ pub fn run(db: &Path, req: &LoadRequest, progress: &mut dyn Progress) -> anyhow:
     progress.phase("reading");
     if req.format == InputFormat::Csv {
         let (load_id, at) = store.begin()?;
-        match apply(&store, req, load_id, &at, progress, Reading::Fast) {
+        match apply(&store, req, load_id, &at, progress, Reading::Fast, limit) {
             Err(e) if e.is::<NeedsChecking>() => store.rollback(),
             result => return finish(&store, result),
         }
     }
     let (load_id, at) = store.begin()?;
-    let result = apply(&store, req, load_id, &at, progress, Reading::Checked);
+    let result = apply(&store, req, load_id, &at, progress, Reading::Checked, limit);
     finish(&store, result)
 }
 
@@ -200,6 +211,7 @@ fn apply(
     at: &str,
     progress: &mut dyn Progress,
     reading: Reading,
+    limit: i64,
 ) -> anyhow::Result<LoadOutcome> {
     let shown = crate::load::display_path(req.file);
     let conn = &store.conn;
@@ -430,7 +442,7 @@ fn apply(
     conn.execute_batch("DROP TABLE _load_staged; DROP TABLE _load_incoming; DROP TABLE _load_delta;")
         .map_err(db)?;
     progress.phase("updating summaries");
-    super::summary::refresh(conn, load_id).map_err(db)?;
+    super::summary::refresh(conn, load_id, Some((req.system, req.entity)), limit).map_err(db)?;
     outcome.load_id = Some(load_id);
     Ok(outcome)
 }

@@ -145,7 +145,7 @@ fn apply(store: &Store, from: &str, into: &str, load_id: i64, at: &str) -> anyho
     )
     .map_err(db)?;
     conn.execute_batch("DROP TABLE _merge_moved;").map_err(db)?;
-    super::summary::refresh(conn, load_id).map_err(db)?;
+    super::summary::refresh(conn, load_id, None, super::summary::INCREMENTAL_LIMIT).map_err(db)?;
     Ok(MergeOutcome {
         load_id,
         at: at.to_string(),
