@@ -1,6 +1,6 @@
 //! `mapcheck crosswalk ...`: the ID tables in the DuckDB store.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -444,16 +444,16 @@ fn run_resolve(db: &Path, cmd: &ResolveCmd, out: &mut dyn Write) -> anyhow::Resu
         None => cmd.ids.clone(),
         Some(path) => {
             let shown = crate::load::display_path(path);
-            let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
-                Box::new(std::io::stdin().lock())
+            let mut bytes = Vec::new();
+            if path.as_os_str() == "-" {
+                std::io::stdin().lock().read_to_end(&mut bytes)
             } else {
-                Box::new(std::io::BufReader::new(
-                    std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{shown}: cannot open: {e}"))?,
-                ))
-            };
+                std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes))
+            }
+            .map_err(|e| anyhow::anyhow!("{shown}: cannot read: {e}"))?;
             let mut ids = Vec::new();
-            for (i, line) in reader.lines().enumerate() {
-                let line = line.map_err(|e| anyhow::anyhow!("{shown}: line {}: {e}", i + 1))?;
+            for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+                let line = std::str::from_utf8(line).map_err(|e| anyhow::anyhow!("{shown}: line {}: {e}", i + 1))?;
                 let id = line.trim();
                 if !id.is_empty() {
                     ids.push(id.to_string());
@@ -462,7 +462,7 @@ fn run_resolve(db: &Path, cmd: &ResolveCmd, out: &mut dyn Write) -> anyhow::Resu
             ids
         }
     };
-    let resolved = resolve::run(db, &cmd.system, cmd.entity.as_deref(), &ids, cmd.as_of.as_deref())?;
+    let resolved = resolve::run(db, &cmd.system, cmd.entity.as_deref(), ids, cmd.as_of.as_deref())?;
     let unresolved = resolved.iter().filter(|r| r.canonical_ids.is_empty()).count();
     let ambiguous = resolved.iter().filter(|r| r.canonical_ids.len() > 1).count();
     match cmd.format {
@@ -470,22 +470,23 @@ fn run_resolve(db: &Path, cmd: &ResolveCmd, out: &mut dyn Write) -> anyhow::Resu
             serde_json::to_writer_pretty(&mut *out, &resolved)?;
             writeln!(out)?;
         }
-        ResolveFormat::Text | ResolveFormat::Csv => {
-            let csv = cmd.format == ResolveFormat::Csv;
-            let mut w = csv::WriterBuilder::new()
-                .delimiter(if csv { b',' } else { b'\t' })
-                .quote_style(if csv {
-                    csv::QuoteStyle::Necessary
-                } else {
-                    csv::QuoteStyle::Never
-                })
-                .from_writer(&mut *out);
-            if csv {
-                w.write_record(["source_id", "canonical_id"])?;
-            }
+        ResolveFormat::Text => {
+            // Tab-separated, unquoted: ids are single lines, so no field needs quoting.
             for r in &resolved {
                 if r.canonical_ids.is_empty() {
-                    w.write_record([r.source_id.as_str(), if csv { "" } else { "-" }])?;
+                    writeln!(out, "{}\t-", r.source_id)?;
+                }
+                for c in &r.canonical_ids {
+                    writeln!(out, "{}\t{c}", r.source_id)?;
+                }
+            }
+        }
+        ResolveFormat::Csv => {
+            let mut w = csv::Writer::from_writer(&mut *out);
+            w.write_record(["source_id", "canonical_id"])?;
+            for r in &resolved {
+                if r.canonical_ids.is_empty() {
+                    w.write_record([r.source_id.as_str(), ""])?;
                 }
                 for c in &r.canonical_ids {
                     w.write_record([r.source_id.as_str(), c.as_str()])?;

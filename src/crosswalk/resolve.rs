@@ -4,9 +4,12 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use duckdb::arrow::array::AsArray;
+use std::sync::Arc;
+
+use duckdb::arrow::array::{ArrayRef, AsArray, Int64Array, StringArray};
 use duckdb::arrow::compute::cast;
 use duckdb::arrow::datatypes::{DataType, Int64Type};
+use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::params;
 
 use super::merge::{redirects, survivor};
@@ -40,7 +43,7 @@ pub fn run(
     db: &Path,
     system: &str,
     entity: Option<&str>,
-    ids: &[String],
+    ids: Vec<String>,
     as_of: Option<&str>,
 ) -> anyhow::Result<Vec<Resolution>> {
     let store = Store::open(db, Access::Read)?;
@@ -53,32 +56,51 @@ pub fn run(
         let mut app = conn
             .appender_to_catalog_and_db("_resolve_ids", "temp", "main")
             .map_err(dberr)?;
-        for (i, id) in ids.iter().enumerate() {
-            app.append_row(params![i as i64, id]).map_err(dberr)?;
+        // Columns of 100,000 ids at a time: appending vectors instead of binding every row.
+        for (n, part) in ids.chunks(100_000).enumerate() {
+            let first = (n * 100_000) as i64;
+            let pos = Int64Array::from_iter_values(first..first + part.len() as i64);
+            let source = StringArray::from_iter_values(part.iter());
+            let batch = RecordBatch::try_from_iter([
+                ("pos", Arc::new(pos) as ArrayRef),
+                ("source_id", Arc::new(source) as ArrayRef),
+            ])?;
+            app.append_record_batch(batch).map_err(dberr)?;
         }
         app.flush().map_err(dberr)?;
     }
-    let active = match as_of {
-        None => "l.valid_to IS NULL".to_string(),
-        Some(_) => "l.valid_from <= $3::TIMESTAMP AND (l.valid_to IS NULL OR l.valid_to > $3::TIMESTAMP)".to_string(),
-    };
+    // Literal values, not parameters: DuckDB then skips the row groups of other systems and
+    // entities when it scans the links.
+    use super::store::literal;
+    let mut filter = format!("l.system = {}", literal(system));
+    if let Some(e) = entity {
+        filter.push_str(&format!(" AND l.entity = {}", literal(e)));
+    }
+    match &as_of {
+        None => filter.push_str(" AND l.valid_to IS NULL"),
+        Some(t) => {
+            let t = literal(t);
+            filter.push_str(&format!(
+                " AND l.valid_from <= {t}::TIMESTAMP AND (l.valid_to IS NULL OR l.valid_to > {t}::TIMESTAMP)"
+            ))
+        }
+    }
     let sql = format!(
-        "SELECT i.pos, l.canonical_id FROM _resolve_ids i
-           JOIN links l ON l.source_id = i.source_id AND l.system = $1
-                       AND ($2::VARCHAR IS NULL OR l.entity = $2) AND {active}"
+        "SELECT i.pos, l.canonical_id FROM _resolve_ids i JOIN links l ON l.source_id = i.source_id AND {filter}"
     );
-    // (input position, canonical id) pairs: sorted and deduplicated below. One vector instead of
-    // a set per input id keeps a million-id resolve from allocating a million sets.
-    let mut found: Vec<(usize, String)> = Vec::new();
+    let mut out: Vec<Resolution> = ids
+        .into_iter()
+        .map(|id| Resolution {
+            source_id: id,
+            canonical_ids: Vec::new(),
+        })
+        .collect();
     let map = redirects(conn, as_of.as_deref()).map_err(dberr)?;
+    let mut several = false;
     {
         // Arrow batches: a million rows come back in a few dozen calls instead of a million.
         let mut stmt = conn.prepare(&sql).map_err(dberr)?;
-        let batches = match &as_of {
-            None => stmt.query_arrow(params![system, entity]),
-            Some(t) => stmt.query_arrow(params![system, entity, t]),
-        }
-        .map_err(dberr)?;
+        let batches = stmt.query_arrow([]).map_err(dberr)?;
         for batch in batches {
             let pos = cast(batch.column(0), &DataType::Int64)?;
             let pos = pos.as_primitive::<Int64Type>();
@@ -91,25 +113,18 @@ pub fn run(
                     // A cycle has no survivor; show where it was entered (`check` reports the cycle).
                     Err(_) => c,
                 };
-                if let Ok(p) = usize::try_from(pos.value(i))
-                    && p < ids.len()
-                {
-                    found.push((p, c.to_string()));
+                if let Some(r) = usize::try_from(pos.value(i)).ok().and_then(|p| out.get_mut(p)) {
+                    several |= !r.canonical_ids.is_empty();
+                    r.canonical_ids.push(c.to_string());
                 }
             }
         }
     }
-    found.sort_unstable();
-    found.dedup();
-    let mut out: Vec<Resolution> = ids
-        .iter()
-        .map(|id| Resolution {
-            source_id: id.clone(),
-            canonical_ids: Vec::new(),
-        })
-        .collect();
-    for (p, c) in found {
-        out[p].canonical_ids.push(c);
+    if several {
+        for r in out.iter_mut().filter(|r| r.canonical_ids.len() > 1) {
+            r.canonical_ids.sort_unstable();
+            r.canonical_ids.dedup();
+        }
     }
     Ok(out)
 }
