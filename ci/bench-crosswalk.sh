@@ -55,6 +55,20 @@ measure() { # label, command... ; prints wall seconds and peak MB, records them
   printf '  %-44s %7.2f s  peak %7.1f MB\n' "$label" "$wall" "$mb"
   last_wall=$wall; last_mb=$mb
 }
+# The short steps (check, report, resolve) vary by tens of percent from run to run on a shared
+# machine: each is run $REPEAT times and the median wall time (and its peak memory) is kept.
+REPEAT=${REPEAT:-5}
+median() { # label, command...
+  local label=$1; shift
+  local runs=()
+  for _ in $(seq "$REPEAT"); do
+    measure "$label" "$@" >/dev/null
+    runs+=("$last_wall $last_mb")
+  done
+  local mid; mid=$(printf '%s\n' "${runs[@]}" | sort -n | sed -n "$(( (REPEAT + 1) / 2 ))p")
+  last_wall=${mid% *}; last_mb=${mid#* }
+  printf '  %-44s %7.2f s  peak %7.1f MB  (median of %d)\n' "$label" "$last_wall" "$last_mb" "$REPEAT"
+}
 sum() { echo "$1 + $2" | bc -l; }
 max() { echo "if ($1 > $2) $1 else $2" | bc -l; }
 
@@ -79,21 +93,21 @@ step() { # name: runs mapcheck's and raw SQL's version of a step (4 files for lo
         raw_wall=$(sum "$raw_wall" "$last_wall"); raw_mb=$(max "$raw_mb" "$last_mb")
       done ;;
     check)
-      measure "mapcheck check" "$bin" crosswalk check --format json --fail-on never
+      median "mapcheck check" "$bin" crosswalk check --format json --fail-on never
       mc_wall=$last_wall; mc_mb=$last_mb
-      measure "duckdb   check" "$duck" -readonly raw.duckdb -f "$root/ci/bench-crosswalk-check.sql"
+      median "duckdb   check" "$duck" -readonly raw.duckdb -f "$root/ci/bench-crosswalk-check.sql"
       raw_wall=$last_wall; raw_mb=$last_mb ;;
     report)
-      measure "mapcheck report (html)" "$bin" crosswalk report --format html
+      median "mapcheck report (html)" "$bin" crosswalk report --format html
       mc_wall=$last_wall; mc_mb=$last_mb
       cat "$root/ci/bench-crosswalk-check.sql" "$root/ci/bench-crosswalk-report.sql" > report.sql
-      measure "duckdb   report" "$duck" -readonly raw.duckdb -f report.sql
+      median "duckdb   report" "$duck" -readonly raw.duckdb -f report.sql
       raw_wall=$last_wall; raw_mb=$last_mb ;;
     resolve)
-      measure "mapcheck resolve 1M ids" "$bin" crosswalk resolve --system crm --file "$root/$data/resolve-ids.txt"
+      median "mapcheck resolve 1M ids" "$bin" crosswalk resolve --system crm --file "$root/$data/resolve-ids.txt"
       mc_wall=$last_wall; mc_mb=$last_mb
       sed "s|@FILE@|$root/$data/resolve-ids.txt|" "$root/ci/bench-crosswalk-resolve.sql" > resolve.sql
-      measure "duckdb   resolve 1M ids" "$duck" -readonly raw.duckdb -f resolve.sql
+      median "duckdb   resolve 1M ids" "$duck" -readonly raw.duckdb -f resolve.sql
       raw_wall=$last_wall; raw_mb=$last_mb ;;
   esac
   results+=("$(printf '%-8s mapcheck %7.2f s %7.1f MB | duckdb %7.2f s %7.1f MB | ratio %5.2fx' \
