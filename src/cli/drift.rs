@@ -86,6 +86,8 @@ fn is_sample_file(path: &Path) -> bool {
     [".ndjson", ".jsonl", ".ldjson", ".json", ".csv"]
         .iter()
         .any(|e| inner.ends_with(e))
+        || name.ends_with(".parquet")
+        || name.ends_with(".pq")
 }
 
 /// Prints a scan that stopped, and says so.

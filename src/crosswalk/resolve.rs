@@ -133,9 +133,10 @@ pub fn run(
 /// (`mapcheck map run`): source id -> canonical id after merge redirects.
 #[derive(Debug, Default)]
 pub struct LinkTable {
-    ids: std::collections::HashMap<Box<str>, Box<str>>,
+    /// A fast non-cryptographic hash: `map run` looks an id up for every record.
+    ids: std::collections::HashMap<Box<str>, Box<str>, foldhash::fast::RandomState>,
     /// Source ids with more than one active canonical id: no answer is the right one.
-    conflicted: std::collections::HashSet<Box<str>>,
+    conflicted: std::collections::HashSet<Box<str>, foldhash::fast::RandomState>,
 }
 
 /// What looking an id up in a [`LinkTable`] gives.

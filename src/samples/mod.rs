@@ -8,6 +8,8 @@ pub mod drift;
 pub mod format;
 pub mod infer;
 pub mod observe;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod read;
 
 use std::path::PathBuf;
@@ -224,6 +226,19 @@ fn scan_file(path: &std::path::Path, file: u32, name: &str, cx: &Context) -> Res
             part.errors = errors;
             if let Err(e) = result {
                 part.fatal = Some(e);
+            }
+            part
+        }
+        Layout::Parquet => {
+            let mut part = Part::default();
+            #[cfg(feature = "parquet")]
+            if let Err(e) = parquet::rows(path, name, &mut |v, row| cx.record(&mut part, file, &v, row)) {
+                part.fatal = Some(e.message);
+            }
+            #[cfg(not(feature = "parquet"))]
+            {
+                let _ = (path, file);
+                part.fatal = Some("this mapcheck was built without Parquet support (the `parquet` feature)".into());
             }
             part
         }

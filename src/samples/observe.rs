@@ -119,6 +119,15 @@ impl Distinct {
             self.overflow = true;
             return;
         }
+        // Once full, a value above the largest kept one can never be kept: one comparison, no
+        // allocation (the common case for ids, emails and timestamps).
+        if self.values.len() >= DISTINCT_CAP
+            && let Some((largest, _)) = self.values.last_key_value()
+            && s > largest.as_str()
+        {
+            self.overflow = true;
+            return;
+        }
         if let Some(n) = self.values.get_mut(s) {
             *n += 1;
             return;
@@ -216,8 +225,9 @@ pub struct Node {
     /// Strings of each format (index = [`StringFormat::index`]).
     pub formats: [u64; 7],
     pub distinct: Distinct,
-    /// Fields of object values.
-    pub children: HashMap<String, Node>,
+    /// Fields of object values (a fast non-cryptographic hash: keys come from the samples, and the
+    /// lookup runs for every field of every record).
+    pub children: HashMap<String, Node, foldhash::fast::RandomState>,
     /// Elements of array values.
     pub items: Option<Box<Node>>,
     /// Drift against a contract, by kind and contract node.

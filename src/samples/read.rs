@@ -1,5 +1,5 @@
 //! Sample readers: NDJSON, a top-level JSON array, CSV with a header row; each plain, gzip or
-//! zstd. Records are streamed one at a time (NDJSON in chunks of lines), so memory stays bounded
+//! zstd; and Parquet ([`super::parquet`]). Records are streamed one at a time (NDJSON in chunks of lines), so memory stays bounded
 //! whatever the file size.
 
 use std::cell::Cell;
@@ -21,6 +21,8 @@ pub enum Layout {
     JsonArray,
     /// Comma-separated with a header row.
     Csv,
+    /// Apache Parquet (`.parquet`, `.pq`, or the `PAR1` magic); read by [`super::parquet`].
+    Parquet,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +78,7 @@ fn layout(path: &Path, first_byte: Option<u8>) -> Option<Layout> {
     match ext {
         "ndjson" | "jsonl" | "ldjson" => Some(Layout::Ndjson),
         "csv" => Some(Layout::Csv),
+        "parquet" | "pq" => Some(Layout::Parquet),
         _ => match first_byte {
             Some(b'[') => Some(Layout::JsonArray),
             Some(b'{') => Some(Layout::Ndjson),
@@ -84,7 +87,8 @@ fn layout(path: &Path, first_byte: Option<u8>) -> Option<Layout> {
     }
 }
 
-/// An open sample file: decompressed, buffered, its layout known.
+/// An open sample file: decompressed, buffered, its layout known. For Parquet the reader is empty:
+/// Parquet is read by path.
 pub struct Opened {
     pub layout: Layout,
     pub reader: Box<dyn BufRead + Send>,
@@ -99,8 +103,21 @@ pub fn open(path: &Path, display: &str) -> Result<Opened, ReadError> {
     let mut file = File::open(path).map_err(|e| err(e.to_string()))?;
     let mut head = [0u8; 4];
     let n = read_up_to(&mut file, &mut head).map_err(|e| err(e.to_string()))?;
+    let compression = compression(path, &head[..n]);
+    if &head[..n] == b"PAR1" || layout(path, None) == Some(Layout::Parquet) {
+        // Parquet compresses inside the file and is read from its footer, by path.
+        if compression != Compression::None {
+            return Err(err(
+                "a compressed Parquet file: Parquet compresses its own pages; give the .parquet file itself".into(),
+            ));
+        }
+        return Ok(Opened {
+            layout: Layout::Parquet,
+            reader: Box::new(io::empty()),
+        });
+    }
     let file = io::Cursor::new(head[..n].to_vec()).chain(file);
-    let raw: Box<dyn Read + Send> = match compression(path, &head[..n]) {
+    let raw: Box<dyn Read + Send> = match compression {
         Compression::None => Box::new(file),
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
             1 << 16,
@@ -115,7 +132,7 @@ pub fn open(path: &Path, display: &str) -> Result<Opened, ReadError> {
         buf.iter().copied().find(|b| !b.is_ascii_whitespace())
     };
     let layout = layout(path, first).ok_or_else(|| {
-        err("not a sample file mapcheck can read (expected .ndjson/.jsonl, .json holding an array or one object per line, or .csv; optionally .gz or .zst)".into())
+        err("not a sample file mapcheck can read (expected .ndjson/.jsonl, .json holding an array or one object per line, or .csv, optionally .gz or .zst; or .parquet)".into())
     })?;
     Ok(Opened {
         layout,

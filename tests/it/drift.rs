@@ -320,12 +320,16 @@ fn directories_are_searched_for_samples() {
 #[test]
 fn inferred_drafts_accept_their_own_samples() {
     let dir = tempfile::tempdir().unwrap();
-    let inputs = [
+    let mut inputs = vec![
         vec![sample("clean.ndjson")],
         vec![sample("drifted.ndjson")],
         vec![sample("customers.json"), sample("clean.ndjson.zst")],
         vec![sample("customers.csv")],
     ];
+    if cfg!(feature = "parquet") {
+        inputs.push(vec![sample("drifted.parquet")]);
+        inputs.push(vec![sample("clean.parquet"), sample("clean.ndjson")]);
+    }
     for (to, ext) in [
         ("jsonschema", "schema.json"),
         ("avro", "avsc"),
@@ -352,6 +356,74 @@ fn inferred_drafts_accept_their_own_samples() {
                 std::fs::read_to_string(&draft).unwrap()
             );
         }
+    }
+}
+
+/// `clean.parquet` is `clean.ndjson` written by DuckDB (`COPY (SELECT * FROM
+/// read_json_auto('clean.ndjson')) TO 'clean.parquet'`): timestamps, lists and structs.
+/// `drifted.parquet` plants drift in typed columns, with dates and decimals.
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_samples_are_read_row_by_row() {
+    let (findings, code) = drift_json(&[&sample("clean.parquet"), "--contract", CONTRACT]);
+    assert_eq!(code, 0, "{findings:#?}");
+    assert_eq!(lines(&findings), ["info declared-field-unseen legacy_code"]);
+
+    let (findings, code) = drift_json(&[&sample("drifted.parquet"), "--contract", CONTRACT]);
+    assert_eq!(code, 1);
+    assert_eq!(lines(&findings), PARQUET_DRIFT, "{findings:#?}");
+    let f = with_rule(&findings, "enum-value-unknown")[0];
+    let message = f["message"].as_str().unwrap();
+    assert!(message.contains("\"archived\""), "{message}");
+    assert!(
+        message.contains("tests/fixtures/samples/drifted.parquet:2"),
+        "{message}"
+    );
+
+    // What the columns read as: dates, RFC 3339 timestamps, scaled decimals.
+    let o = mapcheck(&["infer", &sample("drifted.parquet"), "--to", "jsonschema"]);
+    assert_eq!(code_of(&o), 0, "{}", stderr(&o));
+    let draft: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let props = &draft["properties"];
+    assert_eq!(props["created"]["format"], "date-time", "{draft:#}");
+    assert_eq!(props["signup_day"]["format"], "date", "{draft:#}");
+    assert_eq!(props["balance"]["type"], "number", "{draft:#}");
+    assert_eq!(props["tags"]["type"], "array", "{draft:#}");
+    assert_eq!(props["address"]["properties"]["zip"]["type"], "string", "{draft:#}");
+}
+
+#[cfg(feature = "parquet")]
+const PARQUET_DRIFT: [&str; 8] = [
+    "error enum-value-unknown status",
+    "error pattern-violation country",
+    "error unexpected-null address.city",
+    "error unexpected-null email",
+    "info declared-field-unseen legacy_code",
+    "warning undeclared-field balance",
+    "warning undeclared-field loyalty_tier",
+    "warning undeclared-field signup_day",
+];
+
+#[cfg(feature = "parquet")]
+#[test]
+fn broken_and_compressed_parquet_files_are_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.parquet");
+    std::fs::write(&broken, b"PAR1 this is not a parquet file").unwrap();
+    let zipped = dir.path().join("clean.parquet.gz");
+    std::fs::write(&zipped, std::fs::read(repo().join(sample("clean.parquet"))).unwrap()).unwrap();
+    for (file, says) in [
+        (&broken, "not a readable Parquet file"),
+        (&zipped, "a compressed Parquet file"),
+    ] {
+        let o = mapcheck(&["drift", "--contract", CONTRACT, file.to_str().unwrap()]);
+        assert_eq!(code_of(&o), 2, "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(file.file_name().unwrap().to_str().unwrap()),
+            "{}",
+            stderr(&o)
+        );
+        assert!(stderr(&o).contains(says), "{}", stderr(&o));
     }
 }
 
