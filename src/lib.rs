@@ -12,6 +12,7 @@ pub mod crosswalk;
 pub mod finding;
 pub mod git;
 pub mod inspect;
+pub mod json;
 pub mod load;
 pub mod mapping;
 pub mod model;

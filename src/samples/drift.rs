@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::format::StringFormat;
 use super::observe::{AnomalyKind, Kind, Loc, Node, path_push};
 use crate::finding::{Finding, RuleMeta, Severity};
+use crate::json::Tree;
 use crate::model::{Additional, Location, NamedType, Primitive, Type, TypeKind};
 
 crate::finding::rule_set! {
@@ -74,7 +75,8 @@ enum Shape {
         numbers: HashSet<i64>,
     },
     Object {
-        fields: HashMap<String, Eid>,
+        /// Each declared field's node and, when it is required, its index in `required`.
+        fields: HashMap<String, (Eid, Option<u32>), foldhash::fast::RandomState>,
         /// Required fields in declaration order.
         required: Vec<(String, Eid)>,
         /// Declared fields in declaration order.
@@ -220,18 +222,23 @@ impl Compiler<'_> {
                 }
             }
             TypeKind::Object(obj) => {
-                let mut fields = HashMap::new();
-                let mut required = Vec::new();
+                let mut fields = HashMap::default();
+                let mut required: Vec<(String, Eid)> = Vec::new();
                 let mut order = Vec::new();
                 for f in &obj.fields {
                     let id = self.compile(&f.ty);
                     // Field-level location: a finding points at the field's declaration.
                     self.nodes[id as usize].location = f.location.clone();
-                    fields.insert(f.name.clone(), id);
+                    let index = match required.iter().position(|(n, _)| *n == f.name) {
+                        Some(i) => Some(i as u32),
+                        None if f.required => {
+                            required.push((f.name.clone(), id));
+                            Some(required.len() as u32 - 1)
+                        }
+                        None => None,
+                    };
+                    fields.insert(f.name.clone(), (id, index));
                     order.push(f.name.clone());
-                    if f.required {
-                        required.push((f.name.clone(), id));
-                    }
                 }
                 let additional = match &obj.additional {
                     Additional::Any => Extra::Any,
@@ -397,7 +404,7 @@ impl Expectations {
 
     /// The contract node a value is judged against: references followed, and for a union the
     /// first branch that accepts the value's kind.
-    pub fn resolve(&self, id: Eid, v: &Value) -> Eid {
+    pub fn resolve(&self, id: Eid, v: &Tree) -> Eid {
         let kind = Kind::of(v);
         if kind == Kind::Null {
             return id;
@@ -417,7 +424,7 @@ impl Expectations {
 
     /// Checks one value against a resolved node, reporting anomalies; false when the value's
     /// kind is wrong (its parts are then not judged).
-    pub fn check(&self, id: Eid, v: &Value, report: &mut dyn FnMut(AnomalyKind, Option<String>)) -> bool {
+    pub fn check(&self, id: Eid, v: &Tree, report: &mut dyn FnMut(AnomalyKind, Option<String>)) -> bool {
         let e = self.node(id);
         let kind = Kind::of(v);
         if kind == Kind::Null {
@@ -431,10 +438,10 @@ impl Expectations {
             return false;
         }
         match (&e.shape, v) {
-            (Shape::Enum { names, .. }, Value::String(s)) if !names.contains(s) => {
+            (Shape::Enum { names, .. }, Tree::Str(s)) if !names.contains(s.as_ref()) => {
                 report(AnomalyKind::Enum, Some(example(v)));
             }
-            (Shape::Enum { numbers, .. }, Value::Number(n)) if !n.as_i64().is_some_and(|i| numbers.contains(&i)) => {
+            (Shape::Enum { numbers, .. }, Tree::Number(n)) if !n.as_i64().is_some_and(|i| numbers.contains(&i)) => {
                 report(AnomalyKind::Enum, Some(example(v)));
             }
             _ => {}
@@ -445,7 +452,7 @@ impl Expectations {
             report(AnomalyKind::Enum, Some(example(v)));
         }
         match v {
-            Value::Number(n) => {
+            Tree::Number(n) => {
                 if let Some(f) = n.as_f64() {
                     let low = e.minimum.is_some_and(|(m, excl)| if excl { f <= m } else { f < m });
                     let high = e.maximum.is_some_and(|(m, excl)| if excl { f >= m } else { f > m });
@@ -454,7 +461,7 @@ impl Expectations {
                     }
                 }
             }
-            Value::String(s) => {
+            Tree::Str(s) => {
                 if e.min_length.is_some() || e.max_length.is_some() {
                     let len = s.chars().count() as u64;
                     if e.min_length.is_some_and(|m| len < m) || e.max_length.is_some_and(|m| len > m) {
@@ -472,7 +479,7 @@ impl Expectations {
                     report(AnomalyKind::Pattern, Some(example(v)));
                 }
             }
-            Value::Array(a) => {
+            Tree::Array(a) => {
                 let len = a.len() as u64;
                 if e.min_items.is_some_and(|m| len < m) || e.max_items.is_some_and(|m| len > m) {
                     report(AnomalyKind::Length, Some(format!("{len} items")));
@@ -483,18 +490,19 @@ impl Expectations {
         true
     }
 
-    /// How a key of an object value is judged under a resolved node.
-    pub fn field(&self, id: Eid, key: &str) -> Check {
+    /// How a key of an object value is judged under a resolved node, and the key's index among
+    /// the node's [`Expectations::required`] fields when it is one.
+    pub fn field(&self, id: Eid, key: &str) -> (Check, Option<u32>) {
         match &self.node(id).shape {
             Shape::Object { fields, additional, .. } => match fields.get(key) {
-                Some(f) => Check::Declared(*f),
+                Some((f, required)) => (Check::Declared(*f), *required),
                 None => match additional {
-                    Extra::Schema(s) => Check::Declared(*s),
-                    Extra::Any | Extra::Forbidden => Check::Undeclared,
+                    Extra::Schema(s) => (Check::Declared(*s), None),
+                    Extra::Any | Extra::Forbidden => (Check::Undeclared, None),
                 },
             },
-            Shape::Map(value) => Check::Declared(*value),
-            _ => Check::Unchecked,
+            Shape::Map(value) => (Check::Declared(*value), None),
+            _ => (Check::Unchecked, None),
         }
     }
 
@@ -526,16 +534,20 @@ impl Expectations {
 }
 
 /// Numbers compare by value (`1` equals `1.0`); everything else structurally.
-fn same_value(a: &Value, b: &Value) -> bool {
+fn same_value(a: &Value, b: &Tree) -> bool {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        _ => a == b,
+        (Value::Number(x), Tree::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::String(x), Tree::Str(y)) => x == y,
+        (Value::Null, Tree::Null) => true,
+        (Value::Bool(x), Tree::Bool(y)) => x == y,
+        (Value::String(_) | Value::Null | Value::Bool(_) | Value::Number(_), _) => false,
+        _ => *a == b.to_value(),
     }
 }
 
 /// A value as shown in a message: JSON, at most 60 characters.
-fn example(v: &Value) -> String {
-    let s = v.to_string();
+fn example(v: &Tree) -> String {
+    let s = v.to_value().to_string();
     if s.chars().count() > 60 {
         let cut: String = s.chars().take(57).collect();
         format!("{cut}...")
@@ -681,7 +693,7 @@ fn walk_unseen(node: &Node, x: &Expectations, id: Eid, path: &str, depth: u32, o
     match &x.node(id).shape {
         Shape::Object { fields, order, .. } if node.count(Kind::Object) > 0 => {
             for name in order {
-                let field = fields[name];
+                let field = fields[name].0;
                 let child_path = path_push(path, name);
                 match node.children.get(name).filter(|c| c.present > 0) {
                     Some(child) => walk_unseen(child, x, field, &child_path, depth + 1, out),

@@ -124,9 +124,13 @@ struct Context<'a> {
 
 impl Context<'_> {
     fn record(&self, part: &mut Part, file: u32, v: &Value, line: u64) {
+        self.record_tree(part, file, &crate::json::Tree::from_value(v), line);
+    }
+
+    fn record_tree(&self, part: &mut Part, file: u32, v: &crate::json::Tree, line: u64) {
         part.records += 1;
         let expect = self.expect.map(|x| (x, x.root()));
-        part.observed.observe(v, Loc { file, line }, expect);
+        part.observed.observe_tree(v, Loc { file, line }, expect);
     }
 
     /// Counts a malformed record; false once there are too many.
@@ -193,9 +197,11 @@ fn scan_file(path: &std::path::Path, file: u32, name: &str, cx: &Context) -> Res
                 match chunk {
                     Ok(chunk) => {
                         let mut bad = Vec::new();
-                        read::ndjson_chunk(&chunk, &mut |v, line| cx.record(&mut part, file, &v, line), &mut |m| {
-                            bad.push(m)
-                        });
+                        read::ndjson_chunk(
+                            &chunk,
+                            &mut |v, line| cx.record_tree(&mut part, file, &v, line),
+                            &mut |m| bad.push(m),
+                        );
                         for m in bad {
                             if !cx.malformed(&mut part.errors, m) {
                                 break;

@@ -2,12 +2,15 @@
 //! a record at a time, merged across chunks and files. Merging is commutative and associative, so
 //! the result does not depend on how the work was split or in which order it finished.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use indexmap::IndexMap;
 
 use serde_json::Value;
 
 use super::drift::{Check, Eid, Expectations};
 use super::format::{self, StringFormat};
+use crate::json::Tree;
 
 /// Distinct string values kept per path (enough for any enum a draft would declare).
 pub const DISTINCT_CAP: usize = 64;
@@ -46,17 +49,17 @@ impl Kind {
         Kind::Array,
     ];
 
-    pub fn of(v: &Value) -> Kind {
+    pub fn of(v: &Tree) -> Kind {
         match v {
-            Value::Null => Kind::Null,
-            Value::Bool(_) => Kind::Bool,
-            Value::Number(n) if n.is_i64() || n.is_u64() => Kind::Integer,
+            Tree::Null => Kind::Null,
+            Tree::Bool(_) => Kind::Bool,
+            Tree::Number(n) if n.is_i64() || n.is_u64() => Kind::Integer,
             // JSON Schema counts 1.0 as an integer.
-            Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.0e15) => Kind::Integer,
-            Value::Number(_) => Kind::Number,
-            Value::String(_) => Kind::String,
-            Value::Array(_) => Kind::Array,
-            Value::Object(_) => Kind::Object,
+            Tree::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.0e15) => Kind::Integer,
+            Tree::Number(_) => Kind::Number,
+            Tree::Str(_) => Kind::String,
+            Tree::Array(_) => Kind::Array,
+            Tree::Object(_) => Kind::Object,
         }
     }
 
@@ -207,6 +210,24 @@ impl Anomaly {
     }
 }
 
+/// What the keys at each position of the last object seen at a path resolved to: its child's
+/// index and how the contract judges it. Records of one feed repeat their keys in the same order,
+/// so most keys are found by comparing them with one remembered key instead of hashing them twice
+/// (once for the child, once for the contract). Only a cache: it never changes what is observed,
+/// and equality ignores it.
+#[derive(Debug, Clone, Default)]
+pub struct KeyCache {
+    /// The contract node the cached checks were made under.
+    judged: Option<Eid>,
+    slots: Vec<(usize, Check, Option<u32>)>,
+}
+
+impl PartialEq for KeyCache {
+    fn eq(&self, _: &KeyCache) -> bool {
+        true
+    }
+}
+
 /// What was observed at one path.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Node {
@@ -226,8 +247,11 @@ pub struct Node {
     pub formats: [u64; 7],
     pub distinct: Distinct,
     /// Fields of object values (a fast non-cryptographic hash: keys come from the samples, and the
-    /// lookup runs for every field of every record).
-    pub children: HashMap<String, Node, foldhash::fast::RandomState>,
+    /// lookup runs for every field of every record). Insertion order is not meaningful: merges
+    /// and parallel scans insert in any order, and equality ignores it.
+    pub children: IndexMap<String, Node, foldhash::fast::RandomState>,
+    /// The keys of the last objects seen here, by position (see [`KeyCache`]).
+    pub keys: KeyCache,
     /// Elements of array values.
     pub items: Option<Box<Node>>,
     /// Drift against a contract, by kind and contract node.
@@ -245,11 +269,16 @@ impl Node {
 
     /// Adds one value (and, with `expect`, checks it against the contract).
     pub fn observe(&mut self, v: &Value, at: Loc, expect: Option<(&Expectations, Eid)>) {
+        self.observe_tree(&Tree::from_value(v), at, expect);
+    }
+
+    /// [`Node::observe`] for a parsed [`Tree`] (what the NDJSON reader makes).
+    pub fn observe_tree(&mut self, v: &Tree, at: Loc, expect: Option<(&Expectations, Eid)>) {
         self.observe_at(v, at, 0, expect);
     }
 
-    /// [`Node::observe`] for the field at position `position` of its object.
-    fn observe_at(&mut self, v: &Value, at: Loc, position: u32, expect: Option<(&Expectations, Eid)>) {
+    /// [`Node::observe_tree`] for the field at position `position` of its object.
+    fn observe_at(&mut self, v: &Tree, at: Loc, position: u32, expect: Option<(&Expectations, Eid)>) {
         self.present += 1;
         if self.first_seen.is_none_or(|first| (at, position) < first) {
             self.first_seen = Some((at, position));
@@ -257,13 +286,14 @@ impl Node {
         let kind = Kind::of(v);
         self.kinds[kind as usize] += 1;
         match v {
-            Value::Number(n) => {
+            Tree::Number(n) => {
                 if let Some(f) = n.as_f64() {
                     widen(&mut self.numbers, f);
                 }
             }
-            Value::String(s) => {
-                widen(&mut self.lengths, s.chars().count() as u64);
+            Tree::Str(s) => {
+                let len = if s.is_ascii() { s.len() } else { s.chars().count() };
+                widen(&mut self.lengths, len as u64);
                 let bits = format::detect(s);
                 if bits != 0 {
                     for f in StringFormat::ALL {
@@ -274,7 +304,7 @@ impl Node {
                 }
                 self.distinct.add(s);
             }
-            Value::Array(a) => widen(&mut self.items_count, a.len() as u64),
+            Tree::Array(a) => widen(&mut self.items_count, a.len() as u64),
             _ => {}
         }
         // The contract node this value is judged against, after references and union branches.
@@ -288,43 +318,91 @@ impl Node {
         }
         let judged = judged.filter(|_| descend);
         match v {
-            Value::Object(map) => {
-                for (position, (key, value)) in map.iter().enumerate() {
-                    let child_expect = match judged {
-                        Some((x, id)) => match x.field(id, key) {
-                            Check::Declared(child) => Some((x, child)),
-                            Check::Undeclared => {
-                                let child = self.child(key);
-                                child
-                                    .anomalies
-                                    .entry((AnomalyKind::Undeclared, id))
-                                    .or_default()
-                                    .add(at, None);
-                                None
-                            }
-                            Check::Unchecked => None,
-                        },
-                        None => None,
-                    };
-                    self.child(key).observe_at(value, at, position as u32, child_expect);
+            Tree::Object(entries) => {
+                // Required fields seen, as bits by their index (objects with more than 128
+                // required fields are checked by name below).
+                let mut seen: u128 = 0;
+                let judged_id = judged.map(|(_, id)| id);
+                if self.keys.judged != judged_id {
+                    self.keys.judged = judged_id;
+                    self.keys.slots.clear();
                 }
-                if let Some((x, id)) = judged {
-                    for (name, field) in x.required(id) {
-                        if !map.contains_key(name.as_str()) {
-                            self.child(name)
+                for (position, (key, value)) in entries.iter().enumerate() {
+                    let cached = self.keys.slots.get(position).copied().filter(|(index, _, _)| {
+                        self.children
+                            .get_index(*index)
+                            .is_some_and(|(k, _)| k.as_str() == key.as_ref())
+                    });
+                    let (index, check, required) = match cached {
+                        Some(slot) => slot,
+                        None => {
+                            let index = match self.children.get_index_of(key.as_ref()) {
+                                Some(i) => i,
+                                None => self.children.insert_full(key.to_string(), Node::default()).0,
+                            };
+                            let (check, required) = match judged {
+                                Some((x, id)) => x.field(id, key),
+                                None => (Check::Unchecked, None),
+                            };
+                            let slot = (index, check, required);
+                            if position < self.keys.slots.len() {
+                                self.keys.slots[position] = slot;
+                            } else if position == self.keys.slots.len() {
+                                self.keys.slots.push(slot);
+                            }
+                            slot
+                        }
+                    };
+                    let child = &mut self.children[index];
+                    let child_expect = match (judged, check) {
+                        (Some((x, _)), Check::Declared(c)) => {
+                            if let Some(i) = required.filter(|i| *i < 128) {
+                                seen |= 1 << i;
+                            }
+                            Some((x, c))
+                        }
+                        (Some((_, id)), Check::Undeclared) => {
+                            child
                                 .anomalies
-                                .entry((AnomalyKind::Missing, *field))
+                                .entry((AnomalyKind::Undeclared, id))
                                 .or_default()
                                 .add(at, None);
+                            None
+                        }
+                        _ => None,
+                    };
+                    child.observe_at(value, at, position as u32, child_expect);
+                }
+                if let Some((x, id)) = judged {
+                    let required = x.required(id);
+                    let all = if required.len() >= 128 {
+                        u128::MAX
+                    } else {
+                        (1u128 << required.len()) - 1
+                    };
+                    if seen != all || required.len() > 128 {
+                        for (i, (name, field)) in required.iter().enumerate() {
+                            let present = if i < 128 {
+                                seen & (1 << i) != 0
+                            } else {
+                                entries.iter().any(|(k, _)| k == name)
+                            };
+                            if !present {
+                                self.child(name)
+                                    .anomalies
+                                    .entry((AnomalyKind::Missing, *field))
+                                    .or_default()
+                                    .add(at, None);
+                            }
                         }
                     }
                 }
             }
-            Value::Array(list) => {
+            Tree::Array(list) => {
                 let item_expect = judged.and_then(|(x, id)| x.items(id).map(|i| (x, i)));
                 let items = self.items.get_or_insert_with(Box::default);
                 for item in list {
-                    items.observe(item, at, item_expect);
+                    items.observe_at(item, at, 0, item_expect);
                 }
             }
             _ => {}
@@ -333,10 +411,11 @@ impl Node {
 
     fn child(&mut self, key: &str) -> &mut Node {
         // Look up before inserting: most keys exist, and an owned key costs an allocation.
-        if !self.children.contains_key(key) {
-            self.children.insert(key.to_string(), Node::default());
-        }
-        self.children.get_mut(key).expect("inserted above")
+        let index = match self.children.get_index_of(key) {
+            Some(i) => i,
+            None => self.children.insert_full(key.to_string(), Node::default()).0,
+        };
+        &mut self.children[index]
     }
 
     /// Adds everything `other` observed.

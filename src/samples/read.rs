@@ -12,6 +12,8 @@ use std::rc::Rc;
 use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use crate::json::Tree;
+
 /// How records are laid out in a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -219,14 +221,24 @@ impl<R: BufRead> Iterator for Chunks<R> {
 
 /// Calls `record` for each line of an NDJSON chunk that holds a JSON value, `malformed` for each
 /// that holds something else. Blank lines are skipped.
-pub fn ndjson_chunk(chunk: &Chunk, record: &mut dyn FnMut(Value, u64), malformed: &mut dyn FnMut(Malformed)) {
+pub fn ndjson_chunk(chunk: &Chunk, record: &mut dyn FnMut(Tree, u64), malformed: &mut dyn FnMut(Malformed)) {
+    // Valid UTF-8 as a whole (the usual case) is checked once here, so the parser need not check
+    // each string again; otherwise each line is checked as it is parsed.
+    let text = std::str::from_utf8(&chunk.bytes).ok();
+    let mut start = 0;
     for (i, line) in chunk.bytes.split(|b| *b == b'\n').enumerate() {
+        let from = start;
+        start += line.len() + 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         let number = chunk.first_line + i as u64;
-        match serde_json::from_slice::<Value>(line) {
+        let parsed = match text {
+            Some(text) => serde_json::from_str::<Tree>(&text[from..from + line.len()]),
+            None => serde_json::from_slice::<Tree>(line),
+        };
+        match parsed {
             Ok(v) => record(v, number),
             Err(e) => malformed(Malformed {
                 line: number,
@@ -421,9 +433,11 @@ mod tests {
         let mut bad = Vec::new();
         for c in &chunks {
             assert!(c.bytes.ends_with(b"\n") || c.bytes.ends_with(b":"));
-            ndjson_chunk(c, &mut |v, line| seen.push((v["a"].clone(), line)), &mut |m| {
-                bad.push(m.line)
-            });
+            ndjson_chunk(
+                c,
+                &mut |v, line| seen.push((v.to_value()["a"].clone(), line)),
+                &mut |m| bad.push(m.line),
+            );
         }
         assert_eq!(seen, [(Value::from(1), 1), (Value::from(2), 2), (Value::from(3), 4)]);
         assert_eq!(bad, [5]);
