@@ -214,7 +214,7 @@ impl<R: BufRead> Iterator for Chunks<R> {
             return None;
         }
         let first_line = self.next_line;
-        self.next_line += bytes.iter().filter(|b| **b == b'\n').count() as u64;
+        self.next_line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
         Some(Ok(Chunk { bytes, first_line }))
     }
 }
@@ -225,17 +225,20 @@ pub fn ndjson_chunk(chunk: &Chunk, record: &mut dyn FnMut(Tree, u64), malformed:
     // Valid UTF-8 as a whole (the usual case) is checked once here, so the parser need not check
     // each string again; otherwise each line is checked as it is parsed.
     let text = std::str::from_utf8(&chunk.bytes).ok();
-    let mut start = 0;
-    for (i, line) in chunk.bytes.split(|b| *b == b'\n').enumerate() {
-        let from = start;
-        start += line.len() + 1;
+    let bytes = &chunk.bytes;
+    let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+    let mut from = 0;
+    for (i, end) in ends.enumerate() {
+        let line = &bytes[from.min(end)..end];
+        let start = from;
+        from = end + 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         let number = chunk.first_line + i as u64;
         let parsed = match text {
-            Some(text) => serde_json::from_str::<Tree>(&text[from..from + line.len()]),
+            Some(text) => serde_json::from_str::<Tree>(&text[start..start + line.len()]),
             None => serde_json::from_slice::<Tree>(line),
         };
         match parsed {
