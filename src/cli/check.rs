@@ -255,8 +255,11 @@ fn collect(config: &Config, against: Option<&str>, load: &LoadArgs, html: bool) 
             &set.contract,
             set.type_name.as_deref(),
             &sample_files,
-            set.max_errors,
-            set.max_rate,
+            super::drift::Limits {
+                max_errors: set.max_errors,
+                max_rate: set.max_rate,
+                validate: false,
+            },
             &load.options(),
         )?;
         let Ok(mut run) = run else { return Ok(None) };

@@ -33,6 +33,11 @@ pub struct DriftArgs {
     /// Anomalies affecting at most this share of values (0 to 1) are warnings, not errors.
     #[arg(long, value_name = "FRACTION", default_value_t = 0.0, value_parser = parse_fraction)]
     pub max_rate: f64,
+    /// Also validate every record with a complete JSON Schema validator (the `jsonschema` crate)
+    /// and report violations by schema keyword, with instance paths (`schema-violation`). For
+    /// JSON Schema and OpenAPI 3.1 contracts; slower than drift alone.
+    #[arg(long)]
+    pub validate: bool,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
@@ -108,8 +113,11 @@ pub fn run(args: &DriftArgs, color: bool, out: &mut dyn Write) -> anyhow::Result
         &args.contract,
         args.type_name.as_deref(),
         &files,
-        args.max_errors,
-        args.max_rate,
+        Limits {
+            max_errors: args.max_errors,
+            max_rate: args.max_rate,
+            validate: args.validate,
+        },
         &args.load.options(),
     )? {
         Ok(run) => run,
@@ -135,16 +143,29 @@ pub struct DriftRun {
     pub contracts: usize,
 }
 
+/// How a drift run judges and stops.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_errors: u64,
+    pub max_rate: f64,
+    /// Validate every record with the `jsonschema` crate too.
+    pub validate: bool,
+}
+
 /// Scans `files` and compares what it saw with the type of `contract`. A contract that cannot be
 /// used, or a scan stopped by malformed records, is printed and gives the exit code instead.
 pub fn drift(
     contract: &Path,
     type_name: Option<&str>,
     files: &[PathBuf],
-    max_errors: u64,
-    max_rate: f64,
+    limits: Limits,
     load: &crate::load::LoadOptions,
 ) -> anyhow::Result<Result<DriftRun, Exit>> {
+    let Limits {
+        max_errors,
+        max_rate,
+        validate,
+    } = limits;
     let loaded = load_paths(&[contract.to_path_buf()], load)?;
     if !loaded.unusable.is_empty() {
         for f in loaded.findings.iter().filter(|f| f.severity == Severity::Error) {
@@ -153,8 +174,13 @@ pub fn drift(
         }
         return Ok(Err(Exit::Error));
     }
-    let (ty, types) = pick_type(&loaded.contracts, type_name)?;
+    let (ty, types, type_id) = pick_type(&loaded.contracts, type_name)?;
     let expect = Expectations::compile(&ty, &types);
+    let validator = if validate {
+        Some(validator(contract, &loaded.contracts, type_id.as_deref())?)
+    } else {
+        None
+    };
     for p in &expect.skipped_patterns {
         eprintln!("warning: pattern `{p}` is not supported by the regex engine; values are not checked against it");
     }
@@ -162,12 +188,13 @@ pub fn drift(
         max_errors,
         ..ScanOptions::default()
     };
-    let scan = match samples::scan(files, Some(&expect), opts) {
+    let scan = match samples::scan_validating(files, Some(&expect), validator.as_ref(), opts) {
         Ok(s) => s,
         Err(e) => return scan_failed(e).map(Err),
     };
     let mut findings = drift::findings(&scan.observed, &expect, &scan.files, DriftOptions { max_rate });
     findings.extend(malformed_findings(&scan));
+    findings.extend(violation_findings(&scan, ty.location.clone(), max_rate));
     normalize(&mut findings);
     let mut report_files: Vec<String> = loaded.contracts.iter().flat_map(|c| c.files.clone()).collect();
     report_files.extend(scan.files.iter().cloned());
@@ -176,6 +203,90 @@ pub fn drift(
         files: report_files,
         contracts: loaded.contracts.len(),
     }))
+}
+
+/// A validator for the picked type of a JSON Schema or OpenAPI 3.1 contract (`--validate`): the
+/// document itself for its root schema, else a schema that refers into the document, so its own
+/// references resolve as they do in the contract.
+fn validator(contract: &Path, contracts: &[Contract], type_id: Option<&str>) -> anyhow::Result<jsonschema::Validator> {
+    let shown = crate::load::display_path(contract);
+    let Some(c) = contracts.first() else {
+        anyhow::bail!("{shown}: no contract to validate against");
+    };
+    let openapi_30 =
+        c.format == crate::model::Format::Openapi && c.format_version.as_deref().is_some_and(|v| v.starts_with("3.0"));
+    if !matches!(
+        c.format,
+        crate::model::Format::Jsonschema | crate::model::Format::Openapi
+    ) || openapi_30
+    {
+        anyhow::bail!(
+            "{shown}: --validate needs a JSON Schema or OpenAPI 3.1 contract (OpenAPI 3.0, Avro and Protobuf schemas are not JSON Schema); drift's own checks still run without it"
+        );
+    }
+    let file = c.files.first().map_or(contract.to_path_buf(), PathBuf::from);
+    let text = std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("{shown}: cannot read: {e}"))?;
+    let json = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let mut doc = crate::load::tree::parse_auto(&text, json)
+        .map_err(|e| anyhow::anyhow!("{shown}:{e}"))?
+        .to_json();
+    let schema = match type_id {
+        None => doc,
+        Some(id) if id.starts_with("#/") => {
+            let base = match doc.get("$id").and_then(|v| v.as_str()) {
+                Some(b) => b.trim_end_matches('#').to_string(),
+                None => {
+                    doc["$id"] = serde_json::Value::from("urn:mapcheck:contract");
+                    "urn:mapcheck:contract".to_string()
+                }
+            };
+            serde_json::json!({
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "$defs": {"contract": doc},
+                "$ref": format!("{base}{id}"),
+            })
+        }
+        Some(id) => anyhow::bail!("{shown}: --validate cannot find type `{id}` in the document"),
+    };
+    jsonschema::validator_for(&schema)
+        .map_err(|e| anyhow::anyhow!("{shown}: the JSON Schema validator rejects it: {e}"))
+}
+
+/// One `schema-violation` finding per schema keyword that records failed (`--validate`).
+pub fn violation_findings(scan: &Scan, at: Location, max_rate: f64) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (keyword, v) in &scan.violations.by_keyword {
+        let rate = if scan.records == 0 {
+            0.0
+        } else {
+            v.count as f64 / scan.records as f64
+        };
+        let first: Vec<String> = v
+            .first
+            .iter()
+            .map(|(loc, instance, _)| {
+                let file = scan.files.get(loc.file as usize).map_or("?", String::as_str);
+                let instance = if instance.is_empty() { "/" } else { instance };
+                format!("{file}:{} at {instance}", loc.line)
+            })
+            .collect();
+        let message = v.first.first().map_or("", |(_, _, m)| m.as_str());
+        let what = format!("records fail `{keyword}`");
+        let mut f = Finding::new(&drift::SCHEMA_VIOLATION, what, at.clone())
+            .with_path(keyword.trim_start_matches('/').replace('/', "."));
+        f.message = format!(
+            "{} of {} records ({:.2}%) fail `{keyword}`: {message}; first at {}",
+            v.count,
+            scan.records,
+            rate * 100.0,
+            first.join(", ")
+        );
+        if max_rate > 0.0 && rate <= max_rate {
+            f = f.with_severity(Severity::Warning);
+        }
+        out.push(f);
+    }
+    out
 }
 
 /// One `malformed-record` finding per file that had any.
@@ -209,10 +320,15 @@ pub fn malformed_findings(scan: &Scan) -> Vec<Finding> {
 }
 
 /// The type records are judged against, with the named types its references may reach.
-fn pick_type(
-    contracts: &[Contract],
-    name: Option<&str>,
-) -> anyhow::Result<(crate::model::Type, indexmap::IndexMap<String, crate::model::NamedType>)> {
+/// The type records should have, every named type (references), and the type's id when it is a
+/// named one (`None` for a contract's root schema).
+type Picked = (
+    crate::model::Type,
+    indexmap::IndexMap<String, crate::model::NamedType>,
+    Option<String>,
+);
+
+fn pick_type(contracts: &[Contract], name: Option<&str>) -> anyhow::Result<Picked> {
     let mut types = indexmap::IndexMap::new();
     for c in contracts {
         for (id, t) in &c.types {
@@ -221,14 +337,14 @@ fn pick_type(
     }
     if let Some(name) = name {
         if let Some(t) = types.get(name) {
-            return Ok((t.ty.clone(), types.clone()));
+            return Ok((t.ty.clone(), types.clone(), Some(t.id.clone())));
         }
         let matching: Vec<&crate::model::NamedType> = types
             .values()
             .filter(|t| t.name == name || t.id.rsplit(['/', '.']).next() == Some(name))
             .collect();
         return match matching.as_slice() {
-            [one] => Ok((one.ty.clone(), types.clone())),
+            [one] => Ok((one.ty.clone(), types.clone(), Some(one.id.clone()))),
             [] => anyhow::bail!(
                 "--type {name}: no such type in the contract; its types: {}",
                 list(types.keys())
@@ -242,7 +358,7 @@ fn pick_type(
     if let Some(root) = contracts.iter().find_map(|c| c.root.as_ref())
         && root.kind != crate::model::TypeKind::Any
     {
-        return Ok((root.clone(), types));
+        return Ok((root.clone(), types, None));
     }
     let referenced = referenced_types(&types);
     let objects: Vec<&crate::model::NamedType> = types
@@ -260,7 +376,7 @@ fn pick_type(
         .filter(|t| !referenced.contains(&t.id))
         .collect();
     match (top.as_slice(), objects.as_slice()) {
-        ([one], _) | ([], [one]) => Ok((one.ty.clone(), types.clone())),
+        ([one], _) | ([], [one]) => Ok((one.ty.clone(), types.clone(), Some(one.id.clone()))),
         ([], []) => anyhow::bail!("the contract declares no object type to check records against"),
         (candidates, _) => {
             let ids: Vec<&String> = if candidates.is_empty() {

@@ -45,6 +45,9 @@ crate::finding::rule_set! {
     DECLARED_FIELD_UNSEEN = "declared-field-unseen", Info,
         "A field the contract declares never appears in the samples.",
         "Either the samples do not cover it, or the source stopped sending it and the contract is stale. Worth a look before someone maps it.";
+    SCHEMA_VIOLATION = "schema-violation", Error,
+        "Records fail the contract's JSON Schema, as the `jsonschema` validator checks them (`drift --validate`).",
+        "With `--validate`, every record is validated against the contract's JSON Schema by a complete validator, and violations are grouped by the schema keyword that failed (`/properties/status/enum`). This covers keywords drift's own statistics do not (`if`/`then`, `oneOf`, `dependentRequired`, ...) and gives each record's instance path and the validator's message. The finding names the first records (file:line).";
     MALFORMED_RECORD = "malformed-record", Error,
         "A sample record could not be read (invalid JSON, a CSV row with the wrong number of fields).",
         "Malformed records are counted and skipped; the scan goes on until more than `--max-errors` were seen, then stops with exit code 2. The finding names the file and the first lines.";

@@ -11,6 +11,7 @@ pub mod observe;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod read;
+pub mod validate;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -78,6 +79,8 @@ pub struct Scan {
     pub observed: Node,
     /// Malformed records per file (same order as `files`).
     pub errors: Vec<FileErrors>,
+    /// Per-record validation results, when a validator was given.
+    pub violations: validate::Violations,
 }
 
 impl Scan {
@@ -100,6 +103,7 @@ pub enum ScanError {
 struct Part {
     records: u64,
     observed: Node,
+    violations: validate::Violations,
     errors: FileErrors,
     fatal: Option<String>,
 }
@@ -108,6 +112,7 @@ impl Part {
     fn merge(mut self, other: Part) -> Part {
         self.records += other.records;
         self.observed.merge(other.observed);
+        self.violations.merge(other.violations);
         self.errors.merge(other.errors);
         self.fatal = self.fatal.or(other.fatal);
         self
@@ -117,6 +122,7 @@ impl Part {
 /// Shared by every part of a scan.
 struct Context<'a> {
     expect: Option<&'a Expectations>,
+    validator: Option<&'a jsonschema::Validator>,
     opts: ScanOptions,
     errors: AtomicU64,
     stop: AtomicBool,
@@ -131,6 +137,9 @@ impl Context<'_> {
         part.records += 1;
         let expect = self.expect.map(|x| (x, x.root()));
         part.observed.observe_tree(v, Loc { file, line }, expect);
+        if let Some(validator) = self.validator {
+            part.violations.check(validator, v, Loc { file, line });
+        }
     }
 
     /// Counts a malformed record; false once there are too many.
@@ -147,9 +156,20 @@ impl Context<'_> {
 
 /// Scans sample files into one observed schema, checking each record against `expect` when given.
 pub fn scan(paths: &[PathBuf], expect: Option<&Expectations>, opts: ScanOptions) -> Result<Scan, ScanError> {
+    scan_validating(paths, expect, None, opts)
+}
+
+/// [`scan`], also validating every record with `validator` when given.
+pub fn scan_validating(
+    paths: &[PathBuf],
+    expect: Option<&Expectations>,
+    validator: Option<&jsonschema::Validator>,
+    opts: ScanOptions,
+) -> Result<Scan, ScanError> {
     let files: Vec<String> = paths.iter().map(|p| crate::load::display_path(p)).collect();
     let cx = Context {
         expect,
+        validator,
         opts,
         errors: AtomicU64::new(0),
         stop: AtomicBool::new(false),
@@ -182,6 +202,7 @@ pub fn scan(paths: &[PathBuf], expect: Option<&Expectations>, opts: ScanOptions)
     for part in parts_ok {
         scan.records += part.records;
         scan.observed.merge(part.observed);
+        scan.violations.merge(part.violations);
         scan.errors.push(part.errors);
     }
     Ok(scan)

@@ -68,7 +68,18 @@ fn every_drift_rule_fires_in_its_fixture() {
         let contract = find_file(&dir, "contract").expect("contract.*");
         let samples = find_file(&dir, "sample").expect("sample.*");
         let rel = |p: &Path| p.strip_prefix(repo()).unwrap().display().to_string();
-        let (findings, _) = drift_json(&[&rel(&samples), "--contract", &rel(&contract), "--fail-on", "never"]);
+        // `args.txt`, when present: more arguments (`--validate`).
+        let extra = std::fs::read_to_string(dir.join("args.txt")).unwrap_or_default();
+        let mut args = vec![
+            rel(&samples),
+            "--contract".into(),
+            rel(&contract),
+            "--fail-on".into(),
+            "never".into(),
+        ];
+        args.extend(extra.split_whitespace().map(String::from));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (findings, _) = drift_json(&args);
         let got = lines(&findings);
         if !got.iter().any(|l| l.split(' ').nth(1) == Some(rule.as_str())) {
             problems.push(format!("{rule}: does not fire: {got:?}"));
@@ -469,4 +480,79 @@ fn infer_writes_a_json_schema_draft() {
     let required = s["required"].as_array().unwrap();
     assert!(required.contains(&serde_json::json!("status")));
     assert!(!required.contains(&serde_json::json!("loyalty_tier")));
+}
+
+/// `--validate`: every record through the `jsonschema` validator, violations by keyword with
+/// instance paths, for JSON Schema and OpenAPI 3.1 (a named type, whose references resolve in
+/// the document); refused for other formats.
+#[test]
+fn validate_reports_each_failing_schema_keyword_with_records() {
+    let (findings, code) = drift_json(&[&sample("drifted.ndjson"), "--contract", CONTRACT, "--validate"]);
+    assert_eq!(code, 1);
+    let violations = with_rule(&findings, "schema-violation");
+    let keywords: Vec<&str> = violations.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(
+        keywords,
+        [
+            "properties.address.required",
+            "properties.country.pattern",
+            "properties.email.type",
+            "properties.id.minimum",
+            "properties.id.type",
+            "properties.name.maxLength",
+            "properties.status.enum",
+            "required",
+        ]
+    );
+    let status = violations[6]["message"].as_str().unwrap();
+    assert!(status.contains("1 of 20 records (5.00%)"), "{status}");
+    assert!(status.contains("\"archived\" is not one of"), "{status}");
+    assert!(status.contains("drifted.ndjson:2 at /status"), "{status}");
+    // Without the flag, no record is validated.
+    let (plain, _) = drift_json(&[&sample("drifted.ndjson"), "--contract", CONTRACT]);
+    assert!(with_rule(&plain, "schema-violation").is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("accounts.ndjson");
+    std::fs::write(
+        &bad,
+        r#"{"Id": "001A", "Name": "Acme", "Status": "bogus", "BillingAddress": {"City": 5}}"#,
+    )
+    .unwrap();
+    let contract = repo().join("contracts/crm/accounts.openapi.yaml");
+    let (findings, _) = drift_json(&[
+        bad.to_str().unwrap(),
+        "--contract",
+        contract.to_str().unwrap(),
+        "--type",
+        "Account",
+        "--validate",
+    ]);
+    let keywords: Vec<&str> = with_rule(&findings, "schema-violation")
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        keywords.contains(&"components.schemas.AccountStatus.enum"),
+        "{keywords:?}"
+    );
+    assert!(
+        keywords.contains(&"components.schemas.Address.properties.City.type"),
+        "{keywords:?}"
+    );
+
+    let avro = repo().join("contracts/billing/customer_events.avsc");
+    let o = mapcheck(&[
+        "drift",
+        "--contract",
+        avro.to_str().unwrap(),
+        bad.to_str().unwrap(),
+        "--validate",
+    ]);
+    assert_eq!(code_of(&o), 2);
+    assert!(
+        stderr(&o).contains("--validate needs a JSON Schema or OpenAPI 3.1 contract"),
+        "{}",
+        stderr(&o)
+    );
 }
