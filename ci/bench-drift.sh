@@ -77,10 +77,9 @@ echo "== mapcheck drift"
 echo "== mapcheck infer"
 "${TIME[@]}" "$BIN" infer "$FILE" --to jsonschema > "$DATA/inferred.schema.json"
 
-if [ ! -x "$VENV/bin/python" ]; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q duckdb-cli genson || "$VENV/bin/pip" install -q duckdb genson || true
-fi
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+[ -x "$VENV/bin/duckdb" ] || "$VENV/bin/pip" install -q duckdb-cli || true
+[ -x "$VENV/bin/genson" ] || "$VENV/bin/pip" install -q genson || true
 if [ -x "$VENV/bin/duckdb" ]; then
   echo "== duckdb read_json_auto (sample_size=-1)"
   "${TIME[@]}" "$VENV/bin/duckdb" -c "DESCRIBE SELECT * FROM read_json_auto('$FILE', sample_size=-1)" > /dev/null
