@@ -255,6 +255,7 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
             anyhow::bail!("{}: no such file", s.display());
         }
     }
+    let started = std::time::Instant::now();
     let (root, files, shown) = mapping_files(std::slice::from_ref(&args.mapping))?;
     let (mappings, problems) = read_mappings(&files, &shown)?;
     let mut opts = args.load.options();
@@ -266,6 +267,7 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
             .into_iter()
             .filter(|f| f.severity == crate::finding::Severity::Error),
     );
+    super::detail(started, "map run: mapping validated");
     let Some(mapping) = mappings.first().filter(|_| invalid.is_empty()) else {
         for f in &invalid {
             let at = f.location.as_ref().map(|l| l.to_string()).unwrap_or_default();
@@ -296,7 +298,9 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         )),
         None => Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock())),
     };
+    let started = std::time::Instant::now();
     let crosswalks = Crosswalks::open(mapping, args.db.as_deref())?;
+    super::detail(started, "map run: crosswalk links read");
     let started = std::time::Instant::now();
     let tally = run_batches(&args.samples, mapping, &validator, &crosswalks, &mut sink)?;
     sink.flush()?;
