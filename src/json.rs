@@ -102,7 +102,8 @@ impl<'de> serde::de::Visitor<'de> for NodeVisitor {
         Ok(Tree::Array(items))
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Tree<'de>, A::Error> {
-        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(8));
+        // Records have tens of fields: start big enough that most objects never grow.
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(16));
         while let Some(Key(k)) = map.next_key()? {
             entries.push((k, map.next_value()?));
         }

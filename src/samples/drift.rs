@@ -74,8 +74,8 @@ enum Shape {
     /// Accepted kinds as [`Kind::bit`]s.
     Scalar(u8),
     Enum {
-        names: HashSet<String>,
-        numbers: HashSet<i64>,
+        names: HashSet<String, foldhash::fast::RandomState>,
+        numbers: HashSet<i64, foldhash::fast::RandomState>,
     },
     Object {
         /// Each declared field's node and, when it is required, its index in `required`.
