@@ -120,6 +120,9 @@ struct Expect {
 #[derive(Debug)]
 pub struct Expectations {
     nodes: Vec<Expect>,
+    /// Per node, the kinds it accepts (as [`Kind::bit`]s, null included), worked out once after
+    /// compiling: every value of every record asks.
+    accepts: Vec<u8>,
     root: Eid,
     /// Patterns the `regex` crate could not compile (reported once, not checked).
     pub skipped_patterns: Vec<String>,
@@ -344,11 +347,25 @@ impl Expectations {
             skipped_patterns: Vec::new(),
         };
         let root = c.compile(ty);
-        Expectations {
+        let mut x = Expectations {
             nodes: c.nodes,
+            accepts: Vec::new(),
             root,
             skipped_patterns: c.skipped_patterns,
-        }
+        };
+        x.accepts = (0..x.nodes.len() as Eid)
+            .map(|id| {
+                // Null from the node itself: a reference may carry `nullable` on the way.
+                Kind::ALL
+                    .iter()
+                    .filter(|k| match k {
+                        Kind::Null => x.allows_null(id, 0),
+                        k => x.accepts_kind_walk(id, **k, 0),
+                    })
+                    .fold(0u8, |bits, k| bits | k.bit())
+            })
+            .collect();
+        x
     }
 
     pub fn root(&self) -> Eid {
@@ -370,7 +387,12 @@ impl Expectations {
         id
     }
 
-    fn accepts_kind(&self, id: Eid, kind: Kind, depth: u32) -> bool {
+    /// Whether a node accepts a kind of value (from the table made when compiling).
+    fn accepts_kind(&self, id: Eid, kind: Kind) -> bool {
+        self.accepts[id as usize] & kind.bit() != 0
+    }
+
+    fn accepts_kind_walk(&self, id: Eid, kind: Kind, depth: u32) -> bool {
         let id = self.follow(id);
         let e = self.node(id);
         if kind == Kind::Null {
@@ -383,7 +405,7 @@ impl Expectations {
             Shape::Enum { numbers, .. } => kind == Kind::String || (kind == Kind::Integer && !numbers.is_empty()),
             Shape::Object { .. } | Shape::Map(_) => kind == Kind::Object,
             Shape::Array(_) => kind == Kind::Array,
-            Shape::Union(vs) => depth < 16 && vs.iter().any(|v| self.accepts_kind(*v, kind, depth + 1)),
+            Shape::Union(vs) => depth < 16 && vs.iter().any(|v| self.accepts_kind_walk(*v, kind, depth + 1)),
             Shape::Link(_) => true,
         }
     }
@@ -415,7 +437,7 @@ impl Expectations {
         let mut id = self.follow(id);
         for _ in 0..16 {
             match &self.node(id).shape {
-                Shape::Union(vs) if kind != Kind::Null => match vs.iter().find(|b| self.accepts_kind(**b, kind, 0)) {
+                Shape::Union(vs) if kind != Kind::Null => match vs.iter().find(|b| self.accepts_kind(**b, kind)) {
                     Some(b) => id = self.follow(*b),
                     None => return id,
                 },
@@ -431,12 +453,12 @@ impl Expectations {
         let e = self.node(id);
         let kind = Kind::of(v);
         if kind == Kind::Null {
-            if !self.allows_null(id, 0) {
+            if !self.accepts_kind(id, Kind::Null) {
                 report(AnomalyKind::Null, None);
             }
             return false;
         }
-        if !self.accepts_kind(id, kind, 0) {
+        if !self.accepts_kind(id, kind) {
             report(AnomalyKind::Type, Some(kind.name().to_string()));
             return false;
         }
