@@ -64,9 +64,9 @@ fn strings(node: &Node, opts: &InferOptions) -> Strings {
         return Strings::IntegerLike;
     }
     let distinct = &node.distinct;
-    let k = distinct.values.len();
+    let k = distinct.len();
     if !distinct.overflow && k > 0 && k <= opts.enum_max && n >= 2 * k as u64 {
-        return Strings::Enum(distinct.values.keys().cloned().collect());
+        return Strings::Enum(distinct.sorted().into_iter().cloned().collect());
     }
     Strings::Plain
 }

@@ -2,7 +2,7 @@
 //! a record at a time, merged across chunks and files. Merging is commutative and associative, so
 //! the result does not depend on how the work was split or in which order it finished.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use indexmap::IndexMap;
 
@@ -111,23 +111,38 @@ fn join<T: PartialOrd + Copy>(a: &mut Option<Span<T>>, b: Option<Span<T>>) {
 /// Distinct string values, up to [`DISTINCT_CAP`]: the smallest ones, with their counts.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Distinct {
-    pub values: BTreeMap<String, u64>,
+    values: HashMap<String, u64, foldhash::fast::RandomState>,
+    /// The largest value kept: once the set is full, a larger one can never be kept.
+    largest: Option<String>,
     /// More distinct values were seen than kept (or one too long to be an enum value).
     pub overflow: bool,
 }
 
 impl Distinct {
+    /// The values kept, smallest first.
+    pub fn sorted(&self) -> Vec<&String> {
+        let mut v: Vec<&String> = self.values.keys().collect();
+        v.sort();
+        v
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
     fn add(&mut self, s: &str) {
         if s.len() > DISTINCT_MAX_LEN {
             self.overflow = true;
             return;
         }
-        // Once full, a value above the largest kept one can never be kept: one comparison, no
-        // allocation (the common case for ids, emails and timestamps).
-        if self.values.len() >= DISTINCT_CAP
-            && let Some((largest, _)) = self.values.last_key_value()
-            && s > largest.as_str()
-        {
+        // Full, and above the largest kept value: one comparison, no hashing, no allocation (the
+        // common case for ids, emails and timestamps).
+        let above = self.largest.as_deref().is_none_or(|l| s > l);
+        if above && self.values.len() >= DISTINCT_CAP {
             self.overflow = true;
             return;
         }
@@ -136,13 +151,20 @@ impl Distinct {
             return;
         }
         self.values.insert(s.to_string(), 1);
+        if above {
+            self.largest = Some(s.to_string());
+        }
         self.trim();
     }
 
+    /// Drops the largest values until at most [`DISTINCT_CAP`] are left.
     fn trim(&mut self) {
         while self.values.len() > DISTINCT_CAP {
             self.overflow = true;
-            self.values.pop_last();
+            if let Some(l) = self.largest.take() {
+                self.values.remove(&l);
+            }
+            self.largest = self.values.keys().max().cloned();
         }
     }
 
@@ -151,6 +173,7 @@ impl Distinct {
         for (k, n) in other.values {
             *self.values.entry(k).or_insert(0) += n;
         }
+        self.largest = self.values.keys().max().cloned();
         self.trim();
     }
 }
@@ -207,6 +230,30 @@ impl Anomaly {
         while self.examples.len() > EXAMPLES {
             self.examples.pop_last();
         }
+    }
+}
+
+/// `a == b` for the short keys records have, without a call to `memcmp` for each: up to 16
+/// bytes are compared as two (overlapping) 8-byte words.
+#[inline]
+fn same_key(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| -> u64 {
+        let mut w = [0u8; 8];
+        let end = (at + 8).min(s.len());
+        w[..end - at].copy_from_slice(&s[at..end]);
+        u64::from_le_bytes(w)
+    };
+    match a.len() {
+        0..=8 => word(a, 0) == word(b, 0),
+        9..=16 => {
+            let tail = a.len() - 8;
+            word(a, 0) == word(b, 0) && word(a, tail) == word(b, tail)
+        }
+        _ => a == b,
     }
 }
 
@@ -328,11 +375,10 @@ impl Node {
                     self.keys.slots.clear();
                 }
                 for (position, (key, value)) in entries.iter().enumerate() {
-                    let cached = self.keys.slots.get(position).copied().filter(|(index, _, _)| {
-                        self.children
-                            .get_index(*index)
-                            .is_some_and(|(k, _)| k.as_str() == key.as_ref())
-                    });
+                    let cached =
+                        self.keys.slots.get(position).copied().filter(|(index, _, _)| {
+                            self.children.get_index(*index).is_some_and(|(k, _)| same_key(k, key))
+                        });
                     let (index, check, required) = match cached {
                         Some(slot) => slot,
                         None => {
