@@ -182,20 +182,24 @@ pub fn active_links(store: &Store, system: &str, entity: &str) -> anyhow::Result
         let source = source.as_string::<i32>();
         let canonical = cast(batch.column(1), &DataType::Utf8)?;
         let canonical = canonical.as_string::<i32>();
+        table.ids.reserve(batch.num_rows());
         for i in 0..batch.num_rows() {
             let (s, c) = (source.value(i), canonical.value(i));
-            let c = survivor(&map, c).unwrap_or(c);
-            if table.conflicted.contains(s) {
-                continue;
-            }
-            match table.ids.get(s) {
-                Some(existing) if **existing != *c => {
-                    table.ids.remove(s);
-                    table.conflicted.insert(s.into());
+            let c = if map.is_empty() {
+                c
+            } else {
+                survivor(&map, c).unwrap_or(c)
+            };
+            match table.ids.entry(s.into()) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    if table.conflicted.is_empty() || !table.conflicted.contains(s) {
+                        v.insert(c.into());
+                    }
                 }
-                Some(_) => {}
-                None => {
-                    table.ids.insert(s.into(), c.into());
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    if **o.get() != *c {
+                        table.conflicted.insert(o.remove_entry().0);
+                    }
                 }
             }
         }
