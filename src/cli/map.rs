@@ -528,13 +528,16 @@ impl Tally {
 }
 
 /// Lines of one sample file, with their numbers.
+/// A run of whole lines of one sample file, and the number of its first line.
 struct Batch {
     index: usize,
     file: std::sync::Arc<str>,
-    lines: Vec<(u64, Vec<u8>)>,
+    first_line: u64,
+    bytes: Vec<u8>,
 }
 
-const BATCH_LINES: usize = 2048;
+/// Bytes per batch (whole lines): about 1,000 records of a few hundred bytes.
+const BATCH_BYTES: usize = 1 << 19;
 
 /// Reads the samples in batches, maps and validates them on every core, and writes the canonical
 /// records in input order.
@@ -545,7 +548,6 @@ fn run_batches(
     crosswalks: &Crosswalks,
     sink: &mut dyn Write,
 ) -> anyhow::Result<Tally> {
-    use std::io::BufRead;
     use std::sync::{Arc, Mutex, mpsc};
 
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
@@ -562,9 +564,18 @@ fn run_batches(
                 loop {
                     let next = work_rx.lock().map(|rx| rx.recv());
                     let Ok(Ok(batch)) = next else { break };
-                    let mut out = Vec::with_capacity(batch.lines.len() * 256);
+                    let mut out = Vec::with_capacity(batch.bytes.len() + batch.bytes.len() / 2);
                     let mut t = Tally::default();
-                    for (line_no, line) in &batch.lines {
+                    let bytes = &batch.bytes;
+                    let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+                    let mut from = 0;
+                    for (i, end) in ends.enumerate() {
+                        let line = &bytes[from.min(end)..end];
+                        from = end + 1;
+                        if line.trim_ascii().is_empty() {
+                            continue;
+                        }
+                        let line_no = batch.first_line + i as u64;
                         t.records += 1;
                         let at = || format!("{}:{line_no}", batch.file);
                         let record = match serde_json::from_slice::<crate::mapping::run::Node>(line) {
@@ -608,40 +619,25 @@ fn run_batches(
             });
         }
         drop(done_tx);
-        // The reader: numbered lines in batches; a closed channel means the workers are gone.
+        // The reader: runs of whole lines in batches; a closed channel means the workers are gone.
         let reader = scope.spawn(move || -> anyhow::Result<()> {
             let mut index = 0;
             for sample in samples {
                 let file: Arc<str> = crate::load::display_path(sample).into();
                 let handle =
                     std::fs::File::open(sample).with_context(|| format!("{}: cannot open", sample.display()))?;
-                let mut input = std::io::BufReader::with_capacity(1 << 16, handle);
-                let mut line_no = 0u64;
-                let mut lines = Vec::with_capacity(BATCH_LINES);
-                loop {
-                    let mut line = Vec::new();
-                    let n = input
-                        .read_until(b'\n', &mut line)
-                        .with_context(|| format!("{}: read failed", sample.display()))?;
-                    if n > 0 {
-                        line_no += 1;
-                        if !line.trim_ascii().is_empty() {
-                            lines.push((line_no, line));
-                        }
-                    }
-                    if (n == 0 && !lines.is_empty()) || lines.len() == BATCH_LINES {
-                        let batch = Batch {
-                            index,
-                            file: Arc::clone(&file),
-                            lines: std::mem::replace(&mut lines, Vec::with_capacity(BATCH_LINES)),
-                        };
-                        index += 1;
-                        if work_tx.send(batch).is_err() {
-                            return Ok(());
-                        }
-                    }
-                    if n == 0 {
-                        break;
+                let input = std::io::BufReader::with_capacity(1 << 16, handle);
+                for chunk in crate::samples::read::Chunks::new(input, BATCH_BYTES) {
+                    let chunk = chunk.with_context(|| format!("{}: read failed", sample.display()))?;
+                    let batch = Batch {
+                        index,
+                        file: Arc::clone(&file),
+                        first_line: chunk.first_line,
+                        bytes: chunk.bytes,
+                    };
+                    index += 1;
+                    if work_tx.send(batch).is_err() {
+                        return Ok(());
                     }
                 }
             }
