@@ -216,10 +216,10 @@ fn scan_file(path: &std::path::Path, file: u32, name: &str, cx: &Context) -> Res
             .par_bridge()
             .fold(Part::default, |mut part, chunk| {
                 match chunk {
-                    Ok(chunk) => {
+                    Ok(mut chunk) => {
                         let mut bad = Vec::new();
                         read::ndjson_chunk(
-                            &chunk,
+                            &mut chunk,
                             &mut |v, line| cx.record_tree(&mut part, file, &v, line),
                             &mut |m| bad.push(m),
                         );

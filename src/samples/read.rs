@@ -220,34 +220,62 @@ impl<R: BufRead> Iterator for Chunks<R> {
 }
 
 /// Calls `record` for each line of an NDJSON chunk that holds a JSON value, `malformed` for each
-/// that holds something else. Blank lines are skipped.
-pub fn ndjson_chunk(chunk: &Chunk, record: &mut dyn FnMut(Tree, u64), malformed: &mut dyn FnMut(Malformed)) {
-    // Valid UTF-8 as a whole (the usual case) is checked once here, so the parser need not check
-    // each string again; otherwise each line is checked as it is parsed.
-    let text = std::str::from_utf8(&chunk.bytes).ok();
-    let bytes = &chunk.bytes;
-    let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
-    let mut from = 0;
-    for (i, end) in ends.enumerate() {
-        let line = &bytes[from.min(end)..end];
-        let start = from;
-        from = end + 1;
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let number = chunk.first_line + i as u64;
-        let parsed = match text {
-            Some(text) => serde_json::from_str::<Tree>(&text[start..start + line.len()]),
-            None => serde_json::from_slice::<Tree>(line),
+/// that holds something else. Blank lines are skipped. Lines are parsed in place with `simd-json`
+/// (which rewrites the chunk's bytes as it unescapes strings), reusing one set of buffers.
+pub fn ndjson_chunk(chunk: &mut Chunk, record: &mut dyn FnMut(Tree, u64), malformed: &mut dyn FnMut(Malformed)) {
+    let first_line = chunk.first_line;
+    let mut buffers = simd_json::Buffers::default();
+    let mut rest: &mut [u8] = &mut chunk.bytes;
+    let mut i = 0u64;
+    loop {
+        let (line, next) = match memchr::memchr(b'\n', rest) {
+            Some(at) => {
+                let (line, tail) = std::mem::take(&mut rest).split_at_mut(at);
+                (line, Some(&mut tail[1..]))
+            }
+            None => (std::mem::take(&mut rest), None),
         };
-        match parsed {
-            Ok(v) => record(v, number),
-            Err(e) => malformed(Malformed {
-                line: number,
-                message: format!("column {}: {}", e.column(), strip_position(&e.to_string())),
-            }),
+        let number = first_line + i;
+        i += 1;
+        let line = match line.last() {
+            Some(b'\r') => {
+                let n = line.len() - 1;
+                &mut line[..n]
+            }
+            _ => line,
+        };
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            match simd_json::serde::from_slice_with_buffers::<Tree>(line, &mut buffers) {
+                Ok(v) => record(v, number),
+                Err(e) => malformed(Malformed {
+                    line: number,
+                    message: format!("column {}: {}", e.index() + 1, describe(e.error())),
+                }),
+            }
         }
+        match next {
+            Some(tail) => rest = tail,
+            None => break,
+        }
+    }
+}
+
+/// simd-json's error kinds are enum names (`ExpectedObjectColon`, `InvalidNumber`): as words.
+fn describe(e: &simd_json::ErrorType) -> String {
+    let name = format!("{e:?}");
+    let name = name.split(['(', ' ', '{']).next().unwrap_or(&name);
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    match out.as_str() {
+        "syntax" => "syntax error".into(),
+        "eof" => "unexpected end of the line".into(),
+        "trailing data" => "trailing characters after the value".into(),
+        _ => out,
     }
 }
 
@@ -431,10 +459,10 @@ mod tests {
     #[test]
     fn chunks_end_at_line_ends_and_count_lines() {
         let text = b"{\"a\":1}\n{\"a\":2}\n\n{\"a\":3}\n{\"a\":";
-        let chunks: Vec<Chunk> = Chunks::new(&text[..], 5).map(Result::unwrap).collect();
+        let mut chunks: Vec<Chunk> = Chunks::new(&text[..], 5).map(Result::unwrap).collect();
         let mut seen = Vec::new();
         let mut bad = Vec::new();
-        for c in &chunks {
+        for c in &mut chunks {
             assert!(c.bytes.ends_with(b"\n") || c.bytes.ends_with(b":"));
             ndjson_chunk(
                 c,
@@ -444,6 +472,31 @@ mod tests {
         }
         assert_eq!(seen, [(Value::from(1), 1), (Value::from(2), 2), (Value::from(3), 4)]);
         assert_eq!(bad, [5]);
+    }
+
+    #[test]
+    fn ndjson_lines_parse_in_place_with_crlf_escapes_and_errors() {
+        let text = "{\"a\": \"x\\ny\", \"b\": [1, 2.5, -3]}\r\n\r\n  \n{\"a\": \"\\u00e9\"}\n{\"a\" 1}\n[1]\n{\"a\": 1} trailing";
+        let mut chunk = Chunk {
+            bytes: text.as_bytes().to_vec(),
+            first_line: 10,
+        };
+        let mut seen = Vec::new();
+        let mut bad = Vec::new();
+        ndjson_chunk(&mut chunk, &mut |v, line| seen.push((v.to_value(), line)), &mut |m| {
+            bad.push(m)
+        });
+        assert_eq!(
+            seen,
+            [
+                (serde_json::json!({"a": "x\ny", "b": [1, 2.5, -3]}), 10),
+                (serde_json::json!({"a": "é"}), 13),
+                (serde_json::json!([1]), 15),
+            ]
+        );
+        let lines: Vec<u64> = bad.iter().map(|m| m.line).collect();
+        assert_eq!(lines, [14, 16], "{bad:?}");
+        assert!(bad.iter().all(|m| m.message.starts_with("column ")), "{bad:?}");
     }
 
     #[test]
