@@ -430,7 +430,11 @@ impl Expectations {
     /// The contract node a value is judged against: references followed, and for a union the
     /// first branch that accepts the value's kind.
     pub fn resolve(&self, id: Eid, v: &Tree) -> Eid {
-        let kind = Kind::of(v);
+        self.resolve_kind(id, Kind::of(v))
+    }
+
+    /// [`Expectations::resolve`] for a value of a known kind.
+    pub fn resolve_kind(&self, id: Eid, kind: Kind) -> Eid {
         if kind == Kind::Null {
             return id;
         }
@@ -450,8 +454,24 @@ impl Expectations {
     /// Checks one value against a resolved node, reporting anomalies; false when the value's
     /// kind is wrong (its parts are then not judged).
     pub fn check(&self, id: Eid, v: &Tree, report: &mut dyn FnMut(AnomalyKind, Option<String>)) -> bool {
+        let formats = match v {
+            Tree::Str(s) => super::format::detect(s),
+            _ => 0,
+        };
+        self.check_observed(id, v, Kind::of(v), formats, report)
+    }
+
+    /// [`Expectations::check`] with what the scan already knows of the value: its kind and, for a
+    /// string, the formats [`super::format::detect`] found (a format found needs no second look).
+    pub fn check_observed(
+        &self,
+        id: Eid,
+        v: &Tree,
+        kind: Kind,
+        formats: u8,
+        report: &mut dyn FnMut(AnomalyKind, Option<String>),
+    ) -> bool {
         let e = self.node(id);
-        let kind = Kind::of(v);
         if kind == Kind::Null {
             if !self.accepts_kind(id, Kind::Null) {
                 report(AnomalyKind::Null, None);
@@ -494,6 +514,7 @@ impl Expectations {
                     }
                 }
                 if let Some(f) = e.format
+                    && formats & (1 << f.index()) == 0
                     && !f.matches(s)
                 {
                     report(AnomalyKind::Format, Some(example(v)));

@@ -332,6 +332,8 @@ impl Node {
         }
         let kind = Kind::of(v);
         self.kinds[kind as usize] += 1;
+        // Formats of a string value (for the draft, and so the contract check need not look again).
+        let mut bits = 0u8;
         match v {
             Tree::Number(n) => {
                 if let Some(f) = n.as_f64() {
@@ -341,7 +343,7 @@ impl Node {
             Tree::Str(s) => {
                 let len = if s.is_ascii() { s.len() } else { s.chars().count() };
                 widen(&mut self.lengths, len as u64);
-                let bits = format::detect(s);
+                bits = format::detect(s);
                 if bits != 0 {
                     for f in StringFormat::ALL {
                         if bits & (1 << f.index()) != 0 {
@@ -355,11 +357,11 @@ impl Node {
             _ => {}
         }
         // The contract node this value is judged against, after references and union branches.
-        let judged = expect.map(|(x, id)| (x, x.resolve(id, v)));
+        let judged = expect.map(|(x, id)| (x, x.resolve_kind(id, kind)));
         let mut descend = true;
         if let Some((x, id)) = judged {
             let anomalies = &mut self.anomalies;
-            descend = x.check(id, v, &mut |kind, example| {
+            descend = x.check_observed(id, v, kind, bits, &mut |kind, example| {
                 anomalies.entry((kind, id)).or_default().add(at, example);
             });
         }
