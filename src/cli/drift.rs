@@ -225,11 +225,7 @@ fn validator(contract: &Path, contracts: &[Contract], type_id: Option<&str>) -> 
         );
     }
     let file = c.files.first().map_or(contract.to_path_buf(), PathBuf::from);
-    let text = std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("{shown}: cannot read: {e}"))?;
-    let json = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let mut doc = crate::load::tree::parse_auto(&text, json)
-        .map_err(|e| anyhow::anyhow!("{shown}:{e}"))?
-        .to_json();
+    let mut doc = super::read_json_document(&file, &shown)?;
     let schema = match type_id {
         None => doc,
         Some(id) if id.starts_with("#/") => {
@@ -281,9 +277,8 @@ pub fn violation_findings(scan: &Scan, at: Location, max_rate: f64) -> Vec<Findi
             rate * 100.0,
             first.join(", ")
         );
-        if max_rate > 0.0 && rate <= max_rate {
-            f = f.with_severity(Severity::Warning);
-        }
+        let severity = DriftOptions { max_rate }.severity(f.severity, rate);
+        f = f.with_severity(severity);
         out.push(f);
     }
     out

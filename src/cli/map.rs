@@ -285,10 +285,7 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         .cloned()
         .unwrap_or_default();
     let canonical_path = root.join(&canonical);
-    let schema_text = std::fs::read_to_string(&canonical_path).with_context(|| format!("{canonical}: cannot read"))?;
-    let schema = crate::load::tree::parse_auto(&schema_text, canonical.ends_with(".json"))
-        .map_err(|e| anyhow::anyhow!("{canonical}:{e}"))?
-        .to_json();
+    let schema = super::read_json_document(&canonical_path, &canonical)?;
     let validator = ::jsonschema::validator_for(&schema).map_err(|e| anyhow::anyhow!("{canonical}: {e}"))?;
 
     let mut sink: Box<dyn Write> = match &args.out {

@@ -79,6 +79,17 @@ pub fn note(message: impl std::fmt::Display) {
     }
 }
 
+/// A JSON or YAML document read as JSON (for the `jsonschema` validator); `shown` names the file
+/// in errors.
+pub fn read_json_document(path: &std::path::Path, shown: &str) -> anyhow::Result<serde_json::Value> {
+    use anyhow::Context;
+    let text = std::fs::read_to_string(path).with_context(|| format!("{shown}: cannot read"))?;
+    let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    Ok(crate::load::tree::parse_auto(&text, json)
+        .map_err(|e| anyhow::anyhow!("{shown}:{e}"))?
+        .to_json())
+}
+
 /// A detail shown only with `--verbose` (stderr): what a step did and how long it took.
 pub fn detail(started: std::time::Instant, message: impl std::fmt::Display) {
     if VERBOSE.load(std::sync::atomic::Ordering::Relaxed) {

@@ -174,17 +174,7 @@ pub fn health(store: &Store, config: &CrosswalkConfig) -> anyhow::Result<Health>
     // Redirects: links to merged-away ids, redirects into nothing, cycles.
     let map = redirects(conn, None).map_err(dberr)?;
     if !map.is_empty() {
-        conn.execute_batch("CREATE TEMP TABLE _check_merged (id VARCHAR NOT NULL);")
-            .map_err(dberr)?;
-        {
-            let mut app = conn
-                .appender_to_catalog_and_db("_check_merged", "temp", "main")
-                .map_err(dberr)?;
-            for from in map.keys() {
-                app.append_row(params![from]).map_err(dberr)?;
-            }
-            app.flush().map_err(dberr)?;
-        }
+        id_table(conn, "_check_merged", map.keys()).map_err(dberr)?;
         let sql = "SELECT l.system, l.entity, l.feed, l.source_id, l.canonical_id FROM links l
                    JOIN _check_merged m ON m.id = l.canonical_id WHERE l.valid_to IS NULL";
         h.merged_referenced_total = conn
@@ -205,17 +195,7 @@ pub fn health(store: &Store, config: &CrosswalkConfig) -> anyhow::Result<Health>
             }
         }
         // Survivors without any active link, found in one pass over the links.
-        conn.execute_batch("CREATE TEMP TABLE _check_ends (id VARCHAR NOT NULL);")
-            .map_err(dberr)?;
-        {
-            let mut app = conn
-                .appender_to_catalog_and_db("_check_ends", "temp", "main")
-                .map_err(dberr)?;
-            for end in ends.keys() {
-                app.append_row(params![end]).map_err(dberr)?;
-            }
-            app.flush().map_err(dberr)?;
-        }
+        id_table(conn, "_check_ends", ends.keys()).map_err(dberr)?;
         let linked: HashSet<String> = conn
             .prepare(
                 "SELECT DISTINCT e.id FROM _check_ends e JOIN links l ON l.canonical_id = e.id WHERE l.valid_to IS NULL",
@@ -243,6 +223,16 @@ pub fn health(store: &Store, config: &CrosswalkConfig) -> anyhow::Result<Health>
         h.orphans.push(orphans(store, sample)?);
     }
     Ok(h)
+}
+
+/// A temporary table `name (id VARCHAR)` holding `ids`, to join with the links.
+fn id_table<'a>(conn: &duckdb::Connection, name: &str, ids: impl Iterator<Item = &'a String>) -> duckdb::Result<()> {
+    conn.execute_batch(&format!("CREATE TEMP TABLE {name} (id VARCHAR NOT NULL);"))?;
+    let mut app = conn.appender_to_catalog_and_db(name, "temp", "main")?;
+    for id in ids {
+        app.append_row(params![id])?;
+    }
+    app.flush()
 }
 
 /// Reads a sample's ids and finds those without an active link of its system and entity.

@@ -28,6 +28,10 @@ pub fn redirects(conn: &Connection, as_of: Option<&str>) -> duckdb::Result<HashM
 /// Where a redirect chain from `id` ends: `Ok(id)` itself when it is not redirected, `Err(cycle)`
 /// (the ids on it, in order) when the chain loops.
 pub fn survivor<'a>(map: &'a HashMap<String, String>, id: &'a str) -> Result<&'a str, Vec<String>> {
+    // Most ids are not redirected: answer those without allocating the chain.
+    if !map.contains_key(id) {
+        return Ok(id);
+    }
     let mut seen: Vec<&str> = vec![id];
     let mut cur = id;
     while let Some(next) = map.get(cur) {

@@ -56,9 +56,10 @@ pub fn run(
         let mut app = conn
             .appender_to_catalog_and_db("_resolve_ids", "temp", "main")
             .map_err(dberr)?;
-        // Columns of 100,000 ids at a time: appending vectors instead of binding every row.
-        for (n, part) in ids.chunks(100_000).enumerate() {
-            let first = (n * 100_000) as i64;
+        // Columns of ids at a time: appending vectors instead of binding every row.
+        const COLUMN: usize = 100_000;
+        for (n, part) in ids.chunks(COLUMN).enumerate() {
+            let first = (n * COLUMN) as i64;
             let pos = Int64Array::from_iter_values(first..first + part.len() as i64);
             let source = StringArray::from_iter_values(part.iter());
             let batch = RecordBatch::try_from_iter([
@@ -96,7 +97,6 @@ pub fn run(
         })
         .collect();
     let map = redirects(conn, as_of.as_deref()).map_err(dberr)?;
-    let mut several = false;
     {
         // Arrow batches: a million rows come back in a few dozen calls instead of a million.
         let mut stmt = conn.prepare(&sql).map_err(dberr)?;
@@ -114,17 +114,14 @@ pub fn run(
                     Err(_) => c,
                 };
                 if let Some(r) = usize::try_from(pos.value(i)).ok().and_then(|p| out.get_mut(p)) {
-                    several |= !r.canonical_ids.is_empty();
                     r.canonical_ids.push(c.to_string());
                 }
             }
         }
     }
-    if several {
-        for r in out.iter_mut().filter(|r| r.canonical_ids.len() > 1) {
-            r.canonical_ids.sort_unstable();
-            r.canonical_ids.dedup();
-        }
+    for r in out.iter_mut().filter(|r| r.canonical_ids.len() > 1) {
+        r.canonical_ids.sort_unstable();
+        r.canonical_ids.dedup();
     }
     Ok(out)
 }
@@ -185,14 +182,10 @@ pub fn active_links(store: &Store, system: &str, entity: &str) -> anyhow::Result
         table.ids.reserve(batch.num_rows());
         for i in 0..batch.num_rows() {
             let (s, c) = (source.value(i), canonical.value(i));
-            let c = if map.is_empty() {
-                c
-            } else {
-                survivor(&map, c).unwrap_or(c)
-            };
+            let c = survivor(&map, c).unwrap_or(c);
             match table.ids.entry(s.into()) {
                 std::collections::hash_map::Entry::Vacant(v) => {
-                    if table.conflicted.is_empty() || !table.conflicted.contains(s) {
+                    if !table.conflicted.contains(s) {
                         v.insert(c.into());
                     }
                 }

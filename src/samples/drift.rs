@@ -427,14 +427,9 @@ impl Expectations {
         false
     }
 
-    /// The contract node a value is judged against: references followed, and for a union the
-    /// first branch that accepts the value's kind.
-    pub fn resolve(&self, id: Eid, v: &Tree) -> Eid {
-        self.resolve_kind(id, Kind::of(v))
-    }
-
-    /// [`Expectations::resolve`] for a value of a known kind.
-    pub fn resolve_kind(&self, id: Eid, kind: Kind) -> Eid {
+    /// The contract node a value of `kind` is judged against: references followed, and for a
+    /// union the first branch that accepts the kind.
+    pub fn resolve(&self, id: Eid, kind: Kind) -> Eid {
         if kind == Kind::Null {
             return id;
         }
@@ -452,18 +447,10 @@ impl Expectations {
     }
 
     /// Checks one value against a resolved node, reporting anomalies; false when the value's
-    /// kind is wrong (its parts are then not judged).
-    pub fn check(&self, id: Eid, v: &Tree, report: &mut dyn FnMut(AnomalyKind, Option<String>)) -> bool {
-        let formats = match v {
-            Tree::Str(s) => super::format::detect(s),
-            _ => 0,
-        };
-        self.check_observed(id, v, Kind::of(v), formats, report)
-    }
-
-    /// [`Expectations::check`] with what the scan already knows of the value: its kind and, for a
-    /// string, the formats [`super::format::detect`] found (a format found needs no second look).
-    pub fn check_observed(
+    /// kind is wrong (its parts are then not judged). The scan passes what it already knows of the
+    /// value: its kind and, for a string, the formats [`super::format::detect`] found (a format
+    /// found needs no second look).
+    pub fn check(
         &self,
         id: Eid,
         v: &Tree,
@@ -609,6 +596,17 @@ pub struct DriftOptions {
     pub max_rate: f64,
 }
 
+impl DriftOptions {
+    /// An error affecting at most `max_rate` of the values is a warning.
+    pub fn severity(&self, severity: Severity, rate: f64) -> Severity {
+        if severity == Severity::Error && rate <= self.max_rate {
+            Severity::Warning
+        } else {
+            severity
+        }
+    }
+}
+
 /// Turns the anomalies of a scan into findings. `files` names the sample files by index.
 pub fn findings(observed: &Node, x: &Expectations, files: &[String], opts: DriftOptions) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -704,9 +702,7 @@ fn walk_anomalies(
         if *kind == AnomalyKind::Undeclared && x.forbids_others(*id) {
             severity = Severity::Error;
         }
-        if severity == Severity::Error && rate <= opts.max_rate {
-            severity = Severity::Warning;
-        }
+        let severity = opts.severity(severity, rate);
         let mut message = format!("{what}: {} of {total} {noun} ({:.2}%)", a.count, rate * 100.0);
         if !a.examples.is_empty() {
             let shown: Vec<&str> = a.examples.iter().map(String::as_str).collect();

@@ -233,30 +233,6 @@ impl Anomaly {
     }
 }
 
-/// `a == b` for the short keys records have, without a call to `memcmp` for each: up to 16
-/// bytes are compared as two (overlapping) 8-byte words.
-#[inline]
-fn same_key(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let word = |s: &[u8], at: usize| -> u64 {
-        let mut w = [0u8; 8];
-        let end = (at + 8).min(s.len());
-        w[..end - at].copy_from_slice(&s[at..end]);
-        u64::from_le_bytes(w)
-    };
-    match a.len() {
-        0..=8 => word(a, 0) == word(b, 0),
-        9..=16 => {
-            let tail = a.len() - 8;
-            word(a, 0) == word(b, 0) && word(a, tail) == word(b, tail)
-        }
-        _ => a == b,
-    }
-}
-
 /// What the keys at each position of the last object seen at a path resolved to: its child's
 /// index and how the contract judges it. Records of one feed repeat their keys in the same order,
 /// so most keys are found by comparing them with one remembered key instead of hashing them twice
@@ -357,11 +333,11 @@ impl Node {
             _ => {}
         }
         // The contract node this value is judged against, after references and union branches.
-        let judged = expect.map(|(x, id)| (x, x.resolve_kind(id, kind)));
+        let judged = expect.map(|(x, id)| (x, x.resolve(id, kind)));
         let mut descend = true;
         if let Some((x, id)) = judged {
             let anomalies = &mut self.anomalies;
-            descend = x.check_observed(id, v, kind, bits, &mut |kind, example| {
+            descend = x.check(id, v, kind, bits, &mut |kind, example| {
                 anomalies.entry((kind, id)).or_default().add(at, example);
             });
         }
@@ -377,17 +353,15 @@ impl Node {
                     self.keys.slots.clear();
                 }
                 for (position, (key, value)) in entries.iter().enumerate() {
-                    let cached =
-                        self.keys.slots.get(position).copied().filter(|(index, _, _)| {
-                            self.children.get_index(*index).is_some_and(|(k, _)| same_key(k, key))
-                        });
+                    let cached = self.keys.slots.get(position).copied().filter(|(index, _, _)| {
+                        self.children
+                            .get_index(*index)
+                            .is_some_and(|(k, _)| k.as_str() == key.as_ref())
+                    });
                     let (index, check, required) = match cached {
                         Some(slot) => slot,
                         None => {
-                            let index = match self.children.get_index_of(key.as_ref()) {
-                                Some(i) => i,
-                                None => self.children.insert_full(key.to_string(), Node::default()).0,
-                            };
+                            let index = self.child_index(key);
                             let (check, required) = match judged {
                                 Some((x, id)) => x.field(id, key),
                                 None => (Check::Unchecked, None),
@@ -458,12 +432,17 @@ impl Node {
     }
 
     fn child(&mut self, key: &str) -> &mut Node {
+        let index = self.child_index(key);
+        &mut self.children[index]
+    }
+
+    /// The index of the child for `key`, made when missing.
+    fn child_index(&mut self, key: &str) -> usize {
         // Look up before inserting: most keys exist, and an owned key costs an allocation.
-        let index = match self.children.get_index_of(key) {
+        match self.children.get_index_of(key) {
             Some(i) => i,
             None => self.children.insert_full(key.to_string(), Node::default()).0,
-        };
-        &mut self.children[index]
+        }
     }
 
     /// Adds everything `other` observed.
