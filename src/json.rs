@@ -155,6 +155,253 @@ impl<'a> Tree<'a> {
     }
 }
 
+/// Bytes that JSON strings must escape: `"`, `\` and control characters.
+const ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// Whether any of the 8 bytes in `w` must be escaped (exact: no false answers either way).
+fn word_needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0;
+    below_space || has_zero(w ^ (ONES * u64::from(b'"'))) || has_zero(w ^ (ONES * u64::from(b'\\')))
+}
+
+/// Appends `s` as a JSON string, escaped as `serde_json` escapes it.
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    // Most strings need no escape: find the first 8-byte word that might, a word at a time.
+    let clean = bytes
+        .chunks_exact(8)
+        .position(|w| word_needs_escape(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]])))
+        .map_or(bytes.len() - bytes.len() % 8, |words| words * 8);
+    out.extend_from_slice(&bytes[..clean]);
+    let mut from = clean;
+    for (i, &b) in bytes.iter().enumerate().skip(clean) {
+        if !ESCAPE[b as usize] {
+            continue;
+        }
+        out.extend_from_slice(&bytes[from..i]);
+        from = i + 1;
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+            }
+        }
+    }
+    out.extend_from_slice(&bytes[from..]);
+    out.push(b'"');
+}
+
+impl Tree<'_> {
+    /// Appends the tree as compact JSON, byte for byte what `serde_json::to_writer` writes for
+    /// [`Tree::to_value`] (without building that value).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        match self {
+            Tree::Null => out.extend_from_slice(b"null"),
+            Tree::Bool(true) => out.extend_from_slice(b"true"),
+            Tree::Bool(false) => out.extend_from_slice(b"false"),
+            Tree::Number(n) => {
+                // Writing to a vector cannot fail.
+                let _ = serde_json::to_writer(&mut *out, n);
+            }
+            Tree::Str(s) => write_str(out, s),
+            Tree::Array(items) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    item.write_json(out);
+                }
+                out.push(b']');
+            }
+            Tree::Object(entries) => {
+                out.push(b'{');
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_str(out, k);
+                    out.push(b':');
+                    v.write_json(out);
+                }
+                out.push(b'}');
+            }
+        }
+    }
+}
+
+/// Trees as instances of the `jsonschema` crate's validators (`jsonschema::options_for::<Trees>()`):
+/// records are validated as parsed, without turning each into a `serde_json::Value`.
+pub struct Trees;
+
+mod validate {
+    use std::borrow::Cow;
+
+    use jsonschema::json::{Array, Json, Node, NodeIdentity, Object};
+    use jsonschema::types::JsonType;
+    use serde_json::Value;
+
+    use super::{Tree, Trees};
+
+    impl Json for Trees {
+        type Node<'a> = &'a Tree<'a>;
+        type PreparedKey = String;
+        type StringBuffer = ();
+        // Objects are vectors: a lookup scans the keys, like a members pass does.
+        const KEYS_PER_LOOKUP: usize = 2;
+        const ACYCLIC: bool = true;
+
+        fn prepare_key(key: &str) -> String {
+            key.to_owned()
+        }
+
+        fn with_string_node<T>((): &mut (), string: &str, f: impl FnOnce(Self::Node<'_>) -> T) -> T {
+            f(&Tree::Str(Cow::Borrowed(string)))
+        }
+    }
+
+    /// An object's entries.
+    #[derive(Clone, Copy)]
+    pub struct Entries<'a>(&'a [(Cow<'a, str>, Tree<'a>)]);
+
+    /// An array's items.
+    #[derive(Clone, Copy)]
+    pub struct Items<'a>(&'a [Tree<'a>]);
+
+    impl<'a> Node<'a, Trees> for &'a Tree<'a> {
+        type Object = Entries<'a>;
+        type Array = Items<'a>;
+        type Number = &'a serde_json::Number;
+
+        fn as_object(&self) -> Option<Entries<'a>> {
+            match self {
+                Tree::Object(entries) => Some(Entries(entries)),
+                _ => None,
+            }
+        }
+
+        fn as_array(&self) -> Option<Items<'a>> {
+            match self {
+                Tree::Array(items) => Some(Items(items)),
+                _ => None,
+            }
+        }
+
+        fn as_string(&self) -> Option<Cow<'a, str>> {
+            match self {
+                Tree::Str(s) => Some(Cow::Borrowed(&**s)),
+                _ => None,
+            }
+        }
+
+        fn as_number(&self) -> Option<&'a serde_json::Number> {
+            match self {
+                Tree::Number(n) => Some(n),
+                _ => None,
+            }
+        }
+
+        fn as_boolean(&self) -> Option<bool> {
+            match self {
+                Tree::Bool(b) => Some(*b),
+                _ => None,
+            }
+        }
+
+        fn is_null(&self) -> bool {
+            matches!(self, Tree::Null)
+        }
+
+        fn json_type(&self) -> JsonType {
+            match self {
+                Tree::Null => JsonType::Null,
+                Tree::Bool(_) => JsonType::Boolean,
+                Tree::Number(_) => JsonType::Number,
+                Tree::Str(_) => JsonType::String,
+                Tree::Array(_) => JsonType::Array,
+                Tree::Object(_) => JsonType::Object,
+            }
+        }
+
+        fn equals_value(&self, expected: &Value) -> bool {
+            // `enum` and `const` run this per record: scalars compare without building a value.
+            match (self, expected) {
+                (Tree::Str(s), Value::String(e)) => s == e,
+                (Tree::Str(_), _) | (_, Value::String(_)) => false,
+                (Tree::Bool(b), Value::Bool(e)) => b == e,
+                (Tree::Null, Value::Null) => true,
+                (Tree::Number(n), Value::Number(e)) => jsonschema::json::cmp::equal_numbers(n, e),
+                (Tree::Array(_) | Tree::Object(_), _) => jsonschema::json::cmp::equal(&self.to_value(), expected),
+                _ => false,
+            }
+        }
+
+        fn to_value(&self) -> Cow<'a, Value> {
+            Cow::Owned(Tree::to_value(self))
+        }
+
+        fn identity(&self) -> Option<NodeIdentity> {
+            Some(NodeIdentity::new(std::ptr::from_ref::<Tree>(self) as usize))
+        }
+    }
+
+    impl<'a> Object<'a, Trees> for Entries<'a> {
+        type Node = &'a Tree<'a>;
+        type MemberName = &'a str;
+        type MembersIter = std::iter::Map<
+            std::slice::Iter<'a, (Cow<'a, str>, Tree<'a>)>,
+            fn(&'a (Cow<'a, str>, Tree<'a>)) -> (&'a str, &'a Tree<'a>),
+        >;
+
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+
+        fn get(&self, key: &String) -> Option<&'a Tree<'a>> {
+            // The last of duplicate keys, as JSON parsers keep.
+            self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+        }
+
+        fn members(&self) -> Self::MembersIter {
+            self.0.iter().map(|(k, v)| (&**k, v))
+        }
+    }
+
+    impl<'a> Array<'a, Trees> for Items<'a> {
+        type Node = &'a Tree<'a>;
+        type ElementsIter = std::slice::Iter<'a, Tree<'a>>;
+
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+
+        fn elements(&self) -> Self::ElementsIter {
+            self.0.iter()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +418,97 @@ mod tests {
         let v: Value = serde_json::from_str(text).unwrap();
         assert_eq!(t.to_value(), v);
         assert_eq!(Tree::from_value(&v).to_value(), v);
+    }
+
+    #[test]
+    fn writes_what_serde_json_writes() {
+        let mut strings: Vec<String> = [
+            "",
+            "plain",
+            "quote\"d",
+            "back\\slash",
+            "tab\there",
+            "é and 🦀",
+            "\u{1}\u{1f}\u{7f}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every byte that needs escaping, at every position of an 8-byte word and past it.
+        for b in (0u8..0x20).chain([b'"', b'\\']) {
+            for at in 0..18 {
+                let mut s = "x".repeat(at);
+                s.push(b as char);
+                s.push_str("tail");
+                strings.push(s);
+            }
+        }
+        for s in &strings {
+            let mut out = Vec::new();
+            write_str(&mut out, s);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(s).unwrap(),
+                "{s:?}"
+            );
+        }
+        let text = r#"{"a": "x\"y", "n": [1, -2, 2.5, 1e300, null, true, false], "o": {"k\n": {}}, "e": []}"#;
+        let t: Tree = serde_json::from_str(text).unwrap();
+        let mut out = Vec::new();
+        t.write_json(&mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            serde_json::to_string(&t.to_value()).unwrap()
+        );
+    }
+
+    #[test]
+    fn validates_like_serde_json_values() {
+        let schema = serde_json::json!({
+            "type": "object",
+            "required": ["id", "kind"],
+            "additionalProperties": false,
+            "properties": {
+                "id": {"type": "integer", "minimum": 1},
+                "kind": {"enum": ["a", "b", 3, {"x": 1}]},
+                "name": {"type": "string", "minLength": 2, "maxLength": 4, "pattern": "^[a-z]+$"},
+                "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": true},
+                "when": {"const": null},
+                "nested": {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
+            },
+            "if": {"properties": {"kind": {"const": "b"}}},
+            "then": {"required": ["name"]}
+        });
+        let by_value = jsonschema::validator_for(&schema).unwrap();
+        let by_tree = jsonschema::options_for::<Trees>().build(&schema).unwrap();
+        let records = [
+            r#"{"id": 1, "kind": "a"}"#,
+            r#"{"id": 0, "kind": "c", "extra": 1}"#,
+            r#"{"id": 2, "kind": "b"}"#,
+            r#"{"id": 2, "kind": "b", "name": "héé"}"#,
+            r#"{"id": 2, "kind": "b", "name": "ABCDEFG"}"#,
+            r#"{"id": 1.5, "kind": 3.0, "tags": ["x", "x"], "when": null}"#,
+            r#"{"id": 3, "kind": {"x": 1.0}, "tags": ["x", "y"], "when": 0, "nested": {}}"#,
+            r#"{"id": 3, "kind": "a", "nested": {"ok": "yes"}}"#,
+            r#"{"id": 3, "id": "dup", "kind": "a"}"#,
+            r#"[1, 2]"#,
+        ];
+        for text in records {
+            let value: Value = serde_json::from_str(text).unwrap();
+            let tree: Tree = serde_json::from_str(text).unwrap();
+            assert_eq!(by_tree.is_valid(&tree), by_value.is_valid(&value), "{text}");
+            let errors = |e: jsonschema::ValidationError| {
+                (
+                    e.schema_path().to_string(),
+                    e.instance_path().to_string(),
+                    e.to_string(),
+                )
+            };
+            let mut from_tree: Vec<_> = by_tree.iter_errors(&tree).map(errors).collect();
+            let mut from_value: Vec<_> = by_value.iter_errors(&value).map(errors).collect();
+            from_tree.sort();
+            from_value.sort();
+            assert_eq!(from_tree, from_value, "{text}");
+        }
     }
 }

@@ -286,7 +286,9 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         .unwrap_or_default();
     let canonical_path = root.join(&canonical);
     let schema = super::read_json_document(&canonical_path, &canonical)?;
-    let validator = ::jsonschema::validator_for(&schema).map_err(|e| anyhow::anyhow!("{canonical}: {e}"))?;
+    let validator = ::jsonschema::options_for::<crate::json::Trees>()
+        .build(&schema)
+        .map_err(|e| anyhow::anyhow!("{canonical}: {e}"))?;
 
     let mut sink: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(std::io::BufWriter::with_capacity(
@@ -541,7 +543,7 @@ const BATCH_BYTES: usize = 1 << 19;
 fn run_batches(
     samples: &[PathBuf],
     mapping: &Mapping,
-    validator: &::jsonschema::Validator,
+    validator: &::jsonschema::Validator<crate::json::Trees>,
     crosswalks: &Crosswalks,
     sink: &mut dyn Write,
 ) -> anyhow::Result<Tally> {
@@ -563,52 +565,48 @@ fn run_batches(
                     let Ok(Ok(batch)) = next else { break };
                     let mut out = Vec::with_capacity(batch.bytes.len() + batch.bytes.len() / 2);
                     let mut t = Tally::default();
-                    let bytes = &batch.bytes;
-                    let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
-                    let mut from = 0;
-                    for (i, end) in ends.enumerate() {
-                        let line = &bytes[from.min(end)..end];
-                        from = end + 1;
-                        if line.trim_ascii().is_empty() {
-                            continue;
-                        }
-                        let line_no = batch.first_line + i as u64;
-                        t.records += 1;
-                        let at = || format!("{}:{line_no}", batch.file);
-                        let record = match serde_json::from_slice::<crate::mapping::run::Node>(line) {
-                            Ok(v) if v.is_object() => v,
-                            Ok(_) => {
+                    let file = &batch.file;
+                    let mut chunk = crate::samples::read::Chunk {
+                        bytes: batch.bytes,
+                        first_line: batch.first_line,
+                    };
+                    let mut malformed = crate::mapping::run::Problems::default();
+                    crate::samples::read::ndjson_chunk(
+                        &mut chunk,
+                        &mut |record, line_no| {
+                            t.records += 1;
+                            let at = || format!("{file}:{line_no}");
+                            if !record.is_object() {
                                 t.malformed
                                     .add("not a JSON object", at, || "a JSON value that is not an object".into());
-                                continue;
+                                return;
                             }
-                            Err(e) => {
-                                t.malformed.add("not JSON", at, || e.to_string());
-                                continue;
+                            failures.clear();
+                            let canonical = crate::mapping::run::apply(&plan, &record, &mut lookup, &mut failures);
+                            for (target, why) in failures.drain(..) {
+                                let kind = format!("`{target}`");
+                                let bucket = if why.contains("(orphan)") {
+                                    &mut t.orphans
+                                } else {
+                                    &mut t.transform
+                                };
+                                bucket.add(&kind, at, || why.clone());
                             }
-                        };
-                        failures.clear();
-                        let canonical = crate::mapping::run::apply(&plan, &record, &mut lookup, &mut failures);
-                        for (target, why) in failures.drain(..) {
-                            let kind = format!("`{target}`");
-                            let bucket = if why.contains("(orphan)") {
-                                &mut t.orphans
-                            } else {
-                                &mut t.transform
-                            };
-                            bucket.add(&kind, at, || why.clone());
-                        }
-                        if !validator.is_valid(&canonical) {
-                            for e in validator.iter_errors(&canonical) {
-                                t.invalid_records
-                                    .add(&e.schema_path().to_string(), at, || short(&e.to_string()));
+                            if !validator.is_valid(&canonical) {
+                                for e in validator.iter_errors(&canonical) {
+                                    t.invalid_records
+                                        .add(&e.schema_path().to_string(), at, || short(&e.to_string()));
+                                }
                             }
-                        }
-                        if serde_json::to_writer(&mut out, &canonical).is_ok() {
+                            canonical.write_json(&mut out);
                             out.push(b'\n');
                             t.written += 1;
-                        }
-                    }
+                        },
+                        &mut |m| malformed.add("not JSON", || format!("{file}:{}", m.line), || m.message),
+                    );
+                    // Malformed lines are records read too.
+                    t.records += malformed.by_kind.values().map(|p| p.count).sum::<u64>();
+                    t.malformed.merge(malformed);
                     if done_tx.send((batch.index, out, t)).is_err() {
                         break;
                     }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 pub use crate::json::Tree as Node;
 
@@ -70,128 +70,149 @@ impl Problems {
     }
 }
 
-fn node_text(v: &Node) -> Option<String> {
+/// A scalar as text (strings as they are, numbers and booleans written out).
+fn node_text<'a>(v: &Node<'a>) -> Option<Cow<'a, str>> {
     match v {
-        Node::Str(s) => Some(s.to_string()),
-        Node::Number(n) => Some(n.to_string()),
-        Node::Bool(b) => Some(b.to_string()),
+        Node::Str(s) => Some(s.clone()),
+        Node::Number(n) => Some(Cow::Owned(n.to_string())),
+        Node::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
         _ => None,
     }
 }
 
-fn text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-fn cast(v: &Value, to: &str) -> Result<Value, String> {
+fn cast<'a>(v: &Node<'a>, to: &str) -> Result<Node<'a>, String> {
     match (to, v) {
-        ("string", v) => text(v)
-            .map(Value::String)
+        ("string", v) => node_text(v)
+            .map(Node::Str)
             .ok_or_else(|| format!("cannot cast {} to string", kind(v))),
-        ("integer", Value::Number(n)) => n
+        ("integer", Node::Number(n)) => n
             .as_i64()
-            .map(Value::from)
-            .or_else(|| n.as_f64().map(|f| Value::from(f.trunc() as i64)))
+            .map(|i| Node::Number(i.into()))
+            .or_else(|| n.as_f64().map(|f| Node::Number((f.trunc() as i64).into())))
             .ok_or_else(|| "number out of range".into()),
-        ("integer", Value::String(s)) => s
+        ("integer", Node::Str(s)) => s
             .trim()
             .parse::<i64>()
-            .map(Value::from)
+            .map(|i| Node::Number(i.into()))
             .map_err(|_| format!("`{s}` is not an integer")),
-        ("number", Value::Number(_)) => Ok(v.clone()),
-        ("number", Value::String(s)) => s
+        ("number", Node::Number(_)) => Ok(v.clone()),
+        ("number", Node::Str(s)) => s
             .trim()
             .parse::<f64>()
             .ok()
             .and_then(serde_json::Number::from_f64)
-            .map(Value::Number)
+            .map(Node::Number)
             .ok_or_else(|| format!("`{s}` is not a number")),
-        ("boolean", Value::Bool(_)) => Ok(v.clone()),
-        ("boolean", Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
-            "true" | "yes" | "1" => Ok(Value::Bool(true)),
-            "false" | "no" | "0" => Ok(Value::Bool(false)),
+        ("boolean", Node::Bool(_)) => Ok(v.clone()),
+        ("boolean", Node::Str(s)) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" => Ok(Node::Bool(true)),
+            "false" | "no" | "0" => Ok(Node::Bool(false)),
             _ => Err(format!("`{s}` is not a boolean")),
         },
-        ("boolean", Value::Number(n)) => Ok(Value::Bool(n.as_f64() != Some(0.0))),
+        ("boolean", Node::Number(n)) => Ok(Node::Bool(n.as_f64() != Some(0.0))),
         (to, v) => Err(format!("cannot cast {} to {to}", kind(v))),
     }
 }
 
-fn kind(v: &Value) -> &'static str {
+fn kind(v: &Node) -> &'static str {
     match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        Node::Null => "null",
+        Node::Bool(_) => "a boolean",
+        Node::Number(_) => "a number",
+        Node::Str(_) => "a string",
+        Node::Array(_) => "an array",
+        Node::Object(_) => "an object",
     }
 }
 
-fn convert(v: &Value, to: &str) -> Result<Value, String> {
-    let Some(s) = text(v) else {
+/// A part of `s`, borrowed when `s` is.
+fn part<'a>(s: &Cow<'a, str>, range: std::ops::Range<usize>) -> Cow<'a, str> {
+    match s {
+        Cow::Borrowed(b) => Cow::Borrowed(&b[range]),
+        Cow::Owned(o) => Cow::Owned(o[range].to_string()),
+    }
+}
+
+fn convert<'a>(v: &Node<'a>, to: &str) -> Result<Node<'a>, String> {
+    let Some(s) = node_text(v) else {
         return Err(format!("cannot convert {} to {to}", kind(v)));
     };
     let out = match to {
-        "lowercase" => s.to_lowercase(),
-        "uppercase" => s.to_uppercase(),
-        "trim" => s.trim().to_string(),
-        "date" => {
-            let d = s
-                .get(..10)
-                .filter(|d| is_date_shape(d))
-                .ok_or_else(|| format!("`{s}` is not a date"))?;
-            d.to_string()
+        "lowercase" if !s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) => s,
+        "lowercase" => Cow::Owned(s.to_lowercase()),
+        "uppercase" if !s.bytes().any(|b| b.is_ascii_lowercase() || !b.is_ascii()) => s,
+        "uppercase" => Cow::Owned(s.to_uppercase()),
+        "trim" => {
+            let start = s.len() - s.trim_start().len();
+            let end = start + s.trim().len();
+            part(&s, start..end)
         }
-        "date-time" if is_date_shape(&s) => format!("{s}T00:00:00Z"),
-        "date-time" if s.len() > 10 && is_date_shape(&s[..10]) => s.replacen(' ', "T", 1),
+        "date" => match s.get(..10).filter(|d| is_date_shape(d)) {
+            Some(_) => part(&s, 0..10),
+            None => return Err(format!("`{s}` is not a date")),
+        },
+        "date-time" if is_date_shape(&s) => Cow::Owned(format!("{s}T00:00:00Z")),
+        "date-time" if s.len() > 10 && s.get(..10).is_some_and(is_date_shape) => {
+            if s.contains(' ') {
+                Cow::Owned(s.replacen(' ', "T", 1))
+            } else {
+                s
+            }
+        }
         "date-time" => return Err(format!("`{s}` is not a date or date-time")),
-        "time" => s.split(['T', ' ']).next_back().unwrap_or(&s).to_string(),
+        "time" => {
+            let start = s.rfind(['T', ' ']).map_or(0, |i| i + 1);
+            part(&s, start..s.len())
+        }
         "uuid" => {
             let l = s.trim().to_lowercase();
             let hex = l.chars().filter(|c| *c != '-').count();
             if hex != 32 || !l.chars().all(|c| c == '-' || c.is_ascii_hexdigit()) {
                 return Err(format!("`{s}` is not a UUID"));
             }
-            l
+            Cow::Owned(l)
         }
         other => return Err(format!("unknown conversion {other}")),
     };
-    Ok(Value::String(out))
+    Ok(Node::Str(out))
 }
 
 /// One rule applied to one source value (an element, for element-wise rules).
-fn apply_one(rule: &Rule, value: &Node, lookup: &mut Lookup) -> Result<Option<Value>, String> {
+fn apply_one<'a>(rule: &'a Rule, value: &Node<'a>, lookup: &mut Lookup) -> Result<Option<Node<'a>>, String> {
     Ok(Some(match &rule.transform {
-        Transform::Copy => value.to_value(),
-        Transform::Cast(to) => cast(&value.to_value(), to)?,
+        Transform::Copy => value.clone(),
+        Transform::Cast(to) => cast(value, to)?,
         Transform::Split { separator } => match value {
-            Node::Str(s) => Value::Array(
+            Node::Str(s) => Node::Array(
                 s.split(separator.as_str())
                     .map(str::trim)
                     .filter(|p| !p.is_empty())
-                    .map(|p| Value::String(p.to_string()))
+                    .map(|p| {
+                        Node::Str(match s {
+                            Cow::Borrowed(b) => {
+                                // `p` lies within `b`: borrow it from the record too.
+                                let at = p.as_ptr() as usize - b.as_ptr() as usize;
+                                Cow::Borrowed(&b[at..at + p.len()])
+                            }
+                            Cow::Owned(_) => Cow::Owned(p.to_string()),
+                        })
+                    })
                     .collect(),
             ),
-            v => return Err(format!("cannot split {}", kind(&v.to_value()))),
+            v => return Err(format!("cannot split {}", kind(v))),
         },
         Transform::EnumMap(entries) => {
             let key = node_text(value).unwrap_or_default();
             match entries.iter().find(|(from, _, _)| *from == key) {
-                Some((_, to, _)) => Value::String(to.clone()),
+                Some((_, to, _)) => Node::Str(Cow::Borrowed(to)),
                 None => return Err(format!("enum value `{key}` has no entry in the map")),
             }
         }
-        Transform::Convert(to) => convert(&value.to_value(), to)?,
+        Transform::Convert(to) => convert(value, to)?,
         Transform::Crosswalk { system, entity } => {
-            let id = node_text(value).ok_or_else(|| format!("a crosswalk id cannot be {}", kind(&value.to_value())))?;
+            let id = node_text(value).ok_or_else(|| format!("a crosswalk id cannot be {}", kind(value)))?;
             match lookup(system, entity, &id) {
-                Ok(canonical) => Value::String(canonical),
+                Ok(canonical) => Node::Str(Cow::Owned(canonical)),
                 Err(Miss::Unlinked) => return Err(format!("unresolved {system}/{entity} id (orphan)")),
                 Err(Miss::Conflict) => {
                     return Err(format!(
@@ -264,6 +285,9 @@ pub struct Plan<'m> {
     /// Per rule: whether its (first) source path has `[]`, and the path up to the first `[]`.
     elementwise: Vec<Option<Segments>>,
     slots: Vec<Slot>,
+    /// Per rule: its constant (for `const` rules) and its default, as trees.
+    constants: Vec<Option<Node<'m>>>,
+    defaults: Vec<Option<Node<'m>>>,
 }
 
 impl<'m> Plan<'m> {
@@ -313,14 +337,27 @@ impl<'m> Plan<'m> {
                 })
                 .collect(),
             slots,
+            constants: mapping
+                .rules
+                .iter()
+                .map(|r| match &r.transform {
+                    Transform::Constant(v) => Some(Node::from_value(v)),
+                    _ => None,
+                })
+                .collect(),
+            defaults: mapping
+                .rules
+                .iter()
+                .map(|r| r.default.as_ref().map(Node::from_value))
+                .collect(),
         }
     }
 }
 
 /// Builds the canonical record from the rules' values: the last value written at a key wins, and
 /// keys below it merge into an object there.
-fn assemble(slots: &[Slot], values: &mut [Option<Value>]) -> Map<String, Value> {
-    let mut out = Map::with_capacity(slots.len());
+fn assemble<'a>(slots: &'a [Slot], values: &mut [Option<Node<'a>>]) -> Vec<(Cow<'a, str>, Node<'a>)> {
+    let mut out = Vec::with_capacity(slots.len());
     for slot in slots {
         let own = slot.rules.iter().rev().find_map(|&i| values[i].take());
         let value = if slot.children.is_empty() {
@@ -328,39 +365,49 @@ fn assemble(slots: &[Slot], values: &mut [Option<Value>]) -> Map<String, Value> 
         } else {
             let inner = assemble(&slot.children, values);
             match own {
-                Some(Value::Object(mut o)) => {
-                    o.extend(inner);
-                    Some(Value::Object(o))
+                Some(Node::Object(mut o)) => {
+                    for (k, v) in inner {
+                        match o.iter_mut().find(|(key, _)| *key == k) {
+                            Some(entry) => entry.1 = v,
+                            None => o.push((k, v)),
+                        }
+                    }
+                    Some(Node::Object(o))
                 }
-                _ if !inner.is_empty() => Some(Value::Object(inner)),
+                _ if !inner.is_empty() => Some(Node::Object(inner)),
                 other => other,
             }
         };
         if let Some(v) = value {
-            out.insert(slot.key.clone(), v);
+            out.push((Cow::Borrowed(slot.key.as_str()), v));
         }
     }
     out
 }
 
 /// Applies a mapping to one source record. Problems are reported by kind; the record is built
-/// from every rule that could be applied.
-pub fn apply<'m>(plan: &Plan<'m>, record: &Node, lookup: &mut Lookup, problems: &mut Vec<(&'m str, String)>) -> Value {
-    let mut values: Vec<Option<Value>> = Vec::with_capacity(plan.mapping.rules.len());
+/// from every rule that could be applied. The record borrows from the plan and the source record.
+pub fn apply<'m, 'a>(
+    plan: &'a Plan<'m>,
+    record: &'a Node<'a>,
+    lookup: &mut Lookup,
+    problems: &mut Vec<(&'m str, String)>,
+) -> Node<'a> {
+    let mut values: Vec<Option<Node<'a>>> = Vec::with_capacity(plan.mapping.rules.len());
     for (i, rule) in plan.mapping.rules.iter().enumerate() {
         let fail = |problems: &mut Vec<(&'m str, String)>, why: String| {
             problems.push((plan.mapping.rules[i].target.as_str(), why))
         };
         let sources = &plan.sources[i];
-        let value: Option<Value> = match &rule.transform {
-            Transform::Constant(v) => Some(v.clone()),
+        let value: Option<Node<'a>> = match &rule.transform {
+            Transform::Constant(_) => plan.constants[i].clone(),
             Transform::Concat { separator } => {
-                let parts: Vec<String> = sources
+                let parts: Vec<Cow<str>> = sources
                     .iter()
                     .filter_map(|p| read_all(record, p).first().and_then(|v| node_text(v)))
                     .filter(|s| !s.is_empty())
                     .collect();
-                (!parts.is_empty()).then(|| Value::String(parts.join(separator)))
+                (!parts.is_empty()).then(|| Node::Str(Cow::Owned(parts.join(separator.as_str()))))
             }
             _ => match (sources.first(), &plan.elementwise[i]) {
                 (None, _) => None,
@@ -376,7 +423,7 @@ pub fn apply<'m>(plan: &Plan<'m>, record: &Node, lookup: &mut Lookup, problems: 
                         }
                     }
                     (!items.is_empty() || read_all(record, parent).iter().any(|v| matches!(v, Node::Array(_))))
-                        .then_some(Value::Array(items))
+                        .then_some(Node::Array(items))
                 }
                 (Some(path), None) => match read_one(record, path).filter(|v| !v.is_null()) {
                     None => None,
@@ -390,9 +437,9 @@ pub fn apply<'m>(plan: &Plan<'m>, record: &Node, lookup: &mut Lookup, problems: 
                 },
             },
         };
-        values.push(value.or_else(|| rule.default.clone()));
+        values.push(value.or_else(|| plan.defaults[i].clone()));
     }
-    Value::Object(assemble(&plan.slots, &mut values))
+    Node::Object(assemble(&plan.slots, &mut values))
 }
 
 #[cfg(test)]
@@ -435,7 +482,7 @@ rules:
         let out = apply(&plan, &record, &mut lookup, &mut problems);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(
-            out,
+            out.to_value(),
             serde_json::json!({
                 "id": "c-1", "name": "Ada Lovelace", "kind": "business", "status": "active",
                 "revenue": {"amount": "12.5"}, "lines": ["1 Main St", "Suite 2"], "tags": ["vip", "gold"],
