@@ -179,21 +179,28 @@ fn word_needs_escape(w: u64) -> bool {
 
 /// Appends `s` as a JSON string, escaped as `serde_json` escapes it.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
     let bytes = s.as_bytes();
-    // Most strings need no escape: find the first 8-byte word that might, a word at a time.
-    let clean = bytes
-        .chunks_exact(8)
-        .position(|w| word_needs_escape(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]])))
-        .map_or(bytes.len() - bytes.len() % 8, |words| words * 8);
-    out.extend_from_slice(&bytes[..clean]);
-    let mut from = clean;
-    for (i, &b) in bytes.iter().enumerate().skip(clean) {
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    // Most strings need no escape: skip clean 8-byte words a word at a time.
+    let mut i = 0;
+    while let Some(word) = bytes.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        if word_needs_escape(u64::from_le_bytes(w)) {
+            break;
+        }
+        i += 8;
+    }
+    let mut from = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        i += 1;
         if !ESCAPE[b as usize] {
             continue;
         }
-        out.extend_from_slice(&bytes[from..i]);
-        from = i + 1;
+        out.extend_from_slice(&bytes[from..i - 1]);
+        from = i;
         match b {
             b'"' => out.extend_from_slice(b"\\\""),
             b'\\' => out.extend_from_slice(b"\\\\"),
@@ -255,6 +262,12 @@ impl Tree<'_> {
 /// records are validated as parsed, without turning each into a `serde_json::Value`.
 pub struct Trees;
 
+/// Trees validated only to learn *which* keywords fail: an error's instance (what its message
+/// quotes) is `null` when it is an object or an array, so an error costs no copy of the record.
+/// Validity and keyword and instance locations are exactly those of [`Trees`]; take messages from
+/// a [`Trees`] validator.
+pub struct TreeKeywords;
+
 mod validate {
     use std::borrow::Cow;
 
@@ -262,22 +275,64 @@ mod validate {
     use jsonschema::types::JsonType;
     use serde_json::Value;
 
-    use super::{Tree, Trees};
+    use super::{Tree, TreeKeywords, Trees};
 
-    impl Json for Trees {
-        type Node<'a> = &'a Tree<'a>;
-        type PreparedKey = String;
-        type StringBuffer = ();
-        // Objects are vectors: a lookup scans the keys, like a members pass does.
-        const KEYS_PER_LOOKUP: usize = 2;
-        const ACYCLIC: bool = true;
+    /// Whether errors carry whole instances ([`Trees`]) or only scalar ones ([`TreeKeywords`]).
+    pub trait Mode: Json<PreparedKey = String> {
+        const EXACT: bool;
+    }
 
-        fn prepare_key(key: &str) -> String {
-            key.to_owned()
-        }
+    impl Mode for Trees {
+        const EXACT: bool = true;
+    }
 
-        fn with_string_node<T>((): &mut (), string: &str, f: impl FnOnce(Self::Node<'_>) -> T) -> T {
-            f(&Tree::Str(Cow::Borrowed(string)))
+    impl Mode for TreeKeywords {
+        const EXACT: bool = false;
+    }
+
+    macro_rules! trees_json {
+        ($name:ty) => {
+            impl Json for $name {
+                type Node<'a> = &'a Tree<'a>;
+                type PreparedKey = String;
+                type StringBuffer = ();
+                // Objects are vectors: a lookup scans the keys, like a members pass does.
+                const KEYS_PER_LOOKUP: usize = 2;
+                const ACYCLIC: bool = true;
+
+                fn prepare_key(key: &str) -> String {
+                    key.to_owned()
+                }
+
+                fn with_string_node<T>((): &mut (), string: &str, f: impl FnOnce(Self::Node<'_>) -> T) -> T {
+                    f(&Tree::Str(Cow::Borrowed(string)))
+                }
+            }
+        };
+    }
+    trees_json!(Trees);
+    trees_json!(TreeKeywords);
+
+    /// JSON equality (numbers mathematically) of a tree and a value, without converting the tree.
+    fn equals(tree: &Tree, value: &Value) -> bool {
+        match (tree, value) {
+            (Tree::Str(s), Value::String(e)) => s == e,
+            (Tree::Bool(b), Value::Bool(e)) => b == e,
+            (Tree::Null, Value::Null) => true,
+            (Tree::Number(n), Value::Number(e)) => jsonschema::json::cmp::equal_numbers(n, e),
+            (Tree::Array(items), Value::Array(e)) => {
+                items.len() == e.len() && items.iter().zip(e).all(|(t, v)| equals(t, v))
+            }
+            (Tree::Object(entries), Value::Object(e)) => {
+                // Of duplicate keys the last counts, as in a parsed value.
+                let distinct = entries
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, (k, _))| !entries[i + 1..].iter().any(|(later, _)| later == k))
+                    .count();
+                distinct == e.len() && e.iter().all(|(k, v)| tree.get(k).is_some_and(|t| equals(t, v)))
+            }
+            _ => false,
         }
     }
 
@@ -289,7 +344,7 @@ mod validate {
     #[derive(Clone, Copy)]
     pub struct Items<'a>(&'a [Tree<'a>]);
 
-    impl<'a> Node<'a, Trees> for &'a Tree<'a> {
+    impl<'a, F: Mode> Node<'a, F> for &'a Tree<'a> {
         type Object = Entries<'a>;
         type Array = Items<'a>;
         type Number = &'a serde_json::Number;
@@ -344,21 +399,31 @@ mod validate {
             }
         }
 
-        fn equals_value(&self, expected: &Value) -> bool {
-            // `enum` and `const` run this per record: scalars compare without building a value.
-            match (self, expected) {
-                (Tree::Str(s), Value::String(e)) => s == e,
-                (Tree::Str(_), _) | (_, Value::String(_)) => false,
-                (Tree::Bool(b), Value::Bool(e)) => b == e,
-                (Tree::Null, Value::Null) => true,
-                (Tree::Number(n), Value::Number(e)) => jsonschema::json::cmp::equal_numbers(n, e),
-                (Tree::Array(_) | Tree::Object(_), _) => jsonschema::json::cmp::equal(&self.to_value(), expected),
-                _ => false,
+        fn string_length_within(&self, min: u64, max: u64) -> Option<bool> {
+            let Tree::Str(s) = self else {
+                return None;
+            };
+            // A code point takes one to four bytes: the byte length often decides without counting.
+            let bytes = s.len() as u64;
+            if bytes < min || bytes.div_ceil(4) > max {
+                return Some(false);
             }
+            if min <= bytes.div_ceil(4) && bytes <= max {
+                return Some(true);
+            }
+            Some((min..=max).contains(&(s.chars().count() as u64)))
+        }
+
+        fn equals_value(&self, expected: &Value) -> bool {
+            // `enum` and `const` run this per record: no conversion of the tree.
+            equals(self, expected)
         }
 
         fn to_value(&self) -> Cow<'a, Value> {
-            Cow::Owned(Tree::to_value(self))
+            match self {
+                Tree::Array(_) | Tree::Object(_) if !F::EXACT => Cow::Owned(Value::Null),
+                _ => Cow::Owned(Tree::to_value(self)),
+            }
         }
 
         fn identity(&self) -> Option<NodeIdentity> {
@@ -366,7 +431,7 @@ mod validate {
         }
     }
 
-    impl<'a> Object<'a, Trees> for Entries<'a> {
+    impl<'a, F: Mode> Object<'a, F> for Entries<'a> {
         type Node = &'a Tree<'a>;
         type MemberName = &'a str;
         type MembersIter = std::iter::Map<
@@ -378,7 +443,7 @@ mod validate {
             self.0.len()
         }
 
-        fn get(&self, key: &String) -> Option<&'a Tree<'a>> {
+        fn get(&self, key: &F::PreparedKey) -> Option<&'a Tree<'a>> {
             // The last of duplicate keys, as JSON parsers keep.
             self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
         }
@@ -388,7 +453,7 @@ mod validate {
         }
     }
 
-    impl<'a> Array<'a, Trees> for Items<'a> {
+    impl<'a, F: Mode> Array<'a, F> for Items<'a> {
         type Node = &'a Tree<'a>;
         type ElementsIter = std::slice::Iter<'a, Tree<'a>>;
 
@@ -398,6 +463,12 @@ mod validate {
 
         fn elements(&self) -> Self::ElementsIter {
             self.0.iter()
+        }
+
+        fn is_unique(&self) -> bool {
+            // Exact in both modes (the default goes through `to_value`).
+            let values: Vec<Value> = self.0.iter().map(Tree::to_value).collect();
+            jsonschema::json::unique::is_unique(&values)
         }
     }
 }
@@ -474,6 +545,8 @@ mod tests {
                 "name": {"type": "string", "minLength": 2, "maxLength": 4, "pattern": "^[a-z]+$"},
                 "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": true},
                 "when": {"const": null},
+                "pair": {"const": {"a": [1, 2.0]}},
+                "objects": {"uniqueItems": true},
                 "nested": {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
             },
             "if": {"properties": {"kind": {"const": "b"}}},
@@ -481,16 +554,22 @@ mod tests {
         });
         let by_value = jsonschema::validator_for(&schema).unwrap();
         let by_tree = jsonschema::options_for::<Trees>().build(&schema).unwrap();
+        let by_keywords = jsonschema::options_for::<TreeKeywords>().build(&schema).unwrap();
         let records = [
             r#"{"id": 1, "kind": "a"}"#,
             r#"{"id": 0, "kind": "c", "extra": 1}"#,
             r#"{"id": 2, "kind": "b"}"#,
             r#"{"id": 2, "kind": "b", "name": "héé"}"#,
+            r#"{"id": 2, "kind": "b", "name": "ééééé"}"#,
+            r#"{"id": 2, "kind": "b", "name": "🦀"}"#,
             r#"{"id": 2, "kind": "b", "name": "ABCDEFG"}"#,
             r#"{"id": 1.5, "kind": 3.0, "tags": ["x", "x"], "when": null}"#,
             r#"{"id": 3, "kind": {"x": 1.0}, "tags": ["x", "y"], "when": 0, "nested": {}}"#,
             r#"{"id": 3, "kind": "a", "nested": {"ok": "yes"}}"#,
             r#"{"id": 3, "id": "dup", "kind": "a"}"#,
+            r#"{"id": 3, "kind": "a", "pair": {"a": [1.0, 2]}, "objects": [{"a": 1}, {"a": 1.0}]}"#,
+            r#"{"id": 3, "kind": "a", "pair": {"a": [1, 2], "b": 0}, "objects": [{"a": 1}, {"b": 1}, [1]]}"#,
+            r#"{"id": 3, "kind": "a", "pair": {"a": [1], "a": [1, 2]}, "objects": [[1], [1.0]]}"#,
             r#"[1, 2]"#,
         ];
         for text in records {
@@ -509,6 +588,11 @@ mod tests {
             from_tree.sort();
             from_value.sort();
             assert_eq!(from_tree, from_value, "{text}");
+            assert_eq!(by_keywords.is_valid(&tree), by_value.is_valid(&value), "{text}");
+            let mut keywords: Vec<_> = by_keywords.iter_errors(&tree).map(errors).map(|(s, i, _)| (s, i)).collect();
+            keywords.sort();
+            let located: Vec<_> = from_value.into_iter().map(|(s, i, _)| (s, i)).collect();
+            assert_eq!(keywords, located, "{text}");
         }
     }
 }

@@ -208,7 +208,7 @@ pub fn drift(
 /// A validator for the picked type of a JSON Schema or OpenAPI 3.1 contract (`--validate`): the
 /// document itself for its root schema, else a schema that refers into the document, so its own
 /// references resolve as they do in the contract.
-fn validator(contract: &Path, contracts: &[Contract], type_id: Option<&str>) -> anyhow::Result<jsonschema::Validator> {
+fn validator(contract: &Path, contracts: &[Contract], type_id: Option<&str>) -> anyhow::Result<jsonschema::Validator<crate::json::Trees>> {
     let shown = crate::load::display_path(contract);
     let Some(c) = contracts.first() else {
         anyhow::bail!("{shown}: no contract to validate against");
@@ -244,7 +244,8 @@ fn validator(contract: &Path, contracts: &[Contract], type_id: Option<&str>) -> 
         }
         Some(id) => anyhow::bail!("{shown}: --validate cannot find type `{id}` in the document"),
     };
-    jsonschema::validator_for(&schema)
+    jsonschema::options_for::<crate::json::Trees>()
+        .build(&schema)
         .map_err(|e| anyhow::anyhow!("{shown}: the JSON Schema validator rejects it: {e}"))
 }
 

@@ -286,9 +286,16 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         .unwrap_or_default();
     let canonical_path = root.join(&canonical);
     let schema = super::read_json_document(&canonical_path, &canonical)?;
-    let validator = ::jsonschema::options_for::<crate::json::Trees>()
-        .build(&schema)
-        .map_err(|e| anyhow::anyhow!("{canonical}: {e}"))?;
+    // Records are validated for which keywords fail (no copy of a record per error); the exact
+    // validator words the first message of each kind.
+    let validator = Validators {
+        keywords: ::jsonschema::options_for::<crate::json::TreeKeywords>()
+            .build(&schema)
+            .map_err(|e| anyhow::anyhow!("{canonical}: {e}"))?,
+        exact: ::jsonschema::options_for::<crate::json::Trees>()
+            .build(&schema)
+            .map_err(|e| anyhow::anyhow!("{canonical}: {e}"))?,
+    };
 
     let mut sink: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(std::io::BufWriter::with_capacity(
@@ -543,7 +550,7 @@ const BATCH_BYTES: usize = 1 << 19;
 fn run_batches(
     samples: &[PathBuf],
     mapping: &Mapping,
-    validator: &::jsonschema::Validator<crate::json::Trees>,
+    validator: &Validators,
     crosswalks: &Crosswalks,
     sink: &mut dyn Write,
 ) -> anyhow::Result<Tally> {
@@ -592,10 +599,10 @@ fn run_batches(
                                 };
                                 bucket.add(&kind, at, || why.clone());
                             }
-                            if !validator.is_valid(&canonical) {
-                                for e in validator.iter_errors(&canonical) {
-                                    t.invalid_records
-                                        .add(&e.schema_path().to_string(), at, || short(&e.to_string()));
+                            if !validator.keywords.is_valid(&canonical) {
+                                for e in validator.keywords.iter_errors(&canonical) {
+                                    let kind = e.schema_path().to_string();
+                                    t.invalid_records.add(&kind, at, || validator.message(&canonical, &e));
                                 }
                             }
                             canonical.write_json(&mut out);
@@ -660,6 +667,23 @@ fn run_batches(
         }
         Ok(total)
     })
+}
+
+/// The canonical schema, compiled for counting failures and for wording them.
+struct Validators {
+    keywords: ::jsonschema::Validator<crate::json::TreeKeywords>,
+    exact: ::jsonschema::Validator<crate::json::Trees>,
+}
+
+impl Validators {
+    /// The exact message of a failure `keywords` found.
+    fn message(&self, record: &crate::json::Tree, failure: &::jsonschema::ValidationError) -> String {
+        let same = |e: &::jsonschema::ValidationError| {
+            e.schema_path() == failure.schema_path() && e.instance_path() == failure.instance_path()
+        };
+        let exact = self.exact.iter_errors(record).find(same);
+        short(&exact.as_ref().unwrap_or(failure).to_string())
+    }
 }
 
 /// A validation message, cut to a readable length (they quote whole values).

@@ -122,7 +122,7 @@ impl Part {
 /// Shared by every part of a scan.
 struct Context<'a> {
     expect: Option<&'a Expectations>,
-    validator: Option<&'a jsonschema::Validator>,
+    validator: Option<&'a jsonschema::Validator<crate::json::Trees>>,
     opts: ScanOptions,
     errors: AtomicU64,
     stop: AtomicBool,
@@ -163,7 +163,7 @@ pub fn scan(paths: &[PathBuf], expect: Option<&Expectations>, opts: ScanOptions)
 pub fn scan_validating(
     paths: &[PathBuf],
     expect: Option<&Expectations>,
-    validator: Option<&jsonschema::Validator>,
+    validator: Option<&jsonschema::Validator<crate::json::Trees>>,
     opts: ScanOptions,
 ) -> Result<Scan, ScanError> {
     let files: Vec<String> = paths.iter().map(|p| crate::load::display_path(p)).collect();

@@ -4,12 +4,12 @@
 //!
 //! This is the validator's view, record by record, beside drift's own per-path statistics: it
 //! covers every keyword the crate implements (`if`/`then`, `dependentRequired`, `oneOf`, ...),
-//! at the cost of turning each record into a `serde_json::Value`.
+//! validating the parsed records as they are (see [`Trees`]).
 
 use std::collections::BTreeMap;
 
 use super::observe::{EXAMPLES, Loc};
-use crate::json::Tree;
+use crate::json::{Tree, Trees};
 
 /// Violations of one schema keyword.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -38,13 +38,12 @@ fn short(message: &str) -> String {
 
 impl Violations {
     /// Validates one record and records what fails.
-    pub fn check(&mut self, validator: &jsonschema::Validator, record: &Tree, at: Loc) {
-        let value = record.to_value();
-        if validator.is_valid(&value) {
+    pub fn check(&mut self, validator: &jsonschema::Validator<Trees>, record: &Tree, at: Loc) {
+        if validator.is_valid(record) {
             return;
         }
         self.records += 1;
-        for e in validator.iter_errors(&value) {
+        for e in validator.iter_errors(record) {
             let v = self.by_keyword.entry(e.schema_path().to_string()).or_default();
             v.count += 1;
             if v.first.len() < EXAMPLES || v.first.last().is_some_and(|(l, _, _)| at < *l) {
@@ -80,7 +79,7 @@ mod tests {
             "required": ["id"],
             "properties": {"id": {"type": "integer"}, "status": {"enum": ["a", "b"]}}
         });
-        let validator = jsonschema::validator_for(&schema).unwrap();
+        let validator = jsonschema::options_for::<Trees>().build(&schema).unwrap();
         let records: Vec<serde_json::Value> = (0..20)
             .map(|i| match i % 4 {
                 0 => serde_json::json!({"id": i, "status": "c"}),
