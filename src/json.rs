@@ -589,7 +589,11 @@ mod tests {
             from_value.sort();
             assert_eq!(from_tree, from_value, "{text}");
             assert_eq!(by_keywords.is_valid(&tree), by_value.is_valid(&value), "{text}");
-            let mut keywords: Vec<_> = by_keywords.iter_errors(&tree).map(errors).map(|(s, i, _)| (s, i)).collect();
+            let mut keywords: Vec<_> = by_keywords
+                .iter_errors(&tree)
+                .map(errors)
+                .map(|(s, i, _)| (s, i))
+                .collect();
             keywords.sort();
             let located: Vec<_> = from_value.into_iter().map(|(s, i, _)| (s, i)).collect();
             assert_eq!(keywords, located, "{text}");

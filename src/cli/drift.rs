@@ -208,7 +208,11 @@ pub fn drift(
 /// A validator for the picked type of a JSON Schema or OpenAPI 3.1 contract (`--validate`): the
 /// document itself for its root schema, else a schema that refers into the document, so its own
 /// references resolve as they do in the contract.
-fn validator(contract: &Path, contracts: &[Contract], type_id: Option<&str>) -> anyhow::Result<jsonschema::Validator<crate::json::Trees>> {
+fn validator(
+    contract: &Path,
+    contracts: &[Contract],
+    type_id: Option<&str>,
+) -> anyhow::Result<jsonschema::Validator<crate::json::Trees>> {
     let shown = crate::load::display_path(contract);
     let Some(c) = contracts.first() else {
         anyhow::bail!("{shown}: no contract to validate against");

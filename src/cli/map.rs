@@ -309,6 +309,7 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
     super::detail(started, "map run: crosswalk links read");
     let started = std::time::Instant::now();
     let tally = run_batches(&args.samples, mapping, &validator, &crosswalks, &mut sink)?;
+    crosswalks.leave();
     sink.flush()?;
     drop(sink);
     let Tally {
@@ -493,6 +494,13 @@ impl Crosswalks {
         }
         super::note("map run: built without the crosswalk store: every crosswalk id is reported as an orphan");
         Ok(Crosswalks::default())
+    }
+
+    /// The process ends soon after the run: a million boxed ids take a tenth of a second to free,
+    /// so the links are left to the end of the process.
+    fn leave(self) {
+        #[cfg(feature = "crosswalk")]
+        std::mem::forget(self.tables);
     }
 
     fn lookup(&self, system: &str, entity: &str, id: &str) -> Result<String, crate::mapping::run::Miss> {

@@ -127,13 +127,37 @@ pub fn run(
 }
 
 /// Every active link of one system and entity, in memory, for looking many ids up fast
-/// (`mapcheck map run`): source id -> canonical id after merge redirects.
+/// (`mapcheck map run`): source id -> canonical id after merge redirects. The links are read in
+/// parts (ranges of the store's rows) on several threads; an id can have links in more than one
+/// part, so a lookup asks every part.
 #[derive(Debug, Default)]
 pub struct LinkTable {
+    parts: Vec<LinkPart>,
+}
+
+#[derive(Debug, Default)]
+struct LinkPart {
     /// A fast non-cryptographic hash: `map run` looks an id up for every record.
     ids: std::collections::HashMap<Box<str>, Box<str>, foldhash::fast::RandomState>,
-    /// Source ids with more than one active canonical id: no answer is the right one.
+    /// Source ids with more than one active canonical id in this part: no answer is the right one.
     conflicted: std::collections::HashSet<Box<str>, foldhash::fast::RandomState>,
+}
+
+impl LinkPart {
+    fn add(&mut self, source: &str, canonical: &str) {
+        match self.ids.entry(source.into()) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                if !self.conflicted.contains(source) {
+                    v.insert(canonical.into());
+                }
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                if **o.get() != *canonical {
+                    self.conflicted.insert(o.remove_entry().0);
+                }
+            }
+        }
+    }
 }
 
 /// What looking an id up in a [`LinkTable`] gives.
@@ -146,58 +170,81 @@ pub enum Lookup<'a> {
 
 impl LinkTable {
     pub fn get(&self, source_id: &str) -> Lookup<'_> {
-        match self.ids.get(source_id) {
-            Some(c) => Lookup::Found(c),
-            None if self.conflicted.contains(source_id) => Lookup::Conflict,
-            None => Lookup::Unlinked,
+        let mut found: Option<&str> = None;
+        for part in &self.parts {
+            match part.ids.get(source_id) {
+                Some(c) => match found {
+                    Some(f) if f != &**c => return Lookup::Conflict,
+                    _ => found = Some(c),
+                },
+                None if part.conflicted.contains(source_id) => return Lookup::Conflict,
+                None => {}
+            }
         }
-    }
-
-    pub fn len(&self) -> usize {
-        self.ids.len()
+        found.map_or(Lookup::Unlinked, Lookup::Found)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.parts.iter().all(|p| p.ids.is_empty() && p.conflicted.is_empty())
     }
 }
 
-/// Reads the active links of (system, entity) into a [`LinkTable`], one read transaction.
+/// Reads the active links of (system, entity) into a [`LinkTable`]: the store's rows in as many
+/// ranges as there are cores, each read on its own connection and thread.
 pub fn active_links(store: &Store, system: &str, entity: &str) -> anyhow::Result<LinkTable> {
-    let dberr = |e: duckdb::Error| anyhow::Error::from(store.err(e));
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8) as i64;
+    active_links_in(store, system, entity, threads)
+}
+
+fn active_links_in(store: &Store, system: &str, entity: &str, parts: i64) -> anyhow::Result<LinkTable> {
+    let path = store.path.as_path();
+    let dberr = |e: duckdb::Error| anyhow::Error::from(super::store::map_error(path, e));
     let conn = &store.conn;
     let map = redirects(conn, None).map_err(dberr)?;
-    let mut table = LinkTable::default();
-    let mut stmt = conn
-        .prepare(
-            "SELECT source_id, canonical_id FROM links
-             WHERE system = $1 AND entity = $2 AND valid_to IS NULL",
-        )
+    let rows: i64 = conn
+        .query_row("SELECT coalesce(max(rowid), -1) + 1 FROM links", [], |r| r.get(0))
         .map_err(dberr)?;
-    for batch in stmt.query_arrow(params![system, entity]).map_err(dberr)? {
-        let source = cast(batch.column(0), &DataType::Utf8)?;
-        let source = source.as_string::<i32>();
-        let canonical = cast(batch.column(1), &DataType::Utf8)?;
-        let canonical = canonical.as_string::<i32>();
-        table.ids.reserve(batch.num_rows());
-        for i in 0..batch.num_rows() {
-            let (s, c) = (source.value(i), canonical.value(i));
-            let c = survivor(&map, c).unwrap_or(c);
-            match table.ids.entry(s.into()) {
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    if !table.conflicted.contains(s) {
-                        v.insert(c.into());
-                    }
-                }
-                std::collections::hash_map::Entry::Occupied(o) => {
-                    if **o.get() != *c {
-                        table.conflicted.insert(o.remove_entry().0);
-                    }
-                }
+    let step = (rows / parts).max(1);
+    let ranges: Vec<(i64, i64)> = (0..parts)
+        .map(|i| (i * step, if i + 1 == parts { i64::MAX } else { (i + 1) * step }))
+        .collect();
+    let read = |conn: duckdb::Connection, (from, to): (i64, i64)| -> anyhow::Result<LinkPart> {
+        let mut part = LinkPart::default();
+        let mut stmt = conn
+            .prepare(
+                "SELECT source_id, canonical_id FROM links
+                 WHERE system = $1 AND entity = $2 AND valid_to IS NULL AND rowid >= $3 AND rowid < $4",
+            )
+            .map_err(dberr)?;
+        for batch in stmt.query_arrow(params![system, entity, from, to]).map_err(dberr)? {
+            let source = cast(batch.column(0), &DataType::Utf8)?;
+            let source = source.as_string::<i32>();
+            let canonical = cast(batch.column(1), &DataType::Utf8)?;
+            let canonical = canonical.as_string::<i32>();
+            part.ids.reserve(batch.num_rows());
+            for i in 0..batch.num_rows() {
+                let (s, c) = (source.value(i), canonical.value(i));
+                part.add(s, survivor(&map, c).unwrap_or(c));
             }
         }
-    }
-    Ok(table)
+        Ok(part)
+    };
+    let conns = ranges
+        .iter()
+        .map(|_| conn.try_clone().map_err(dberr))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let parts = std::thread::scope(|scope| {
+        let handles: Vec<_> = conns
+            .into_iter()
+            .zip(ranges)
+            .map(|(conn, range)| scope.spawn(move || read(conn, range)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect::<anyhow::Result<Vec<_>>>()
+    })?;
+    Ok(LinkTable { parts })
 }
 
 /// Every (system, entity) the store has ever linked, active or not.
@@ -211,4 +258,74 @@ pub fn known_pairs(store: &Store) -> anyhow::Result<BTreeSet<(String, String)>> 
         .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
         .map_err(dberr)?;
     rows.collect::<duckdb::Result<BTreeSet<_>>>().map_err(dberr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crosswalk::input::InputFormat;
+    use crate::crosswalk::load::{self, LoadRequest, Quiet};
+
+    /// Links read in parts answer every id as one read does: conflicts between two feeds whose
+    /// links sit in different parts, merges, ids never linked.
+    #[test]
+    fn links_read_in_parts_answer_as_one_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("x.duckdb");
+        Store::init(&db).expect("init");
+        let file = dir.path().join("in.csv");
+        let mut seed = 11u64;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for step in 0..12 {
+            if step % 5 == 4 {
+                let (a, b) = (next(20), next(20));
+                if a != b {
+                    let _ = crate::crosswalk::merge::run(&db, &format!("c{a}"), &format!("c{b}"));
+                }
+                continue;
+            }
+            let mut csv = String::from("source_id,canonical_id\n");
+            let mut seen = std::collections::HashSet::new();
+            for _ in 0..1 + next(10) {
+                let s = next(12);
+                if seen.insert(s) {
+                    csv.push_str(&format!("s{s},c{}\n", next(20)));
+                }
+            }
+            std::fs::write(&file, csv).expect("write");
+            let req = LoadRequest {
+                file: &file,
+                format: InputFormat::Csv,
+                system: "crm",
+                entity: "account",
+                feed: ["default", "backfill"][next(2) as usize],
+                source_column: "source_id",
+                canonical_column: "canonical_id",
+                mint: false,
+                dry_run: false,
+                reject_file: None,
+            };
+            load::run_with_limit(&db, &req, &mut Quiet, 100_000).expect("load");
+        }
+        let store = Store::open(&db, Access::Read).expect("open");
+        let whole = active_links_in(&store, "crm", "account", 1).expect("one part");
+        let answers = |t: &LinkTable| {
+            (0..14)
+                .map(|i| format!("{:?}", t.get(&format!("s{i}"))))
+                .collect::<Vec<_>>()
+        };
+        let expected = answers(&whole);
+        assert!(expected.iter().any(|a| a == "Conflict"), "{expected:?}");
+        assert!(expected.iter().any(|a| a.starts_with("Found")), "{expected:?}");
+        assert!(expected.iter().any(|a| a == "Unlinked"), "{expected:?}");
+        for parts in [2, 3, 7, 50] {
+            let table = active_links_in(&store, "crm", "account", parts).expect("parts");
+            assert_eq!(answers(&table), expected, "{parts} parts");
+        }
+        let none = active_links_in(&store, "erp", "account", 3).expect("empty");
+        assert!(none.is_empty());
+    }
 }

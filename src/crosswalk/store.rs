@@ -235,7 +235,7 @@ fn connect(path: &Path, access: Access) -> Result<Connection, StoreError> {
     Connection::open_with_flags(path, config).map_err(|e| map_error(path, e))
 }
 
-fn map_error(path: &Path, e: duckdb::Error) -> StoreError {
+pub(crate) fn map_error(path: &Path, e: duckdb::Error) -> StoreError {
     let text = e.to_string();
     if text.contains("Could not set lock on file") || text.contains("Conflicting lock") {
         StoreError::InUse(shown(path))
