@@ -613,7 +613,7 @@ fn run_batches(
                                     t.invalid_records.add(&kind, at, || validator.message(&canonical, &e));
                                 }
                             }
-                            canonical.write_json(&mut out);
+                            plan.write(&canonical, &mut out);
                             out.push(b'\n');
                             t.written += 1;
                         },

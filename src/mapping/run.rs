@@ -272,6 +272,8 @@ fn read_all<'v, 'a>(record: &'v Node<'a>, path: &[(String, bool)]) -> Vec<&'v No
 #[derive(Debug)]
 struct Slot {
     key: String,
+    /// `"key":` as JSON, written once.
+    quoted: Vec<u8>,
     rules: Vec<usize>,
     children: Vec<Slot>,
 }
@@ -307,6 +309,12 @@ impl<'m> Plan<'m> {
                     None => {
                         level.push(Slot {
                             key: key.to_string(),
+                            quoted: {
+                                let mut q = Vec::new();
+                                crate::json::write_str(&mut q, key);
+                                q.push(b':');
+                                q
+                            },
                             rules: Vec::new(),
                             children: Vec::new(),
                         });
@@ -383,6 +391,43 @@ fn assemble<'a>(slots: &'a [Slot], values: &mut [Option<Node<'a>>]) -> Vec<(Cow<
         }
     }
     out
+}
+
+impl Plan<'_> {
+    /// Appends a canonical record [`apply`] built as compact JSON (what [`Node::write_json`]
+    /// writes), with the keys written once in the plan rather than escaped per record.
+    pub fn write(&self, record: &Node, out: &mut Vec<u8>) {
+        write_slots(&self.slots, record, out);
+    }
+}
+
+fn write_slots(slots: &[Slot], value: &Node, out: &mut Vec<u8>) {
+    let Node::Object(entries) = value else {
+        return value.write_json(out);
+    };
+    out.push(b'{');
+    let mut next = 0;
+    for (i, (key, v)) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        // Entries come in slot order; a key no slot has (inside an object a rule copied) is
+        // written as it is.
+        match slots[next.min(slots.len())..].iter().position(|s| s.key == *key) {
+            Some(at) => {
+                let slot = &slots[next + at];
+                next += at + 1;
+                out.extend_from_slice(&slot.quoted);
+                write_slots(&slot.children, v, out);
+            }
+            None => {
+                crate::json::write_str(out, key);
+                out.push(b':');
+                v.write_json(out);
+            }
+        }
+    }
+    out.push(b'}');
 }
 
 /// Applies a mapping to one source record. Problems are reported by kind; the record is built
@@ -481,6 +526,10 @@ rules:
         let plan = Plan::new(&m);
         let out = apply(&plan, &record, &mut lookup, &mut problems);
         assert!(problems.is_empty(), "{problems:?}");
+        let (mut by_plan, mut by_tree) = (Vec::new(), Vec::new());
+        plan.write(&out, &mut by_plan);
+        out.write_json(&mut by_tree);
+        assert_eq!(String::from_utf8(by_plan), String::from_utf8(by_tree));
         assert_eq!(
             out.to_value(),
             serde_json::json!({
