@@ -155,6 +155,200 @@ impl<'a> Tree<'a> {
     }
 }
 
+/// One JSON value to read without building a [`Tree`]: a node of a tree, or of a `simd-json`
+/// tape (the parser's flat list of nodes, where a container is followed by its contents).
+#[derive(Debug, Clone, Copy)]
+pub enum View<'t, 'a> {
+    Tree(&'t Tree<'a>),
+    /// The tape from this value's node on.
+    Tape(&'t [simd_json::Node<'a>]),
+}
+
+/// What a [`View`] holds, with the sizes of containers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape<'t> {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    Str(&'t str),
+    Array(usize),
+    Object(usize),
+}
+
+/// How many tape nodes the value at the head of `nodes` spans.
+fn span(nodes: &[simd_json::Node]) -> usize {
+    match nodes.first() {
+        Some(simd_json::Node::Object { count, .. } | simd_json::Node::Array { count, .. }) => count + 1,
+        _ => 1,
+    }
+}
+
+impl<'t, 'a> View<'t, 'a> {
+    pub fn shape(self) -> Shape<'t> {
+        use simd_json::{Node, StaticNode};
+        match self {
+            View::Tree(t) => match t {
+                Tree::Null => Shape::Null,
+                Tree::Bool(b) => Shape::Bool(*b),
+                Tree::Number(n) => Shape::Number(n.clone()),
+                Tree::Str(s) => Shape::Str(s),
+                Tree::Array(items) => Shape::Array(items.len()),
+                Tree::Object(entries) => Shape::Object(entries.len()),
+            },
+            View::Tape(nodes) => match nodes.first() {
+                Some(Node::String(s)) => Shape::Str(s),
+                Some(Node::Array { len, .. }) => Shape::Array(*len),
+                Some(Node::Object { len, .. }) => Shape::Object(*len),
+                Some(Node::Static(StaticNode::Bool(b))) => Shape::Bool(*b),
+                Some(Node::Static(StaticNode::I64(n))) => Shape::Number((*n).into()),
+                Some(Node::Static(StaticNode::U64(n))) => Shape::Number((*n).into()),
+                Some(Node::Static(StaticNode::F64(f))) => {
+                    serde_json::Number::from_f64(*f).map_or(Shape::Null, Shape::Number)
+                }
+                #[allow(unreachable_patterns)] // wider integers, where simd-json is built with them
+                Some(Node::Static(_)) | None => Shape::Null,
+            },
+        }
+    }
+
+    pub fn is_object(self) -> bool {
+        matches!(self.shape(), Shape::Object(_))
+    }
+
+    /// The items of an array (nothing for other values).
+    pub fn items(self) -> Items<'t, 'a> {
+        match self {
+            View::Tree(Tree::Array(items)) => Items::Tree(items.iter()),
+            View::Tape(nodes) => match nodes.first() {
+                Some(simd_json::Node::Array { len, .. }) => Items::Tape {
+                    nodes,
+                    at: 1,
+                    left: *len,
+                },
+                _ => Items::Tree([].iter()),
+            },
+            View::Tree(_) => Items::Tree([].iter()),
+        }
+    }
+
+    /// The entries of an object, duplicates included, in order (nothing for other values).
+    pub fn entries(self) -> Entries<'t, 'a> {
+        match self {
+            View::Tree(Tree::Object(entries)) => Entries::Tree(entries.iter()),
+            View::Tape(nodes) => match nodes.first() {
+                Some(simd_json::Node::Object { len, .. }) => Entries::Tape {
+                    nodes,
+                    at: 1,
+                    left: *len,
+                },
+                _ => Entries::Tree([].iter()),
+            },
+            View::Tree(_) => Entries::Tree([].iter()),
+        }
+    }
+
+    /// The value as a tree (strings still borrowed).
+    pub fn to_tree(self) -> Tree<'a> {
+        match self {
+            View::Tree(t) => t.clone(),
+            View::Tape(nodes) => match nodes.first() {
+                Some(simd_json::Node::String(s)) => Tree::Str(Cow::Borrowed(s)),
+                Some(simd_json::Node::Array { len, .. }) => {
+                    let mut items = Vec::with_capacity(*len);
+                    items.extend(self.items().map(|v| v.to_tree()));
+                    Tree::Array(items)
+                }
+                Some(simd_json::Node::Object { len, .. }) => {
+                    let mut entries = Vec::with_capacity(*len);
+                    let mut at = 1;
+                    for _ in 0..*len {
+                        let (Some(simd_json::Node::String(k)), Some(rest)) = (nodes.get(at), nodes.get(at + 1..))
+                        else {
+                            break;
+                        };
+                        entries.push((Cow::Borrowed(*k), View::Tape(rest).to_tree()));
+                        at += 1 + span(rest);
+                    }
+                    Tree::Object(entries)
+                }
+                _ => match self.shape() {
+                    Shape::Bool(b) => Tree::Bool(b),
+                    Shape::Number(n) => Tree::Number(n),
+                    _ => Tree::Null,
+                },
+            },
+        }
+    }
+
+    pub fn to_value(self) -> Value {
+        match self {
+            View::Tree(t) => t.to_value(),
+            View::Tape(_) => self.to_tree().to_value(),
+        }
+    }
+}
+
+/// The items of an array [`View`].
+pub enum Items<'t, 'a> {
+    Tree(std::slice::Iter<'t, Tree<'a>>),
+    Tape {
+        nodes: &'t [simd_json::Node<'a>],
+        at: usize,
+        left: usize,
+    },
+}
+
+impl<'t, 'a> Iterator for Items<'t, 'a> {
+    type Item = View<'t, 'a>;
+
+    fn next(&mut self) -> Option<View<'t, 'a>> {
+        match self {
+            Items::Tree(items) => items.next().map(View::Tree),
+            Items::Tape { nodes, at, left } => {
+                if *left == 0 {
+                    return None;
+                }
+                *left -= 1;
+                let rest = nodes.get(*at..)?;
+                *at += span(rest);
+                Some(View::Tape(rest))
+            }
+        }
+    }
+}
+
+/// The entries of an object [`View`].
+pub enum Entries<'t, 'a> {
+    Tree(std::slice::Iter<'t, (Cow<'a, str>, Tree<'a>)>),
+    Tape {
+        nodes: &'t [simd_json::Node<'a>],
+        at: usize,
+        left: usize,
+    },
+}
+
+impl<'t, 'a> Iterator for Entries<'t, 'a> {
+    type Item = (&'t str, View<'t, 'a>);
+
+    fn next(&mut self) -> Option<(&'t str, View<'t, 'a>)> {
+        match self {
+            Entries::Tree(entries) => entries.next().map(|(k, v)| (k.as_ref(), View::Tree(v))),
+            Entries::Tape { nodes, at, left } => {
+                if *left == 0 {
+                    return None;
+                }
+                *left -= 1;
+                let simd_json::Node::String(key) = nodes.get(*at)? else {
+                    return None;
+                };
+                let rest = nodes.get(*at + 1..)?;
+                *at += 1 + span(rest);
+                Some((key, View::Tape(rest)))
+            }
+        }
+    }
+}
+
 /// Bytes that JSON strings must escape: `"`, `\` and control characters.
 const ESCAPE: [bool; 256] = {
     let mut t = [false; 256];
@@ -489,6 +683,39 @@ mod tests {
         let v: Value = serde_json::from_str(text).unwrap();
         assert_eq!(t.to_value(), v);
         assert_eq!(Tree::from_value(&v).to_value(), v);
+    }
+
+    /// A view of a `simd-json` tape reads as a view of the tree of the same text.
+    #[test]
+    fn tape_views_read_as_tree_views() {
+        fn walk(v: View, out: &mut Vec<String>) {
+            out.push(format!("{:?}", v.shape()));
+            for (k, e) in v.entries() {
+                out.push(format!("key {k}"));
+                walk(e, out);
+            }
+            for item in v.items() {
+                walk(item, out);
+            }
+        }
+        let texts = [
+            r#"{"a": "x\"y", "n": [1, -2, 2.5, 1e300, null, true, false], "o": {"k\n": {}, "e": []}, "a": [[[]], {}]}"#,
+            r#"[{"deep": [[{"x": [1, {"y": 2}]}], 3]}, "tail", {}]"#,
+            r#""just a string""#,
+            "18446744073709551615",
+            "{}",
+        ];
+        for text in texts {
+            let tree: Tree = serde_json::from_str(text).unwrap();
+            let mut bytes = text.as_bytes().to_vec();
+            let tape = simd_json::to_tape(&mut bytes).unwrap();
+            let (mut from_tree, mut from_tape) = (Vec::new(), Vec::new());
+            walk(View::Tree(&tree), &mut from_tree);
+            walk(View::Tape(&tape.0), &mut from_tape);
+            assert_eq!(from_tape, from_tree, "{text}");
+            assert_eq!(View::Tape(&tape.0).to_tree(), tree, "{text}");
+            assert_eq!(View::Tape(&tape.0).to_value(), tree.to_value(), "{text}");
+        }
     }
 
     #[test]

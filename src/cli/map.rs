@@ -596,6 +596,7 @@ fn run_batches(
                                     .add("not a JSON object", at, || "a JSON value that is not an object".into());
                                 return;
                             }
+                            let record = record.to_tree();
                             failures.clear();
                             let canonical = crate::mapping::run::apply(&plan, &record, &mut lookup, &mut failures);
                             for (target, why) in failures.drain(..) {

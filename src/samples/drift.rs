@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::format::StringFormat;
 use super::observe::{AnomalyKind, Kind, Loc, Node, path_push};
 use crate::finding::{Finding, RuleMeta, Severity};
-use crate::json::Tree;
+use crate::json::{Shape as Seen, View};
 use crate::model::{Additional, Location, NamedType, Primitive, Type, TypeKind};
 
 crate::finding::rule_set! {
@@ -453,7 +453,8 @@ impl Expectations {
     pub fn check(
         &self,
         id: Eid,
-        v: &Tree,
+        v: View,
+        shape: &Seen,
         kind: Kind,
         formats: u8,
         report: &mut dyn FnMut(AnomalyKind, Option<String>),
@@ -469,22 +470,22 @@ impl Expectations {
             report(AnomalyKind::Type, Some(kind.name().to_string()));
             return false;
         }
-        match (&e.shape, v) {
-            (Shape::Enum { names, .. }, Tree::Str(s)) if !names.contains(s.as_ref()) => {
+        match (&e.shape, shape) {
+            (Shape::Enum { names, .. }, Seen::Str(s)) if !names.contains(*s) => {
                 report(AnomalyKind::Enum, Some(example(v)));
             }
-            (Shape::Enum { numbers, .. }, Tree::Number(n)) if !n.as_i64().is_some_and(|i| numbers.contains(&i)) => {
+            (Shape::Enum { numbers, .. }, Seen::Number(n)) if !n.as_i64().is_some_and(|i| numbers.contains(&i)) => {
                 report(AnomalyKind::Enum, Some(example(v)));
             }
             _ => {}
         }
         if let Some(allowed) = &e.allowed
-            && !allowed.iter().any(|a| same_value(a, v))
+            && !allowed.iter().any(|a| same_value(a, v, shape))
         {
             report(AnomalyKind::Enum, Some(example(v)));
         }
-        match v {
-            Tree::Number(n) => {
+        match shape {
+            Seen::Number(n) => {
                 if let Some(f) = n.as_f64() {
                     let low = e.minimum.is_some_and(|(m, excl)| if excl { f <= m } else { f < m });
                     let high = e.maximum.is_some_and(|(m, excl)| if excl { f >= m } else { f > m });
@@ -493,7 +494,7 @@ impl Expectations {
                     }
                 }
             }
-            Tree::Str(s) => {
+            Seen::Str(s) => {
                 if e.min_length.is_some() || e.max_length.is_some() {
                     let len = s.chars().count() as u64;
                     if e.min_length.is_some_and(|m| len < m) || e.max_length.is_some_and(|m| len > m) {
@@ -512,8 +513,8 @@ impl Expectations {
                     report(AnomalyKind::Pattern, Some(example(v)));
                 }
             }
-            Tree::Array(a) => {
-                let len = a.len() as u64;
+            Seen::Array(len) => {
+                let len = *len as u64;
                 if e.min_items.is_some_and(|m| len < m) || e.max_items.is_some_and(|m| len > m) {
                     report(AnomalyKind::Length, Some(format!("{len} items")));
                 }
@@ -567,19 +568,19 @@ impl Expectations {
 }
 
 /// Numbers compare by value (`1` equals `1.0`); everything else structurally.
-fn same_value(a: &Value, b: &Tree) -> bool {
-    match (a, b) {
-        (Value::Number(x), Tree::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::String(x), Tree::Str(y)) => x == y,
-        (Value::Null, Tree::Null) => true,
-        (Value::Bool(x), Tree::Bool(y)) => x == y,
+fn same_value(a: &Value, v: View, shape: &Seen) -> bool {
+    match (a, shape) {
+        (Value::Number(x), Seen::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::String(x), Seen::Str(y)) => x == y,
+        (Value::Null, Seen::Null) => true,
+        (Value::Bool(x), Seen::Bool(y)) => x == y,
         (Value::String(_) | Value::Null | Value::Bool(_) | Value::Number(_), _) => false,
-        _ => *a == b.to_value(),
+        _ => *a == v.to_value(),
     }
 }
 
 /// A value as shown in a message: JSON, at most 60 characters.
-fn example(v: &Tree) -> String {
+fn example(v: View) -> String {
     let s = v.to_value().to_string();
     if s.chars().count() > 60 {
         let cut: String = s.chars().take(57).collect();

@@ -13,6 +13,7 @@ pub mod parquet;
 pub mod read;
 pub mod validate;
 
+use crate::json::{Tree, View};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -130,15 +131,23 @@ struct Context<'a> {
 
 impl Context<'_> {
     fn record(&self, part: &mut Part, file: u32, v: &Value, line: u64) {
-        self.record_tree(part, file, &crate::json::Tree::from_value(v), line);
+        self.record_view(part, file, View::Tree(&Tree::from_value(v)), line);
     }
 
-    fn record_tree(&self, part: &mut Part, file: u32, v: &crate::json::Tree, line: u64) {
+    fn record_view(&self, part: &mut Part, file: u32, v: View, line: u64) {
         part.records += 1;
         let expect = self.expect.map(|x| (x, x.root()));
-        part.observed.observe_tree(v, Loc { file, line }, expect);
+        part.observed.observe_view(v, Loc { file, line }, expect);
         if let Some(validator) = self.validator {
-            part.violations.check(validator, v, Loc { file, line });
+            let tree;
+            let tree = match v {
+                View::Tree(t) => t,
+                View::Tape(_) => {
+                    tree = v.to_tree();
+                    &tree
+                }
+            };
+            part.violations.check(validator, tree, Loc { file, line });
         }
     }
 
@@ -220,7 +229,7 @@ fn scan_file(path: &std::path::Path, file: u32, name: &str, cx: &Context) -> Res
                         let mut bad = Vec::new();
                         read::ndjson_chunk(
                             &mut chunk,
-                            &mut |v, line| cx.record_tree(&mut part, file, &v, line),
+                            &mut |v, line| cx.record_view(&mut part, file, v, line),
                             &mut |m| bad.push(m),
                         );
                         for m in bad {

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::drift::{Check, Eid, Expectations};
 use super::format::{self, StringFormat};
-use crate::json::Tree;
+use crate::json::{Shape, Tree, View};
 
 /// Distinct string values kept per path (enough for any enum a draft would declare).
 pub const DISTINCT_CAP: usize = 64;
@@ -49,17 +49,17 @@ impl Kind {
         Kind::Array,
     ];
 
-    pub fn of(v: &Tree) -> Kind {
+    pub fn of(v: &Shape) -> Kind {
         match v {
-            Tree::Null => Kind::Null,
-            Tree::Bool(_) => Kind::Bool,
-            Tree::Number(n) if n.is_i64() || n.is_u64() => Kind::Integer,
+            Shape::Null => Kind::Null,
+            Shape::Bool(_) => Kind::Bool,
+            Shape::Number(n) if n.is_i64() || n.is_u64() => Kind::Integer,
             // JSON Schema counts 1.0 as an integer.
-            Tree::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.0e15) => Kind::Integer,
-            Tree::Number(_) => Kind::Number,
-            Tree::Str(_) => Kind::String,
-            Tree::Array(_) => Kind::Array,
-            Tree::Object(_) => Kind::Object,
+            Shape::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.0e15) => Kind::Integer,
+            Shape::Number(_) => Kind::Number,
+            Shape::Str(_) => Kind::String,
+            Shape::Array(_) => Kind::Array,
+            Shape::Object(_) => Kind::Object,
         }
     }
 
@@ -292,31 +292,32 @@ impl Node {
 
     /// Adds one value (and, with `expect`, checks it against the contract).
     pub fn observe(&mut self, v: &Value, at: Loc, expect: Option<(&Expectations, Eid)>) {
-        self.observe_tree(&Tree::from_value(v), at, expect);
+        self.observe_view(View::Tree(&Tree::from_value(v)), at, expect);
     }
 
-    /// [`Node::observe`] for a parsed [`Tree`] (what the NDJSON reader makes).
-    pub fn observe_tree(&mut self, v: &Tree, at: Loc, expect: Option<(&Expectations, Eid)>) {
+    /// [`Node::observe`] for a parsed value (a tree, or the NDJSON reader's tape).
+    pub fn observe_view(&mut self, v: View, at: Loc, expect: Option<(&Expectations, Eid)>) {
         self.observe_at(v, at, 0, expect);
     }
 
-    /// [`Node::observe_tree`] for the field at position `position` of its object.
-    fn observe_at(&mut self, v: &Tree, at: Loc, position: u32, expect: Option<(&Expectations, Eid)>) {
+    /// [`Node::observe_view`] for the field at position `position` of its object.
+    fn observe_at(&mut self, v: View, at: Loc, position: u32, expect: Option<(&Expectations, Eid)>) {
         self.present += 1;
         if self.first_seen.is_none_or(|first| (at, position) < first) {
             self.first_seen = Some((at, position));
         }
-        let kind = Kind::of(v);
+        let shape = v.shape();
+        let kind = Kind::of(&shape);
         self.kinds[kind as usize] += 1;
         // Formats of a string value (for the draft, and so the contract check need not look again).
         let mut bits = 0u8;
-        match v {
-            Tree::Number(n) => {
+        match &shape {
+            Shape::Number(n) => {
                 if let Some(f) = n.as_f64() {
                     widen(&mut self.numbers, f);
                 }
             }
-            Tree::Str(s) => {
+            Shape::Str(s) => {
                 let len = if s.is_ascii() { s.len() } else { s.chars().count() };
                 widen(&mut self.lengths, len as u64);
                 bits = format::detect(s);
@@ -329,7 +330,7 @@ impl Node {
                 }
                 self.distinct.add(s);
             }
-            Tree::Array(a) => widen(&mut self.items_count, a.len() as u64),
+            Shape::Array(len) => widen(&mut self.items_count, *len as u64),
             _ => {}
         }
         // The contract node this value is judged against, after references and union branches.
@@ -337,13 +338,13 @@ impl Node {
         let mut descend = true;
         if let Some((x, id)) = judged {
             let anomalies = &mut self.anomalies;
-            descend = x.check(id, v, kind, bits, &mut |kind, example| {
+            descend = x.check(id, v, &shape, kind, bits, &mut |kind, example| {
                 anomalies.entry((kind, id)).or_default().add(at, example);
             });
         }
         let judged = judged.filter(|_| descend);
-        match v {
-            Tree::Object(entries) => {
+        match shape {
+            Shape::Object(_) => {
                 // Required fields seen, as bits by their index (objects with more than 128
                 // required fields are checked by name below).
                 let mut seen: u128 = 0;
@@ -352,11 +353,9 @@ impl Node {
                     self.keys.judged = judged_id;
                     self.keys.slots.clear();
                 }
-                for (position, (key, value)) in entries.iter().enumerate() {
+                for (position, (key, value)) in v.entries().enumerate() {
                     let cached = self.keys.slots.get(position).copied().filter(|(index, _, _)| {
-                        self.children
-                            .get_index(*index)
-                            .is_some_and(|(k, _)| k.as_str() == key.as_ref())
+                        self.children.get_index(*index).is_some_and(|(k, _)| k.as_str() == key)
                     });
                     let (index, check, required) = match cached {
                         Some(slot) => slot,
@@ -407,7 +406,7 @@ impl Node {
                             let present = if i < 128 {
                                 seen & (1 << i) != 0
                             } else {
-                                entries.iter().any(|(k, _)| k == name)
+                                v.entries().any(|(k, _)| k == name)
                             };
                             if !present {
                                 self.child(name)
@@ -420,10 +419,10 @@ impl Node {
                     }
                 }
             }
-            Tree::Array(list) => {
+            Shape::Array(_) => {
                 let item_expect = judged.and_then(|(x, id)| x.items(id).map(|i| (x, i)));
                 let items = self.items.get_or_insert_with(Box::default);
-                for item in list {
+                for item in v.items() {
                     items.observe_at(item, at, 0, item_expect);
                 }
             }

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::json::Tree;
+use crate::json::View;
 
 /// How records are laid out in a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,9 +222,12 @@ impl<R: BufRead> Iterator for Chunks<R> {
 /// Calls `record` for each line of an NDJSON chunk that holds a JSON value, `malformed` for each
 /// that holds something else. Blank lines are skipped. Lines are parsed in place with `simd-json`
 /// (which rewrites the chunk's bytes as it unescapes strings), reusing one set of buffers.
-pub fn ndjson_chunk(chunk: &mut Chunk, record: &mut dyn FnMut(Tree, u64), malformed: &mut dyn FnMut(Malformed)) {
+pub fn ndjson_chunk(chunk: &mut Chunk, record: &mut dyn FnMut(View, u64), malformed: &mut dyn FnMut(Malformed)) {
     let first_line = chunk.first_line;
     let mut buffers = simd_json::Buffers::default();
+    // One tape (the parser's flat list of nodes) for every line of the chunk; records are read
+    // from it as they are, without building a tree.
+    let mut tape = simd_json::Tape::null();
     let mut rest: &mut [u8] = &mut chunk.bytes;
     let mut i = 0u64;
     loop {
@@ -245,8 +248,12 @@ pub fn ndjson_chunk(chunk: &mut Chunk, record: &mut dyn FnMut(Tree, u64), malfor
             _ => line,
         };
         if !line.iter().all(u8::is_ascii_whitespace) {
-            match simd_json::serde::from_slice_with_buffers::<Tree>(line, &mut buffers) {
-                Ok(v) => record(v, number),
+            match simd_json::fill_tape(line, &mut buffers, &mut tape) {
+                Ok(()) if !tape.0.iter().all(finite) => malformed(Malformed {
+                    line: number,
+                    message: "a number that is not finite".into(),
+                }),
+                Ok(()) => record(View::Tape(&tape.0), number),
                 Err(e) => malformed(Malformed {
                     line: number,
                     message: format!("column {}: {}", e.index() + 1, describe(e.error())),
@@ -257,6 +264,14 @@ pub fn ndjson_chunk(chunk: &mut Chunk, record: &mut dyn FnMut(Tree, u64), malfor
             Some(tail) => rest = tail,
             None => break,
         }
+    }
+}
+
+/// Whether a tape node is not a number JSON cannot hold (a float too large for `f64`).
+fn finite(node: &simd_json::Node) -> bool {
+    match node {
+        simd_json::Node::Static(simd_json::StaticNode::F64(f)) => f.is_finite(),
+        _ => true,
     }
 }
 
@@ -472,6 +487,17 @@ mod tests {
         }
         assert_eq!(seen, [(Value::from(1), 1), (Value::from(2), 2), (Value::from(3), 4)]);
         assert_eq!(bad, [5]);
+        // A number too large for a float is malformed, not infinity or null.
+        let mut chunk = Chunk {
+            bytes: b"{\"a\": 1e400}\n{\"a\": [1.5]}".to_vec(),
+            first_line: 1,
+        };
+        let (mut seen, mut bad) = (Vec::new(), Vec::new());
+        ndjson_chunk(&mut chunk, &mut |v, line| seen.push((v.to_value(), line)), &mut |m| {
+            bad.push(m.line)
+        });
+        assert_eq!(seen, [(serde_json::json!({"a": [1.5]}), 2)]);
+        assert_eq!(bad, [1]);
     }
 
     #[test]
