@@ -33,10 +33,6 @@ impl<'a> Tree<'a> {
         matches!(self, Tree::Null)
     }
 
-    pub fn is_object(&self) -> bool {
-        matches!(self, Tree::Object(_))
-    }
-
     pub fn to_value(&self) -> Value {
         match self {
             Tree::Null => Value::Null,

@@ -228,6 +228,7 @@ pub fn ndjson_chunk(chunk: &mut Chunk, record: &mut dyn FnMut(View, u64), malfor
     // One tape (the parser's flat list of nodes) for every line of the chunk; records are read
     // from it as they are, without building a tree.
     let mut tape = simd_json::Tape::null();
+    let mut open = Vec::new();
     let mut rest: &mut [u8] = &mut chunk.bytes;
     let mut i = 0u64;
     loop {
@@ -249,11 +250,10 @@ pub fn ndjson_chunk(chunk: &mut Chunk, record: &mut dyn FnMut(View, u64), malfor
         };
         if !line.iter().all(u8::is_ascii_whitespace) {
             match simd_json::fill_tape(line, &mut buffers, &mut tape) {
-                Ok(()) if !tape.0.iter().all(finite) => malformed(Malformed {
-                    line: number,
-                    message: "a number that is not finite".into(),
-                }),
-                Ok(()) => record(View::Tape(&tape.0), number),
+                Ok(()) => match readable(&tape.0, &mut open) {
+                    Ok(()) => record(View::Tape(&tape.0), number),
+                    Err(message) => malformed(Malformed { line: number, message }),
+                },
                 Err(e) => malformed(Malformed {
                     line: number,
                     message: format!("column {}: {}", e.index() + 1, describe(e.error())),
@@ -267,12 +267,32 @@ pub fn ndjson_chunk(chunk: &mut Chunk, record: &mut dyn FnMut(View, u64), malfor
     }
 }
 
-/// Whether a tape node is not a number JSON cannot hold (a float too large for `f64`).
-fn finite(node: &simd_json::Node) -> bool {
-    match node {
-        simd_json::Node::Static(simd_json::StaticNode::F64(f)) => f.is_finite(),
-        _ => true,
+/// How deep a record may nest (objects and arrays): reading deeper values would only exhaust the
+/// stack.
+pub const MAX_DEPTH: usize = 512;
+
+/// Refuses a parsed record that holds a number JSON cannot (a float too large for `f64`) or nests
+/// deeper than [`MAX_DEPTH`]. `open` is scratch space: the ends of the containers still open.
+fn readable(nodes: &[simd_json::Node], open: &mut Vec<usize>) -> Result<(), String> {
+    open.clear();
+    for (i, node) in nodes.iter().enumerate() {
+        while open.last().is_some_and(|end| *end <= i) {
+            open.pop();
+        }
+        match node {
+            simd_json::Node::Static(simd_json::StaticNode::F64(f)) if !f.is_finite() => {
+                return Err("a number that is not finite".into());
+            }
+            simd_json::Node::Object { count, .. } | simd_json::Node::Array { count, .. } => {
+                open.push(i + count + 1);
+                if open.len() > MAX_DEPTH {
+                    return Err(format!("nested more than {MAX_DEPTH} levels deep"));
+                }
+            }
+            _ => {}
+        }
     }
+    Ok(())
 }
 
 /// simd-json's error kinds are enum names (`ExpectedObjectColon`, `InvalidNumber`): as words.
@@ -498,6 +518,23 @@ mod tests {
         });
         assert_eq!(seen, [(serde_json::json!({"a": [1.5]}), 2)]);
         assert_eq!(bad, [1]);
+        // Nesting: MAX_DEPTH levels are read, one more is malformed (never a stack overflow).
+        let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let mut chunk = Chunk {
+            bytes: format!(
+                "{}\n{}\n[{{}}, [[1], {{\"a\": [2]}}]]",
+                nested(MAX_DEPTH),
+                nested(100_000)
+            )
+            .into_bytes(),
+            first_line: 1,
+        };
+        let (mut seen, mut bad) = (Vec::new(), Vec::new());
+        ndjson_chunk(&mut chunk, &mut |_, line| seen.push(line), &mut |m| {
+            bad.push((m.line, m.message))
+        });
+        assert_eq!(seen, [1, 3]);
+        assert_eq!(bad, [(2, format!("nested more than {MAX_DEPTH} levels deep"))]);
     }
 
     #[test]
