@@ -24,7 +24,7 @@ impl<'a> Tree<'a> {
     /// The value of `key` in an object (the last one, as JSON parsers keep duplicates).
     pub fn get(&self, key: &str) -> Option<&Tree<'a>> {
         match self {
-            Tree::Object(entries) => entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            Tree::Object(entries) => last(entries, key),
             _ => None,
         }
     }
@@ -45,6 +45,11 @@ impl<'a> Tree<'a> {
             }
         }
     }
+}
+
+/// The value of the last entry named `key`.
+fn last<'t, 'a>(entries: &'t [(Cow<'a, str>, Tree<'a>)], key: &str) -> Option<&'t Tree<'a>> {
+    entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
 impl<'de> serde::Deserialize<'de> for Tree<'de> {
@@ -215,15 +220,8 @@ impl<'t, 'a> View<'t, 'a> {
     pub fn items(self) -> Items<'t, 'a> {
         match self {
             View::Tree(Tree::Array(items)) => Items::Tree(items.iter()),
-            View::Tape(nodes) => match nodes.first() {
-                Some(simd_json::Node::Array { len, .. }) => Items::Tape {
-                    nodes,
-                    at: 1,
-                    left: *len,
-                },
-                _ => Items::Tree([].iter()),
-            },
-            View::Tree(_) => Items::Tree([].iter()),
+            View::Tape(nodes @ [simd_json::Node::Array { len, .. }, ..]) => Items::Tape(Members::new(nodes, *len)),
+            _ => Items::Tree([].iter()),
         }
     }
 
@@ -231,15 +229,8 @@ impl<'t, 'a> View<'t, 'a> {
     pub fn entries(self) -> Entries<'t, 'a> {
         match self {
             View::Tree(Tree::Object(entries)) => Entries::Tree(entries.iter()),
-            View::Tape(nodes) => match nodes.first() {
-                Some(simd_json::Node::Object { len, .. }) => Entries::Tape {
-                    nodes,
-                    at: 1,
-                    left: *len,
-                },
-                _ => Entries::Tree([].iter()),
-            },
-            View::Tree(_) => Entries::Tree([].iter()),
+            View::Tape(nodes @ [simd_json::Node::Object { len, .. }, ..]) => Entries::Tape(Members::new(nodes, *len)),
+            _ => Entries::Tree([].iter()),
         }
     }
 
@@ -247,24 +238,17 @@ impl<'t, 'a> View<'t, 'a> {
     pub fn to_tree(self) -> Tree<'a> {
         match self {
             View::Tree(t) => t.clone(),
-            View::Tape(nodes) => match nodes.first() {
-                Some(simd_json::Node::String(s)) => Tree::Str(Cow::Borrowed(s)),
-                Some(simd_json::Node::Array { len, .. }) => {
+            View::Tape(nodes) => match nodes {
+                [simd_json::Node::String(s), ..] => Tree::Str(Cow::Borrowed(s)),
+                [simd_json::Node::Array { len, .. }, ..] => {
                     let mut items = Vec::with_capacity(*len);
                     items.extend(self.items().map(|v| v.to_tree()));
                     Tree::Array(items)
                 }
-                Some(simd_json::Node::Object { len, .. }) => {
+                [simd_json::Node::Object { len, .. }, ..] => {
                     let mut entries = Vec::with_capacity(*len);
-                    let mut at = 1;
-                    for _ in 0..*len {
-                        let (Some(simd_json::Node::String(k)), Some(rest)) = (nodes.get(at), nodes.get(at + 1..))
-                        else {
-                            break;
-                        };
-                        entries.push((Cow::Borrowed(*k), View::Tape(rest).to_tree()));
-                        at += 1 + span(rest);
-                    }
+                    let members = Members::<true>::new(nodes, *len);
+                    entries.extend(members.map(|(k, v)| (Cow::Borrowed(k), View::Tape(v).to_tree())));
                     Tree::Object(entries)
                 }
                 _ => match self.shape() {
@@ -284,14 +268,53 @@ impl<'t, 'a> View<'t, 'a> {
     }
 }
 
+/// The members of a container on a tape: each value's nodes, with its key when `KEYED` (an
+/// object).
+#[derive(Debug, Clone)]
+pub struct Members<'t, 'a, const KEYED: bool> {
+    nodes: &'t [simd_json::Node<'a>],
+    /// The next member's first node (its key's, in an object).
+    at: usize,
+    left: usize,
+}
+
+impl<'t, 'a, const KEYED: bool> Members<'t, 'a, KEYED> {
+    /// The `len` members of the container whose node heads `nodes`.
+    fn new(nodes: &'t [simd_json::Node<'a>], len: usize) -> Self {
+        Members {
+            nodes,
+            at: 1,
+            left: len,
+        }
+    }
+}
+
+impl<'t, 'a, const KEYED: bool> Iterator for Members<'t, 'a, KEYED> {
+    type Item = (&'a str, &'t [simd_json::Node<'a>]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let mut key = "";
+        if KEYED {
+            let simd_json::Node::String(k) = self.nodes.get(self.at)? else {
+                return None;
+            };
+            key = k;
+            self.at += 1;
+        }
+        let value = self.nodes.get(self.at..)?;
+        self.at += span(value);
+        Some((key, value))
+    }
+}
+
 /// The items of an array [`View`].
 pub enum Items<'t, 'a> {
     Tree(std::slice::Iter<'t, Tree<'a>>),
-    Tape {
-        nodes: &'t [simd_json::Node<'a>],
-        at: usize,
-        left: usize,
-    },
+    Tape(Members<'t, 'a, false>),
 }
 
 impl<'t, 'a> Iterator for Items<'t, 'a> {
@@ -300,15 +323,7 @@ impl<'t, 'a> Iterator for Items<'t, 'a> {
     fn next(&mut self) -> Option<View<'t, 'a>> {
         match self {
             Items::Tree(items) => items.next().map(View::Tree),
-            Items::Tape { nodes, at, left } => {
-                if *left == 0 {
-                    return None;
-                }
-                *left -= 1;
-                let rest = nodes.get(*at..)?;
-                *at += span(rest);
-                Some(View::Tape(rest))
-            }
+            Items::Tape(members) => members.next().map(|(_, v)| View::Tape(v)),
         }
     }
 }
@@ -316,11 +331,7 @@ impl<'t, 'a> Iterator for Items<'t, 'a> {
 /// The entries of an object [`View`].
 pub enum Entries<'t, 'a> {
     Tree(std::slice::Iter<'t, (Cow<'a, str>, Tree<'a>)>),
-    Tape {
-        nodes: &'t [simd_json::Node<'a>],
-        at: usize,
-        left: usize,
-    },
+    Tape(Members<'t, 'a, true>),
 }
 
 impl<'t, 'a> Iterator for Entries<'t, 'a> {
@@ -329,18 +340,7 @@ impl<'t, 'a> Iterator for Entries<'t, 'a> {
     fn next(&mut self) -> Option<(&'t str, View<'t, 'a>)> {
         match self {
             Entries::Tree(entries) => entries.next().map(|(k, v)| (k.as_ref(), View::Tree(v))),
-            Entries::Tape { nodes, at, left } => {
-                if *left == 0 {
-                    return None;
-                }
-                *left -= 1;
-                let simd_json::Node::String(key) = nodes.get(*at)? else {
-                    return None;
-                };
-                let rest = nodes.get(*at + 1..)?;
-                *at += 1 + span(rest);
-                Some((key, View::Tape(rest)))
-            }
+            Entries::Tape(members) => members.next().map(|(k, v)| (k, View::Tape(v))),
         }
     }
 }
@@ -634,8 +634,7 @@ mod validate {
         }
 
         fn get(&self, key: &F::PreparedKey) -> Option<&'a Tree<'a>> {
-            // The last of duplicate keys, as JSON parsers keep.
-            self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+            super::last(self.0, key)
         }
 
         fn members(&self) -> Self::MembersIter {

@@ -288,13 +288,17 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
     let schema = super::read_json_document(&canonical_path, &canonical)?;
     // Records are validated for which keywords fail (no copy of a record per error); the exact
     // validator words the first message of each kind.
+    fn compile<F: ::jsonschema::json::Json>(
+        schema: &serde_json::Value,
+        shown: &str,
+    ) -> anyhow::Result<::jsonschema::Validator<F>> {
+        ::jsonschema::options_for::<F>()
+            .build(schema)
+            .map_err(|e| anyhow::anyhow!("{shown}: {e}"))
+    }
     let validator = Validators {
-        keywords: ::jsonschema::options_for::<crate::json::TreeKeywords>()
-            .build(&schema)
-            .map_err(|e| anyhow::anyhow!("{canonical}: {e}"))?,
-        exact: ::jsonschema::options_for::<crate::json::Trees>()
-            .build(&schema)
-            .map_err(|e| anyhow::anyhow!("{canonical}: {e}"))?,
+        keywords: compile(&schema, &canonical)?,
+        exact: compile(&schema, &canonical)?,
     };
 
     let mut sink: Box<dyn Write> = match &args.out {

@@ -95,6 +95,27 @@ pub fn run(db: &Path, req: &LoadRequest, progress: &mut dyn Progress) -> anyhow:
     run_with_limit(db, req, progress, super::summary::INCREMENTAL_LIMIT)
 }
 
+/// Loads `csv` (with `source_id,canonical_id` columns) as the links of (system, entity, feed),
+/// through a file beside the store: the set-up of the crosswalk unit tests.
+#[cfg(test)]
+pub(crate) fn load_csv_text(db: &Path, system: &str, entity: &str, feed: &str, csv: &str, limit: i64) {
+    let file = db.with_extension("load.csv");
+    std::fs::write(&file, csv).expect("write");
+    let req = LoadRequest {
+        file: &file,
+        format: InputFormat::Csv,
+        system,
+        entity,
+        feed,
+        source_column: "source_id",
+        canonical_column: "canonical_id",
+        mint: false,
+        dry_run: false,
+        reject_file: None,
+    };
+    run_with_limit(db, &req, &mut Quiet, limit).expect("load");
+}
+
 /// [`run`] with the size of change above which summaries are recounted (tests use 0).
 #[doc(hidden)]
 pub fn run_with_limit(

@@ -263,8 +263,7 @@ pub fn known_pairs(store: &Store) -> anyhow::Result<BTreeSet<(String, String)>> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crosswalk::input::InputFormat;
-    use crate::crosswalk::load::{self, LoadRequest, Quiet};
+    use crate::crosswalk::load;
 
     /// Links read in parts answer every id as one read does: conflicts between two feeds whose
     /// links sit in different parts, merges, ids never linked.
@@ -273,7 +272,6 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("x.duckdb");
         Store::init(&db).expect("init");
-        let file = dir.path().join("in.csv");
         let mut seed = 11u64;
         let mut next = |n: u64| {
             seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -295,20 +293,8 @@ mod tests {
                     csv.push_str(&format!("s{s},c{}\n", next(20)));
                 }
             }
-            std::fs::write(&file, csv).expect("write");
-            let req = LoadRequest {
-                file: &file,
-                format: InputFormat::Csv,
-                system: "crm",
-                entity: "account",
-                feed: ["default", "backfill"][next(2) as usize],
-                source_column: "source_id",
-                canonical_column: "canonical_id",
-                mint: false,
-                dry_run: false,
-                reject_file: None,
-            };
-            load::run_with_limit(&db, &req, &mut Quiet, 100_000).expect("load");
+            let feed = ["default", "backfill"][next(2) as usize];
+            load::load_csv_text(&db, "crm", "account", feed, &csv, 100_000);
         }
         let store = Store::open(&db, Access::Read).expect("open");
         let whole = active_links_in(&store, "crm", "account", 1).expect("one part");

@@ -151,8 +151,7 @@ DROP TABLE _sum_canon; DROP TABLE _sum_ent; DROP TABLE _sum_cov; DROP TABLE _sum
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crosswalk::input::InputFormat;
-    use crate::crosswalk::load::{self, LoadRequest, Quiet};
+    use crate::crosswalk::load;
     use crate::crosswalk::store::{Access, Store};
 
     fn rows(conn: &Connection, sql: &str) -> Vec<String> {
@@ -199,7 +198,6 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("x.duckdb");
         Store::init(&db).expect("init");
-        let file = dir.path().join("in.csv");
         let mut seed = 7u64;
         let mut next = |n: u64| {
             seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -227,20 +225,7 @@ mod tests {
                     csv.push_str(&format!("s{s},c{}\n", next(30)));
                 }
             }
-            std::fs::write(&file, csv).expect("write");
-            let req = LoadRequest {
-                file: &file,
-                format: InputFormat::Csv,
-                system,
-                entity,
-                feed,
-                source_column: "source_id",
-                canonical_column: "canonical_id",
-                mint: false,
-                dry_run: false,
-                reject_file: None,
-            };
-            load::run_with_limit(&db, &req, &mut Quiet, limit).expect("load");
+            load::load_csv_text(&db, system, entity, feed, &csv, limit);
             assert_fresh(
                 &db,
                 &format!("step {step}: load {system}/{entity}/{feed} (limit {limit})"),

@@ -1,9 +1,8 @@
 //! `mapcheck map run`: applies a mapping to source records (NDJSON) and validates each canonical
 //! record against the canonical JSON Schema.
 
-use std::collections::BTreeMap;
-
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 pub use crate::json::Tree as Node;
 
@@ -188,14 +187,9 @@ fn apply_one<'a>(rule: &'a Rule, value: &Node<'a>, lookup: &mut Lookup) -> Resul
                     .map(str::trim)
                     .filter(|p| !p.is_empty())
                     .map(|p| {
-                        Node::Str(match s {
-                            Cow::Borrowed(b) => {
-                                // `p` lies within `b`: borrow it from the record too.
-                                let at = p.as_ptr() as usize - b.as_ptr() as usize;
-                                Cow::Borrowed(&b[at..at + p.len()])
-                            }
-                            Cow::Owned(_) => Cow::Owned(p.to_string()),
-                        })
+                        // `p` lies within `s`: borrow it from the record when `s` is borrowed.
+                        let at = p.as_ptr() as usize - s.as_ptr() as usize;
+                        Node::Str(part(s, at..at + p.len()))
                     })
                     .collect(),
             ),

@@ -13,13 +13,13 @@ pub mod parquet;
 pub mod read;
 pub mod validate;
 
-use crate::json::{Tree, View};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 use serde_json::Value;
 
+use crate::json::{Tree, View};
 use drift::Expectations;
 use observe::{Loc, Node};
 use read::{Layout, Malformed, ReadError};
