@@ -49,6 +49,10 @@ impl fmt::Display for SyntaxError {
 
 /// How many nodes one document may expand to (guards against YAML alias bombs).
 const MAX_NODES: usize = 20_000_000;
+/// How many nodes YAML aliases may add to a document, at least: an alias copies the node its anchor
+/// names, so a few lines of aliases of aliases can name billions of nodes. A document may repeat
+/// through aliases this many nodes, or one node per byte of its text if that is more.
+const MIN_ALIAS_BUDGET: usize = 100_000;
 /// How deep documents may nest before we refuse them (guards the recursive walkers).
 pub const MAX_DEPTH: usize = 256;
 
@@ -337,6 +341,8 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
             pos: Pos,
             anchor: usize,
             items: Vec<Node>,
+            /// Nodes in this sequence so far, itself included.
+            size: usize,
         },
         Map {
             pos: Pos,
@@ -344,13 +350,18 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
             entries: IndexMap<String, MapEntry>,
             key: Option<(String, Pos)>,
             merges: Vec<Node>,
+            size: usize,
         },
     }
 
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: std::collections::HashMap<usize, Node> = std::collections::HashMap::new();
+    // Each anchored node with the number of nodes it holds, so that an alias is weighed before it
+    // is copied.
+    let mut anchors: std::collections::HashMap<usize, (Node, usize)> = std::collections::HashMap::new();
     let mut node_count: usize = 0;
+    let alias_budget = MIN_ALIAS_BUDGET.max(text.len());
+    let mut alias_nodes: usize = 0;
     let mut root: Option<Node> = None;
 
     let pos_of = |m: &saphyr_parser::Marker| Pos::new(m.line() as u32, m.col() as u32 + 1);
@@ -361,7 +372,8 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
             message: format!("invalid YAML: {}", e.info()),
         })?;
         let pos = pos_of(&span.start);
-        let completed: Option<(Node, usize)> = match event {
+        // The node completed by this event, its anchor, and how many nodes it holds.
+        let completed: Option<(Node, usize, usize)> = match event {
             Event::StreamStart | Event::DocumentStart(_) | Event::Nothing => None,
             Event::DocumentEnd | Event::StreamEnd => {
                 if root.is_some() || matches!(event, Event::StreamEnd) {
@@ -370,9 +382,20 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
                 None
             }
             Event::Alias(id) => match anchors.get(&id) {
-                Some(n) => {
-                    node_count += count_nodes(n);
-                    Some((n.clone(), 0))
+                Some((n, size)) => {
+                    alias_nodes = alias_nodes.saturating_add(*size);
+                    if alias_nodes > alias_budget {
+                        return Err(SyntaxError {
+                            pos,
+                            message: format!(
+                                "aliases expand to more than {alias_budget} nodes (an alias bomb?); \
+                                 write the repeated parts out or use `$ref`"
+                            ),
+                        });
+                    }
+                    // The copy's nodes count towards the document (its root is counted below).
+                    node_count = node_count.saturating_add(size - 1);
+                    Some((n.clone(), 0, *size))
                 }
                 None => {
                     return Err(SyntaxError {
@@ -395,7 +418,7 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
                 } else {
                     Value::String(text.into_owned())
                 };
-                Some((Node { value, pos }, anchor))
+                Some((Node { value, pos }, anchor, 1))
             }
             Event::SequenceStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
@@ -408,6 +431,7 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
                     pos,
                     anchor,
                     items: Vec::new(),
+                    size: 1,
                 });
                 None
             }
@@ -424,16 +448,23 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
                     entries: IndexMap::new(),
                     key: None,
                     merges: Vec::new(),
+                    size: 1,
                 });
                 None
             }
             Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq { pos, anchor, items }) => Some((
+                Some(Frame::Seq {
+                    pos,
+                    anchor,
+                    items,
+                    size,
+                }) => Some((
                     Node {
                         value: Value::Seq(items),
                         pos,
                     },
                     anchor,
+                    size,
                 )),
                 _ => {
                     return Err(SyntaxError {
@@ -448,6 +479,7 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
                     anchor,
                     mut entries,
                     merges,
+                    size,
                     ..
                 }) => {
                     // `<<` merge keys: explicit keys win over merged ones.
@@ -473,6 +505,7 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
                             pos,
                         },
                         anchor,
+                        size,
                     ))
                 }
                 _ => {
@@ -483,8 +516,10 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
                 }
             },
         };
-        let Some((node, anchor)) = completed else { continue };
-        node_count += 1;
+        let Some((node, anchor, size)) = completed else {
+            continue;
+        };
+        node_count = node_count.saturating_add(1);
         if node_count > MAX_NODES {
             return Err(SyntaxError {
                 pos,
@@ -492,17 +527,27 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
             });
         }
         if anchor != 0 {
-            anchors.insert(anchor, node.clone());
+            anchors.insert(anchor, (node.clone(), size));
         }
         match stack.last_mut() {
             None => {
                 root = Some(node);
             }
-            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Seq {
+                items, size: parent, ..
+            }) => {
+                *parent = parent.saturating_add(size);
+                items.push(node);
+            }
             Some(Frame::Map {
-                entries, key, merges, ..
+                entries,
+                key,
+                merges,
+                size: parent,
+                ..
             }) => match key.take() {
                 None => {
+                    *parent = parent.saturating_add(size);
                     let k = match &node.value {
                         Value::String(s) => s.clone(),
                         Value::Number(n) => n.to_string(),
@@ -518,6 +563,7 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
                     *key = Some((k, node.pos));
                 }
                 Some((k, key_pos)) => {
+                    *parent = parent.saturating_add(size);
                     if k == "<<" {
                         merges.push(node);
                     } else if entries.contains_key(&k) {
@@ -536,14 +582,6 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
         pos: Pos::new(1, 1),
         message: "empty document: expected a YAML mapping".into(),
     })
-}
-
-fn count_nodes(n: &Node) -> usize {
-    match &n.value {
-        Value::Seq(s) => 1 + s.iter().map(count_nodes).sum::<usize>(),
-        Value::Map(m) => 1 + m.values().map(|e| count_nodes(&e.value)).sum::<usize>(),
-        _ => 1,
-    }
 }
 
 /// YAML 1.2 core schema resolution of a plain scalar.
@@ -685,6 +723,33 @@ mod tests {
         }
         let e = parse_yaml(&doc).unwrap_err();
         assert!(e.message.contains("more than"), "{e}");
+    }
+
+    /// Doubling through `allOf`: refused at the level where the copies pass the budget, having
+    /// built no more than the budget (the alias is weighed before it is copied).
+    #[test]
+    fn yaml_doubling_aliases_are_refused_before_they_are_copied() {
+        let mut doc = String::from("openapi: 3.0.0\nx:\n  a0: &a0 {type: string}\n");
+        for i in 1..30 {
+            let p = i - 1;
+            doc.push_str(&format!("  a{i}: &a{i} {{allOf: [*a{p}, *a{p}]}}\n"));
+        }
+        let e = parse_yaml(&doc).unwrap_err();
+        assert!(e.message.contains("aliases expand to more than 100000 nodes"), "{e}");
+        // Level i holds 6 * 2^i - 3 nodes; the copies made for levels 1 to 13 add up to 98,214, and
+        // the first alias of level 14 (line 17) would pass 100,000.
+        assert_eq!(e.pos.line, 3 + 14, "{e}");
+    }
+
+    #[test]
+    fn ordinary_aliases_stay_within_the_budget() {
+        let mut doc =
+            String::from("common: &c {type: object, properties: {id: {type: string}, n: {type: integer}}}\nops:\n");
+        for i in 0..2_000 {
+            doc.push_str(&format!("  op{i}: {{schema: *c}}\n"));
+        }
+        let n = parse_yaml(&doc).unwrap();
+        assert_eq!(n.get("ops").and_then(Node::as_map).map(IndexMap::len), Some(2_000));
     }
 
     #[test]
