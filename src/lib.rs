@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod compare;
 pub mod config;
+pub mod contain;
 pub mod crosswalk;
 pub mod finding;
 pub mod git;

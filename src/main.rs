@@ -4,5 +4,6 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    mapcheck::contain::quiet_contained_panics();
     mapcheck::cli::run()
 }
