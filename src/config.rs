@@ -26,6 +26,7 @@
 //! paths = ["samples/crm/*.ndjson"]    # files, directories or globs, relative to this file
 //! max_rate = 0.01                     # optional: anomalies up to this share are warnings
 //! max_errors = 100                    # optional: malformed records tolerated
+//! max_record_bytes = "64MiB"          # optional: longer records are malformed
 //!
 //! [crosswalk]
 //! db = ".mapcheck/crosswalk.duckdb"   # the store (default), relative to this file
@@ -84,6 +85,8 @@ pub struct SampleSet {
     pub paths: Vec<String>,
     pub max_rate: f64,
     pub max_errors: u64,
+    /// The largest record read; longer ones are malformed.
+    pub max_record_bytes: u64,
 }
 
 impl SampleSet {
@@ -236,6 +239,7 @@ struct RawSampleSet {
     paths: Vec<String>,
     max_rate: Option<f64>,
     max_errors: Option<u64>,
+    max_record_bytes: Option<toml::Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -283,7 +287,7 @@ struct RawIgnore {
     path: Option<String>,
     element: Option<String>,
     reason: String,
-    until: Option<toml::Value>,
+    until: Option<toml::Spanned<toml::Value>>,
 }
 
 /// For serde's "unknown field `x`, expected one of `a`, `b`": the closest expected key.
@@ -373,6 +377,12 @@ impl Config {
             if set.paths.is_empty() {
                 return Err(bad(format!("{label}: `paths` needs at least one glob")));
             }
+            for p in &set.paths {
+                inside(&dir, &format!("{label}: paths"), p).map_err(bad)?;
+            }
+            for p in &set.proto_paths {
+                inside(&dir, &format!("{label}: proto_paths"), p).map_err(bad)?;
+            }
             let matchers = set
                 .paths
                 .iter()
@@ -421,12 +431,23 @@ impl Config {
             }
             let until = match ig.until {
                 None => None,
-                Some(toml::Value::Datetime(d)) if d.date.is_some() && d.time.is_none() => Some(d.to_string()),
-                Some(toml::Value::String(s)) if crate::samples::format::is_date_shape(&s) => Some(s),
-                Some(other) => {
-                    return Err(bad(format!(
-                        "{label}: `until` must be a date like 2027-01-31, not {other:?}"
-                    )));
+                Some(spanned) => {
+                    let at = line_col(text, spanned.span().start);
+                    let date = match spanned.into_inner() {
+                        toml::Value::Datetime(d) if d.date.is_some() && d.time.is_none() && d.offset.is_none() => {
+                            d.to_string()
+                        }
+                        toml::Value::String(s) => s,
+                        other => format!("a TOML {}", other.type_str()),
+                    };
+                    if !crate::samples::format::is_calendar_date(&date) {
+                        return Err(anyhow::anyhow!(
+                            "{shown}:{}:{}: {label}: `until` must be a date of the calendar like 2027-01-31, not `{date}`",
+                            at.0,
+                            at.1
+                        ));
+                    }
+                    Some(date)
                 }
             };
             let path_matcher = ig
@@ -462,13 +483,30 @@ impl Config {
                 if p.contains(['*', '?', '[', '{']) {
                     glob(p).map_err(|e| bad(format!("{label}: {e}")))?;
                 }
+                inside(&dir, &format!("{label}: paths"), p).map_err(bad)?;
             }
+            inside(&dir, &format!("{label}: contract"), &set.contract).map_err(bad)?;
             let max_rate = set.max_rate.unwrap_or(0.0);
             if !(0.0..=1.0).contains(&max_rate) {
                 return Err(bad(format!(
                     "{label}: max_rate {max_rate}: expected a fraction from 0 to 1"
                 )));
             }
+            let max_record_bytes = match set.max_record_bytes {
+                None => crate::samples::read::DEFAULT_MAX_RECORD_BYTES,
+                Some(v) => {
+                    let at = line_col(text, v.span().start);
+                    let parsed = match v.get_ref() {
+                        toml::Value::Integer(n) if *n > 0 => Ok(*n as u64),
+                        toml::Value::String(s) => crate::samples::read::parse_size(s),
+                        other => Err(format!(
+                            "is a TOML {}: expected a size in bytes or a string like \"64MiB\"",
+                            other.type_str()
+                        )),
+                    };
+                    parsed.map_err(|e| anyhow::anyhow!("{shown}:{}:{}: {label}: max_record_bytes {e}", at.0, at.1))?
+                }
+            };
             config.samples.push(SampleSet {
                 label,
                 contract: dir.join(set.contract),
@@ -476,6 +514,7 @@ impl Config {
                 paths: set.paths,
                 max_rate,
                 max_errors: set.max_errors.unwrap_or(100),
+                max_record_bytes,
             });
         }
         config.crosswalk_configured = raw.crosswalk.is_some();
@@ -495,12 +534,16 @@ impl Config {
                         i + 1
                     )));
                 }
+                inside(&dir, &format!("[[crosswalk.samples]] #{}: path", i + 1), &s.path).map_err(bad)?;
                 samples.push(CrosswalkSample {
                     system: s.system,
                     entity: s.entity,
                     path: dir.join(s.path),
                     column: s.column,
                 });
+            }
+            if let Some(db) = &cw.db {
+                inside(&dir, "[crosswalk]: db", db).map_err(bad)?;
             }
             config.crosswalk = CrosswalkConfig {
                 db: cw.db.map(PathBuf::from),
@@ -525,6 +568,25 @@ impl Config {
         let rel = self.relative(file);
         self.contracts.iter().find(|s| s.matches(&rel))
     }
+}
+
+/// Refuses a path of mapcheck.toml (a file, a directory, or a glob's literal leading directories)
+/// that leads out of the file's directory, as written or through a symbolic link.
+fn inside(dir: &Path, what: &str, value: &str) -> Result<(), String> {
+    let literal: Vec<&str> = value
+        .split('/')
+        .take_while(|part| !part.contains(['*', '?', '[', '{']))
+        .collect();
+    let path = crate::load::absolute(&dir.join(literal.join("/")));
+    crate::load::inside_root(dir, &path).map_err(|outside| {
+        format!(
+            "{what}: `{value}` names {}; mapcheck reads only files under the directory of mapcheck.toml",
+            match outside {
+                crate::load::Outside::Path => format!("a path {}", outside.describe(dir)),
+                _ => outside.describe(dir),
+            }
+        )
+    })
 }
 
 fn glob(pattern: &str) -> Result<GlobMatcher, String> {
@@ -670,6 +732,22 @@ column = "account_id"
             err("[[ignore]]\nrule = \"field-removed\"\nreason = \"x\"\nuntil = \"soon\"")
                 .contains("`until` must be a date")
         );
+        // Impossible days are refused with where they are, quoted or not.
+        let until = |v: &str| {
+            err(&format!(
+                "[[ignore]]\nrule = \"field-removed\"\nreason = \"x\"\nuntil = {v}"
+            ))
+        };
+        for quoted in ["\"2027-13-45\"", "\"2027-02-29\"", "\"2026-04-31\""] {
+            let e = until(quoted);
+            assert!(
+                e.starts_with("mapcheck.toml:4:9: [[ignore]] #1: `until` must be a date of the calendar"),
+                "{e}"
+            );
+        }
+        // An unquoted TOML date is checked by the TOML parser itself.
+        let e = until("2027-02-29");
+        assert!(e.starts_with("mapcheck.toml:4:9: invalid date"), "{e}");
         assert!(
             err("colour = 1").starts_with("mapcheck.toml:1:1:"),
             "{}",

@@ -48,7 +48,8 @@ pub struct Finding {
     pub direction: Option<&'static str>,
     /// The model path the finding concerns (`#/components/schemas/Account`, `erp.customers.v1.Customer`).
     pub path: String,
-    /// Stable across reformatting: derived from rule, file and path, never from line numbers.
+    /// Stable across reformatting and rewording: derived from rule, file, path and the values the
+    /// message names (see [`identity`]), never from line numbers or wording.
     pub fingerprint: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
@@ -106,9 +107,13 @@ impl Finding {
     fn compute_fingerprint(&self) -> String {
         let file = self.location.as_ref().map(|l| &*l.file).unwrap_or("");
         let mut h = Fnv64::default();
-        for part in [self.rule, file, self.path.as_str(), self.message.as_str()] {
+        for part in [self.rule, file, self.path.as_str()] {
             h.write(part.as_bytes());
             h.write(&[0]);
+        }
+        for value in identity(&self.message) {
+            h.write(value.as_bytes());
+            h.write(&[1]);
         }
         format!("{:016x}", h.0)
     }
@@ -122,10 +127,67 @@ impl Finding {
     }
 }
 
-/// Sorts findings deterministically and drops exact duplicates.
+/// What tells a finding apart from another of the same rule at the same path: the values its
+/// message names, never its wording. Those are the `code spans` (names, enum values, types as
+/// written) and the numbers outside them (sizes, field numbers, status codes). Rewording a message
+/// keeps them, so baselines and dashboards keep tracking the finding.
+pub fn identity(message: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = message;
+    while !rest.is_empty() {
+        let (plain, quoted) = match rest.split_once('`') {
+            Some((plain, after)) => match after.split_once('`') {
+                Some((quoted, after)) => {
+                    rest = after;
+                    (plain, Some(quoted))
+                }
+                None => {
+                    rest = "";
+                    (plain, Some(after))
+                }
+            },
+            None => {
+                let plain = rest;
+                rest = "";
+                (plain, None)
+            }
+        };
+        out.extend(
+            plain
+                .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .map(|t| t.trim_matches('.'))
+                .filter(|t| !t.is_empty() && t.bytes().any(|b| b.is_ascii_digit())),
+        );
+        out.extend(quoted);
+    }
+    out
+}
+
+/// Sorts findings deterministically and drops exact duplicates. Findings of one rule at one path
+/// whose messages differ but name the same values would share a fingerprint: those get the whole
+/// message hashed in too, so a baseline never hides one for the other.
 pub fn normalize(findings: &mut Vec<Finding>) {
     findings.sort_by_key(|f| f.sort_key());
-    findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.location == b.location);
+    findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.location == b.location && a.message == b.message);
+    let mut by_fingerprint: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    let mut clashing: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for f in findings.iter() {
+        match by_fingerprint.get(f.fingerprint.as_str()) {
+            Some(message) if *message != f.message => {
+                clashing.insert(f.fingerprint.clone());
+            }
+            Some(_) => {}
+            None => {
+                by_fingerprint.insert(&f.fingerprint, &f.message);
+            }
+        }
+    }
+    for f in findings.iter_mut().filter(|f| clashing.contains(&f.fingerprint)) {
+        let mut h = Fnv64::default();
+        h.write(f.fingerprint.as_bytes());
+        h.write(f.message.as_bytes());
+        f.fingerprint = format!("{:016x}", h.0);
+    }
 }
 
 /// FNV-1a: a tiny hash whose output never changes between releases (unlike std's hasher).
@@ -235,6 +297,35 @@ pub mod lint {
 mod tests {
     use super::*;
     use crate::model::{Location, Pos};
+
+    #[test]
+    fn fingerprints_follow_the_values_a_message_names_not_its_wording() {
+        let at = || Location::new("a.yaml", "/p", Pos::new(3, 4));
+        let f = |m: &str| Finding::new(&lint::UNRESOLVED_REF, m, at()).fingerprint;
+        assert_eq!(
+            identity("enum value `PENDING` removed from `status` (was 3 of 4)"),
+            ["PENDING", "status", "3", "4"]
+        );
+        assert_eq!(
+            f("enum value `PENDING` was removed"),
+            f("the enum lost its value `PENDING`: consumers break")
+        );
+        assert_ne!(
+            f("enum value `PENDING` was removed"),
+            f("enum value `ACTIVE` was removed")
+        );
+        assert_ne!(f("maxLength 10 -> 5"), f("maxLength 10 -> 4"));
+        assert_eq!(identity("an `unclosed span"), ["unclosed span"]);
+        assert_eq!(identity("version 1.2.3."), ["1.2.3"]);
+        // Same values, other words, same rule and path: told apart by their messages.
+        let mut two = vec![
+            Finding::new(&lint::UNRESOLVED_REF, "`x` is gone", at()),
+            Finding::new(&lint::UNRESOLVED_REF, "`x` is not there", at()),
+        ];
+        normalize(&mut two);
+        assert_eq!(two.len(), 2);
+        assert_ne!(two[0].fingerprint, two[1].fingerprint);
+    }
 
     #[test]
     fn fingerprints_ignore_line_numbers() {

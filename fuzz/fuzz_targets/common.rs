@@ -15,12 +15,17 @@ pub fn run(data: &[u8], file_name: &str, format: Format) {
         if std::fs::write(&path, data).is_err() {
             return;
         }
-        let opts = LoadOptions { format: Some(format), root: Some(dir.path().to_path_buf()), proto_paths: Vec::new() };
+        let opts = LoadOptions {
+            format: Some(format),
+            root: Some(dir.path().to_path_buf()),
+            proto_paths: Vec::new(),
+        };
         if let Ok(loaded) = load_paths(&[path], &opts) {
             let report = mapcheck::inspect::build(&loaded.contracts);
             let mut sink = Vec::new();
             let _ = mapcheck::inspect::render_text(&report, &mut sink);
-            let summary = mapcheck::report::Summary::of(&loaded.findings, loaded.contracts.len(), loaded.unusable.len());
+            let summary =
+                mapcheck::report::Summary::of(&loaded.findings, loaded.contracts.len(), loaded.unusable.len());
             let style = mapcheck::report::Style { color: false };
             let _ = mapcheck::report::render_text(&loaded.findings, &summary, style, &mut sink);
         }

@@ -77,6 +77,10 @@ pub struct InitArgs {
     pub dir: PathBuf,
 }
 
+/// The baseline format written. Version 1 fingerprints hashed the message too; its entries are
+/// matched by rule, file and path instead.
+const BASELINE_VERSION: u32 = 2;
+
 /// A baseline file: the fingerprints of the findings a team accepted on a given day.
 #[derive(Debug, Serialize, Deserialize)]
 struct Baseline {
@@ -259,6 +263,7 @@ fn collect(config: &Config, against: Option<&str>, load: &LoadArgs, html: bool) 
                 max_errors: set.max_errors,
                 max_rate: set.max_rate,
                 validate: false,
+                max_record_bytes: set.max_record_bytes,
             },
             &load.options(),
         )?;
@@ -342,7 +347,25 @@ fn write_checked(
     crate::report::render(report.format, &checked.findings, summary, &cx, out)
 }
 
-fn read_baseline(path: &Path) -> anyhow::Result<BTreeSet<String>> {
+/// What a baseline accepts: fingerprints (version 2), and (rule, file, path) of version 1 entries,
+/// whose fingerprints hashed the wording of messages as it was then.
+#[derive(Debug, Default)]
+struct Accepted {
+    fingerprints: BTreeSet<String>,
+    by_place: BTreeSet<(String, String, String)>,
+}
+
+impl Accepted {
+    fn contains(&self, f: &Finding) -> bool {
+        self.fingerprints.contains(&f.fingerprint)
+            || (!self.by_place.is_empty() && {
+                let file = f.location.as_ref().map(|l| l.file.to_string()).unwrap_or_default();
+                self.by_place.contains(&(f.rule.to_string(), file, f.path.clone()))
+            })
+    }
+}
+
+fn read_baseline(path: &Path) -> anyhow::Result<Accepted> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the baseline", path.display()))?;
     let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
@@ -353,14 +376,23 @@ fn read_baseline(path: &Path) -> anyhow::Result<BTreeSet<String>> {
             e.column()
         )
     })?;
-    if baseline.schema_version != 1 {
-        anyhow::bail!(
-            "{}: baseline schema_version {} is not one this mapcheck reads (1); re-create it with `mapcheck baseline`",
+    let mut accepted = Accepted::default();
+    match baseline.schema_version {
+        1 => {
+            for e in baseline.findings {
+                accepted.by_place.insert((e.rule, e.file.unwrap_or_default(), e.path));
+            }
+        }
+        BASELINE_VERSION => accepted
+            .fingerprints
+            .extend(baseline.findings.into_iter().map(|e| e.fingerprint)),
+        other => anyhow::bail!(
+            "{}: baseline schema_version {other} is not one this mapcheck reads (1 or {BASELINE_VERSION}); \
+             re-create it with `mapcheck baseline`",
             path.display(),
-            baseline.schema_version
-        );
+        ),
     }
-    Ok(baseline.findings.into_iter().map(|e| e.fingerprint).collect())
+    Ok(accepted)
 }
 
 /// Leaves out the findings the baseline records (`--baseline`, else the default file if present).
@@ -373,7 +405,7 @@ fn apply_baseline(checked: &mut Checked, baseline: Option<&Path>, no_baseline: b
     if let Some(path) = &path {
         let known = read_baseline(path)?;
         let before = checked.findings.len();
-        checked.findings.retain(|f| !known.contains(&f.fingerprint));
+        checked.findings.retain(|f| !known.contains(f));
         checked.suppressed.baselined = before - checked.findings.len();
     }
     Ok(())
@@ -467,7 +499,7 @@ pub fn run_baseline(args: &BaselineArgs, out: &mut dyn Write) -> anyhow::Result<
     entries.dedup_by(|a, b| a.fingerprint == b.fingerprint);
     let count = entries.len();
     let text = serde_json::to_string_pretty(&Baseline {
-        schema_version: 1,
+        schema_version: BASELINE_VERSION,
         findings: entries,
     })?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

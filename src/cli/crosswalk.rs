@@ -124,6 +124,10 @@ pub struct LoadCmd {
     /// Show what would change and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// The longest row read (bytes, or with a unit: `64MiB`); a longer NDJSON line is a malformed
+    /// row, a longer CSV record refuses the file. Never held in memory whole.
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = crate::samples::read::parse_size)]
+    pub max_record_bytes: u64,
     /// Write malformed rows to this CSV file and load the rest (default: refuse the whole file).
     #[arg(long, value_name = "PATH")]
     pub reject_file: Option<PathBuf>,
@@ -373,6 +377,7 @@ fn run_load(db: &Path, cmd: &LoadCmd, out: &mut dyn Write) -> anyhow::Result<Exi
         mint: cmd.mint.is_some(),
         dry_run: cmd.dry_run,
         reject_file: cmd.reject_file.as_deref(),
+        max_row_bytes: cmd.max_record_bytes,
     };
     let total = match format {
         InputFormat::Parquet => parquet_rows(&cmd.file).unwrap_or(0),
@@ -433,10 +438,15 @@ fn run_load(db: &Path, cmd: &LoadCmd, out: &mut dyn Write) -> anyhow::Result<Exi
 }
 
 fn parquet_rows(path: &Path) -> Option<u64> {
-    let file = std::fs::File::open(path).ok()?;
-    let reader = parquet::file::serialized_reader::SerializedFileReader::new(file).ok()?;
-    use parquet::file::reader::FileReader;
-    u64::try_from(reader.metadata().file_metadata().num_rows()).ok()
+    // Only for the progress bar: a file the reader cannot take is reported by the load itself.
+    crate::contain::contained(|| {
+        let file = std::fs::File::open(path).ok()?;
+        let reader = parquet::file::serialized_reader::SerializedFileReader::new(file).ok()?;
+        use parquet::file::reader::FileReader;
+        u64::try_from(reader.metadata().file_metadata().num_rows()).ok()
+    })
+    .ok()
+    .flatten()
 }
 
 fn run_resolve(db: &Path, cmd: &ResolveCmd, out: &mut dyn Write) -> anyhow::Result<Exit> {

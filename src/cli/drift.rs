@@ -30,6 +30,10 @@ pub struct DriftArgs {
     /// exit code 2.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_errors: u64,
+    /// The largest record read (bytes, or with a unit: `64MiB`); a longer line, array element or
+    /// CSV record is a malformed record with its line and size, and is never held in memory whole.
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = crate::samples::read::parse_size)]
+    pub max_record_bytes: u64,
     /// Anomalies affecting at most this share of values (0 to 1) are warnings, not errors.
     #[arg(long, value_name = "FRACTION", default_value_t = 0.0, value_parser = parse_fraction)]
     pub max_rate: f64,
@@ -117,6 +121,7 @@ pub fn run(args: &DriftArgs, color: bool, out: &mut dyn Write) -> anyhow::Result
             max_errors: args.max_errors,
             max_rate: args.max_rate,
             validate: args.validate,
+            max_record_bytes: args.max_record_bytes,
         },
         &args.load.options(),
     )? {
@@ -150,6 +155,8 @@ pub struct Limits {
     pub max_rate: f64,
     /// Validate every record with the `jsonschema` crate too.
     pub validate: bool,
+    /// The largest record read.
+    pub max_record_bytes: u64,
 }
 
 /// Scans `files` and compares what it saw with the type of `contract`. A contract that cannot be
@@ -165,6 +172,7 @@ pub fn drift(
         max_errors,
         max_rate,
         validate,
+        max_record_bytes,
     } = limits;
     let loaded = load_paths(&[contract.to_path_buf()], load)?;
     if !loaded.unusable.is_empty() {
@@ -186,6 +194,7 @@ pub fn drift(
     }
     let opts = ScanOptions {
         max_errors,
+        max_record_bytes,
         ..ScanOptions::default()
     };
     let scan = match samples::scan_validating(files, Some(&expect), validator.as_ref(), opts) {

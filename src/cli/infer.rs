@@ -43,12 +43,17 @@ pub struct InferArgs {
     /// Malformed records tolerated (skipped, with a warning); one more stops with exit code 2.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_errors: u64,
+    /// The largest record read (bytes, or with a unit: `64MiB`); a longer one is skipped as
+    /// malformed.
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = crate::samples::read::parse_size)]
+    pub max_record_bytes: u64,
 }
 
 pub fn run(args: &InferArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let files = sample_files(&args.samples)?;
     let opts = ScanOptions {
         max_errors: args.max_errors,
+        max_record_bytes: args.max_record_bytes,
         ..ScanOptions::default()
     };
     let scan = match samples::scan(&files, None, opts) {

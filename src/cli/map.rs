@@ -92,6 +92,10 @@ pub struct RunArgs {
     /// else .mapcheck/crosswalk.duckdb).
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
+    /// The largest source record read (bytes, or with a unit: `64MiB`); a longer line is a
+    /// malformed record, skipped without being held in memory.
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = crate::samples::read::parse_size)]
+    pub max_record_bytes: u64,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
@@ -312,7 +316,14 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
     let crosswalks = Crosswalks::open(mapping, args.db.as_deref())?;
     super::detail(started, "map run: crosswalk links read");
     let started = std::time::Instant::now();
-    let tally = run_batches(&args.samples, mapping, &validator, &crosswalks, &mut sink)?;
+    let tally = run_batches(
+        &args.samples,
+        mapping,
+        &validator,
+        &crosswalks,
+        args.max_record_bytes,
+        &mut sink,
+    )?;
     crosswalks.leave();
     sink.flush()?;
     drop(sink);
@@ -552,6 +563,7 @@ struct Batch {
     file: std::sync::Arc<str>,
     first_line: u64,
     bytes: Vec<u8>,
+    too_long: Vec<(u64, u64)>,
 }
 
 /// Bytes per batch (whole lines): about 1,000 records of a few hundred bytes.
@@ -564,6 +576,7 @@ fn run_batches(
     mapping: &Mapping,
     validator: &Validators,
     crosswalks: &Crosswalks,
+    max_record: u64,
     sink: &mut dyn Write,
 ) -> anyhow::Result<Tally> {
     use std::sync::{Arc, Mutex, mpsc};
@@ -588,10 +601,12 @@ fn run_batches(
                     let mut chunk = crate::samples::read::Chunk {
                         bytes: batch.bytes,
                         first_line: batch.first_line,
+                        too_long: batch.too_long,
                     };
                     let mut malformed = crate::mapping::run::Problems::default();
                     crate::samples::read::ndjson_chunk(
                         &mut chunk,
+                        max_record,
                         &mut |record, line_no| {
                             t.records += 1;
                             let at = || format!("{file}:{line_no}");
@@ -622,7 +637,14 @@ fn run_batches(
                             out.push(b'\n');
                             t.written += 1;
                         },
-                        &mut |m| malformed.add("not JSON", || format!("{file}:{}", m.line), || m.message),
+                        &mut |m| {
+                            let kind = if crate::samples::read::is_too_long(&m) {
+                                "too long"
+                            } else {
+                                "not JSON"
+                            };
+                            malformed.add(kind, || format!("{file}:{}", m.line), || m.message)
+                        },
                     );
                     // Malformed lines are records read too.
                     t.records += malformed.by_kind.values().map(|p| p.count).sum::<u64>();
@@ -642,13 +664,14 @@ fn run_batches(
                 let handle =
                     std::fs::File::open(sample).with_context(|| format!("{}: cannot open", sample.display()))?;
                 let input = std::io::BufReader::with_capacity(1 << 16, handle);
-                for chunk in crate::samples::read::Chunks::new(input, BATCH_BYTES) {
+                for chunk in crate::samples::read::Chunks::new(input, BATCH_BYTES, max_record) {
                     let chunk = chunk.with_context(|| format!("{}: read failed", sample.display()))?;
                     let batch = Batch {
                         index,
                         file: Arc::clone(&file),
                         first_line: chunk.first_line,
                         bytes: chunk.bytes,
+                        too_long: chunk.too_long,
                     };
                     index += 1;
                     if work_tx.send(batch).is_err() {
@@ -735,8 +758,10 @@ fn write_markdown(lineages: &[Lineage], out: &mut dyn Write) -> std::io::Result<
     if lineages.is_empty() {
         return writeln!(out, "No mapping targets a canonical entity version that exists.");
     }
+    // Names come from users' files: no control characters or line breaks reach the page raw.
+    let p = |s: &str| crate::report::printable(s).into_owned();
     for l in lineages {
-        writeln!(out, "## {} v{} (`{}`)\n", l.entity, l.version, l.file)?;
+        writeln!(out, "## {} v{} (`{}`)\n", p(&l.entity), l.version, p(&l.file))?;
         writeln!(out, "| canonical field | required | fed by |")?;
         writeln!(out, "|---|---|---|")?;
         let mut unfilled = Vec::new();
@@ -759,9 +784,9 @@ fn write_markdown(lineages: &[Lineage], out: &mut dyn Write) -> std::io::Result<
                         let from = if s.from.is_empty() {
                             String::new()
                         } else {
-                            format!(" `{}`", s.from.join("`, `"))
+                            format!(" `{}`", p(&s.from.join("`, `")))
                         };
-                        format!("{}{from} ({})", s.system, s.transform)
+                        format!("{}{from} ({})", p(&s.system), p(&s.transform))
                     })
                     .collect::<Vec<_>>()
                     .join("<br>")
@@ -769,7 +794,7 @@ fn write_markdown(lineages: &[Lineage], out: &mut dyn Write) -> std::io::Result<
             writeln!(
                 out,
                 "| `{}` | {} | {fed} |",
-                f.path,
+                p(&f.path),
                 if f.required { "yes" } else { "" }
             )?;
         }
@@ -778,7 +803,11 @@ fn write_markdown(lineages: &[Lineage], out: &mut dyn Write) -> std::io::Result<
             writeln!(
                 out,
                 "No source fills: {}.\n",
-                unfilled.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+                unfilled
+                    .iter()
+                    .map(|u| format!("`{}`", p(u)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )?;
         }
     }

@@ -248,6 +248,7 @@ fn orphans(store: &Store, sample: &crate::config::CrosswalkSample) -> anyhow::Re
     )
     .map_err(dberr)?;
     let columns = Columns {
+        max_row_bytes: crate::samples::read::DEFAULT_MAX_RECORD_BYTES,
         source: &sample.column,
         canonical: None,
         canonical_optional: true,

@@ -33,9 +33,12 @@ impl InputFormat {
     }
 }
 
-/// Which columns to read.
+/// Which columns to read, and how long a row may be.
 #[derive(Debug, Clone)]
 pub struct Columns<'a> {
+    /// The longest row read (CSV record, NDJSON line); a longer one is a bad row (NDJSON) or ends
+    /// the file with an error (CSV), never held whole.
+    pub max_row_bytes: u64,
     pub source: &'a str,
     /// `None`: read source ids only (sample files).
     pub canonical: Option<&'a str>,
@@ -77,7 +80,8 @@ pub fn read(
     let result = match format {
         InputFormat::Csv => read_csv(file, path, columns, each, progress),
         InputFormat::Ndjson => read_ndjson(file, columns, each, progress),
-        InputFormat::Parquet => read_parquet(file, columns, each, progress),
+        InputFormat::Parquet => crate::contain::contained(|| read_parquet(file, columns, each, progress))
+            .unwrap_or_else(|panic| Err(anyhow::anyhow!(panic))),
     };
     result.with_context(|| shown)
 }
@@ -182,11 +186,20 @@ fn read_csv(
     progress: &mut dyn FnMut(u64),
 ) -> anyhow::Result<u64> {
     let tab = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
+    // The reader fails once it has handed out more than a row may hold (plus what the CSV reader
+    // reads ahead) since the start of the row being read.
+    let row_start = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let limited = RowLimit {
+        inner: BufReader::with_capacity(1 << 20, file),
+        read: 0,
+        row_start: row_start.clone(),
+        max: columns.max_row_bytes.saturating_add(CSV_BUFFER as u64),
+    };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .delimiter(if tab { b'\t' } else { b',' })
-        .buffer_capacity(1 << 20)
-        .from_reader(BufReader::with_capacity(1 << 20, file));
+        .buffer_capacity(CSV_BUFFER)
+        .from_reader(limited);
     let header: Vec<String> = reader
         .byte_headers()
         .context("cannot read the CSV header")?
@@ -206,10 +219,20 @@ fn read_csv(
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
+                if let csv::ErrorKind::Io(io) = e.kind()
+                    && io.kind() == std::io::ErrorKind::FileTooLarge
+                {
+                    let line = reader.position().line();
+                    bail!(
+                        "line {line}: a row of more than {} bytes (--max-record-bytes); nothing was loaded",
+                        columns.max_row_bytes
+                    );
+                }
                 let line = e.position().map_or(0, |p| p.line());
                 bail!("line {line}: {e}");
             }
         }
+        row_start.set(reader.position().byte());
         row += 1;
         let canonical = columns.canonical.map(|_| cell(ci.and_then(|i| record.get(i))));
         emit(row, cell(record.get(si)), canonical, columns, each)?;
@@ -219,6 +242,29 @@ fn read_csv(
     }
     progress(reader.position().byte());
     Ok(row)
+}
+
+/// How far the CSV reader reads ahead of the row it is parsing.
+const CSV_BUFFER: usize = 1 << 20;
+
+/// A reader that fails (`FileTooLarge`) once more than `max` bytes have been read since
+/// `row_start`.
+struct RowLimit<R> {
+    inner: R,
+    read: u64,
+    row_start: std::rc::Rc<std::cell::Cell<u64>>,
+    max: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for RowLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.read.saturating_sub(self.row_start.get()) > self.max {
+            return Err(std::io::Error::new(std::io::ErrorKind::FileTooLarge, "row too long"));
+        }
+        Ok(n)
+    }
 }
 
 fn read_ndjson(
@@ -233,11 +279,27 @@ fn read_ndjson(
     let mut bytes = 0u64;
     loop {
         line.clear();
-        let n = reader.read_until(b'\n', &mut line).context("cannot read")?;
-        if n == 0 {
-            break;
-        }
-        bytes += n as u64;
+        let read = crate::samples::read::read_line_bounded(&mut reader, &mut line, columns.max_row_bytes)
+            .context("cannot read")?;
+        let n = match read {
+            crate::samples::read::LineRead::End => break,
+            crate::samples::read::LineRead::Line => line.len() as u64,
+            crate::samples::read::LineRead::TooLong(size) => {
+                bytes += size;
+                row += 1;
+                each(Record::Bad(BadRow {
+                    row,
+                    reason: format!(
+                        "a row of {size} bytes, more than the limit of {} (--max-record-bytes)",
+                        columns.max_row_bytes
+                    ),
+                    source: String::new(),
+                    canonical: String::new(),
+                }))?;
+                continue;
+            }
+        };
+        bytes += n;
         row += 1;
         if row % PROGRESS_EVERY == 0 {
             progress(bytes);
@@ -413,6 +475,7 @@ mod tests {
         let path = dir.path().join(format!("ids.{ext}"));
         std::fs::write(&path, content).expect("write");
         let columns = Columns {
+            max_row_bytes: crate::samples::read::DEFAULT_MAX_RECORD_BYTES,
             source: "source_id",
             canonical: Some("canonical_id"),
             canonical_optional: optional,
@@ -484,6 +547,7 @@ mod tests {
         let path = dir.path().join("ids.csv");
         std::fs::write(&path, "id,target\n1,2\n").expect("write");
         let columns = Columns {
+            max_row_bytes: crate::samples::read::DEFAULT_MAX_RECORD_BYTES,
             source: "source_id",
             canonical: Some("canonical_id"),
             canonical_optional: false,

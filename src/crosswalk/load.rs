@@ -32,6 +32,8 @@ pub struct LoadRequest<'a> {
     pub dry_run: bool,
     /// Quarantine malformed rows here (CSV) and load the rest, instead of refusing the file.
     pub reject_file: Option<&'a Path>,
+    /// The longest row read (`--max-record-bytes`).
+    pub max_row_bytes: u64,
 }
 
 /// Feedback while a load runs (a progress bar, or nothing).
@@ -112,6 +114,7 @@ pub(crate) fn load_csv_text(db: &Path, system: &str, entity: &str, feed: &str, c
         mint: false,
         dry_run: false,
         reject_file: None,
+        max_row_bytes: crate::samples::read::DEFAULT_MAX_RECORD_BYTES,
     };
     run_with_limit(db, &req, &mut Quiet, limit).expect("load");
 }
@@ -195,11 +198,13 @@ fn stage_fast(store: &Store, req: &LoadRequest) -> anyhow::Result<u64> {
     let sql = format!(
         "CREATE TEMP TABLE _load_staged AS
            SELECT 0::BIGINT AS row_no, {src}::VARCHAR AS source_id, {can}::VARCHAR AS canonical_id
-           FROM read_csv({file}, header = true, all_varchar = true, delim = {delim}, quote = '\"', escape = '\"')",
+           FROM read_csv({file}, header = true, all_varchar = true, delim = {delim}, quote = '\"', escape = '\"',
+                         max_line_size = {max_line})",
         src = ident(req.source_column),
         can = ident(req.canonical_column),
         file = super::store::literal(&path),
         delim = if tab { "'\t'" } else { "','" },
+        max_line = req.max_row_bytes,
     );
     if conn.execute_batch(&sql).is_err() {
         return Err(NeedsChecking.into());
@@ -243,6 +248,7 @@ fn apply(
     let mut bad_count = 0u64;
     let keep_all_bad = req.reject_file.is_some();
     let columns = Columns {
+        max_row_bytes: req.max_row_bytes,
         source: req.source_column,
         canonical: Some(req.canonical_column),
         canonical_optional: req.mint,

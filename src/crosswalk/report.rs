@@ -125,7 +125,7 @@ fn percent(r: f64) -> String {
 }
 
 fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    crate::report::printable(s).replace('|', "\\|")
 }
 
 fn load_label(l: &LoadRow) -> String {

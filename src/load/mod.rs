@@ -174,6 +174,52 @@ pub fn workspace_root(file: &Path, explicit: Option<&Path>) -> PathBuf {
     abs.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
+/// Why a file that another file names may not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outside {
+    /// The path itself leaves the root (`../x.json`, an absolute path elsewhere).
+    Path,
+    /// The path is inside, but a symbolic link on the way leads out: where it really is.
+    Link(PathBuf),
+}
+
+impl Outside {
+    /// How to say it after "names `x`" in a message.
+    pub fn describe(&self, root: &Path) -> String {
+        match self {
+            Outside::Path => format!("which leaves the workspace root {}", root.display()),
+            Outside::Link(target) => format!(
+                "a symbolic link to {}, outside the workspace root {}",
+                target.display(),
+                root.display()
+            ),
+        }
+    }
+}
+
+/// Checks that `path` (absolute) stays inside the workspace `root`: first as written, then, when
+/// the file exists, with every symbolic link on the way resolved, against the root's own resolved
+/// path. Files named by other files (`$ref`s, imports, a mapping's source contract, paths in
+/// mapcheck.toml) go through here before they are read, so a pull request cannot make the gate
+/// read a file outside the checkout through a link it adds.
+pub fn inside_root(root: &Path, path: &Path) -> Result<(), Outside> {
+    let root = normalize_path(root);
+    let path = normalize_path(path);
+    if !path.starts_with(&root) {
+        return Err(Outside::Path);
+    }
+    let Ok(real) = std::fs::canonicalize(&path) else {
+        // Nothing there (or unreadable): reading it fails on its own, with its own message.
+        return Ok(());
+    };
+    let real_root = std::fs::canonicalize(&root).unwrap_or(root);
+    if real.starts_with(&real_root) {
+        Ok(())
+    } else {
+        Err(Outside::Link(real))
+    }
+}
+
 pub fn absolute(p: &Path) -> PathBuf {
     if p.is_absolute() {
         normalize_path(p)
@@ -345,7 +391,7 @@ pub fn load_paths_among(
         loaded.findings.extend(findings);
     }
     if !protos.is_empty() {
-        let out = protobuf::load_files_among(&protos, unloaded, &opts.proto_paths);
+        let out = protobuf::load_files_among(&protos, unloaded, &opts.proto_paths, opts.root.as_deref());
         loaded.contracts.extend(out.contracts);
         loaded.findings.extend(out.findings);
         loaded.unusable.extend(out.unusable);

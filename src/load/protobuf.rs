@@ -95,11 +95,14 @@ struct Unit {
     /// Copies on disk may be newer than the compiler understands (Google's current descriptor.proto
     /// is), and they define the same types anyway.
     well_known_first: bool,
+    /// The workspace root: an import found under an include root inside it must really be inside
+    /// it (no symbolic link leading out).
+    workspace: Option<PathBuf>,
 }
 
 /// Compiles `.proto` files: one contract per file that compiles, a finding per file that does not.
 pub fn load_files(files: &[PathBuf], extra_includes: &[PathBuf]) -> ProtoLoad {
-    load_files_among(files, &[], extra_includes)
+    load_files_among(files, &[], extra_includes, None)
 }
 
 /// A `.proto` file of the same tree that is not loaded, with the imports it declares: it still
@@ -113,7 +116,15 @@ pub struct Neighbour {
 /// Like [`load_files`], for some of the files of a tree: `neighbours` are the others. Include roots
 /// and file names come out as if every file were loaded, so that contracts of a partial load pair
 /// with those of a full one; the neighbours themselves are compiled only as imports.
-pub fn load_files_among(files: &[PathBuf], neighbours: &[Neighbour], extra_includes: &[PathBuf]) -> ProtoLoad {
+///
+/// `workspace` is the root no import may leave through a symbolic link (default: the first file's
+/// workspace root).
+pub fn load_files_among(
+    files: &[PathBuf],
+    neighbours: &[Neighbour],
+    extra_includes: &[PathBuf],
+    workspace: Option<&Path>,
+) -> ProtoLoad {
     let mut out = ProtoLoad::default();
     let mut sources = read_sources(files, &mut out);
     let neighbours: Vec<(PathBuf, &[String])> = neighbours
@@ -126,7 +137,9 @@ pub fn load_files_among(files: &[PathBuf], neighbours: &[Neighbour], extra_inclu
         .chain(neighbours.iter().map(|(p, i)| (p.as_path(), *i)))
         .collect();
     let roots = IncludeRoots::discover(&known, extra_includes);
-    for unit in roots.units(&sources, &known, &mut out) {
+    let workspace = files.first().map(|f| super::workspace_root(f, workspace));
+    for mut unit in roots.units(&sources, &known, &mut out) {
+        unit.workspace = workspace.clone();
         compile_unit(&unit, &mut sources, &mut out);
     }
     drop_in_background(sources);
@@ -383,11 +396,13 @@ impl IncludeRoots {
             roots: chain.clone(),
             members: Vec::new(),
             well_known_first: true,
+            workspace: None,
         };
         let mut well_known = Unit {
             roots: chain.clone(),
             members: Vec::new(),
             well_known_first: false,
+            workspace: None,
         };
         let mut taken: HashSet<String> = HashSet::new();
         let mut extra = Vec::new();
@@ -422,6 +437,7 @@ impl IncludeRoots {
                     roots,
                     members: vec![(name, index)],
                     well_known_first: true,
+                    workspace: None,
                 });
             }
         }
@@ -492,6 +508,27 @@ impl FileResolver for SourceCache {
             Some(text) => File::from_source(name, text),
             None => Err(protox::Error::file_not_found(name)),
         }
+    }
+}
+
+/// An include root inside the workspace: a file found under it is read only if it really is inside
+/// the workspace, so a symbolic link cannot make an import read a file outside the checkout.
+struct InsideWorkspace {
+    include: PathBuf,
+    workspace: PathBuf,
+}
+
+impl FileResolver for InsideWorkspace {
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        let path = self.include.join(name);
+        if let Err(outside) = super::inside_root(&self.workspace, &path) {
+            return Err(protox::Error::new(format!(
+                "import \"{name}\": {} is {}; it is not read",
+                super::display_path(&path),
+                outside.describe(&self.workspace)
+            )));
+        }
+        IncludeFileResolver::new(self.include.clone()).open_file(name)
     }
 }
 
@@ -603,7 +640,15 @@ fn compile_members(
                     let (display, text) = match by_name.get(failed) {
                         Some(s) => (s.display.clone(), Some(s.text.to_string())),
                         None => match lookup(&unit.roots, failed) {
-                            Some(path) => (super::display_path(&path), super::read_text(&path).ok()),
+                            Some(path)
+                                if unit
+                                    .workspace
+                                    .as_ref()
+                                    .is_none_or(|w| super::inside_root(w, &path).is_ok()) =>
+                            {
+                                (super::display_path(&path), super::read_text(&path).ok())
+                            }
+                            Some(path) => (super::display_path(&path), None),
                             None => (failed.to_string(), None),
                         },
                     };
@@ -640,7 +685,14 @@ fn unit_compiler(
         texts,
     });
     for root in &unit.roots {
-        resolver.add(IncludeFileResolver::new(root.clone()));
+        match &unit.workspace {
+            // Roots outside the workspace are `-I` paths the command line gave: trusted as they are.
+            Some(workspace) if super::inside_root(workspace, root).is_ok() => resolver.add(InsideWorkspace {
+                include: root.clone(),
+                workspace: workspace.clone(),
+            }),
+            _ => resolver.add(IncludeFileResolver::new(root.clone())),
+        }
     }
     if !unit.well_known_first {
         resolver.add(GoogleFileResolver::new());
@@ -686,7 +738,27 @@ fn error_finding(err: &protox::Error, display: &str, text: Option<&str>) -> Find
         )
         .with_help("use `syntax = \"proto3\"` (or proto2), or check a descriptor set produced by protoc instead");
     }
-    let message = err.to_string();
+    let mut message = err.to_string();
+    // The parser words an import it refuses as "invalid group name" (its help says what it means).
+    if message == "invalid group name"
+        && err
+            .help()
+            .is_some_and(|h| h.to_string().starts_with("imports may not contain"))
+    {
+        let import = text
+            .and_then(|t| t.lines().nth(pos.line.saturating_sub(1) as usize))
+            .and_then(|line| line.split('"').nth(1))
+            .map(|name| format!(" \"{name}\""))
+            .unwrap_or_default();
+        message = format!(
+            "import{import}: an import names a file relative to an include root, so it may not contain `..` or `.`, \
+             backslashes or repeated slashes, or start with `/`"
+        );
+        return Finding::new(&lint::PARSE_ERROR, message, location).with_help(
+            "import the file by its path under an include root (`import \"erp/common.proto\";`), and add that root to \
+             `proto_paths` in mapcheck.toml (or pass it with -I) if it is not found",
+        );
+    }
     let rule: &'static RuleMeta = if err.is_parse() {
         &lint::PARSE_ERROR
     } else if message.contains("is defined twice") || message.contains("is already defined in file") {

@@ -437,13 +437,24 @@ impl Converter {
         let rel = percent_decode(rel);
         let dir = from.source.path.parent().unwrap_or(Path::new(""));
         let path = super::normalize_path(&dir.join(&rel));
-        if !path.starts_with(&self.root) {
-            self.report(
-                &lint::REF_OUTSIDE_ROOT,
-                format!("`$ref: {reference}` leaves the workspace root {}", self.root.display()),
-                at.clone(),
-            );
-            return None;
+        match super::inside_root(&self.root, &path) {
+            Ok(()) => {}
+            Err(super::Outside::Path) => {
+                self.report(
+                    &lint::REF_OUTSIDE_ROOT,
+                    format!("`$ref: {reference}` leaves the workspace root {}", self.root.display()),
+                    at.clone(),
+                );
+                return None;
+            }
+            Err(outside) => {
+                self.report(
+                    &lint::REF_OUTSIDE_ROOT,
+                    format!("`$ref: {reference}` names {}", outside.describe(&self.root)),
+                    at.clone(),
+                );
+                return None;
+            }
         }
         if let Some(d) = self.docs.get(&path) {
             return Some(d.clone());

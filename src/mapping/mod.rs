@@ -46,7 +46,7 @@ impl Workspace {
         self.loaded
             .entry(path.clone())
             .or_insert_with(|| {
-                if !path.is_file() {
+                if !path.is_file() || outside(&self.root, &path).is_some() {
                     return None;
                 }
                 // A .proto file's types refer to its imports: load its directory's files too.
@@ -59,6 +59,12 @@ impl Workspace {
                 loaded.unusable.is_empty().then_some(loaded.contracts)
             })
             .as_deref()
+    }
+
+    /// Whether a path a mapping names leads out of the root (as written or through a symbolic
+    /// link): such a file is never read.
+    pub fn outside(&self, rel: &str) -> Option<crate::load::Outside> {
+        outside(&self.root, &self.root.join(rel))
     }
 
     /// The root directory paths are relative to.
@@ -195,6 +201,10 @@ pub fn check_crosswalks(
     findings
 }
 
+fn outside(root: &Path, path: &Path) -> Option<crate::load::Outside> {
+    crate::load::inside_root(&crate::load::absolute(root), &crate::load::absolute(path)).err()
+}
+
 fn loaded<'w>(ws: &'w Workspace, rel: &str) -> Option<&'w [Contract]> {
     ws.loaded.get(&ws.root.join(rel)).and_then(|c| c.as_deref())
 }
@@ -202,6 +212,20 @@ fn loaded<'w>(ws: &'w Workspace, rel: &str) -> Option<&'w [Contract]> {
 /// Finds the source type and the canonical version a mapping names, reporting what is missing.
 fn bind<'w>(m: &'w Mapping, ws: &'w Workspace, c: &mut Checker) -> Option<Bound<'w>> {
     let Some(sources) = loaded(ws, &m.source.contract) else {
+        if let Some(outside) = ws.outside(&m.source.contract) {
+            c.report(
+                &crate::finding::lint::REF_OUTSIDE_ROOT,
+                m.source.pos,
+                "/source",
+                "source",
+                format!(
+                    "source contract `{}` names {}; it is not read",
+                    m.source.contract,
+                    outside.describe(&crate::load::absolute(&ws.root))
+                ),
+            );
+            return None;
+        }
         let why = if ws.root.join(&m.source.contract).is_file() {
             "cannot be loaded (run `mapcheck lint` on it)"
         } else {

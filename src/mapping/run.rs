@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 pub use crate::json::Tree as Node;
 
-use crate::samples::format::is_date_shape;
+use crate::samples::format::{is_calendar_date, is_time_of_day};
 
 use super::spec::{Mapping, Rule, Transform};
 
@@ -146,12 +146,17 @@ fn convert<'a>(v: &Node<'a>, to: &str) -> Result<Node<'a>, String> {
             let end = start + s.trim().len();
             part(&s, start..end)
         }
-        "date" => match s.get(..10).filter(|d| is_date_shape(d)) {
+        // The calendar decides, not only the shape: `2027-02-30` is no date.
+        "date" => match s.get(..10).filter(|d| is_calendar_date(d)) {
             Some(_) => part(&s, 0..10),
             None => return Err(format!("`{s}` is not a date")),
         },
-        "date-time" if is_date_shape(&s) => Cow::Owned(format!("{s}T00:00:00Z")),
-        "date-time" if s.len() > 10 && s.get(..10).is_some_and(is_date_shape) => {
+        "date-time" if is_calendar_date(&s) => Cow::Owned(format!("{s}T00:00:00Z")),
+        "date-time"
+            if s.get(..10).is_some_and(is_calendar_date)
+                && matches!(s.as_bytes().get(10), Some(b'T' | b't' | b' '))
+                && s.get(11..).is_some_and(is_time_of_day) =>
+        {
             if s.contains(' ') {
                 Cow::Owned(s.replacen(' ', "T", 1))
             } else {

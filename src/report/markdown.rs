@@ -86,5 +86,5 @@ fn html(s: &str) -> String {
 
 /// A table cell: no pipes or newlines.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ").replace('`', "'")
+    super::printable(s).replace('|', "\\|").replace('`', "'")
 }

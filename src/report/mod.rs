@@ -7,6 +7,7 @@ mod junit;
 mod markdown;
 mod sarif;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{self, Write};
 
@@ -58,7 +59,47 @@ impl ReportContext<'_> {
     }
 }
 
-/// Writes `findings` in `format`.
+/// A string from a user's file made safe to print in a terminal, a CI log, Markdown, XML or HTML:
+/// control characters (C0 but tab, DEL, C1) and line and paragraph separators become visible
+/// escapes (`\n`, `\u{1b}`). Otherwise a name could move the cursor, retitle the terminal, or start
+/// a line of its own that CI reads as a command (`::error::` in GitHub Actions).
+pub fn printable(s: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| (c.is_control() && c != '\t') || matches!(c, '\u{2028}' | '\u{2029}');
+    if !s.chars().any(unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A finding with every string that came from a user's file [`printable`].
+fn printable_finding(f: &Finding) -> Finding {
+    let location = |l: &Location| Location {
+        file: printable(&l.file).into(),
+        pointer: printable(&l.pointer).into_owned(),
+        ..l.clone()
+    };
+    Finding {
+        message: printable(&f.message).into_owned(),
+        path: printable(&f.path).into_owned(),
+        help: f.help.as_deref().map(|h| printable(h).into_owned()),
+        location: f.location.as_ref().map(location),
+        old_location: f.old_location.as_ref().map(location),
+        ..f.clone()
+    }
+}
+
+/// Writes `findings` in `format`. Text, Markdown, JUnit, HTML and GitHub workflow commands get
+/// every user string [`printable`] (workflow commands then escape their own line breaks as GitHub
+/// requires); JSON and SARIF escape control characters as JSON does.
 pub fn render(
     format: OutputFormat,
     findings: &[Finding],
@@ -66,6 +107,27 @@ pub fn render(
     cx: &ReportContext,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let escaped: Vec<Finding>;
+    let escaped_files: Vec<String>;
+    let escaped_cx;
+    let (findings, cx) = if matches!(
+        format,
+        OutputFormat::Text | OutputFormat::Markdown | OutputFormat::Junit | OutputFormat::Html | OutputFormat::Github
+    ) {
+        escaped = findings.iter().map(printable_finding).collect();
+        escaped_files = cx.files.iter().map(|f| printable(f).into_owned()).collect();
+        escaped_cx = ReportContext {
+            command: cx.command,
+            files: &escaped_files,
+            fail_on: cx.fail_on,
+            color: cx.color,
+            aliases: cx.aliases,
+            sections: cx.sections,
+        };
+        (&escaped[..], &escaped_cx)
+    } else {
+        (findings, cx)
+    };
     match format {
         OutputFormat::Text => {
             let mut sources = SourceFiles::with_aliases(cx.aliases);
@@ -356,6 +418,7 @@ fn snippet(sources: &mut SourceFiles, loc: &Location, style: Style, out: &mut dy
     let num = loc.line.to_string();
     let pad = " ".repeat(num.len());
     let shown: String = line.chars().take(160).collect();
+    let shown = printable(&shown);
     writeln!(out, "  {pad} {}", style.paint(dim, "|"))?;
     writeln!(out, "  {} {} {shown}", style.paint(dim, &num), style.paint(dim, "|"))?;
     let caret_pad = " ".repeat(loc.col.saturating_sub(1) as usize);
@@ -365,6 +428,26 @@ fn snippet(sources: &mut SourceFiles, loc: &Location, style: Style, out: &mut dy
         style.paint(dim, "|"),
         style.paint(bold, "^")
     )
+}
+
+#[cfg(test)]
+mod printable_tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_and_line_breaks_become_visible() {
+        assert_eq!(printable("plain name, with tab\t"), "plain name, with tab\t");
+        assert!(matches!(printable("plain"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(
+            printable("evil\u{1b}]0;pwn\u{7}\n::error::forged"),
+            "evil\\u{1b}]0;pwn\\u{7}\\n::error::forged"
+        );
+        assert_eq!(
+            printable("a\r\nb\u{85}c\u{2028}d\u{7f}"),
+            "a\\r\\nb\\u{85}c\\u{2028}d\\u{7f}"
+        );
+        assert_eq!(printable("名前 ✓"), "名前 ✓");
+    }
 }
 
 #[cfg(test)]

@@ -120,6 +120,16 @@ pub fn is_date_shape(s: &str) -> bool {
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
+/// `YYYY-MM-DD` naming a day of the calendar (no 2027-13-45, no February 30th).
+pub fn is_calendar_date(s: &str) -> bool {
+    is_date(s.as_bytes())
+}
+
+/// `HH:MM:SS` with an optional fraction and an optional `Z` or `±HH:MM` offset, in range.
+pub fn is_time_of_day(s: &str) -> bool {
+    is_time(s.as_bytes())
+}
+
 /// `YYYY-MM-DD` with a real month and day.
 fn is_date(b: &[u8]) -> bool {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {

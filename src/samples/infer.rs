@@ -196,8 +196,17 @@ fn avro_record(node: &Node, name: &str, opts: &InferOptions, names: &mut HashSet
         return None;
     }
     let mut fields = Vec::new();
+    // Keys that clean to the same name (`a-b`, `a_b`, `a.b`) get `_2`, `_3`: Avro field names are
+    // unique within a record.
+    let mut taken: HashSet<String> = HashSet::new();
     for (key, child) in node.fields() {
-        let field_name = avro_name(key, "field");
+        let base = avro_name(key, "field");
+        let mut field_name = base.clone();
+        let mut n = 2;
+        while !taken.insert(field_name.clone()) {
+            field_name = format!("{base}_{n}");
+            n += 1;
+        }
         let mut t = avro_type(child, key, opts, names);
         let optional = !required(node, child, opts) || child.count(Kind::Null) > 0;
         let mut field = Map::new();

@@ -34,6 +34,8 @@ pub struct ScanOptions {
     pub max_errors: u64,
     /// NDJSON chunk size in bytes (the unit of parallel work inside a file).
     pub chunk_size: usize,
+    /// The largest record read; a longer one is malformed (`--max-record-bytes`).
+    pub max_record_bytes: u64,
 }
 
 impl Default for ScanOptions {
@@ -41,6 +43,7 @@ impl Default for ScanOptions {
         ScanOptions {
             max_errors: 100,
             chunk_size: 1 << 20,
+            max_record_bytes: read::DEFAULT_MAX_RECORD_BYTES,
         }
     }
 }
@@ -220,7 +223,7 @@ pub fn scan_validating(
 fn scan_file(path: &std::path::Path, file: u32, name: &str, cx: &Context) -> Result<Part, ReadError> {
     let opened = read::open(path, name)?;
     let mut part = match opened.layout {
-        Layout::Ndjson => read::Chunks::new(opened.reader, cx.opts.chunk_size)
+        Layout::Ndjson => read::Chunks::new(opened.reader, cx.opts.chunk_size, cx.opts.max_record_bytes)
             .take_while(|_| !cx.stop.load(Ordering::Relaxed))
             .par_bridge()
             .fold(Part::default, |mut part, chunk| {
@@ -229,6 +232,7 @@ fn scan_file(path: &std::path::Path, file: u32, name: &str, cx: &Context) -> Res
                         let mut bad = Vec::new();
                         read::ndjson_chunk(
                             &mut chunk,
+                            cx.opts.max_record_bytes,
                             &mut |v, line| cx.record_view(&mut part, file, v, line),
                             &mut |m| bad.push(m),
                         );
@@ -245,7 +249,9 @@ fn scan_file(path: &std::path::Path, file: u32, name: &str, cx: &Context) -> Res
             .reduce(Part::default, Part::merge),
         Layout::JsonArray => {
             let mut part = Part::default();
-            let bad = read::json_array(opened.reader, &mut |v, line| cx.record(&mut part, file, &v, line));
+            let bad = read::json_array(opened.reader, cx.opts.max_record_bytes, &mut |v, line| {
+                cx.record(&mut part, file, &v, line)
+            });
             if let Some(m) = bad {
                 cx.malformed(&mut part.errors, m);
             }
@@ -256,6 +262,7 @@ fn scan_file(path: &std::path::Path, file: u32, name: &str, cx: &Context) -> Res
             let mut errors = FileErrors::default();
             let result = read::csv_rows(
                 opened.reader,
+                cx.opts.max_record_bytes,
                 &mut |v, line| cx.record(&mut part, file, &v, line),
                 &mut |m| cx.malformed(&mut errors, m),
             );
@@ -268,8 +275,13 @@ fn scan_file(path: &std::path::Path, file: u32, name: &str, cx: &Context) -> Res
         Layout::Parquet => {
             let mut part = Part::default();
             #[cfg(feature = "parquet")]
-            if let Err(e) = parquet::rows(path, name, &mut |v, row| cx.record(&mut part, file, &v, row)) {
-                part.fatal = Some(e.message);
+            let read = crate::contain::contained(|| {
+                parquet::rows(path, name, &mut |v, row| cx.record(&mut part, file, &v, row))
+            });
+            match read {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => part.fatal = Some(e.message),
+                Err(panic) => part.fatal = Some(panic),
             }
             #[cfg(not(feature = "parquet"))]
             {

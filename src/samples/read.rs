@@ -34,6 +34,9 @@ pub enum Compression {
     Zstd,
 }
 
+/// The largest record read by default (`--max-record-bytes`, `max_record_bytes`): 64 MiB.
+pub const DEFAULT_MAX_RECORD_BYTES: u64 = 64 << 20;
+
 /// A record that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Malformed {
@@ -155,26 +158,126 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
+/// What [`read_line_bounded`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineRead {
+    /// The end of the input: nothing was read.
+    End,
+    /// A line (with its `\n`, unless it is the last line and has none) was appended.
+    Line,
+    /// The line was longer than the limit: nothing was appended, the line was read to its end and
+    /// dropped. Its length in bytes, without the `\n`.
+    TooLong(u64),
+}
+
+/// Appends the next line of `reader` to `buf`, unless the line holds more than `max` bytes (its
+/// `\n` not counted): then the rest of it is read and thrown away as it streams past, so a line of
+/// any length costs no more memory than `max`.
+pub fn read_line_bounded(reader: &mut impl BufRead, buf: &mut Vec<u8>, max: u64) -> io::Result<LineRead> {
+    let start = buf.len();
+    let mut length: u64 = 0;
+    let mut too_long = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(match (too_long, length) {
+                (true, _) => LineRead::TooLong(length),
+                (false, 0) => LineRead::End,
+                (false, _) => LineRead::Line,
+            });
+        }
+        let (content, used, ends) = match memchr::memchr(b'\n', available) {
+            Some(at) => (at, at + 1, true),
+            None => (available.len(), available.len(), false),
+        };
+        length += content as u64;
+        if !too_long && length > max {
+            too_long = true;
+            buf.truncate(start);
+        }
+        if !too_long {
+            buf.extend_from_slice(&available[..used]);
+        }
+        reader.consume(used);
+        if ends {
+            return Ok(if too_long {
+                LineRead::TooLong(length)
+            } else {
+                LineRead::Line
+            });
+        }
+    }
+}
+
+/// A size in bytes as written on the command line or in mapcheck.toml: a number of bytes, or one
+/// with a unit (`64MiB`, `512 KiB`, `1GB`; KB, MB and GB are powers of 1,000).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    if number.is_empty() {
+        return Err(format!("`{text}` is not a size (like 65536 or 64MiB)"));
+    }
+    let unit = unit.trim();
+    let scale: u64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        _ => return Err(format!("`{text}`: unknown unit `{unit}` (use bytes, KiB, MiB or GiB)")),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (like 65536 or 64MiB)"))?;
+    match n.checked_mul(scale) {
+        Some(0) | None => Err(format!("`{text}`: expected a size from 1 byte to {} bytes", u64::MAX)),
+        Some(size) => Ok(size),
+    }
+}
+
+/// The message for a record over the size limit.
+pub fn too_long(size: u64, max: u64) -> String {
+    format!("a record of {size} bytes, more than the limit of {max} (--max-record-bytes); skipped")
+}
+
+/// Whether a malformed record is one over the size limit.
+pub fn is_too_long(m: &Malformed) -> bool {
+    m.message.contains("(--max-record-bytes)")
+}
+
 /// A run of whole NDJSON lines.
 pub struct Chunk {
     pub bytes: Vec<u8>,
     /// The line number of the chunk's first line.
     pub first_line: u64,
+    /// Lines over the size limit, left out of `bytes` (an empty line stands in for each), with
+    /// their sizes.
+    pub too_long: Vec<(u64, u64)>,
 }
 
-/// Splits an NDJSON stream into chunks of about `size` bytes that end at a line end.
+/// Splits an NDJSON stream into chunks of about `size` bytes that end at a line end. A line longer
+/// than the record limit is never held whole: see [`Chunk::too_long`].
 pub struct Chunks<R> {
     reader: R,
     size: usize,
+    max_record: u64,
     next_line: u64,
     done: bool,
 }
 
 impl<R: BufRead> Chunks<R> {
-    pub fn new(reader: R, size: usize) -> Self {
+    pub fn new(reader: R, size: usize, max_record: u64) -> Self {
         Chunks {
             reader,
             size,
+            max_record,
             next_line: 1,
             done: false,
         }
@@ -189,6 +292,7 @@ impl<R: BufRead> Iterator for Chunks<R> {
             return None;
         }
         let mut bytes = Vec::with_capacity(self.size + 4096);
+        let mut too_long = Vec::new();
         let result = (|| -> io::Result<()> {
             while bytes.len() < self.size {
                 let buf = self.reader.fill_buf()?;
@@ -200,9 +304,20 @@ impl<R: BufRead> Iterator for Chunks<R> {
                 bytes.extend_from_slice(&buf[..take]);
                 self.reader.consume(take);
             }
-            // Finish the line the chunk ends in.
-            if bytes.last() != Some(&b'\n') && self.reader.read_until(b'\n', &mut bytes)? == 0 {
-                self.done = true;
+            // Finish the line the chunk ends in, unless that makes it longer than a record may be.
+            if bytes.last() != Some(&b'\n') {
+                let line_start = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
+                let held = (bytes.len() - line_start) as u64;
+                match read_line_bounded(&mut self.reader, &mut bytes, self.max_record.saturating_sub(held))? {
+                    LineRead::End => self.done = true,
+                    LineRead::Line => {}
+                    LineRead::TooLong(rest) => {
+                        bytes.truncate(line_start);
+                        let line = self.next_line + memchr::memchr_iter(b'\n', &bytes).count() as u64;
+                        too_long.push((line, held + rest));
+                        bytes.push(b'\n');
+                    }
+                }
             }
             Ok(())
         })();
@@ -215,15 +330,26 @@ impl<R: BufRead> Iterator for Chunks<R> {
         }
         let first_line = self.next_line;
         self.next_line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
-        Some(Ok(Chunk { bytes, first_line }))
+        Some(Ok(Chunk {
+            bytes,
+            first_line,
+            too_long,
+        }))
     }
 }
 
 /// Calls `record` for each line of an NDJSON chunk that holds a JSON value, `malformed` for each
-/// that holds something else. Blank lines are skipped. Lines are parsed in place with `simd-json`
-/// (which rewrites the chunk's bytes as it unescapes strings), reusing one set of buffers.
-pub fn ndjson_chunk(chunk: &mut Chunk, record: &mut dyn FnMut(View, u64), malformed: &mut dyn FnMut(Malformed)) {
+/// that holds something else or more than `max_record` bytes. Blank lines are skipped. Lines are
+/// parsed in place with `simd-json` (which rewrites the chunk's bytes as it unescapes strings),
+/// reusing one set of buffers.
+pub fn ndjson_chunk(
+    chunk: &mut Chunk,
+    max_record: u64,
+    record: &mut dyn FnMut(View, u64),
+    malformed: &mut dyn FnMut(Malformed),
+) {
     let first_line = chunk.first_line;
+    let mut too_long = chunk.too_long.iter().peekable();
     let mut buffers = simd_json::Buffers::default();
     // One tape (the parser's flat list of nodes) for every line of the chunk; records are read
     // from it as they are, without building a tree.
@@ -248,7 +374,17 @@ pub fn ndjson_chunk(chunk: &mut Chunk, record: &mut dyn FnMut(View, u64), malfor
             }
             _ => line,
         };
-        if !line.iter().all(u8::is_ascii_whitespace) {
+        if let Some((_, size)) = too_long.next_if(|(at, _)| *at == number) {
+            malformed(Malformed {
+                line: number,
+                message: self::too_long(*size, max_record),
+            });
+        } else if line.len() as u64 > max_record {
+            malformed(Malformed {
+                line: number,
+                message: self::too_long(line.len() as u64, max_record),
+            });
+        } else if !line.iter().all(u8::is_ascii_whitespace) {
             match simd_json::fill_tape(line, &mut buffers, &mut tape) {
                 Ok(()) => match readable(&tape.0, &mut open) {
                     Ok(()) => record(View::Tape(&tape.0), number),
@@ -322,18 +458,40 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-/// Counts the lines a reader has handed out, so a streaming parser can say where it is.
+/// Where a streaming parser is: lines and bytes handed out, and where the element being parsed
+/// started.
+#[derive(Default)]
+struct Progress {
+    lines: Cell<u64>,
+    bytes: Cell<u64>,
+    /// The byte offset and line of the element being parsed.
+    element: Cell<Option<(u64, u64)>>,
+    /// Set when the element passed the size limit (the reader then fails).
+    too_long: Cell<Option<u64>>,
+}
+
+/// Counts what a reader has handed out, so a streaming parser can say where it is, and fails the
+/// read once the element being parsed holds more than `max` bytes.
 struct LineCounter<R> {
     inner: R,
-    lines: Rc<Cell<u64>>,
+    progress: Rc<Progress>,
+    max: u64,
 }
 
 impl<R: Read> Read for LineCounter<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
+        let p = &self.progress;
         let newlines = buf[..n].iter().filter(|b| **b == b'\n').count() as u64;
         if newlines > 0 {
-            self.lines.set(self.lines.get() + newlines);
+            p.lines.set(p.lines.get() + newlines);
+        }
+        p.bytes.set(p.bytes.get() + n as u64);
+        if let Some((start, line)) = p.element.get()
+            && p.bytes.get() - start > self.max
+        {
+            p.too_long.set(Some(line));
+            return Err(io::Error::other("record too long"));
         }
         Ok(n)
     }
@@ -341,16 +499,30 @@ impl<R: Read> Read for LineCounter<R> {
 
 /// Streams the elements of a top-level JSON array: each element is parsed, handed to `record`
 /// with the line it starts on, and dropped. A syntax error ends the file (JSON has no way to
-/// resynchronise inside an array) and is returned as a malformed record.
-pub fn json_array(reader: impl BufRead, record: &mut dyn FnMut(Value, u64)) -> Option<Malformed> {
-    let lines = Rc::new(Cell::new(0));
+/// resynchronise inside an array) and is returned as a malformed record; so does an element of
+/// more than `max_record` bytes, which is never held whole.
+pub fn json_array(reader: impl BufRead, max_record: u64, record: &mut dyn FnMut(Value, u64)) -> Option<Malformed> {
+    let progress = Rc::new(Progress::default());
     let counter = LineCounter {
         inner: reader,
-        lines: lines.clone(),
+        progress: progress.clone(),
+        max: max_record,
     };
     let mut de = serde_json::Deserializer::from_reader(counter);
-    let visitor = Elements { record, lines };
+    let visitor = Elements {
+        record,
+        progress: progress.clone(),
+    };
     let result = serde::Deserializer::deserialize_seq(&mut de, visitor).and_then(|()| de.end());
+    if let Some(line) = progress.too_long.get() {
+        return Some(Malformed {
+            line,
+            message: format!(
+                "an array element of more than {max_record} bytes (--max-record-bytes); the rest of the file is \
+                 skipped (a JSON array cannot be resumed after it)"
+            ),
+        });
+    }
     result.err().map(|e| Malformed {
         line: e.line() as u64,
         message: format!("column {}: {}", e.column(), strip_position(&e.to_string())),
@@ -359,7 +531,7 @@ pub fn json_array(reader: impl BufRead, record: &mut dyn FnMut(Value, u64)) -> O
 
 struct Elements<'a> {
     record: &'a mut dyn FnMut(Value, u64),
-    lines: Rc<Cell<u64>>,
+    progress: Rc<Progress>,
 }
 
 impl<'de> Visitor<'de> for Elements<'_> {
@@ -370,7 +542,9 @@ impl<'de> Visitor<'de> for Elements<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some((v, line)) = seq.next_element_seed(Element { lines: &self.lines })? {
+        while let Some((v, line)) = seq.next_element_seed(Element {
+            progress: &self.progress,
+        })? {
             (self.record)(v, line);
         }
         Ok(())
@@ -380,16 +554,19 @@ impl<'de> Visitor<'de> for Elements<'_> {
 /// One element, with the line it starts on. When the seed runs, the parser has read the
 /// element's first byte, so the line count is the element's first line.
 struct Element<'a> {
-    lines: &'a Rc<Cell<u64>>,
+    progress: &'a Rc<Progress>,
 }
 
 impl<'de> DeserializeSeed<'de> for Element<'_> {
     type Value = (Value, u64);
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        let line = self.lines.get() + 1;
-        let v = <Value as serde::Deserialize>::deserialize(d)?;
-        Ok((v, line))
+        let p = self.progress;
+        let line = p.lines.get() + 1;
+        p.element.set(Some((p.bytes.get().saturating_sub(1), line)));
+        let v = <Value as serde::Deserialize>::deserialize(d);
+        p.element.set(None);
+        Ok((v?, line))
     }
 }
 
@@ -428,24 +605,68 @@ pub fn csv_value(s: &str) -> Value {
     Value::String(s.to_string())
 }
 
+/// How far the CSV reader reads ahead of the record it is parsing.
+const CSV_BUFFER: usize = 1 << 16;
+
 /// Streams the rows of a CSV file with a header row as objects keyed by the header.
 /// Rows that cannot be read (wrong number of fields, invalid UTF-8) go to `malformed`; an I/O
-/// error ends the file and is returned.
+/// error ends the file and is returned. A record of more than `max_record` bytes is malformed and
+/// ends the file: it is never held whole, and a quoted field may hold line breaks, so there is no
+/// safe place to resume.
 pub fn csv_rows(
     reader: impl Read,
+    max_record: u64,
     record: &mut dyn FnMut(Value, u64),
     malformed: &mut dyn FnMut(Malformed) -> bool,
 ) -> Result<(), String> {
-    let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
+    let progress = Rc::new(Progress::default());
+    let counter = LineCounter {
+        inner: reader,
+        progress: progress.clone(),
+        max: max_record.saturating_add(CSV_BUFFER as u64),
+    };
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .buffer_capacity(CSV_BUFFER)
+        .from_reader(counter);
+    // From here on, the record being read starts where the reader stands.
+    let mark = |csv: &csv::Reader<LineCounter<_>>| {
+        let at = csv.position();
+        progress.element.set(Some((at.byte(), at.line())));
+    };
+    progress.element.set(Some((0, 1)));
     let headers: Vec<String> = match csv.headers() {
         Ok(h) => h.iter().map(str::to_string).collect(),
+        Err(_) if progress.too_long.get().is_some() => {
+            malformed(Malformed {
+                line: 1,
+                message: format!("a header row of more than {max_record} bytes (--max-record-bytes)"),
+            });
+            return Ok(());
+        }
         Err(e) => return Err(format!("the header row cannot be read: {e}")),
     };
+    mark(&csv);
     let mut row = csv::StringRecord::new();
     loop {
         match csv.read_record(&mut row) {
             Ok(false) => return Ok(()),
             Ok(true) => {
+                let start = row.position().map_or(0, |p| p.byte());
+                mark(&csv);
+                let size = csv.position().byte().saturating_sub(start);
+                if size > max_record {
+                    // Over the limit, but within what the reader reads ahead: skipped, and the
+                    // next record is where the reader stands.
+                    let line = row.position().map_or(0, |p| p.line());
+                    if !malformed(Malformed {
+                        line,
+                        message: too_long(size, max_record),
+                    }) {
+                        return Ok(());
+                    }
+                    continue;
+                }
                 // The csv crate's record lines are one behind the file's 1-based line numbers.
                 let line = row.position().map_or(0, |p| p.line() + 1);
                 let mut map = Map::with_capacity(headers.len());
@@ -454,7 +675,19 @@ pub fn csv_rows(
                 }
                 record(Value::Object(map), line);
             }
+            Err(_) if progress.too_long.get().is_some() => {
+                let line = progress.too_long.get().unwrap_or_default();
+                malformed(Malformed {
+                    line,
+                    message: format!(
+                        "a record of more than {max_record} bytes (--max-record-bytes); the rest of the file is \
+                         skipped (a quoted field may span lines, so there is no safe place to resume)"
+                    ),
+                });
+                return Ok(());
+            }
             Err(e) => {
+                mark(&csv);
                 let line = e.position().map_or(0, |p| p.line() + 1);
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                     return Err(e.to_string());
@@ -494,13 +727,16 @@ mod tests {
     #[test]
     fn chunks_end_at_line_ends_and_count_lines() {
         let text = b"{\"a\":1}\n{\"a\":2}\n\n{\"a\":3}\n{\"a\":";
-        let mut chunks: Vec<Chunk> = Chunks::new(&text[..], 5).map(Result::unwrap).collect();
+        let mut chunks: Vec<Chunk> = Chunks::new(&text[..], 5, DEFAULT_MAX_RECORD_BYTES)
+            .map(Result::unwrap)
+            .collect();
         let mut seen = Vec::new();
         let mut bad = Vec::new();
         for c in &mut chunks {
             assert!(c.bytes.ends_with(b"\n") || c.bytes.ends_with(b":"));
             ndjson_chunk(
                 c,
+                DEFAULT_MAX_RECORD_BYTES,
                 &mut |v, line| seen.push((v.to_value()["a"].clone(), line)),
                 &mut |m| bad.push(m.line),
             );
@@ -511,11 +747,15 @@ mod tests {
         let mut chunk = Chunk {
             bytes: b"{\"a\": 1e400}\n{\"a\": [1.5]}".to_vec(),
             first_line: 1,
+            too_long: Vec::new(),
         };
         let (mut seen, mut bad) = (Vec::new(), Vec::new());
-        ndjson_chunk(&mut chunk, &mut |v, line| seen.push((v.to_value(), line)), &mut |m| {
-            bad.push(m.line)
-        });
+        ndjson_chunk(
+            &mut chunk,
+            DEFAULT_MAX_RECORD_BYTES,
+            &mut |v, line| seen.push((v.to_value(), line)),
+            &mut |m| bad.push(m.line),
+        );
         assert_eq!(seen, [(serde_json::json!({"a": [1.5]}), 2)]);
         assert_eq!(bad, [1]);
         // Nesting: MAX_DEPTH levels are read, one more is malformed (never a stack overflow).
@@ -528,11 +768,15 @@ mod tests {
             )
             .into_bytes(),
             first_line: 1,
+            too_long: Vec::new(),
         };
         let (mut seen, mut bad) = (Vec::new(), Vec::new());
-        ndjson_chunk(&mut chunk, &mut |_, line| seen.push(line), &mut |m| {
-            bad.push((m.line, m.message))
-        });
+        ndjson_chunk(
+            &mut chunk,
+            DEFAULT_MAX_RECORD_BYTES,
+            &mut |_, line| seen.push(line),
+            &mut |m| bad.push((m.line, m.message)),
+        );
         assert_eq!(seen, [1, 3]);
         assert_eq!(bad, [(2, format!("nested more than {MAX_DEPTH} levels deep"))]);
     }
@@ -543,12 +787,16 @@ mod tests {
         let mut chunk = Chunk {
             bytes: text.as_bytes().to_vec(),
             first_line: 10,
+            too_long: Vec::new(),
         };
         let mut seen = Vec::new();
         let mut bad = Vec::new();
-        ndjson_chunk(&mut chunk, &mut |v, line| seen.push((v.to_value(), line)), &mut |m| {
-            bad.push(m)
-        });
+        ndjson_chunk(
+            &mut chunk,
+            DEFAULT_MAX_RECORD_BYTES,
+            &mut |v, line| seen.push((v.to_value(), line)),
+            &mut |m| bad.push(m),
+        );
         assert_eq!(
             seen,
             [
@@ -566,7 +814,9 @@ mod tests {
     fn array_elements_know_their_lines() {
         let text = "[\n  {\"a\": 1},\n  {\n    \"a\": 2\n  },\n  3\n]\n";
         let mut seen = Vec::new();
-        let err = json_array(text.as_bytes(), &mut |v, line| seen.push((v, line)));
+        let err = json_array(text.as_bytes(), DEFAULT_MAX_RECORD_BYTES, &mut |v, line| {
+            seen.push((v, line))
+        });
         assert_eq!(err, None);
         assert_eq!(
             seen,
@@ -576,7 +826,113 @@ mod tests {
                 (serde_json::json!(3), 6)
             ]
         );
-        let err = json_array("[\n{\"a\": 1},\n{\"a\" 2}\n]".as_bytes(), &mut |_, _| {});
+        let err = json_array(
+            "[\n{\"a\": 1},\n{\"a\" 2}\n]".as_bytes(),
+            DEFAULT_MAX_RECORD_BYTES,
+            &mut |_, _| {},
+        );
         assert_eq!(err.map(|m| m.line), Some(3));
+    }
+
+    /// Reads NDJSON text in chunks with a record limit: (records with their lines, malformed lines
+    /// with their messages).
+    fn read_limited(text: &[u8], chunk: usize, max: u64) -> (Vec<u64>, Vec<(u64, String)>) {
+        let (mut seen, mut bad) = (Vec::new(), Vec::new());
+        for c in Chunks::new(text, chunk, max) {
+            let mut c = c.unwrap();
+            assert!(
+                c.bytes.len() as u64 <= chunk as u64 + max + 1,
+                "a chunk held {} bytes",
+                c.bytes.len()
+            );
+            ndjson_chunk(&mut c, max, &mut |_, line| seen.push(line), &mut |m| {
+                bad.push((m.line, m.message))
+            });
+        }
+        (seen, bad)
+    }
+
+    #[test]
+    fn a_line_over_the_record_limit_is_malformed_and_the_scan_resumes_after_it() {
+        let long = format!("{{\"a\": \"{}\"}}", "x".repeat(10_000));
+        let text = format!("{{\"a\": 1}}\n{long}\n{{\"a\": 2}}\n{long}\n{{\"a\": 3}}\n{long}");
+        for chunk in [1, 7, 64, 5_000, 1 << 20] {
+            let (seen, bad) = read_limited(text.as_bytes(), chunk, 1_000);
+            assert_eq!(seen, [1, 3, 5], "chunk {chunk}");
+            let lines: Vec<u64> = bad.iter().map(|b| b.0).collect();
+            assert_eq!(lines, [2, 4, 6], "chunk {chunk}");
+            assert!(
+                bad[0]
+                    .1
+                    .contains("a record of 10009 bytes, more than the limit of 1000"),
+                "{bad:?}"
+            );
+        }
+        // At the limit exactly, a line is read.
+        let (seen, bad) = read_limited(long.as_bytes(), 64, long.len() as u64);
+        assert_eq!((seen, bad.len()), (vec![1], 0));
+    }
+
+    #[test]
+    fn sizes_with_and_without_units() {
+        assert_eq!(parse_size("65536"), Ok(65_536));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("512 KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("1gb"), Ok(1_000_000_000));
+        assert_eq!(parse_size("2M"), Ok(2 << 20));
+        assert!(parse_size("lots").unwrap_err().contains("is not a size"));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("5 parsecs").unwrap_err().contains("unknown unit"));
+        assert!(parse_size("99999999999999999999").is_err());
+        assert!(parse_size("18446744073709551615GiB").is_err());
+    }
+
+    #[test]
+    fn read_line_bounded_drops_what_it_cannot_hold() {
+        let mut r = &b"abc\ndefghij\nk"[..];
+        let mut buf = Vec::new();
+        assert_eq!(read_line_bounded(&mut r, &mut buf, 3).unwrap(), LineRead::Line);
+        assert_eq!(read_line_bounded(&mut r, &mut buf, 3).unwrap(), LineRead::TooLong(7));
+        assert_eq!(buf, b"abc\n");
+        assert_eq!(read_line_bounded(&mut r, &mut buf, 3).unwrap(), LineRead::Line);
+        assert_eq!(read_line_bounded(&mut r, &mut buf, 3).unwrap(), LineRead::End);
+        assert_eq!(buf, b"abc\nk");
+    }
+
+    #[test]
+    fn array_elements_and_csv_records_over_the_limit_end_the_file() {
+        let big = "y".repeat(5_000);
+        let text = format!("[\n{{\"a\": 1}},\n{{\"a\": \"{big}\"}},\n{{\"a\": 3}}\n]");
+        let mut seen = Vec::new();
+        let err = json_array(text.as_bytes(), 1_000, &mut |_, line| seen.push(line)).unwrap();
+        assert_eq!(seen, [2]);
+        assert_eq!(err.line, 3, "{err:?}");
+        assert!(err.message.contains("more than 1000 bytes"), "{err:?}");
+
+        let text = format!("id,name\n1,a\n2,{}\n3,c\n", "z".repeat(300_000));
+        let (mut seen, mut bad) = (Vec::new(), Vec::new());
+        let result = csv_rows(text.as_bytes(), 1_000, &mut |_, line| seen.push(line), &mut |m| {
+            bad.push(m);
+            true
+        });
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(seen.len(), 1);
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert_eq!(bad[0].line, 3, "{bad:?}");
+        assert!(bad[0].message.contains("the rest of the file is skipped"), "{bad:?}");
+        // Over the limit but within the read-ahead: skipped exactly, and the file goes on.
+        let text = format!("id,name\n1,a\n2,{}\n3,c\n", "z".repeat(5_000));
+        let (mut seen, mut bad) = (Vec::new(), Vec::new());
+        let result = csv_rows(text.as_bytes(), 1_000, &mut |_, line| seen.push(line), &mut |m| {
+            bad.push(m);
+            true
+        });
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(seen.len(), 2);
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert_eq!(
+            (bad[0].line, bad[0].message.as_str()),
+            (3, too_long(5_003, 1_000).as_str())
+        );
     }
 }

@@ -118,19 +118,6 @@ fn avro_modes_combine_directions() {
     assert_eq!(code, 0);
 }
 
-/// The Python the differential test runs: `MAPCHECK_PYTHON`, else the virtual environment
-/// `ci/test-tools.sh` makes, else `python3`.
-fn python() -> String {
-    if let Ok(p) = std::env::var("MAPCHECK_PYTHON") {
-        return p;
-    }
-    let venv = tools_dir().join("avro-venv/bin/python");
-    if venv.is_file() {
-        return venv.display().to_string();
-    }
-    "python3".to_string()
-}
-
 #[test]
 fn avro_differential_against_the_reference_checker() {
     let has_avro = Command::new(python())

@@ -10,6 +10,7 @@ mod crosswalk;
 mod diff;
 mod drift;
 mod git;
+mod hostile;
 mod jsonschema;
 mod mapping;
 mod openapi;
@@ -146,4 +147,17 @@ pub fn tools_dir() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(std::env::temp_dir);
     home.join(".cache/mapcheck-tools")
+}
+
+/// The Python that has Apache Avro: `MAPCHECK_PYTHON`, else the virtual environment
+/// `ci/test-tools.sh` makes, else `python3`.
+pub fn python() -> String {
+    if let Ok(p) = std::env::var("MAPCHECK_PYTHON") {
+        return p;
+    }
+    let venv = tools_dir().join("avro-venv/bin/python");
+    if venv.is_file() {
+        return venv.display().to_string();
+    }
+    "python3".to_string()
 }
