@@ -5,15 +5,20 @@
 #   - a 1 KB OpenAPI file of 29 levels of `allOf: [*prev, *prev]` (a YAML alias bomb): `lint`
 #     under 100 MB;
 #   - a gzip file holding one 1 GiB NDJSON line without a newline (about 1 MB on disk): `drift`
-#     under 200 MB (the default record limit is 64 MiB);
-#   - the same 1 GiB as one JSON-array element and as one CSV field: `drift` under 200 MB.
+#     under 320 MB: what the default record limit (64 MiB) lets a reader hold, with the doubling
+#     growth of its buffers, not the 1 GiB;
+#   - the same 1 GiB as one JSON-array element and as one CSV field: `drift` under 320 MB.
 #
 #   bash ci/bench-hostile.sh
+#   MAPCHECK_BIN=target/release/mapcheck bash ci/bench-hostile.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mapcheck-target}"
-cargo build --quiet --locked
-BIN="$CARGO_TARGET_DIR/debug/mapcheck"
+# MAPCHECK_BIN measures another build (a release binary, one without DuckDB).
+if [ -z "${MAPCHECK_BIN:-}" ]; then
+  cargo build --quiet --locked
+fi
+BIN="${MAPCHECK_BIN:-$CARGO_TARGET_DIR/debug/mapcheck}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 failed=0
@@ -65,6 +70,6 @@ ls -l "$WORK" | awk 'NR > 1 {print "  " $9 ": " $5 " bytes"}'
 
 measure "lint, YAML alias bomb (29 levels)" 100 "$BIN" lint "$WORK/bomb.yaml"
 for f in line.ndjson.gz element.json.gz field.csv.gz; do
-  measure "drift, one 1 GiB record ($f)" 200 "$BIN" drift "$WORK/$f" --contract "$WORK/contract.schema.json"
+  measure "drift, one 1 GiB record ($f)" 320 "$BIN" drift "$WORK/$f" --contract "$WORK/contract.schema.json"
 done
 exit "$failed"

@@ -149,6 +149,17 @@ pub(super) fn mapping_files(given: &[PathBuf]) -> anyhow::Result<(PathBuf, Vec<P
             .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
             .collect();
         found.sort();
+        // Found by listing the folder, not named by anyone: a link out of the workspace is refused
+        // rather than read (its text would end up in parse errors).
+        for p in &found {
+            if let Err(outside) = crate::load::inside_root(&crate::load::absolute(&root), &crate::load::absolute(p)) {
+                anyhow::bail!(
+                    "{}: {}; it is not read",
+                    crate::load::display_path(p),
+                    outside.describe(&crate::load::absolute(&root))
+                );
+            }
+        }
         found
     } else {
         for p in given {

@@ -358,6 +358,14 @@ fn files_named_by_other_files_never_lead_out_of_the_workspace() {
         );
     }
 
+    // A mapping found by listing mappings/ that is a link out: refused, its text never shown.
+    std::os::unix::fs::symlink(secret.join("x.schema.json"), root.join("mappings/zz-link.yaml")).unwrap();
+    let o = mapcheck_in(&root, &["map", "validate"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("mappings/zz-link.yaml: a symbolic link to"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("SECRET_FIELD") && !stdout(&o).contains("SECRET_FIELD"));
+    std::fs::remove_file(root.join("mappings/zz-link.yaml")).unwrap();
+
     // mapcheck.toml paths.
     for (toml, what) in [
         (
