@@ -5,7 +5,7 @@
 //! Row numbers count data rows from 1 (a CSV header is not a row; an NDJSON row is a line).
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::Path;
 
 use anyhow::{Context, bail};
@@ -212,11 +212,21 @@ fn read_csv(
         })
         .collect();
     let (si, ci) = positions(&header, columns)?;
+    row_start.set(reader.position().byte());
     let mut record = csv::ByteRecord::new();
     let mut row = 0u64;
     loop {
         match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
+            Ok(true) => {
+                let size = reader.position().byte().saturating_sub(row_start.get());
+                if size > columns.max_row_bytes {
+                    let line = record.position().map_or(0, |p| p.line());
+                    bail!(
+                        "line {line}: a row of {size} bytes, more than the limit of {} (--max-record-bytes); nothing was loaded",
+                        columns.max_row_bytes
+                    );
+                }
+            }
             Ok(false) => break,
             Err(e) => {
                 if let csv::ErrorKind::Io(io) = e.kind()

@@ -275,13 +275,15 @@ fn scan_file(path: &std::path::Path, file: u32, name: &str, cx: &Context) -> Res
         Layout::Parquet => {
             let mut part = Part::default();
             #[cfg(feature = "parquet")]
-            let read = crate::contain::contained(|| {
-                parquet::rows(path, name, &mut |v, row| cx.record(&mut part, file, &v, row))
-            });
-            match read {
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => part.fatal = Some(e.message),
-                Err(panic) => part.fatal = Some(panic),
+            {
+                let read = crate::contain::contained(|| {
+                    parquet::rows(path, name, &mut |v, row| cx.record(&mut part, file, &v, row))
+                });
+                match read {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => part.fatal = Some(e.message),
+                    Err(panic) => part.fatal = Some(panic),
+                }
             }
             #[cfg(not(feature = "parquet"))]
             {

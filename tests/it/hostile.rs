@@ -260,12 +260,14 @@ fn crosswalk_rows_over_the_limit_are_refused_not_buffered() {
         args.extend_from_slice(extra);
         mapcheck_in(root, &args)
     };
+    let o = mapcheck_in(root, &["crosswalk", "init", "--db", db.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
     let rejects = root.join("rejects.csv");
     let o = load("ids.ndjson", &["--reject-file", rejects.to_str().unwrap()]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let rejected = std::fs::read_to_string(&rejects).unwrap();
     assert!(
-        rejected.contains("a row of 300049 bytes, more than the limit of 65536"),
+        rejected.contains("a row of 300038 bytes, more than the limit of 65536"),
         "{rejected}"
     );
     write(
@@ -274,7 +276,23 @@ fn crosswalk_rows_over_the_limit_are_refused_not_buffered() {
     );
     let o = load("ids.csv", &[]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("a row of more than 65536 bytes"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("line 3: a row of 300003 bytes, more than the limit of 65536"),
+        "{}",
+        stderr(&o)
+    );
+    // Past what the reader reads ahead, the row is never held whole.
+    write(
+        &root.join("huge.csv"),
+        &format!("source_id,canonical_id\na,1\n{},2\n", "h".repeat(3 << 20)),
+    );
+    let o = load("huge.csv", &[]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("line 3: a row of more than 65536 bytes"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// A workspace whose files name files outside it: through a symbolic link, through `..`.
@@ -362,7 +380,11 @@ fn files_named_by_other_files_never_lead_out_of_the_workspace() {
     std::os::unix::fs::symlink(secret.join("x.schema.json"), root.join("mappings/zz-link.yaml")).unwrap();
     let o = mapcheck_in(&root, &["map", "validate"]);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
-    assert!(stderr(&o).contains("mappings/zz-link.yaml: a symbolic link to"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("mappings/zz-link.yaml: a symbolic link to"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!stderr(&o).contains("SECRET_FIELD") && !stdout(&o).contains("SECRET_FIELD"));
     std::fs::remove_file(root.join("mappings/zz-link.yaml")).unwrap();
 
