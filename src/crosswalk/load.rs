@@ -213,7 +213,7 @@ fn stage_fast(store: &Store, req: &LoadRequest) -> anyhow::Result<u64> {
         .query_row(
             "SELECT count(*), count(*) FILTER (WHERE source_id IS NULL OR trim(source_id) = ''
                                               OR ((canonical_id IS NULL OR trim(canonical_id) = '') AND NOT $1)
-                                              OR octet_length(source_id) + coalesce(octet_length(canonical_id), 0) > $2)
+                                              OR strlen(source_id) + coalesce(strlen(canonical_id), 0) > $2)
              FROM _load_staged",
             params![req.mint, req.max_row_bytes as i64],
             |r| Ok((r.get(0)?, r.get(1)?)),
