@@ -92,6 +92,15 @@ pub struct RunArgs {
     /// else .mapcheck/crosswalk.duckdb).
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
+    /// Dead-letter file (NDJSON): every record that fails (a transform error, an orphan id, a
+    /// canonical record the schema rejects) as one line with its source file and line, the source
+    /// record unchanged, the canonical record as built and every error. Such a file can be given
+    /// back as a SAMPLE after a fix: its source records are mapped again.
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// Also write records that fail to --out (by default only records that pass are written).
+    #[arg(long)]
+    pub keep_invalid: bool,
     /// The largest source record read (bytes, or with a unit: `64MiB`); a longer line is a
     /// malformed record, skipped without being held in memory.
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = crate::samples::read::parse_size)]
@@ -307,7 +316,10 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         schema: &serde_json::Value,
         shown: &str,
     ) -> anyhow::Result<::jsonschema::Validator<F>> {
+        // Formats are assertions here, as drift checks them: a canonical `uuid` that is not one
+        // fails the record.
         ::jsonschema::options_for::<F>()
+            .should_validate_formats(true)
             .build(schema)
             .map_err(|e| anyhow::anyhow!("{shown}: {e}"))
     }
@@ -316,6 +328,20 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         exact: compile(&schema, &canonical)?,
     };
 
+    // Never write over an input (replaying a rejects file into itself would empty it first).
+    for written in [&args.out, &args.rejects].into_iter().flatten() {
+        let target = std::fs::canonicalize(written).ok();
+        if target.is_some() && args.samples.iter().any(|s| std::fs::canonicalize(s).ok() == target) {
+            anyhow::bail!("{}: is also an input; write to another file", written.display());
+        }
+    }
+    let mut rejects_file = match &args.rejects {
+        Some(path) => Some(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?,
+        )),
+        None => None,
+    };
     let mut sink: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(std::io::BufWriter::with_capacity(
             1 << 16,
@@ -333,14 +359,22 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         &validator,
         &crosswalks,
         args.max_record_bytes,
-        &mut sink,
+        Sinks {
+            out: &mut sink,
+            rejects: rejects_file.as_mut().map(|f| f as &mut dyn Write),
+            keep_invalid: args.keep_invalid,
+        },
     )?;
     crosswalks.leave();
     sink.flush()?;
     drop(sink);
+    if let Some(mut f) = rejects_file {
+        f.flush()?;
+    }
     let Tally {
         records,
         written,
+        rejected,
         transform,
         orphans,
         invalid_records,
@@ -390,7 +424,20 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         ..crate::report::Summary::of(&findings, 1, 0)
     };
     let files_shown = vec![shown[0].clone()];
-    let note = format!("map run: {written} canonical records written from {records} source records");
+    let malformed_lines: u64 = malformed.by_kind.values().map(|p| p.count).sum();
+    let note = format!(
+        "map run: {records} source records: {written} canonical records written, {rejected} rejected{}{}",
+        match &args.rejects {
+            Some(path) if rejected > 0 => format!(" (to {})", path.display()),
+            _ if rejected > 0 && !args.keep_invalid => " (not written; --rejects FILE keeps them)".to_string(),
+            _ => String::new(),
+        },
+        if malformed_lines > 0 {
+            format!(", {malformed_lines} lines skipped as malformed")
+        } else {
+            String::new()
+        }
+    );
     match &args.out {
         Some(_) => {
             super::note(note);
@@ -550,6 +597,8 @@ impl Crosswalks {
 struct Tally {
     records: u64,
     written: u64,
+    /// Records that failed (written to --rejects when given).
+    rejected: u64,
     transform: crate::mapping::run::Problems,
     orphans: crate::mapping::run::Problems,
     invalid_records: crate::mapping::run::Problems,
@@ -560,6 +609,7 @@ impl Tally {
     fn merge(&mut self, o: Tally) {
         self.records += o.records;
         self.written += o.written;
+        self.rejected += o.rejected;
         self.transform.merge(o.transform);
         self.orphans.merge(o.orphans);
         self.invalid_records.merge(o.invalid_records);
@@ -582,31 +632,46 @@ const BATCH_BYTES: usize = 1 << 19;
 
 /// Reads the samples in batches, maps and validates them on every core, and writes the canonical
 /// records in input order.
+/// Where `map run` writes: canonical records, and the records that fail.
+struct Sinks<'s> {
+    out: &'s mut dyn Write,
+    rejects: Option<&'s mut dyn Write>,
+    keep_invalid: bool,
+}
+
 fn run_batches(
     samples: &[PathBuf],
     mapping: &Mapping,
     validator: &Validators,
     crosswalks: &Crosswalks,
     max_record: u64,
-    sink: &mut dyn Write,
+    sinks: Sinks,
 ) -> anyhow::Result<Tally> {
     use std::sync::{Arc, Mutex, mpsc};
+    let Sinks {
+        out: sink,
+        rejects: mut rejects_sink,
+        keep_invalid,
+    } = sinks;
+    let with_rejects = rejects_sink.is_some();
 
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
     std::thread::scope(|scope| -> anyhow::Result<Tally> {
         let (work_tx, work_rx) = mpsc::sync_channel::<Batch>(workers * 2);
         let work_rx = Arc::new(Mutex::new(work_rx));
-        let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<u8>, Tally)>();
+        let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<u8>, Vec<u8>, Tally)>();
         for _ in 0..workers {
             let (work_rx, done_tx) = (Arc::clone(&work_rx), done_tx.clone());
             scope.spawn(move || {
                 let mut lookup = |s: &str, e: &str, id: &str| crosswalks.lookup(s, e, id);
                 let plan = crate::mapping::run::Plan::new(mapping);
                 let mut failures = Vec::new();
+                let mut seen: Vec<(bool, String)> = Vec::new();
                 loop {
                     let next = work_rx.lock().map(|rx| rx.recv());
                     let Ok(Ok(batch)) = next else { break };
                     let mut out = Vec::with_capacity(batch.bytes.len() + batch.bytes.len() / 2);
+                    let mut rejected = Vec::new();
                     let mut t = Tally::default();
                     let file = &batch.file;
                     let mut chunk = crate::samples::read::Chunk {
@@ -626,27 +691,60 @@ fn run_batches(
                                     .add("not a JSON object", at, || "a JSON value that is not an object".into());
                                 return;
                             }
-                            let record = record.to_tree();
+                            let tree = record.to_tree();
+                            // A line of a rejects file: its source record is mapped again.
+                            let record = match crate::mapping::run::replayed(&tree) {
+                                Some(source) => source,
+                                None => &tree,
+                            };
                             failures.clear();
-                            let canonical = crate::mapping::run::apply(&plan, &record, &mut lookup, &mut failures);
+                            let canonical = crate::mapping::run::apply(&plan, record, &mut lookup, &mut failures);
+                            let failed_transform = !failures.is_empty();
+                            let mut reject = with_rejects.then(|| {
+                                crate::mapping::run::Reject::new(file, line_no, record, &canonical, &failures)
+                            });
+                            // Counts are of records: a kind is counted once per record, however
+                            // often the record shows it (each element of an array, say).
+                            seen.clear();
                             for (target, why) in failures.drain(..) {
+                                let orphan = why.contains("(orphan)");
                                 let kind = format!("`{target}`");
-                                let bucket = if why.contains("(orphan)") {
-                                    &mut t.orphans
-                                } else {
-                                    &mut t.transform
-                                };
+                                if seen.contains(&(orphan, kind.clone())) {
+                                    continue;
+                                }
+                                let bucket = if orphan { &mut t.orphans } else { &mut t.transform };
                                 bucket.add(&kind, at, || why.clone());
+                                seen.push((orphan, kind));
                             }
-                            if !validator.keywords.is_valid(&canonical) {
+                            let valid = validator.keywords.is_valid(&canonical);
+                            if !valid {
                                 for e in validator.keywords.iter_errors(&canonical) {
-                                    let kind = e.schema_path().to_string();
+                                    let kind = crate::mapping::run::failure_kind(&e);
+                                    if seen.iter().any(|(_, k)| *k == kind) {
+                                        continue;
+                                    }
                                     t.invalid_records.add(&kind, at, || validator.message(&canonical, &e));
+                                    seen.push((false, kind));
+                                }
+                                if let Some(reject) = &mut reject {
+                                    // The exact validator words each error of this record.
+                                    for e in validator.exact.iter_errors(&canonical) {
+                                        reject.invalid(&e);
+                                    }
                                 }
                             }
-                            plan.write(&canonical, &mut out);
-                            out.push(b'\n');
-                            t.written += 1;
+                            let failed = failed_transform || !valid;
+                            if failed {
+                                t.rejected += 1;
+                                if let Some(reject) = reject {
+                                    reject.write(&mut rejected);
+                                }
+                            }
+                            if !failed || keep_invalid {
+                                plan.write(&canonical, &mut out);
+                                out.push(b'\n');
+                                t.written += 1;
+                            }
                         },
                         &mut |m| {
                             let kind = if crate::samples::read::is_too_long(&m) {
@@ -660,7 +758,7 @@ fn run_batches(
                     // Malformed lines are records read too.
                     t.records += malformed.by_kind.values().map(|p| p.count).sum::<u64>();
                     t.malformed.merge(malformed);
-                    if done_tx.send((batch.index, out, t)).is_err() {
+                    if done_tx.send((batch.index, out, rejected, t)).is_err() {
                         break;
                     }
                 }
@@ -696,11 +794,17 @@ fn run_batches(
         let mut pending = std::collections::BTreeMap::new();
         let (mut next, mut total) = (0usize, Tally::default());
         let mut write_error = None;
-        for (index, bytes, t) in done_rx {
-            pending.insert(index, (bytes, t));
-            while let Some((bytes, t)) = pending.remove(&next) {
+        for (index, bytes, rejected, t) in done_rx {
+            pending.insert(index, (bytes, rejected, t));
+            while let Some((bytes, rejected, t)) = pending.remove(&next) {
                 if write_error.is_none()
                     && let Err(e) = sink.write_all(&bytes)
+                {
+                    write_error = Some(e);
+                }
+                if write_error.is_none()
+                    && let Some(r) = rejects_sink.as_mut()
+                    && let Err(e) = r.write_all(&rejected)
                 {
                     write_error = Some(e);
                 }
@@ -725,8 +829,11 @@ struct Validators {
 impl Validators {
     /// The exact message of a failure `keywords` found.
     fn message(&self, record: &crate::json::Tree, failure: &::jsonschema::ValidationError) -> String {
+        let kind = crate::mapping::run::failure_kind(failure);
         let same = |e: &::jsonschema::ValidationError| {
-            e.schema_path() == failure.schema_path() && e.instance_path() == failure.instance_path()
+            e.schema_path() == failure.schema_path()
+                && e.instance_path() == failure.instance_path()
+                && crate::mapping::run::failure_kind(e) == kind
         };
         let exact = self.exact.iter_errors(record).find(same);
         short(&exact.as_ref().unwrap_or(failure).to_string())
@@ -777,13 +884,7 @@ fn write_markdown(lineages: &[Lineage], out: &mut dyn Write) -> std::io::Result<
         writeln!(out, "|---|---|---|")?;
         let mut unfilled = Vec::new();
         for f in &l.fields {
-            let through_fields = l.fields.iter().any(|g| {
-                !g.sources.is_empty()
-                    && g.path
-                        .strip_prefix(f.path.as_str())
-                        .is_some_and(|rest| rest.starts_with('.') || rest.starts_with("[]"))
-            });
-            let fed = if f.sources.is_empty() && through_fields {
+            let fed = if f.through_fields {
                 "(through its fields)".to_string()
             } else if f.sources.is_empty() {
                 unfilled.push(f.path.as_str());

@@ -763,6 +763,16 @@ pub struct LineageField {
     pub path: String,
     pub required: bool,
     pub sources: Vec<LineageSource>,
+    /// No rule writes the field itself, but rules write fields inside it (`billing_address` through
+    /// `billing_address.city`): it is filled, through its fields.
+    pub through_fields: bool,
+}
+
+impl LineageField {
+    /// Whether nothing fills the field, neither a rule of its own nor rules of its fields.
+    pub fn unfilled(&self) -> bool {
+        self.sources.is_empty() && !self.through_fields
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -798,6 +808,7 @@ pub fn lineage(mappings: &[Mapping], ws: &mut Workspace) -> Vec<Lineage> {
                 path,
                 required: f.required,
                 sources: Vec::new(),
+                through_fields: false,
             })
             .collect();
         for m in mappings
@@ -819,9 +830,22 @@ pub fn lineage(mappings: &[Mapping], ws: &mut Workspace) -> Vec<Lineage> {
                         path: path.to_string(),
                         required: false,
                         sources: vec![source],
+                        through_fields: false,
                     }),
                 }
             }
+        }
+        let filled: Vec<String> = fields
+            .iter()
+            .filter(|f| !f.sources.is_empty())
+            .map(|f| f.path.clone())
+            .collect();
+        for f in &mut fields {
+            f.through_fields = f.sources.is_empty()
+                && filled.iter().any(|p| {
+                    p.strip_prefix(f.path.as_str())
+                        .is_some_and(|rest| rest.starts_with('.') || rest.starts_with("[]"))
+                });
         }
         out.push(Lineage {
             entity,

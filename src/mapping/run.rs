@@ -69,6 +69,109 @@ impl Problems {
     }
 }
 
+/// What a canonical record's validation failure counts under: the schema keyword, where in the
+/// record (array positions as `*`, so kinds stay few), and for `required` the missing field.
+pub fn failure_kind(e: &jsonschema::ValidationError) -> String {
+    let mut kind = e.schema_path().to_string();
+    let at: Vec<String> = e
+        .instance_path()
+        .to_string()
+        .split('/')
+        .skip(1)
+        .map(|s| {
+            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+                "*".to_string()
+            } else {
+                s.to_string()
+            }
+        })
+        .collect();
+    if !at.is_empty() {
+        kind.push_str(&format!(" at /{}", at.join("/")));
+    }
+    if let jsonschema::error::ValidationErrorKind::Required { property } = e.kind() {
+        let name = property.as_str().map_or_else(|| property.to_string(), str::to_string);
+        kind.push_str(&format!(" `{name}`"));
+    }
+    kind
+}
+
+/// The key that marks a line of a rejects file (`map run --rejects`).
+pub const REJECT_MARK: &str = "mapcheck_reject";
+
+/// The source record a line of a rejects file carries, when `line` is one: fed back to `map run`
+/// after a fix, the records that failed are mapped again as they first came in.
+pub fn replayed<'v, 'a>(line: &'v Node<'a>) -> Option<&'v Node<'a>> {
+    line.get(REJECT_MARK)?;
+    line.get("source").filter(|s| matches!(s, Node::Object(_)))
+}
+
+/// One line of a rejects file, built as the record is judged: where it came from, the source
+/// record as it was read, the canonical record as built, and every error.
+pub struct Reject {
+    head: Vec<u8>,
+    errors: Vec<u8>,
+}
+
+impl Reject {
+    pub fn new(file: &str, line: u64, source: &Node, canonical: &Node, failures: &[(&str, String)]) -> Reject {
+        let mut head = Vec::with_capacity(256);
+        head.extend_from_slice(b"{\"");
+        head.extend_from_slice(REJECT_MARK.as_bytes());
+        head.extend_from_slice(b"\":1,\"file\":");
+        crate::json::write_str(&mut head, file);
+        head.extend_from_slice(format!(",\"line\":{line},\"source\":").as_bytes());
+        source.write_json(&mut head);
+        head.extend_from_slice(b",\"canonical\":");
+        canonical.write_json(&mut head);
+        let mut reject = Reject {
+            head,
+            errors: Vec::new(),
+        };
+        for (target, why) in failures {
+            let kind = if why.contains("(orphan)") {
+                "orphan"
+            } else {
+                "transform"
+            };
+            reject.error(kind, &[("rule", target)], why);
+        }
+        reject
+    }
+
+    /// A canonical validation error.
+    pub fn invalid(&mut self, e: &jsonschema::ValidationError) {
+        let keyword = e.schema_path().to_string();
+        let path = e.instance_path().to_string();
+        self.error("invalid", &[("keyword", &keyword), ("path", &path)], &e.to_string());
+    }
+
+    fn error(&mut self, kind: &str, fields: &[(&str, &str)], message: &str) {
+        if !self.errors.is_empty() {
+            self.errors.push(b',');
+        }
+        self.errors.extend_from_slice(b"{\"kind\":");
+        crate::json::write_str(&mut self.errors, kind);
+        for (name, value) in fields {
+            self.errors.push(b',');
+            crate::json::write_str(&mut self.errors, name);
+            self.errors.push(b':');
+            crate::json::write_str(&mut self.errors, value);
+        }
+        self.errors.extend_from_slice(b",\"message\":");
+        crate::json::write_str(&mut self.errors, message);
+        self.errors.push(b'}');
+    }
+
+    /// Appends the line (with its newline).
+    pub fn write(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.head);
+        out.extend_from_slice(b",\"errors\":[");
+        out.extend_from_slice(&self.errors);
+        out.extend_from_slice(b"]}\n");
+    }
+}
+
 /// A scalar as text (strings as they are, numbers and booleans written out).
 fn node_text<'a>(v: &Node<'a>) -> Option<Cow<'a, str>> {
     match v {
@@ -275,6 +378,30 @@ struct Slot {
     quoted: Vec<u8>,
     rules: Vec<usize>,
     children: Vec<Slot>,
+    /// An array of objects (`lines[].sku`): one object per source element, built from the rules
+    /// below it.
+    array: bool,
+    /// The rules anywhere below an array slot.
+    under: Vec<usize>,
+}
+
+/// A rule's value: one value, or (under an array of objects) one per source element.
+#[derive(Debug, Clone)]
+enum Shaped<'a> {
+    One(Node<'a>),
+    Each(Vec<Option<Shaped<'a>>>),
+}
+
+/// How a rule whose target lies inside arrays of objects reads its source: the source path cut at
+/// its first arrays (one cut per array level of the target; fewer when the source has fewer, and
+/// then the value is the same for every element below), and the rest of each source path, read
+/// from an element (or, for a source outside those arrays, from the record).
+#[derive(Debug)]
+struct Nested {
+    levels: Vec<Segments>,
+    rest: Vec<(Segments, bool)>,
+    /// For the rest of the first source: the path to its first array, when it has one.
+    rest_elementwise: Option<Segments>,
 }
 
 /// A mapping prepared for many records: source paths split once and the shape of the canonical
@@ -286,6 +413,8 @@ pub struct Plan<'m> {
     /// Per rule: whether its (first) source path has `[]`, and the path up to the first `[]`.
     elementwise: Vec<Option<Segments>>,
     slots: Vec<Slot>,
+    /// Per rule inside arrays of objects: how its source is read per element.
+    nested: Vec<Option<Nested>>,
     /// Per rule: its constant (for `const` rules) and its default, as trees.
     constants: Vec<Option<Node<'m>>>,
     defaults: Vec<Option<Node<'m>>>,
@@ -294,15 +423,23 @@ pub struct Plan<'m> {
 impl<'m> Plan<'m> {
     pub fn new(mapping: &'m Mapping) -> Plan<'m> {
         let mut slots: Vec<Slot> = Vec::new();
+        let mut depths = Vec::with_capacity(mapping.rules.len());
         for (i, rule) in mapping.rules.iter().enumerate() {
             let mut level = &mut slots;
-            let keys: Vec<&str> = rule
+            // A trailing `[]` makes the value an array built element-wise; one inside the path
+            // (`lines[].sku`) makes an array of objects.
+            let keys: Vec<(&str, bool)> = rule
                 .target
                 .trim_end_matches("[]")
                 .split('.')
                 .filter(|k| !k.is_empty())
+                .map(|k| match k.strip_suffix("[]") {
+                    Some(name) => (name, true),
+                    None => (k, false),
+                })
                 .collect();
-            for (depth, key) in keys.iter().enumerate() {
+            depths.push(keys.iter().filter(|(_, array)| *array).count());
+            for (depth, (key, array)) in keys.iter().enumerate() {
                 let at = match level.iter().position(|s| s.key == *key) {
                     Some(at) => at,
                     None => {
@@ -316,14 +453,21 @@ impl<'m> Plan<'m> {
                             },
                             rules: Vec::new(),
                             children: Vec::new(),
+                            array: false,
+                            under: Vec::new(),
                         });
                         level.len() - 1
                     }
                 };
-                if depth + 1 == keys.len() {
-                    level[at].rules.push(i);
+                let slot = &mut level[at];
+                slot.array |= *array;
+                if *array {
+                    slot.under.push(i);
                 }
-                level = &mut level[at].children;
+                if depth + 1 == keys.len() {
+                    slot.rules.push(i);
+                }
+                level = &mut slot.children;
             }
         }
         Plan {
@@ -344,6 +488,12 @@ impl<'m> Plan<'m> {
                 })
                 .collect(),
             slots,
+            nested: mapping
+                .rules
+                .iter()
+                .zip(&depths)
+                .map(|(r, &depth)| (depth > 0).then(|| nested(r, depth)))
+                .collect(),
             constants: mapping
                 .rules
                 .iter()
@@ -361,12 +511,85 @@ impl<'m> Plan<'m> {
     }
 }
 
+/// The path up to the first array of `path` (`Tags` for `Tags[]`), when it has one.
+fn to_first_array(path: &Segments) -> Option<Segments> {
+    let at = path.iter().position(|(_, elements)| *elements)?;
+    let mut to = path[..=at].to_vec();
+    if let Some(last) = to.last_mut() {
+        last.1 = false;
+    }
+    Some(to)
+}
+
+/// Cuts a rule's source paths for a target `depth` arrays of objects deep (see [`Nested`]).
+fn nested(rule: &Rule, depth: usize) -> Nested {
+    let paths: Vec<Segments> = rule.from.iter().map(|(p, _)| segments(p)).collect();
+    let mut levels: Vec<Segments> = Vec::new();
+    let mut rest: Segments = paths.first().cloned().unwrap_or_default();
+    while levels.len() < depth {
+        let Some(at) = rest.iter().position(|(_, elements)| *elements) else {
+            break;
+        };
+        let tail = rest.split_off(at + 1);
+        levels.push(std::mem::replace(&mut rest, tail));
+    }
+    let prefix: Vec<(String, bool)> = levels.iter().flatten().cloned().collect();
+    let rest_all: Vec<(Segments, bool)> = paths
+        .iter()
+        .enumerate()
+        .map(|(n, p)| match n {
+            0 => (rest.clone(), false),
+            _ if p.starts_with(&prefix) => (p[prefix.len()..].to_vec(), false),
+            // Outside the arrays: read from the record, the same for every element.
+            _ => (p.clone(), true),
+        })
+        .collect();
+    Nested {
+        levels,
+        rest_elementwise: to_first_array(&rest),
+        rest: rest_all,
+    }
+}
+
 /// Builds the canonical record from the rules' values: the last value written at a key wins, and
-/// keys below it merge into an object there.
-fn assemble<'a>(slots: &'a [Slot], values: &mut [Option<Node<'a>>]) -> Vec<(Cow<'a, str>, Node<'a>)> {
+/// keys below it merge into an object there. An array slot gets one object per element of its
+/// rules' values, as many as the longest of them (the source arrays' lengths); a value that is one
+/// for all (a constant, a field outside the arrays) goes into every element.
+fn assemble<'a>(slots: &'a [Slot], values: &mut [Option<Shaped<'a>>]) -> Vec<(Cow<'a, str>, Node<'a>)> {
     let mut out = Vec::with_capacity(slots.len());
     for slot in slots {
-        let own = slot.rules.iter().rev().find_map(|&i| values[i].take());
+        if slot.array {
+            let length = slot
+                .under
+                .iter()
+                .filter_map(|&i| match &values[i] {
+                    Some(Shaped::Each(items)) => Some(items.len()),
+                    _ => None,
+                })
+                .max();
+            let taken: Vec<(usize, Option<Shaped<'a>>)> = slot.under.iter().map(|&i| (i, values[i].take())).collect();
+            let Some(length) = length else { continue };
+            let mut items = Vec::with_capacity(length);
+            let mut element: Vec<Option<Shaped<'a>>> = vec![None; values.len()];
+            for n in 0..length {
+                for (i, value) in &taken {
+                    element[*i] = match value {
+                        Some(Shaped::Each(items)) => items.get(n).cloned().flatten(),
+                        Some(one @ Shaped::One(_)) => Some(one.clone()),
+                        None => None,
+                    };
+                }
+                items.push(Node::Object(assemble(&slot.children, &mut element)));
+            }
+            out.push((Cow::Borrowed(slot.key.as_str()), Node::Array(items)));
+            continue;
+        }
+        let own = slot.rules.iter().rev().find_map(|&i| match values[i].take() {
+            Some(Shaped::One(v)) => Some(v),
+            // Under fewer arrays than the value has: each element's value, as an array.
+            Some(Shaped::Each(items)) => Some(Node::Array(items.into_iter().flatten().map(flatten).collect())),
+            None => None,
+        });
         let value = if slot.children.is_empty() {
             own
         } else {
@@ -390,6 +613,13 @@ fn assemble<'a>(slots: &'a [Slot], values: &mut [Option<Node<'a>>]) -> Vec<(Cow<
         }
     }
     out
+}
+
+fn flatten(s: Shaped<'_>) -> Node<'_> {
+    match s {
+        Shaped::One(v) => v,
+        Shaped::Each(items) => Node::Array(items.into_iter().flatten().map(flatten).collect()),
+    }
 }
 
 impl Plan<'_> {
@@ -417,7 +647,19 @@ fn write_slots(slots: &[Slot], value: &Node, out: &mut Vec<u8>) {
                 let slot = &slots[next + at];
                 next += at + 1;
                 out.extend_from_slice(&slot.quoted);
-                write_slots(&slot.children, v, out);
+                match v {
+                    Node::Array(items) if slot.array => {
+                        out.push(b'[');
+                        for (n, item) in items.iter().enumerate() {
+                            if n > 0 {
+                                out.push(b',');
+                            }
+                            write_slots(&slot.children, item, out);
+                        }
+                        out.push(b']');
+                    }
+                    _ => write_slots(&slot.children, v, out),
+                }
             }
             None => {
                 crate::json::write_str(out, key);
@@ -437,53 +679,114 @@ pub fn apply<'m, 'a>(
     lookup: &mut Lookup,
     problems: &mut Vec<(&'m str, String)>,
 ) -> Node<'a> {
-    let mut values: Vec<Option<Node<'a>>> = Vec::with_capacity(plan.mapping.rules.len());
-    for (i, rule) in plan.mapping.rules.iter().enumerate() {
-        let fail = |problems: &mut Vec<(&'m str, String)>, why: String| {
-            problems.push((plan.mapping.rules[i].target.as_str(), why))
-        };
-        let sources = &plan.sources[i];
-        let value: Option<Node<'a>> = match &rule.transform {
-            Transform::Constant(_) => plan.constants[i].clone(),
-            Transform::Concat { separator } => {
-                let parts: Vec<Cow<str>> = sources
-                    .iter()
-                    .filter_map(|p| read_all(record, p).first().and_then(|v| node_text(v)))
-                    .filter(|s| !s.is_empty())
-                    .collect();
-                (!parts.is_empty()).then(|| Node::Str(Cow::Owned(parts.join(separator.as_str()))))
+    let mut values: Vec<Option<Shaped<'a>>> = Vec::with_capacity(plan.mapping.rules.len());
+    for i in 0..plan.mapping.rules.len() {
+        let value = match &plan.nested[i] {
+            None => {
+                let first = plan.sources[i].first();
+                let sources = plan.sources[i].iter().map(|p| (p, record));
+                evaluate(
+                    plan,
+                    i,
+                    sources,
+                    first.map(|p| (p, plan.elementwise[i].as_ref())),
+                    record,
+                    lookup,
+                    problems,
+                )
+                .or_else(|| plan.defaults[i].clone())
+                .map(Shaped::One)
             }
-            _ => match (sources.first(), &plan.elementwise[i]) {
-                (None, _) => None,
-                (Some(path), Some(parent)) => {
-                    // Element-wise: each element through the transform.
-                    let found = read_all(record, path);
-                    let mut items = Vec::with_capacity(found.len());
-                    for v in found.into_iter().filter(|v| !v.is_null()) {
-                        match apply_one(rule, v, lookup) {
-                            Ok(Some(x)) => items.push(x),
-                            Ok(None) => {}
-                            Err(why) => fail(problems, why),
-                        }
-                    }
-                    (!items.is_empty() || read_all(record, parent).iter().any(|v| matches!(v, Node::Array(_))))
-                        .then_some(Node::Array(items))
-                }
-                (Some(path), None) => match read_one(record, path).filter(|v| !v.is_null()) {
-                    None => None,
-                    Some(v) => match apply_one(rule, v, lookup) {
-                        Ok(x) => x,
-                        Err(why) => {
-                            fail(problems, why);
-                            None
-                        }
-                    },
-                },
-            },
+            Some(nest) => each_element(plan, i, nest, 0, record, record, lookup, problems),
         };
-        values.push(value.or_else(|| plan.defaults[i].clone()));
+        values.push(value);
     }
     Node::Object(assemble(&plan.slots, &mut values))
+}
+
+/// A rule inside arrays of objects, at array level `level` of its source: per element below, or
+/// (past the levels) its value read from the element.
+#[allow(clippy::too_many_arguments)]
+fn each_element<'m, 'a>(
+    plan: &'a Plan<'m>,
+    i: usize,
+    nest: &'a Nested,
+    level: usize,
+    node: &'a Node<'a>,
+    record: &'a Node<'a>,
+    lookup: &mut Lookup,
+    problems: &mut Vec<(&'m str, String)>,
+) -> Option<Shaped<'a>> {
+    let Some(path) = nest.levels.get(level) else {
+        let sources = nest
+            .rest
+            .iter()
+            .map(|(p, from_record)| (p, if *from_record { record } else { node }));
+        let first = nest.rest.first().map(|(p, _)| (p, nest.rest_elementwise.as_ref()));
+        return evaluate(plan, i, sources, first, node, lookup, problems)
+            .or_else(|| plan.defaults[i].clone())
+            .map(Shaped::One);
+    };
+    match read_one(node, path)? {
+        Node::Array(items) => Some(Shaped::Each(
+            items
+                .iter()
+                .map(|item| each_element(plan, i, nest, level + 1, item, record, lookup, problems))
+                .collect(),
+        )),
+        _ => None,
+    }
+}
+
+/// One rule's value, its sources read from `root` (concat reads each source from its own node).
+fn evaluate<'m, 'a, 's>(
+    plan: &'a Plan<'m>,
+    i: usize,
+    sources: impl Iterator<Item = (&'s Segments, &'a Node<'a>)>,
+    first: Option<(&'s Segments, Option<&'s Segments>)>,
+    root: &'a Node<'a>,
+    lookup: &mut Lookup,
+    problems: &mut Vec<(&'m str, String)>,
+) -> Option<Node<'a>> {
+    let rule = &plan.mapping.rules[i];
+    let fail = |problems: &mut Vec<(&'m str, String)>, why: String| problems.push((rule.target.as_str(), why));
+    match &rule.transform {
+        Transform::Constant(_) => plan.constants[i].clone(),
+        Transform::Concat { separator } => {
+            let parts: Vec<Cow<str>> = sources
+                .filter_map(|(p, node)| read_all(node, p).first().and_then(|v| node_text(v)))
+                .filter(|s| !s.is_empty())
+                .collect();
+            (!parts.is_empty()).then(|| Node::Str(Cow::Owned(parts.join(separator.as_str()))))
+        }
+        _ => match first {
+            None => None,
+            Some((path, Some(parent))) => {
+                // Element-wise: each element through the transform.
+                let found = read_all(root, path);
+                let mut items = Vec::with_capacity(found.len());
+                for v in found.into_iter().filter(|v| !v.is_null()) {
+                    match apply_one(rule, v, lookup) {
+                        Ok(Some(x)) => items.push(x),
+                        Ok(None) => {}
+                        Err(why) => fail(problems, why),
+                    }
+                }
+                (!items.is_empty() || read_all(root, parent).iter().any(|v| matches!(v, Node::Array(_))))
+                    .then_some(Node::Array(items))
+            }
+            Some((path, None)) => match read_one(root, path).filter(|v| !v.is_null()) {
+                None => None,
+                Some(v) => match apply_one(rule, v, lookup) {
+                    Ok(x) => x,
+                    Err(why) => {
+                        fail(problems, why);
+                        None
+                    }
+                },
+            },
+        },
+    }
 }
 
 #[cfg(test)]
@@ -550,6 +853,91 @@ rules:
                 .iter()
                 .any(|(t, why)| *t == "id" && why.contains("crosswalk conflict")),
             "{problems:?}"
+        );
+    }
+
+    /// Maps `text` rules over `record` (JSON): the canonical record, checked to write the same
+    /// through the plan as through the tree.
+    fn run(rules: &str, record: &str) -> (serde_json::Value, Vec<String>) {
+        let text =
+            format!("source: {{contract: a.yaml, type: A}}\ntarget: {{entity: order, version: 1}}\nrules:\n{rules}");
+        let (m, found) = parse("m.yaml", &text);
+        assert!(found.is_empty(), "{found:?}");
+        let m = m.unwrap();
+        let plan = Plan::new(&m);
+        let record: Node = serde_json::from_str(record).unwrap();
+        let mut problems = Vec::new();
+        let mut lookup = |_: &str, _: &str, _: &str| Err(Miss::Unlinked);
+        let out = apply(&plan, &record, &mut lookup, &mut problems);
+        let (mut by_plan, mut by_tree) = (Vec::new(), Vec::new());
+        plan.write(&out, &mut by_plan);
+        out.write_json(&mut by_tree);
+        assert_eq!(String::from_utf8(by_plan), String::from_utf8(by_tree));
+        (
+            out.to_value(),
+            problems.into_iter().map(|(t, why)| format!("{t}: {why}")).collect(),
+        )
+    }
+
+    #[test]
+    fn arrays_of_objects_are_built_element_by_element() {
+        let rules = r#"  - {target: id, from: Id}
+  - {target: "lines[].sku", from: "line_items[].sku"}
+  - {target: "lines[].quantity", from: "line_items[].qty", cast: integer}
+  - {target: "lines[].price.amount", from: "line_items[].price"}
+  - {target: "lines[].currency", from: Currency}
+  - {target: "lines[].kind", const: product}
+  - {target: "lines[].tags[]", from: "line_items[].tags[]", convert: lowercase}
+"#;
+        let (out, problems) = run(
+            rules,
+            r#"{"Id": "o1", "Currency": "EUR", "line_items": [
+                {"sku": "TSHIRT-M", "qty": "2", "price": 10, "tags": ["A", "B"]},
+                {"sku": "CAP", "qty": 1},
+                null,
+                {"qty": "x"}]}"#,
+        );
+        assert_eq!(
+            out,
+            serde_json::json!({"id": "o1", "lines": [
+                {"sku": "TSHIRT-M", "quantity": 2, "price": {"amount": 10}, "currency": "EUR", "kind": "product", "tags": ["a", "b"]},
+                {"sku": "CAP", "quantity": 1, "currency": "EUR", "kind": "product"},
+                {"currency": "EUR", "kind": "product"},
+                {"currency": "EUR", "kind": "product"}
+            ]})
+        );
+        assert_eq!(problems, ["lines[].quantity: `x` is not an integer"]);
+        // No source array: no target array.
+        let (out, _) = run(rules, r#"{"Id": "o2", "Currency": "EUR"}"#);
+        assert_eq!(out, serde_json::json!({"id": "o2"}));
+        let (out, _) = run(rules, r#"{"Id": "o3", "line_items": []}"#);
+        assert_eq!(out, serde_json::json!({"id": "o3", "lines": []}));
+    }
+
+    #[test]
+    fn nested_arrays_of_objects_keep_each_level() {
+        let rules = r#"  - {target: "orders[].id", from: "orders[].number"}
+  - {target: "orders[].lines[].sku", from: "orders[].lines[].sku", convert: uppercase}
+  - {target: "skus[]", from: "orders[].lines[].sku"}
+"#;
+        let (out, problems) = run(
+            rules,
+            r#"{"orders": [
+                {"number": 1, "lines": [{"sku": "a"}, {"sku": "b"}]},
+                {"number": 2, "lines": []},
+                {"number": 3, "lines": [{"sku": "c"}]}]}"#,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            out,
+            serde_json::json!({
+                "orders": [
+                    {"id": 1, "lines": [{"sku": "A"}, {"sku": "B"}]},
+                    {"id": 2, "lines": []},
+                    {"id": 3, "lines": [{"sku": "C"}]}
+                ],
+                "skus": ["a", "b", "c"]
+            })
         );
     }
 }

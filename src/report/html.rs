@@ -261,7 +261,7 @@ pub fn lineage_matrix(lineages: &[crate::mapping::Lineage]) -> String {
             .iter()
             .flat_map(|f| f.sources.iter().map(|x| x.system.as_str()))
             .collect();
-        let unfilled = l.fields.iter().filter(|f| f.sources.is_empty()).count();
+        let unfilled = l.fields.iter().filter(|f| f.unfilled()).count();
         let _ = writeln!(
             s,
             "<h3>{} v{} <span class=\"muted\">(<code>{}</code>: {} fields, {} filled by no source)</span></h3>",
@@ -277,13 +277,18 @@ pub fn lineage_matrix(lineages: &[crate::mapping::Lineage]) -> String {
         }
         s.push_str("</tr></thead><tbody>\n");
         for f in &l.fields {
-            let class = match (f.required, f.sources.is_empty()) {
+            let class = match (f.required, f.unfilled()) {
                 (true, true) => " class=\"req none\"",
                 (true, false) => " class=\"req\"",
                 (false, true) => " class=\"none\"",
                 (false, false) => "",
             };
-            let _ = write!(s, "<tr><td{class}><code>{}</code></td>", esc(&f.path));
+            let through = if f.through_fields {
+                " <span class=\"muted\">(through its fields)</span>"
+            } else {
+                ""
+            };
+            let _ = write!(s, "<tr><td{class}><code>{}</code>{through}</td>", esc(&f.path));
             for sys in &systems {
                 let cells: Vec<String> = f
                     .sources

@@ -734,6 +734,7 @@ fn map_run_resolves_crosswalk_ids_from_the_store() {
         records.to_str().unwrap(),
         "--format",
         "json",
+        "--keep-invalid",
     ]);
     let written: Vec<serde_json::Value> = std::fs::read_to_string(&records)
         .unwrap()

@@ -214,6 +214,7 @@ fn the_record_limit_holds_for_every_reader() {
         "64KiB",
         "--format",
         "json",
+        "--keep-invalid",
     ]);
     let all = messages(&json_of(&o));
     assert!(

@@ -14,6 +14,7 @@ mod hostile;
 mod jsonschema;
 mod mapping;
 mod openapi;
+mod pipeline;
 mod proto_differential;
 mod proto_rules;
 mod protobuf;

@@ -281,6 +281,7 @@ fn run_writes_canonical_records_and_reports_what_fails() {
         records.to_str().unwrap(),
         "--format",
         "json",
+        "--keep-invalid",
     ]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let written: Vec<serde_json::Value> = std::fs::read_to_string(&records)
@@ -316,7 +317,9 @@ fn run_writes_canonical_records_and_reports_what_fails() {
     assert!(has("map-run-malformed-record 1 line is not JSON: column"), "{lines:#?}");
     assert!(has("accounts.ndjson:4"), "{lines:#?}");
     assert!(
-        has("map-run-invalid-record 3 canonical records fail /required: \"customer_id\" is a required property"),
+        has(
+            "map-run-invalid-record 3 canonical records fail /required `customer_id`: \"customer_id\" is a required property (75.0% of 4;"
+        ),
         "{lines:#?}"
     );
     assert!(
@@ -329,6 +332,7 @@ fn run_writes_canonical_records_and_reports_what_fails() {
         "run",
         "mappings/crm-account-to-customer.yaml",
         "tests/fixtures/samples/map-run/accounts.ndjson",
+        "--keep-invalid",
     ]);
     assert_eq!(stdout(&o).lines().count(), 3);
     assert!(stderr(&o).contains("map-run-orphan-id"), "{}", stderr(&o));
@@ -347,4 +351,38 @@ fn run_writes_canonical_records_and_reports_what_fails() {
     );
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("the mapping does not validate"), "{}", stderr(&o));
+}
+
+/// The markdown and HTML lineage come from one model: they agree, field by field, on what nothing
+/// fills (an object filled through its fields is filled).
+#[test]
+fn lineage_markdown_and_html_agree_on_what_is_filled() {
+    let md = stdout(&mapcheck(&["map", "lineage"]));
+    let html = stdout(&mapcheck(&["map", "lineage", "--format", "html"]));
+    let mut by_md: Vec<String> = md
+        .lines()
+        .filter(|l| l.starts_with("| `") && l.ends_with("| — |"))
+        .filter_map(|l| l.split('`').nth(1).map(str::to_string))
+        .collect();
+    let mut by_html: Vec<String> = html
+        .split("<tr><td class=\"")
+        .skip(1)
+        .filter(|row| {
+            row.split('"')
+                .next()
+                .is_some_and(|class| class.split(' ').any(|c| c == "none"))
+        })
+        .filter_map(|row| row.split("<code>").nth(1)?.split("</code>").next().map(str::to_string))
+        .collect();
+    by_md.sort();
+    by_html.sort();
+    assert!(!by_md.is_empty(), "{md}");
+    assert_eq!(by_md, by_html, "markdown:\n{md}");
+    assert!(md.contains("| `billing_address` |  | (through its fields) |"), "{md}");
+    assert!(html.contains("<code>billing_address</code> <span class=\"muted\">(through its fields)</span>"));
+    let total: usize = html
+        .split(" filled by no source")
+        .filter_map(|part| part.rsplit(", ").next()?.trim().parse::<usize>().ok())
+        .sum();
+    assert_eq!(total, by_md.len(), "{html}");
 }
