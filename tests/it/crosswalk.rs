@@ -875,3 +875,30 @@ fn check_includes_the_crosswalk_when_configured() {
         stderr(&o)
     );
 }
+
+/// Merging the two canonical ids of a conflict (what the `crosswalk-conflict` hint suggests)
+/// resolves it: `resolve` gives one id, and `check` no longer reports it.
+#[test]
+fn a_conflict_resolved_by_a_merge_is_no_conflict() {
+    let ws = Ws::with_config("[crosswalk]\n");
+    ws.write("crm.csv", "source_id,canonical_id\n001,A\n002,B\n");
+    ws.write("manual.csv", "source_id,canonical_id\n002,Z\n");
+    ws.load("crm.csv", "crm", &[]);
+    ws.load("manual.csv", "crm", &["--feed", "manual"]);
+    let (report, _) = ws.check_json();
+    let findings = report["findings"].as_array().expect("findings").clone();
+    assert_eq!(with_rule(&findings, "crosswalk-conflict").len(), 1, "{findings:#?}");
+    ws.ok(&["merge", "Z", "B"]);
+    let resolved = ws.ok(&["resolve", "--system", "crm", "002"]);
+    assert!(resolved.contains('B') && !resolved.contains('Z'), "{resolved}");
+    let (report, _) = ws.check_json();
+    let findings = report["findings"].as_array().expect("findings").clone();
+    assert!(with_rule(&findings, "crosswalk-conflict").is_empty(), "{findings:#?}");
+    // A third id, not merged, is a conflict again.
+    ws.write("late.csv", "source_id,canonical_id\n002,Q\n");
+    ws.load("late.csv", "crm", &["--feed", "late"]);
+    let (report, _) = ws.check_json();
+    let findings = report["findings"].as_array().expect("findings").clone();
+    let conflicts = with_rule(&findings, "crosswalk-conflict");
+    assert_eq!(conflicts.len(), 1, "{findings:#?}");
+}
