@@ -468,6 +468,29 @@ struct Progress {
     element: Cell<Option<(u64, u64)>>,
     /// Set when the element passed the size limit (the reader then fails).
     too_long: Cell<Option<u64>>,
+    /// The last bytes handed out (CSV only: `keep` is their most), and the offset of the first.
+    recent: std::cell::RefCell<std::collections::VecDeque<u8>>,
+    recent_start: Cell<u64>,
+    keep: usize,
+}
+
+impl Progress {
+    /// How many `\n` the run of line breaks (`\r`, `\n`) starting at byte `at` holds, when that
+    /// run is among the bytes kept and ends there. (The csv crate places a record after a blank
+    /// line, or after `\r\n`, at the line break before it; its line number is that of the break.)
+    fn breaks_at(&self, at: u64) -> Option<u64> {
+        let recent = self.recent.borrow();
+        let skip = usize::try_from(at.checked_sub(self.recent_start.get())?).ok()?;
+        let mut n = 0;
+        for b in recent.iter().skip(skip) {
+            match b {
+                b'\n' => n += 1,
+                b'\r' => {}
+                _ => return Some(n),
+            }
+        }
+        None
+    }
 }
 
 /// Counts what a reader has handed out, so a streaming parser can say where it is, and fails the
@@ -487,6 +510,15 @@ impl<R: Read> Read for LineCounter<R> {
             p.lines.set(p.lines.get() + newlines);
         }
         p.bytes.set(p.bytes.get() + n as u64);
+        if p.keep > 0 {
+            let mut recent = p.recent.borrow_mut();
+            recent.extend(&buf[..n]);
+            let excess = recent.len().saturating_sub(p.keep);
+            if excess > 0 {
+                recent.drain(..excess);
+                p.recent_start.set(p.recent_start.get() + excess as u64);
+            }
+        }
         if let Some((start, line)) = p.element.get()
             && p.bytes.get() - start > self.max
         {
@@ -619,11 +651,25 @@ pub fn csv_rows(
     record: &mut dyn FnMut(Value, u64),
     malformed: &mut dyn FnMut(Malformed) -> bool,
 ) -> Result<(), String> {
-    let progress = Rc::new(Progress::default());
+    let progress = Rc::new(Progress {
+        keep: 2 * CSV_BUFFER,
+        ..Progress::default()
+    });
     let counter = LineCounter {
         inner: reader,
         progress: progress.clone(),
         max: max_record.saturating_add(CSV_BUFFER as u64),
+    };
+    // A record's line: the csv crate's, moved past the line breaks its position may sit on
+    // (`breaks` remembers those found while they were at hand, for a record longer than what is
+    // kept).
+    let mut breaks: Option<(u64, u64)> = None;
+    let line_of = |at: &csv::Position, breaks: Option<(u64, u64)>| {
+        let run = progress
+            .breaks_at(at.byte())
+            .or_else(|| breaks.filter(|(b, _)| *b == at.byte()).map(|(_, n)| n))
+            .unwrap_or(0);
+        at.line() + run
     };
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -632,7 +678,8 @@ pub fn csv_rows(
     // From here on, the record being read starts where the reader stands.
     let mark = |csv: &csv::Reader<LineCounter<_>>| {
         let at = csv.position();
-        progress.element.set(Some((at.byte(), at.line())));
+        let line = at.line() + progress.breaks_at(at.byte()).unwrap_or(0);
+        progress.element.set(Some((at.byte(), line)));
     };
     progress.element.set(Some((0, 1)));
     let headers: Vec<String> = match csv.headers() {
@@ -647,18 +694,22 @@ pub fn csv_rows(
         Err(e) => return Err(format!("the header row cannot be read: {e}")),
     };
     mark(&csv);
+    let first = csv.position().byte();
+    breaks = progress.breaks_at(first).map(|n| (first, n));
     let mut row = csv::StringRecord::new();
     loop {
         match csv.read_record(&mut row) {
             Ok(false) => return Ok(()),
             Ok(true) => {
                 let start = row.position().map_or(0, |p| p.byte());
+                let line = row.position().map_or(0, |p| line_of(p, breaks));
                 mark(&csv);
+                let next = csv.position().byte();
+                breaks = progress.breaks_at(next).map(|n| (next, n));
                 let size = csv.position().byte().saturating_sub(start);
                 if size > max_record {
                     // Over the limit, but within what the reader reads ahead: skipped, and the
                     // next record is where the reader stands.
-                    let line = row.position().map_or(0, |p| p.line());
                     if !malformed(Malformed {
                         line,
                         message: too_long(size, max_record),
@@ -667,8 +718,6 @@ pub fn csv_rows(
                     }
                     continue;
                 }
-                // The csv crate's record lines are one behind the file's 1-based line numbers.
-                let line = row.position().map_or(0, |p| p.line() + 1);
                 let mut map = Map::with_capacity(headers.len());
                 for (h, v) in headers.iter().zip(row.iter()) {
                     map.insert(h.clone(), csv_value(v));
@@ -687,8 +736,8 @@ pub fn csv_rows(
                 return Ok(());
             }
             Err(e) => {
+                let line = e.position().map_or(0, |p| line_of(p, breaks));
                 mark(&csv);
-                let line = e.position().map_or(0, |p| p.line() + 1);
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                     return Err(e.to_string());
                 }
@@ -871,6 +920,38 @@ mod tests {
         // At the limit exactly, a line is read.
         let (seen, bad) = read_limited(long.as_bytes(), 64, long.len() as u64);
         assert_eq!((seen, bad.len()), (vec![1], 0));
+    }
+
+    /// Lines as a person counts them, whatever ends the lines: `\n`, `\r\n`, blank lines, line
+    /// breaks inside quotes.
+    #[test]
+    fn csv_records_know_their_lines() {
+        let lines = |text: &str| {
+            let mut seen = Vec::new();
+            let mut bad = Vec::new();
+            csv_rows(
+                text.as_bytes(),
+                DEFAULT_MAX_RECORD_BYTES,
+                &mut |_, line| seen.push(line),
+                &mut |m| {
+                    bad.push(m.line);
+                    true
+                },
+            )
+            .unwrap();
+            (seen, bad)
+        };
+        assert_eq!(lines("id,x\n1,a\n2,b\n"), (vec![2, 3], vec![]));
+        assert_eq!(lines("id,x\r\n1,a\r\n2,b\r\n"), (vec![2, 3], vec![]));
+        assert_eq!(lines("id,x\n1,a\n\n\n2,b\n3\n"), (vec![2, 5], vec![6]));
+        assert_eq!(lines("id,x\r\n1,\"a\r\nb\"\r\n\r\n2,b\r\n"), (vec![2, 5], vec![]));
+        // A long CRLF record: its line is known though its start is no longer kept.
+        let long = "y".repeat(300_000);
+        assert_eq!(lines(&format!("id,x\r\n1,{long}\r\n2,b\r\n")), (vec![2, 3], vec![]));
+        assert_eq!(
+            lines(&format!("id,x\r\n\r\n1,{long}\r\n\r\n2,b\r\n")),
+            (vec![3, 5], vec![])
+        );
     }
 
     #[test]

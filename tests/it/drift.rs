@@ -556,3 +556,33 @@ fn validate_reports_each_failing_schema_keyword_with_records() {
         stderr(&o)
     );
 }
+
+/// CSV rows are reported at the line a person counts, with `\n` or `\r\n` line ends, blank lines
+/// and quoted line breaks (the csv crate's own numbers are off by one for some of them).
+#[test]
+fn csv_rows_are_reported_at_their_own_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        ("lf.csv", "id,email,status\n1,a@b.co,active\n2,c@d.co,paused\n"),
+        ("crlf.csv", "id,email,status\r\n1,a@b.co,active\r\n2,c@d.co,paused\r\n"),
+        ("blank.csv", "id,email,status\n\n1,\"a@b.co\",active\n2,c@d.co,paused\n"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let (findings, _) = drift_json(&["--contract", CONTRACT, path.to_str().unwrap()]);
+        let message = with_rule(&findings, "enum-value-unknown")[0]["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let line = if name == "blank.csv" { 4 } else { 3 };
+        assert!(message.ends_with(&format!("{name}:{line}")), "{name}: {message}");
+    }
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "id,email,status\n1,a@b.co,active\n2,x\n").unwrap();
+    let o = mapcheck(&["infer", bad.to_str().unwrap()]);
+    assert!(
+        stderr(&o).contains("bad.csv:3: malformed record skipped"),
+        "{}",
+        stderr(&o)
+    );
+}
