@@ -347,7 +347,13 @@ fn parse_rule(item: &Node, pointer: &str, bad: &mut impl FnMut(Pos, &str, String
             None => bad(
                 c.pos,
                 pointer,
-                format!("`convert` must be one of {}", CONVERSIONS.join(", ")),
+                format!(
+                    "`convert` must be one of {}{}",
+                    CONVERSIONS.join(", "),
+                    c.as_str()
+                        .map(|t| crate::rules::did_you_mean(t, CONVERSIONS.iter().copied()))
+                        .unwrap_or_default()
+                ),
             ),
         }
     }

@@ -219,3 +219,26 @@ fn a_run_twice_writes_the_same_bytes() {
     assert_eq!(outputs[0].1.iter().filter(|b| **b == b'\n').count(), 9_000);
     assert!(outputs[0] == outputs[1], "two runs wrote different bytes");
 }
+
+/// A misspelt source field or transform gets the closest name, as rule ids and config keys do.
+#[test]
+fn typos_in_mappings_get_suggestions() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::check::copy_dir(&orders(), dir.path());
+    std::fs::write(
+        dir.path().join("mappings/typos.yaml"),
+        "source: {contract: contracts/shop/orders.schema.json, type: ShopOrder}\n\
+         target: {entity: order, version: 1}\n\
+         rules:\n  - {target: email, from: customer_mail}\n  - {target: id, from: order_id, convert: upper}\n\
+         \x20 - {target: \"lines[].sku\", from: \"line_items[].skus\"}\n",
+    )
+    .unwrap();
+    let o = mapcheck_in(dir.path(), &["map", "validate", "mappings/typos.yaml"]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("there is no field `customer_mail` (did you mean `customer_email`?)"),
+        "{text}"
+    );
+    assert!(text.contains("(did you mean `uppercase`?)"), "{text}");
+    assert!(text.contains("has no field `skus` (did you mean `sku`?)"), "{text}");
+}
