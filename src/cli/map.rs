@@ -101,6 +101,15 @@ pub struct RunArgs {
     /// Also write records that fail to --out (by default only records that pass are written).
     #[arg(long)]
     pub keep_invalid: bool,
+    /// Drop duplicate source records: records with the same value at this source path (dotted,
+    /// `customer.id`) across all inputs are one record; the others are skipped and counted.
+    /// Memory: one 128-bit hash per distinct key.
+    #[arg(long, value_name = "PATH")]
+    pub dedupe_key: Option<String>,
+    /// Which duplicate is mapped: the first in input order, or the last (the latest version of
+    /// the record).
+    #[arg(long, value_enum, default_value_t = Keep::First, requires = "dedupe_key")]
+    pub keep: Keep,
     /// The largest source record read (bytes, or with a unit: `64MiB`); a longer line is a
     /// malformed record, skipped without being held in memory.
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = crate::samples::read::parse_size)]
@@ -352,6 +361,20 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
     let started = std::time::Instant::now();
     let crosswalks = Crosswalks::open(mapping, args.db.as_deref())?;
     super::detail(started, "map run: crosswalk links read");
+    let dedupe_path: Vec<&str> = args
+        .dedupe_key
+        .as_deref()
+        .map(|k| k.split('.').filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    let winners = match &args.dedupe_key {
+        Some(_) => {
+            let started = std::time::Instant::now();
+            let w = dedupe_winners(&args.samples, &dedupe_path, args.keep, args.max_record_bytes)?;
+            super::detail(started, format_args!("map run: {} distinct keys", w.len()));
+            Some(w)
+        }
+        None => None,
+    };
     let started = std::time::Instant::now();
     let tally = run_batches(
         &args.samples,
@@ -363,6 +386,7 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
             out: &mut sink,
             rejects: rejects_file.as_mut().map(|f| f as &mut dyn Write),
             keep_invalid: args.keep_invalid,
+            dedupe: winners.as_ref().map(|w| (dedupe_path.as_slice(), w)),
         },
     )?;
     crosswalks.leave();
@@ -375,6 +399,7 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         records,
         written,
         rejected,
+        skipped,
         transform,
         orphans,
         invalid_records,
@@ -426,11 +451,16 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
     let files_shown = vec![shown[0].clone()];
     let malformed_lines: u64 = malformed.by_kind.values().map(|p| p.count).sum();
     let note = format!(
-        "map run: {records} source records: {written} canonical records written, {rejected} rejected{}{}",
+        "map run: {records} source records: {written} canonical records written, {rejected} rejected{}{}{}",
         match &args.rejects {
             Some(path) if rejected > 0 => format!(" (to {})", path.display()),
             _ if rejected > 0 && !args.keep_invalid => " (not written; --rejects FILE keeps them)".to_string(),
             _ => String::new(),
+        },
+        if args.dedupe_key.is_some() {
+            format!(", {skipped} duplicates skipped")
+        } else {
+            String::new()
         },
         if malformed_lines > 0 {
             format!(", {malformed_lines} lines skipped as malformed")
@@ -599,6 +629,8 @@ struct Tally {
     written: u64,
     /// Records that failed (written to --rejects when given).
     rejected: u64,
+    /// Duplicates dropped by --dedupe-key.
+    skipped: u64,
     transform: crate::mapping::run::Problems,
     orphans: crate::mapping::run::Problems,
     invalid_records: crate::mapping::run::Problems,
@@ -610,6 +642,7 @@ impl Tally {
         self.records += o.records;
         self.written += o.written;
         self.rejected += o.rejected;
+        self.skipped += o.skipped;
         self.transform.merge(o.transform);
         self.orphans.merge(o.orphans);
         self.invalid_records.merge(o.invalid_records);
@@ -619,8 +652,99 @@ impl Tally {
 
 /// Lines of one sample file, with their numbers.
 /// A run of whole lines of one sample file, and the number of its first line.
+/// Which of duplicate records `map run --dedupe-key` maps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Keep {
+    First,
+    Last,
+}
+
+/// For `--dedupe-key`: per key hash, the record that is mapped, as (input index, line).
+type Winners = std::collections::HashMap<u128, (u32, u64)>;
+
+/// A record's key for `--dedupe-key`: a 128-bit hash of the JSON of the value at `path`
+/// (`None` when the record has no value there: it is never a duplicate).
+fn dedupe_hash(record: &crate::json::Tree, path: &[&str]) -> Option<u128> {
+    use std::hash::{Hash, Hasher};
+    let mut v = record;
+    for key in path {
+        v = v.get(key)?;
+    }
+    if v.is_null() {
+        return None;
+    }
+    let mut text = Vec::new();
+    v.write_json(&mut text);
+    let half = |salt: u8| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        salt.hash(&mut h);
+        text.hash(&mut h);
+        h.finish()
+    };
+    Some((u128::from(half(0)) << 64) | u128::from(half(1)))
+}
+
+/// First pass of `--dedupe-key`: which occurrence of each key is mapped. Chunks are read on every
+/// core; their answers merge by input order, so the result does not depend on timing.
+fn dedupe_winners(samples: &[PathBuf], path: &[&str], keep: Keep, max_record: u64) -> anyhow::Result<Winners> {
+    use rayon::prelude::*;
+    let better = |keep: Keep, new: (u32, u64), old: (u32, u64)| match keep {
+        Keep::First => new < old,
+        Keep::Last => new > old,
+    };
+    let offer = |map: &mut Winners, h: u128, at: (u32, u64)| {
+        map.entry(h)
+            .and_modify(|w| {
+                if better(keep, at, *w) {
+                    *w = at;
+                }
+            })
+            .or_insert(at);
+    };
+    let merge = |mut a: Winners, b: Winners| {
+        for (h, at) in b {
+            offer(&mut a, h, at);
+        }
+        a
+    };
+    let mut winners = Winners::new();
+    for (n, sample) in samples.iter().enumerate() {
+        let handle = std::fs::File::open(sample).with_context(|| format!("{}: cannot open", sample.display()))?;
+        let input = std::io::BufReader::with_capacity(1 << 16, handle);
+        // Chunks stream through (never the whole file at once); each fills its own map.
+        let part = crate::samples::read::Chunks::new(input, BATCH_BYTES, max_record)
+            .par_bridge()
+            .map(|chunk| -> std::io::Result<Winners> {
+                let mut chunk = chunk?;
+                let mut part = Winners::new();
+                crate::samples::read::ndjson_chunk(
+                    &mut chunk,
+                    max_record,
+                    &mut |record, line| {
+                        if !record.is_object() {
+                            return;
+                        }
+                        let tree = record.to_tree();
+                        let record = crate::mapping::run::replayed(&tree).unwrap_or(&tree);
+                        if let Some(h) = dedupe_hash(record, path) {
+                            offer(&mut part, h, (n as u32, line));
+                        }
+                    },
+                    &mut |_| {},
+                );
+                Ok(part)
+            })
+            .try_reduce(Winners::new, |a, b| Ok(merge(a, b)))
+            .with_context(|| format!("{}: read failed", sample.display()))?;
+        winners = merge(winners, part);
+    }
+    Ok(winners)
+}
+
 struct Batch {
     index: usize,
+    /// Which input, by position.
+    input: u32,
     file: std::sync::Arc<str>,
     first_line: u64,
     bytes: Vec<u8>,
@@ -637,6 +761,8 @@ struct Sinks<'s> {
     out: &'s mut dyn Write,
     rejects: Option<&'s mut dyn Write>,
     keep_invalid: bool,
+    /// `--dedupe-key`: the key's path and which record of each key is mapped.
+    dedupe: Option<(&'s [&'s str], &'s Winners)>,
 }
 
 fn run_batches(
@@ -652,6 +778,7 @@ fn run_batches(
         out: sink,
         rejects: mut rejects_sink,
         keep_invalid,
+        dedupe,
     } = sinks;
     let with_rejects = rejects_sink.is_some();
 
@@ -674,6 +801,7 @@ fn run_batches(
                     let mut rejected = Vec::new();
                     let mut t = Tally::default();
                     let file = &batch.file;
+                    let input = batch.input;
                     let mut chunk = crate::samples::read::Chunk {
                         bytes: batch.bytes,
                         first_line: batch.first_line,
@@ -697,6 +825,13 @@ fn run_batches(
                                 Some(source) => source,
                                 None => &tree,
                             };
+                            if let Some((path, winners)) = dedupe
+                                && let Some(h) = dedupe_hash(record, path)
+                                && winners.get(&h) != Some(&(input, line_no))
+                            {
+                                t.skipped += 1;
+                                return;
+                            }
                             failures.clear();
                             let canonical = crate::mapping::run::apply(&plan, record, &mut lookup, &mut failures);
                             let failed_transform = !failures.is_empty();
@@ -768,7 +903,7 @@ fn run_batches(
         // The reader: runs of whole lines in batches; a closed channel means the workers are gone.
         let reader = scope.spawn(move || -> anyhow::Result<()> {
             let mut index = 0;
-            for sample in samples {
+            for (position, sample) in samples.iter().enumerate() {
                 let file: Arc<str> = crate::load::display_path(sample).into();
                 let handle =
                     std::fs::File::open(sample).with_context(|| format!("{}: cannot open", sample.display()))?;
@@ -777,6 +912,7 @@ fn run_batches(
                     let chunk = chunk.with_context(|| format!("{}: read failed", sample.display()))?;
                     let batch = Batch {
                         index,
+                        input: position as u32,
                         file: Arc::clone(&file),
                         first_line: chunk.first_line,
                         bytes: chunk.bytes,

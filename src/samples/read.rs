@@ -663,7 +663,7 @@ pub fn csv_rows(
     // A record's line: the csv crate's, moved past the line breaks its position may sit on
     // (`breaks` remembers those found while they were at hand, for a record longer than what is
     // kept).
-    let mut breaks: Option<(u64, u64)> = None;
+    let mut breaks: Option<(u64, u64)>;
     let line_of = |at: &csv::Position, breaks: Option<(u64, u64)>| {
         let run = progress
             .breaks_at(at.byte())

@@ -242,3 +242,67 @@ fn typos_in_mappings_get_suggestions() {
     assert!(text.contains("(did you mean `uppercase`?)"), "{text}");
     assert!(text.contains("has no field `skus` (did you mean `sku`?)"), "{text}");
 }
+
+/// Duplicate messages (the field guide: assume they will occur) are dropped by key across all
+/// inputs, keeping the first or the last, and counted.
+#[test]
+fn duplicates_are_dropped_by_key_keeping_the_first_or_the_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path();
+    crate::check::copy_dir(&orders(), ws);
+    let order = |id: &str, email: &str| {
+        format!(
+            "{{\"order_id\": \"{id}\", \"created_at\": \"2026-11-30T10:00:00Z\", \"customer_email\": \"{email}\", \"currency\": \"EUR\", \"line_items\": [{{\"sku\": \"A\", \"quantity\": 1}}]}}\n"
+        )
+    };
+    let a = "8f14e45f-ceea-467a-9af0-0f6d2f6f2a01";
+    let b = "c9f0f895-fb98-4b91-99f5-1b0a8c1f3a02";
+    // Many lines, so the first pass and the run split them into several batches.
+    let mut day1 = String::new();
+    for n in 0..5_000 {
+        day1.push_str(&order(if n % 2 == 0 { a } else { b }, &format!("v{n}@example.com")));
+    }
+    std::fs::write(ws.join("day1.ndjson"), &day1).unwrap();
+    std::fs::write(ws.join("day2.ndjson"), order(a, "last@example.com")).unwrap();
+    let run = |keep: &str| {
+        let out = ws.join(format!("out-{keep}.ndjson"));
+        let o = mapcheck_in(
+            ws,
+            &[
+                "map",
+                "run",
+                "mappings/shop-order-to-order.yaml",
+                "day1.ndjson",
+                "day2.ndjson",
+                "--dedupe-key",
+                "order_id",
+                "--keep",
+                keep,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let written: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        (written, stderr(&o))
+    };
+    let (first, note) = run("first");
+    assert_eq!(first.len(), 2);
+    assert_eq!(
+        (first[0]["id"].as_str(), first[0]["email"].as_str()),
+        (Some(a), Some("v0@example.com"))
+    );
+    assert_eq!(first[1]["email"], "v1@example.com");
+    assert!(
+        note.contains("2 canonical records written, 0 rejected, 4999 duplicates skipped"),
+        "{note}"
+    );
+    let (last, _) = run("last");
+    assert_eq!(last.len(), 2);
+    assert_eq!(last[0]["email"], "v4999@example.com");
+    assert_eq!(last[1]["email"], "last@example.com");
+}
