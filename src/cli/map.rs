@@ -50,6 +50,36 @@ mapcheck map run mappings/erp-customer-to-customer.yaml erp.ndjson --out /dev/nu
         after_help = "Examples:\n  mapcheck map lineage\n  mapcheck map lineage --format json | jq '.[].fields[] | select(.sources == [])'\n  mapcheck map lineage --format html > lineage.html"
     )]
     Lineage(LineageArgs),
+    /// Draft a mapping file: each canonical field paired with its most likely source field.
+    #[command(
+        after_help = "Pairs fields by normalised names (case, separators, abbreviations and synonyms such as Id/identifier or PostalCode/zip), types and formats, and with --samples by the values seen (enum values are paired into an `enum:` map). Each rule says its confidence and the runner-up; required canonical fields without a likely source are `# TODO` comments. Only fields the source contract has are named.\n\n\
+Exit codes: 0 written, 2 bad usage (a contract, type or version that is not there).\n\n\
+Examples:\n  mapcheck map draft --source contracts/crm/accounts.openapi.yaml --type Account --target customer@1 \
+-o mappings/crm-account-to-customer.yaml\n  mapcheck map draft --source contracts/shop/orders.schema.json --type ShopOrder \
+--target order@v1 --samples samples/orders.ndjson"
+    )]
+    Draft(DraftArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DraftArgs {
+    /// The source contract (relative to the workspace root).
+    #[arg(long, value_name = "CONTRACT")]
+    pub source: String,
+    /// The source type in it (`Account`, `erp.customers.v1.Customer`).
+    #[arg(long = "type", value_name = "NAME")]
+    pub type_name: String,
+    /// The canonical entity and version: `customer@1` (or `customer@v1`).
+    #[arg(long, value_name = "ENTITY@VERSION")]
+    pub target: String,
+    /// Source records (NDJSON, JSON, CSV, Parquet) whose values help pair fields and enum values.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub samples: Vec<PathBuf>,
+    /// Write the draft here instead of stdout (an existing file is not overwritten).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub load: LoadArgs,
 }
 
 #[derive(Debug, Args)]
@@ -145,7 +175,51 @@ pub fn run(args: &MapArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         MapCommand::Impact(a) => run_impact(a, color, out),
         MapCommand::Run(a) => run_run(a, color, out),
         MapCommand::Lineage(a) => run_lineage(a, out),
+        MapCommand::Draft(a) => run_draft(a, out),
     }
+}
+
+fn run_draft(args: &DraftArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let (root, _, _) = mapping_files(&[])?;
+    let (entity, version) = args
+        .target
+        .split_once('@')
+        .and_then(|(e, v)| Some((e, v.trim_start_matches('v').parse::<u32>().ok()?)))
+        .filter(|(e, _)| !e.is_empty())
+        .ok_or_else(|| anyhow::anyhow!("--target {}: expected ENTITY@VERSION, like customer@1", args.target))?;
+    let seen = if args.samples.is_empty() {
+        Default::default()
+    } else {
+        let files = super::drift::sample_files(&args.samples)?;
+        match crate::samples::scan(&files, None, crate::samples::ScanOptions::default()) {
+            Ok(scan) => crate::mapping::draft::seen_values(&scan.observed),
+            Err(e) => return super::drift::scan_failed(e),
+        }
+    };
+    let mut opts = args.load.options();
+    opts.root.get_or_insert_with(|| root.clone());
+    let mut ws = Workspace::new(&root, opts);
+    let text = crate::mapping::draft_mapping(&mut ws, &args.source, &args.type_name, entity, version, &seen)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    match &args.output {
+        Some(path) => {
+            use std::io::Write as _;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .with_context(|| {
+                    format!(
+                        "{}: cannot create (an existing file is not overwritten)",
+                        path.display()
+                    )
+                })?;
+            file.write_all(text.as_bytes())?;
+            super::note(format!("map draft: written to {}", path.display()));
+        }
+        None => out.write_all(text.as_bytes())?,
+    }
+    Ok(Exit::Clean)
 }
 
 /// The workspace root (mapcheck.toml's directory, else the current one) and the mapping files.

@@ -2,6 +2,7 @@
 //! ([`spec`]), path resolution in the model ([`resolve`]), validation (`mapcheck map validate`)
 //! and lineage (`mapcheck map lineage`).
 
+pub mod draft;
 pub mod resolve;
 pub mod rules;
 pub mod run;
@@ -86,6 +87,63 @@ impl Workspace {
         }
         out
     }
+}
+
+/// `mapcheck map draft`: a mapping of type `ty` of the contract `source` into canonical `entity`
+/// version `version`, as YAML for a person to edit (see [`draft`]).
+pub fn draft_mapping(
+    ws: &mut Workspace,
+    source: &str,
+    ty: &str,
+    entity: &str,
+    version: u32,
+    seen: &BTreeMap<String, Vec<String>>,
+) -> Result<String, String> {
+    if let Some(outside) = ws.outside(source) {
+        return Err(format!(
+            "{source}: {}",
+            outside.describe(&crate::load::absolute(&ws.root))
+        ));
+    }
+    let versions = ws.canonical_versions(entity);
+    let Some(target_file) = versions.get(&version).cloned() else {
+        let have: Vec<String> = versions.keys().map(|v| format!("v{v}")).collect();
+        return Err(format!(
+            "no canonical version {entity} v{version} under {CANONICAL_DIR}/{entity}/ (there: {})",
+            if have.is_empty() {
+                "none".to_string()
+            } else {
+                have.join(", ")
+            }
+        ));
+    };
+    ws.contracts(source);
+    ws.contracts(&target_file);
+    let ws = &*ws;
+    let sources =
+        loaded(ws, source).ok_or_else(|| format!("{source}: cannot be loaded (run `mapcheck lint` on it)"))?;
+    let source_ty = find_type(sources, ty).ok_or_else(|| {
+        let names: Vec<&str> = sources
+            .iter()
+            .flat_map(|c| c.types.values().map(|t| t.name.as_str()))
+            .take(12)
+            .collect();
+        format!("{source} has no type `{ty}` (it has {})", names.join(", "))
+    })?;
+    let targets = loaded(ws, &target_file).ok_or_else(|| format!("{target_file}: cannot be loaded"))?;
+    let target_ty = canonical_type(targets, entity).ok_or_else(|| format!("{target_file}: no type for `{entity}`"))?;
+    let (source_index, target_index) = (TypeIndex::new(sources), TypeIndex::new(targets));
+    Ok(draft::draft(&draft::Request {
+        source_contract: source,
+        source_name: ty,
+        source: source_ty,
+        source_index: &source_index,
+        entity,
+        version,
+        target: target_ty,
+        target_index: &target_index,
+        seen,
+    }))
 }
 
 /// The named type `name` (short name, id, or the end of a pointer), or a contract's root.

@@ -306,3 +306,160 @@ fn duplicates_are_dropped_by_key_keeping_the_first_or_the_last() {
     assert_eq!(last[0]["email"], "v4999@example.com");
     assert_eq!(last[1]["email"], "last@example.com");
 }
+
+/// The rules of a mapping file with one source each, as (target, source), read by mapcheck's own
+/// mapping parser.
+fn pairs(name: &str, text: &str) -> Vec<(String, String)> {
+    let (mapping, problems) = mapcheck::mapping::spec::parse(name, text);
+    assert!(problems.is_empty(), "{name}: {problems:?}");
+    mapping
+        .unwrap()
+        .rules
+        .iter()
+        .filter(|r| r.from.len() == 1)
+        .map(|r| (r.target.clone(), r.from[0].0.clone()))
+        .collect()
+}
+
+/// With the example workspace's three mappings removed, drafting them again recovers most of
+/// their rules exactly; a draft names only fields the source has, and validates but for the rules
+/// it marks TODO.
+#[test]
+fn drafts_recover_the_example_mappings() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path();
+    crate::check::copy_dir(&repo().join("contracts"), &ws.join("contracts"));
+    std::fs::copy(repo().join("mapcheck.toml"), ws.join("mapcheck.toml")).unwrap();
+    std::fs::create_dir_all(ws.join("mappings")).unwrap();
+    let mut recovered = 0;
+    let mut total = 0;
+    for name in [
+        "billing-customer-to-customer",
+        "crm-account-to-customer",
+        "erp-customer-to-customer",
+    ] {
+        let original = std::fs::read_to_string(repo().join(format!("mappings/{name}.yaml"))).unwrap();
+        let value = |key: &str| {
+            original
+                .lines()
+                .find_map(|l| l.trim().strip_prefix(&format!("{key}: ")).map(str::to_string))
+                .unwrap()
+        };
+        let out = format!("mappings/{name}.yaml");
+        let o = mapcheck_in(
+            ws,
+            &[
+                "map",
+                "draft",
+                "--source",
+                &value("contract"),
+                "--type",
+                &value("type"),
+                "--target",
+                "customer@1",
+                "-o",
+                &out,
+            ],
+        );
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let draft = std::fs::read_to_string(ws.join(&out)).unwrap();
+        let wanted = pairs(name, &original);
+        let got = pairs(&out, &draft);
+        let hits = wanted.iter().filter(|p| got.contains(p)).count();
+        println!("{name}: {hits} of {} rules recovered", wanted.len());
+        recovered += hits;
+        total += wanted.len();
+        // Drafting over an existing file refuses.
+        let o = mapcheck_in(
+            ws,
+            &[
+                "map",
+                "draft",
+                "--source",
+                &value("contract"),
+                "--type",
+                &value("type"),
+                "--target",
+                "customer@1",
+                "-o",
+                &out,
+            ],
+        );
+        assert_eq!(code(&o), 2);
+    }
+    println!("{recovered} of {total} rules recovered");
+    assert!(
+        recovered * 10 >= total * 7,
+        "only {recovered} of {total} rules recovered"
+    );
+    // Every error is on a rule the draft marks TODO, or is a required field it lists as TODO.
+    let o = mapcheck_in(ws, &["map", "validate", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for f in report["findings"].as_array().unwrap() {
+        if f["severity"] != "error" {
+            continue;
+        }
+        let file = f["location"]["file"].as_str().unwrap();
+        let text = std::fs::read_to_string(ws.join(file)).unwrap();
+        let line = f["location"]["line"].as_u64().unwrap() as usize;
+        let at = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+        let rule = f["rule"].as_str().unwrap();
+        assert_ne!(
+            rule, "mapping-source-missing",
+            "a draft named a field the source lacks: {f:#}"
+        );
+        let todo = at.contains("TODO")
+            || (rule == "mapping-required-unfilled"
+                && text.contains(&format!(
+                    "{}}}  # TODO",
+                    f["message"].as_str().unwrap().split('`').nth(3).unwrap_or("?")
+                )));
+        assert!(todo, "an error on a rule the draft does not mark TODO: {f:#}\n{at}");
+    }
+}
+
+/// With samples, enum values are paired by their values into an `enum:` map.
+#[test]
+fn drafts_pair_enum_values_from_samples() {
+    let o = mapcheck_in(
+        &orders(),
+        &[
+            "map",
+            "draft",
+            "--source",
+            "contracts/shop/orders.schema.json",
+            "--type",
+            "ShopOrder",
+            "--target",
+            "order@v1",
+            "--samples",
+            "samples/orders.ndjson",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let draft = stdout(&o);
+    assert!(
+        draft.contains("{target: currency, from: currency, enum: {EUR: EUR, USD: USD}}"),
+        "{draft}"
+    );
+    assert!(
+        draft.contains("{target: \"lines[].sku\", from: \"line_items[].sku\"}"),
+        "{draft}"
+    );
+    assert!(draft.contains("{target: email, from: customer_email}"), "{draft}");
+    let o = mapcheck_in(
+        &orders(),
+        &[
+            "map",
+            "draft",
+            "--source",
+            "nope.json",
+            "--type",
+            "X",
+            "--target",
+            "order@9",
+        ],
+    );
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("no canonical version order v9"), "{}", stderr(&o));
+}
