@@ -908,8 +908,10 @@ fn run_batches(
                             }
                             failures.clear();
                             let canonical = crate::mapping::run::apply(&plan, record, &mut lookup, &mut failures);
-                            let failed_transform = !failures.is_empty();
-                            let mut reject = with_rejects.then(|| {
+                            let valid = validator.keywords.is_valid(&canonical);
+                            let failed = !failures.is_empty() || !valid;
+                            // Only a record that failed is written out again, to the rejects file.
+                            let mut reject = (with_rejects && failed).then(|| {
                                 crate::mapping::run::Reject::new(file, line_no, record, &canonical, &failures)
                             });
                             // Counts are of records: a kind is counted once per record, however
@@ -925,7 +927,6 @@ fn run_batches(
                                 bucket.add(&kind, at, || why.clone());
                                 seen.push((orphan, kind));
                             }
-                            let valid = validator.keywords.is_valid(&canonical);
                             if !valid {
                                 for e in validator.keywords.iter_errors(&canonical) {
                                     let kind = crate::mapping::run::failure_kind(&e);
@@ -942,7 +943,6 @@ fn run_batches(
                                     }
                                 }
                             }
-                            let failed = failed_transform || !valid;
                             if failed {
                                 t.rejected += 1;
                                 if let Some(reject) = reject {
