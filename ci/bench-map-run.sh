@@ -50,9 +50,11 @@ PY
 fi
 cargo build --release --quiet
 bin="$CARGO_TARGET_DIR/release/mapcheck"
-db="$data/crosswalk-$n.duckdb"
+# Canonical ids are UUIDs, as the canonical customer's `customer_id` format says (map run asserts
+# formats).
+db="$data/crosswalk-uuid-$n.duckdb"
 if [ ! -f "$db" ]; then
-  python3 - "$n" "$data/links-$n.csv" <<'PY'
+  python3 - "$n" "$data/links-uuid-$n.csv" <<'PY'
 import random, sys
 n, out = int(sys.argv[1]), sys.argv[2]
 rnd = random.Random(11)
@@ -60,10 +62,10 @@ with open(out, "w") as f:
     f.write("source_id,canonical_id\n")
     for i in range(n):
         if rnd.random() >= 0.02:
-            f.write("001%015d,c-%010d\n" % (i, i))
+            f.write("001%015d,%08x-0000-4000-8000-%012x\n" % (i, i, i))
 PY
   "$bin" crosswalk --db "$db" init >/dev/null
-  "$bin" crosswalk --db "$db" load "$data/links-$n.csv" --system crm --entity account >/dev/null
+  "$bin" crosswalk --db "$db" load "$data/links-uuid-$n.csv" --system crm --entity account >/dev/null
 fi
 # A store made by an older mapcheck is upgraded (init is a no-op on a current one).
 "$bin" crosswalk --db "$db" init >/dev/null
