@@ -110,6 +110,14 @@ fn words(name: &str, drop: &[String]) -> Vec<String> {
     if kept.is_empty() { folded } else { kept }
 }
 
+/// The filler words of a name (left out of [`words`]).
+fn filler_of(name: &str) -> Vec<String> {
+    name.split(|c: char| !c.is_alphanumeric())
+        .map(str::to_ascii_lowercase)
+        .filter(|w| FILLER.contains(&w.as_str()))
+        .collect()
+}
+
 /// How alike two word lists are, 0 to 1 (shared words over all words; near spellings count).
 fn alike(a: &[String], b: &[String]) -> f64 {
     if a.is_empty() || b.is_empty() {
@@ -144,6 +152,8 @@ struct Slot {
     plain: String,
     /// The words of its own name and of its parents' names.
     own: Vec<String>,
+    /// Its own name's words with the filler kept (`created_at`: created, at).
+    raw: Vec<String>,
     parents: Vec<String>,
     kind: Kind,
     required: bool,
@@ -181,6 +191,7 @@ fn slots(ty: &Type, index: &TypeIndex, drop: &[String]) -> Vec<Slot> {
                     .flat_map(char::to_lowercase)
                     .collect(),
                 own: words(own, drop),
+                raw: words(own, &[]).into_iter().chain(filler_of(own)).collect(),
                 parents: words(parent, drop),
                 path,
                 kind,
@@ -320,7 +331,8 @@ pub fn draft(r: &Request) -> String {
             .iter()
             .filter(|s| t.path.contains("[]") == s.path.contains("[]"))
             .map(|s| {
-                let names = alike(&t.own, &s.own);
+                // Names made of filler (`at`) still pair with names that hold it (`created_at`).
+                let names = alike(&t.own, &s.own).max(0.8 * alike(&t.raw, &s.raw));
                 let parents = if t.parents.is_empty() && s.parents.is_empty() {
                     1.0
                 } else {
