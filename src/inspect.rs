@@ -327,56 +327,65 @@ fn field_view(path: &str, f: &Field) -> FieldView {
 
 /// Human-readable text: one block per contract.
 pub fn render_text(report: &InspectReport, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    // Every line through `printable`: names come from users' files, and a control character or a
+    // line break in one must not reach the terminal raw.
+    let line = |out: &mut dyn std::io::Write, text: std::fmt::Arguments| {
+        writeln!(out, "{}", crate::report::printable(&text.to_string()))
+    };
     for c in report.contracts.0 {
         let c = &contract_view(c);
-        write!(out, "{} ({}", c.name, c.format)?;
+        let mut head = format!("{} ({}", c.name, c.format);
         if let Some(v) = c.format_version.as_deref().filter(|v| *v != c.format.as_str()) {
-            write!(out, " {v}")?;
+            head.push_str(&format!(" {v}"));
         }
-        write!(out, ")")?;
+        head.push(')');
         if let Some(v) = &c.version {
-            write!(out, " version {v}")?;
+            head.push_str(&format!(" version {v}"));
         }
-        writeln!(out, "  {}", c.files.join(", "))?;
+        line(out, format_args!("{head}  {}", c.files.join(", ")))?;
         if !c.operations.is_empty() {
-            writeln!(out, "  operations:")?;
+            line(out, format_args!("  operations:"))?;
             for op in &c.operations {
                 let id = op.operation_id.as_deref().unwrap_or("-");
                 let hook = if op.webhook { " (webhook)" } else { "" };
                 let dep = if op.deprecated { " deprecated" } else { "" };
-                writeln!(out, "    {} {}{hook}  {id}{dep}  {}", op.method, op.path, op.location)?;
+                line(
+                    out,
+                    format_args!("    {} {}{hook}  {id}{dep}  {}", op.method, op.path, op.location),
+                )?;
                 for p in &op.parameters {
-                    writeln!(out, "      param {p}")?;
+                    line(out, format_args!("      param {p}"))?;
                 }
                 if let Some(r) = &op.request {
-                    writeln!(out, "      request {r}")?;
+                    line(out, format_args!("      request {r}"))?;
                 }
                 for r in &op.responses {
-                    writeln!(out, "      response {r}")?;
+                    line(out, format_args!("      response {r}"))?;
                 }
             }
         }
         if !c.rpcs.is_empty() {
-            writeln!(out, "  rpcs:")?;
+            line(out, format_args!("  rpcs:"))?;
             for r in &c.rpcs {
                 let cs = if r.client_streaming { "stream " } else { "" };
                 let ss = if r.server_streaming { "stream " } else { "" };
-                writeln!(
+                line(
                     out,
-                    "    {}.{}({cs}{}) returns ({ss}{})  {}",
-                    r.service, r.name, r.input, r.output, r.location
+                    format_args!(
+                        "    {}.{}({cs}{}) returns ({ss}{})  {}",
+                        r.service, r.name, r.input, r.output, r.location
+                    ),
                 )?;
             }
         }
         for t in &c.types {
             let dep = if t.deprecated { " deprecated" } else { "" };
-            writeln!(
+            line(
                 out,
-                "  {} {} [{}]{dep}  {}",
-                t.declared_as, t.name, t.summary, t.location
+                format_args!("  {} {} [{}]{dep}  {}", t.declared_as, t.name, t.summary, t.location),
             )?;
             if !t.values.is_empty() && t.fields.is_empty() && t.kind == "enum" {
-                writeln!(out, "    values: {}", t.values.join(", "))?;
+                line(out, format_args!("    values: {}", t.values.join(", ")))?;
             }
             for f in &t.fields {
                 let mut flags = vec![if f.required { "required" } else { "optional" }];
@@ -399,14 +408,16 @@ pub fn render_text(report: &InspectReport, out: &mut dyn std::io::Write) -> std:
                 if let Some(d) = &f.default {
                     extra.push(format!("default={d}"));
                 }
-                writeln!(
+                line(
                     out,
-                    "    {:<44} {:<28} {:<18} {}  {}",
-                    f.path,
-                    f.summary,
-                    flags.join(","),
-                    extra.join(" "),
-                    f.location
+                    format_args!(
+                        "    {:<44} {:<28} {:<18} {}  {}",
+                        f.path,
+                        f.summary,
+                        flags.join(","),
+                        extra.join(" "),
+                        f.location
+                    ),
                 )?;
             }
         }

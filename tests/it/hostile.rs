@@ -471,6 +471,14 @@ fn control_characters_in_names_never_reach_the_output_raw() {
         "{}",
         stdout(&o)
     );
+    // `inspect` prints names too.
+    let o = mapcheck_in(dir.path(), &["inspect", "old.schema.json"]);
+    let out = stdout(&o);
+    assert!(out.contains("evil\\u{1b}]0;pwn\\u{7}\\n::error::forged"), "{out}");
+    assert!(
+        !out.contains('\u{1b}') && !out.lines().any(|l| l.trim_start().starts_with("::error::forged")),
+        "{out}"
+    );
 }
 
 #[test]
