@@ -180,7 +180,7 @@ pub fn run(args: &MapArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
 }
 
 fn run_draft(args: &DraftArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let (root, _, _) = mapping_files(&[])?;
+    let root = mapping_root()?;
     let (entity, version) = args
         .target
         .split_once('@')
@@ -223,14 +223,17 @@ fn run_draft(args: &DraftArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
 }
 
 /// The workspace root (mapcheck.toml's directory, else the current one) and the mapping files.
-pub(super) fn mapping_files(given: &[PathBuf]) -> anyhow::Result<(PathBuf, Vec<PathBuf>, Vec<String>)> {
+/// The directory mapping paths are relative to: mapcheck.toml's, else the current one.
+fn mapping_root() -> anyhow::Result<PathBuf> {
     let config = Config::discover()?;
-    let cwd = std::env::current_dir().context("the current directory")?;
-    let root = if config.path.is_some() {
-        config.dir.clone()
-    } else {
-        cwd.clone()
-    };
+    match config.path {
+        Some(_) => Ok(config.dir),
+        None => std::env::current_dir().context("the current directory"),
+    }
+}
+
+pub(super) fn mapping_files(given: &[PathBuf]) -> anyhow::Result<(PathBuf, Vec<PathBuf>, Vec<String>)> {
+    let root = mapping_root()?;
     let files: Vec<PathBuf> = if given.is_empty() {
         let dir = root.join("mappings");
         let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -918,7 +921,7 @@ fn run_batches(
                             // often the record shows it (each element of an array, say).
                             seen.clear();
                             for (target, why) in failures.drain(..) {
-                                let orphan = why.contains("(orphan)");
+                                let orphan = crate::mapping::run::is_orphan(&why);
                                 let kind = format!("`{target}`");
                                 if seen.contains(&(orphan, kind.clone())) {
                                     continue;

@@ -186,15 +186,14 @@ fn read_csv(
     progress: &mut dyn FnMut(u64),
 ) -> anyhow::Result<u64> {
     let tab = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
-    // The reader fails once it has handed out more than a row may hold (plus what the CSV reader
-    // reads ahead) since the start of the row being read.
-    let row_start = std::rc::Rc::new(std::cell::Cell::new(0u64));
-    let limited = RowLimit {
-        inner: BufReader::with_capacity(1 << 20, file),
-        read: 0,
-        row_start: row_start.clone(),
-        max: columns.max_row_bytes.saturating_add(CSV_BUFFER as u64),
-    };
+    // The reader fails once a row (plus what the CSV reader reads ahead) passes the limit.
+    let (limited, limit) = crate::samples::read::limited(
+        BufReader::with_capacity(1 << 20, file),
+        columns.max_row_bytes.saturating_add(CSV_BUFFER as u64),
+        0,
+    );
+    // The header row counts as a row.
+    limit.start_record(0, 1);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .delimiter(if tab { b'\t' } else { b',' })
@@ -212,13 +211,14 @@ fn read_csv(
         })
         .collect();
     let (si, ci) = positions(&header, columns)?;
-    row_start.set(reader.position().byte());
+    let mut row_start = reader.position().byte();
+    limit.start_record(row_start, reader.position().line());
     let mut record = csv::ByteRecord::new();
     let mut row = 0u64;
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {
-                let size = reader.position().byte().saturating_sub(row_start.get());
+                let size = reader.position().byte().saturating_sub(row_start);
                 if size > columns.max_row_bytes {
                     let line = record.position().map_or(0, |p| p.line());
                     bail!(
@@ -228,21 +228,20 @@ fn read_csv(
                 }
             }
             Ok(false) => break,
+            Err(_) if limit.over_limit().is_some() => {
+                let line = limit.over_limit().unwrap_or_default();
+                bail!(
+                    "line {line}: a row of more than {} bytes (--max-record-bytes); nothing was loaded",
+                    columns.max_row_bytes
+                );
+            }
             Err(e) => {
-                if let csv::ErrorKind::Io(io) = e.kind()
-                    && io.kind() == std::io::ErrorKind::FileTooLarge
-                {
-                    let line = reader.position().line();
-                    bail!(
-                        "line {line}: a row of more than {} bytes (--max-record-bytes); nothing was loaded",
-                        columns.max_row_bytes
-                    );
-                }
                 let line = e.position().map_or(0, |p| p.line());
                 bail!("line {line}: {e}");
             }
         }
-        row_start.set(reader.position().byte());
+        row_start = reader.position().byte();
+        limit.start_record(row_start, reader.position().line());
         row += 1;
         let canonical = columns.canonical.map(|_| cell(ci.and_then(|i| record.get(i))));
         emit(row, cell(record.get(si)), canonical, columns, each)?;
@@ -256,26 +255,6 @@ fn read_csv(
 
 /// How far the CSV reader reads ahead of the row it is parsing.
 const CSV_BUFFER: usize = 1 << 20;
-
-/// A reader that fails (`FileTooLarge`) once more than `max` bytes have been read since
-/// `row_start`.
-struct RowLimit<R> {
-    inner: R,
-    read: u64,
-    row_start: std::rc::Rc<std::cell::Cell<u64>>,
-    max: u64,
-}
-
-impl<R: std::io::Read> std::io::Read for RowLimit<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        if self.read.saturating_sub(self.row_start.get()) > self.max {
-            return Err(std::io::Error::new(std::io::ErrorKind::FileTooLarge, "row too long"));
-        }
-        Ok(n)
-    }
-}
 
 fn read_ndjson(
     file: File,

@@ -96,6 +96,11 @@ pub fn failure_kind(e: &jsonschema::ValidationError) -> String {
     kind
 }
 
+/// Whether a rule's failure is a crosswalk id without a link (what [`apply`] says of it).
+pub fn is_orphan(why: &str) -> bool {
+    why.ends_with("(orphan)")
+}
+
 /// The key that marks a line of a rejects file (`map run --rejects`).
 pub const REJECT_MARK: &str = "mapcheck_reject";
 
@@ -129,11 +134,7 @@ impl Reject {
             errors: Vec::new(),
         };
         for (target, why) in failures {
-            let kind = if why.contains("(orphan)") {
-                "orphan"
-            } else {
-                "transform"
-            };
+            let kind = if is_orphan(why) { "orphan" } else { "transform" };
             reject.error(kind, &[("rule", target)], why);
         }
         reject

@@ -374,15 +374,16 @@ pub fn ndjson_chunk(
             }
             _ => line,
         };
-        if let Some((_, size)) = too_long.next_if(|(at, _)| *at == number) {
+        // Over the limit: left out of the chunk by `Chunks`, or within it (a limit below the chunk
+        // size).
+        let over = match too_long.next_if(|(at, _)| *at == number) {
+            Some((_, size)) => Some(*size),
+            None => Some(line.len() as u64).filter(|n| *n > max_record),
+        };
+        if let Some(size) = over {
             malformed(Malformed {
                 line: number,
-                message: self::too_long(*size, max_record),
-            });
-        } else if line.len() as u64 > max_record {
-            malformed(Malformed {
-                line: number,
-                message: self::too_long(line.len() as u64, max_record),
+                message: self::too_long(size, max_record),
             });
         } else if !line.iter().all(u8::is_ascii_whitespace) {
             match simd_json::fill_tape(line, &mut buffers, &mut tape) {
@@ -461,7 +462,7 @@ fn strip_position(message: &str) -> String {
 /// Where a streaming parser is: lines and bytes handed out, and where the element being parsed
 /// started.
 #[derive(Default)]
-struct Progress {
+pub(crate) struct Progress {
     lines: Cell<u64>,
     bytes: Cell<u64>,
     /// The byte offset and line of the element being parsed.
@@ -475,6 +476,17 @@ struct Progress {
 }
 
 impl Progress {
+    /// The record being parsed starts at byte `at`, on `line`: the reader fails once it has handed
+    /// out more than its limit since then.
+    pub(crate) fn start_record(&self, at: u64, line: u64) {
+        self.element.set(Some((at, line)));
+    }
+
+    /// The line of the record that passed the limit, once one has.
+    pub(crate) fn over_limit(&self) -> Option<u64> {
+        self.too_long.get()
+    }
+
     /// How many `\n` the run of line breaks (`\r`, `\n`) starting at byte `at` holds, when that
     /// run is among the bytes kept and ends there. (The csv crate places a record after a blank
     /// line, or after `\r\n`, at the line break before it; its line number is that of the break.)
@@ -495,7 +507,7 @@ impl Progress {
 
 /// Counts what a reader has handed out, so a streaming parser can say where it is, and fails the
 /// read once the element being parsed holds more than `max` bytes.
-struct LineCounter<R> {
+pub(crate) struct LineCounter<R> {
     inner: R,
     progress: Rc<Progress>,
     max: u64,
@@ -529,24 +541,35 @@ impl<R: Read> Read for LineCounter<R> {
     }
 }
 
+/// `inner`, failing once a record (see [`Progress::start_record`]) passes `max` bytes; the progress
+/// says which one did, and keeps the last `keep` bytes for [`Progress::breaks_at`]. Used by every
+/// streaming parser with a record limit (JSON arrays, CSV samples, crosswalk CSV rows).
+pub(crate) fn limited<R: Read>(inner: R, max: u64, keep: usize) -> (LineCounter<R>, Rc<Progress>) {
+    let progress = Rc::new(Progress {
+        keep,
+        ..Progress::default()
+    });
+    let counter = LineCounter {
+        inner,
+        progress: progress.clone(),
+        max,
+    };
+    (counter, progress)
+}
+
 /// Streams the elements of a top-level JSON array: each element is parsed, handed to `record`
 /// with the line it starts on, and dropped. A syntax error ends the file (JSON has no way to
 /// resynchronise inside an array) and is returned as a malformed record; so does an element of
 /// more than `max_record` bytes, which is never held whole.
 pub fn json_array(reader: impl BufRead, max_record: u64, record: &mut dyn FnMut(Value, u64)) -> Option<Malformed> {
-    let progress = Rc::new(Progress::default());
-    let counter = LineCounter {
-        inner: reader,
-        progress: progress.clone(),
-        max: max_record,
-    };
+    let (counter, progress) = limited(reader, max_record, 0);
     let mut de = serde_json::Deserializer::from_reader(counter);
     let visitor = Elements {
         record,
         progress: progress.clone(),
     };
     let result = serde::Deserializer::deserialize_seq(&mut de, visitor).and_then(|()| de.end());
-    if let Some(line) = progress.too_long.get() {
+    if let Some(line) = progress.over_limit() {
         return Some(Malformed {
             line,
             message: format!(
@@ -595,7 +618,7 @@ impl<'de> DeserializeSeed<'de> for Element<'_> {
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         let p = self.progress;
         let line = p.lines.get() + 1;
-        p.element.set(Some((p.bytes.get().saturating_sub(1), line)));
+        p.start_record(p.bytes.get().saturating_sub(1), line);
         let v = <Value as serde::Deserialize>::deserialize(d);
         p.element.set(None);
         Ok((v?, line))
@@ -651,19 +674,11 @@ pub fn csv_rows(
     record: &mut dyn FnMut(Value, u64),
     malformed: &mut dyn FnMut(Malformed) -> bool,
 ) -> Result<(), String> {
-    let progress = Rc::new(Progress {
-        keep: 2 * CSV_BUFFER,
-        ..Progress::default()
-    });
-    let counter = LineCounter {
-        inner: reader,
-        progress: progress.clone(),
-        max: max_record.saturating_add(CSV_BUFFER as u64),
-    };
+    // The reader reads ahead of the record it parses by up to its buffer.
+    let (counter, progress) = limited(reader, max_record.saturating_add(CSV_BUFFER as u64), 2 * CSV_BUFFER);
     // A record's line: the csv crate's, moved past the line breaks its position may sit on
-    // (`breaks` remembers those found while they were at hand, for a record longer than what is
-    // kept).
-    let mut breaks: Option<(u64, u64)>;
+    // (`breaks` remembers those found at the record's start while they were at hand, for a record
+    // longer than what is kept).
     let line_of = |at: &csv::Position, breaks: Option<(u64, u64)>| {
         let run = progress
             .breaks_at(at.byte())
@@ -675,16 +690,18 @@ pub fn csv_rows(
         .has_headers(true)
         .buffer_capacity(CSV_BUFFER)
         .from_reader(counter);
-    // From here on, the record being read starts where the reader stands.
+    // From here on, the record being read starts where the reader stands: the limit counts from
+    // there, and the line breaks found there are remembered.
     let mark = |csv: &csv::Reader<LineCounter<_>>| {
         let at = csv.position();
-        let line = at.line() + progress.breaks_at(at.byte()).unwrap_or(0);
-        progress.element.set(Some((at.byte(), line)));
+        let run = progress.breaks_at(at.byte());
+        progress.start_record(at.byte(), at.line() + run.unwrap_or(0));
+        run.map(|n| (at.byte(), n))
     };
-    progress.element.set(Some((0, 1)));
+    progress.start_record(0, 1);
     let headers: Vec<String> = match csv.headers() {
         Ok(h) => h.iter().map(str::to_string).collect(),
-        Err(_) if progress.too_long.get().is_some() => {
+        Err(_) if progress.over_limit().is_some() => {
             malformed(Malformed {
                 line: 1,
                 message: format!("a header row of more than {max_record} bytes (--max-record-bytes)"),
@@ -693,9 +710,7 @@ pub fn csv_rows(
         }
         Err(e) => return Err(format!("the header row cannot be read: {e}")),
     };
-    mark(&csv);
-    let first = csv.position().byte();
-    breaks = progress.breaks_at(first).map(|n| (first, n));
+    let mut breaks = mark(&csv);
     let mut row = csv::StringRecord::new();
     loop {
         match csv.read_record(&mut row) {
@@ -703,9 +718,7 @@ pub fn csv_rows(
             Ok(true) => {
                 let start = row.position().map_or(0, |p| p.byte());
                 let line = row.position().map_or(0, |p| line_of(p, breaks));
-                mark(&csv);
-                let next = csv.position().byte();
-                breaks = progress.breaks_at(next).map(|n| (next, n));
+                breaks = mark(&csv);
                 let size = csv.position().byte().saturating_sub(start);
                 if size > max_record {
                     // Over the limit, but within what the reader reads ahead: skipped, and the
@@ -724,8 +737,8 @@ pub fn csv_rows(
                 }
                 record(Value::Object(map), line);
             }
-            Err(_) if progress.too_long.get().is_some() => {
-                let line = progress.too_long.get().unwrap_or_default();
+            Err(_) if progress.over_limit().is_some() => {
+                let line = progress.over_limit().unwrap_or_default();
                 malformed(Malformed {
                     line,
                     message: format!(
@@ -737,7 +750,7 @@ pub fn csv_rows(
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| line_of(p, breaks));
-                mark(&csv);
+                breaks = mark(&csv);
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                     return Err(e.to_string());
                 }

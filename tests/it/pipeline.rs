@@ -346,21 +346,24 @@ fn drafts_recover_the_example_mappings() {
                 .unwrap()
         };
         let out = format!("mappings/{name}.yaml");
-        let o = mapcheck_in(
-            ws,
-            &[
-                "map",
-                "draft",
-                "--source",
-                &value("contract"),
-                "--type",
-                &value("type"),
-                "--target",
-                "customer@1",
-                "-o",
-                &out,
-            ],
-        );
+        let run_draft = || {
+            mapcheck_in(
+                ws,
+                &[
+                    "map",
+                    "draft",
+                    "--source",
+                    &value("contract"),
+                    "--type",
+                    &value("type"),
+                    "--target",
+                    "customer@1",
+                    "-o",
+                    &out,
+                ],
+            )
+        };
+        let o = run_draft();
         assert_eq!(code(&o), 0, "{}", stderr(&o));
         let draft = std::fs::read_to_string(ws.join(&out)).unwrap();
         let wanted = pairs(name, &original);
@@ -370,21 +373,7 @@ fn drafts_recover_the_example_mappings() {
         recovered += hits;
         total += wanted.len();
         // Drafting over an existing file refuses.
-        let o = mapcheck_in(
-            ws,
-            &[
-                "map",
-                "draft",
-                "--source",
-                &value("contract"),
-                "--type",
-                &value("type"),
-                "--target",
-                "customer@1",
-                "-o",
-                &out,
-            ],
-        );
+        let o = run_draft();
         assert_eq!(code(&o), 2);
     }
     println!("{recovered} of {total} rules recovered");
