@@ -270,6 +270,9 @@ pub mod lint {
         UNUSED_PATH_PARAMETER = "unused-path-parameter", Error,
             "An `in: path` parameter does not appear in the path template.",
             "A path parameter that is not in the template can never be sent; it usually means the parameter or the path was renamed and the other was not.";
+        AMBIGUOUS_PATH = "ambiguous-path", Warning,
+            "Two paths differ only in the names of their template variables.",
+            "`/v1/{name}` and `/v1/{parent}` match the same requests: OpenAPI forbids such paths, and which operation a server routes a request to is undefined. `diff` still pairs each path with its exact twin on the other side, so the warning never makes it compare the wrong operations. Merge the paths, or make their fixed text differ.";
         INVALID_AVRO = "invalid-avro", Error,
             "An Avro schema breaks the specification.",
             "For example a record without `name`, a field without `type`, an invalid name, duplicate enum symbols or a `fixed` without `size`. Avro libraries refuse such schemas.";

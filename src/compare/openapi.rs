@@ -9,7 +9,11 @@ use super::concepts::{self, OPERATION_REMOVED};
 use super::contracts::Mode;
 use super::{Comparer, Effect, Variance};
 use crate::finding::Severity;
-use crate::model::{Contract, JsonMap, Location, Operation, Parameter, SecurityRequirement};
+use std::collections::HashMap;
+
+use crate::model::{
+    Contract, JsonMap, Location, Operation, Parameter, SecurityRequirement, path_shape, template_variables,
+};
 
 crate::finding::rule_set! {
     PARAMETER_REMOVED = "parameter-removed", Error,
@@ -71,28 +75,52 @@ impl Default for OpenapiOptions {
     }
 }
 
-/// A path template with parameter names erased: `/users/{id}` and `/users/{userId}` are one path.
-fn path_shape(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut in_param = false;
-    for ch in path.chars() {
-        match ch {
-            '{' => {
-                in_param = true;
-                out.push_str("{}");
-            }
-            '}' => in_param = false,
-            _ if in_param => {}
-            _ => out.push(ch),
-        }
-    }
-    out
+/// Position of a variable in a path template (`{b}` is 1 in `/x/{a}/y/{b}` and in
+/// `f(a='{a}',b={b})`): path parameters pair by it, their names being free.
+fn template_position(path: &str, name: &str) -> Option<usize> {
+    template_variables(path).iter().position(|v| *v == name)
 }
 
-fn template_position(path: &str, name: &str) -> Option<usize> {
-    path.split('/')
-        .filter(|s| s.starts_with('{'))
-        .position(|s| s.trim_matches(|c| c == '{' || c == '}') == name)
+/// Pairs every old operation with its new partner (an index into `new`): the same method and path
+/// string first, then, among those left on both sides, the same method and template shape (so a
+/// renamed path variable still pairs). Two paths of one side with the same shape never steal each
+/// other's partner. Linear in the number of operations.
+fn pair_operations(old: &[Operation], new: &[Operation]) -> Vec<Option<usize>> {
+    let mut exact: HashMap<(&str, &str), usize> = HashMap::new();
+    for (i, n) in new.iter().enumerate() {
+        exact.entry((n.method.as_str(), n.path.as_str())).or_insert(i);
+    }
+    let mut taken = vec![false; new.len()];
+    let mut pairs: Vec<Option<usize>> = old
+        .iter()
+        .map(|o| {
+            let found = exact.get(&(o.method.as_str(), o.path.as_str())).copied();
+            match found {
+                Some(i) if !taken[i] => {
+                    taken[i] = true;
+                    Some(i)
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    let mut by_shape: HashMap<(&str, String), Vec<usize>> = HashMap::new();
+    for (i, n) in new.iter().enumerate().rev() {
+        if !taken[i] {
+            by_shape
+                .entry((n.method.as_str(), path_shape(&n.path)))
+                .or_default()
+                .push(i);
+        }
+    }
+    for (o, pair) in old.iter().zip(pairs.iter_mut()) {
+        if pair.is_none() {
+            *pair = by_shape
+                .get_mut(&(o.method.as_str(), path_shape(&o.path)))
+                .and_then(Vec::pop);
+        }
+    }
+    pairs
 }
 
 /// Where each side of an operation sits: requests and responses of an API operation, or the
@@ -123,14 +151,17 @@ pub fn compare_contracts<'a>(
         return;
     }
     let new_file = new.files.first().cloned().unwrap_or_default();
-    for (o, is_hook) in old
+    let operations = pair_operations(&old.operations, &new.operations);
+    let webhooks = pair_operations(&old.webhooks, &new.webhooks);
+    for (o, is_hook, partner) in old
         .operations
         .iter()
-        .map(|o| (o, false))
-        .chain(old.webhooks.iter().map(|o| (o, true)))
+        .zip(operations)
+        .map(|(o, p)| (o, false, p))
+        .chain(old.webhooks.iter().zip(webhooks).map(|(o, p)| (o, true, p)))
     {
         let pool = if is_hook { &new.webhooks } else { &new.operations };
-        let found = find_operation(pool, o);
+        let found = partner.map(|i| &pool[i]);
         let name = if is_hook {
             format!("webhook {} {}", o.method.to_uppercase(), o.path)
         } else {
@@ -163,12 +194,6 @@ pub fn compare_contracts<'a>(
         }
         relax_unstable(c, before, o, found, opts);
     }
-}
-
-fn find_operation<'n>(pool: &'n [Operation], o: &Operation) -> Option<&'n Operation> {
-    let shape = path_shape(&o.path);
-    pool.iter()
-        .find(|n| n.method == o.method && path_shape(&n.path) == shape)
 }
 
 /// The removal of something deprecated with a sunset date that has passed is only info; before
@@ -685,6 +710,51 @@ mod tests {
             path_shape("/users/{userId}/posts/{p}")
         );
         assert_ne!(path_shape("/users/{id}"), path_shape("/accounts/{id}"));
+    }
+
+    fn op(method: &str, path: &str) -> Operation {
+        Operation {
+            path: path.into(),
+            method: method.into(),
+            operation_id: None,
+            summary: None,
+            tags: Vec::new(),
+            deprecated: false,
+            parameters: Vec::new(),
+            request_body: None,
+            responses: Default::default(),
+            security: None,
+            callbacks: Default::default(),
+            extensions: Default::default(),
+            location: Location::new("t.yaml", "", Default::default()),
+        }
+    }
+
+    #[test]
+    fn exact_paths_pair_before_shapes() {
+        // Two templates of one shape: each keeps its exact twin, in whatever order they come.
+        let old = [
+            op("get", "/v1/{name}"),
+            op("get", "/v1/{parent}"),
+            op("post", "/v1/{name}"),
+        ];
+        let new = [
+            op("post", "/v1/{name}"),
+            op("get", "/v1/{parent}"),
+            op("get", "/v1/{name}"),
+        ];
+        assert_eq!(pair_operations(&old, &new), vec![Some(2), Some(1), Some(0)]);
+        // A renamed variable pairs by shape; a removed operation pairs with nothing.
+        let new = [op("get", "/v1/{resource}"), op("get", "/v1/{parent}")];
+        assert_eq!(pair_operations(&old, &new), vec![Some(0), Some(1), None]);
+    }
+
+    #[test]
+    fn path_parameters_pair_by_place_in_the_template() {
+        let odata = "/f(status='{status}',count={count})";
+        assert_eq!(template_position(odata, "count"), Some(1));
+        assert_eq!(template_position("/media/{id}.{extension}", "extension"), Some(1));
+        assert_eq!(template_position("/media/{id}.{extension}", "nope"), None);
     }
 
     #[test]

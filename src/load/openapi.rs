@@ -15,7 +15,7 @@ use super::tree::Node;
 use crate::finding::{Finding, lint};
 use crate::model::{
     Contract, Format, Header, Location, MediaType, Operation, Parameter, RequestBody, Response, SecurityRequirement,
-    SecurityScheme, Type, TypeKind, TypeOrigin, pointer_push,
+    SecurityScheme, Type, TypeKind, TypeOrigin, path_shape, pointer_push, template_variables,
 };
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
@@ -186,6 +186,7 @@ pub fn load(source: &SourceFile, node: Node, root: &Path) -> (Contract, Vec<Find
     }
 
     check_operation_ids(&mut cx, &contract.operations);
+    check_ambiguous_paths(&mut cx, &contract.operations);
     cx.drain();
     contract.types = std::mem::take(&mut cx.types);
     for t in contract.types.values() {
@@ -503,18 +504,6 @@ fn security(cx: &mut Converter, doc: &Arc<Doc>, node: &Node, pointer: &str) -> V
         .collect()
 }
 
-/// Template variables of a path: `/a/{id}/b/{name}` -> `id`, `name`.
-fn template_variables(path: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = path;
-    while let Some(start) = rest.find('{') {
-        let Some(len) = rest[start..].find('}') else { break };
-        out.push(&rest[start + 1..start + len]);
-        rest = &rest[start + len + 1..];
-    }
-    out
-}
-
 fn check_path_parameters(cx: &mut Converter, op: &Operation) {
     let vars = template_variables(&op.path);
     for v in &vars {
@@ -542,6 +531,37 @@ fn check_path_parameters(cx: &mut Converter, op: &Operation) {
                 ),
                 p.location.clone(),
             );
+        }
+    }
+}
+
+/// Two path templates that differ only in variable names (`/v1/{name}`, `/v1/{parent}`) are one
+/// path to a server: which operation a request reaches is undefined. Reported once per later path.
+fn check_ambiguous_paths(cx: &mut Converter, ops: &[Operation]) {
+    let mut first: HashMap<String, &Operation> = HashMap::new();
+    let mut reported: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for op in ops {
+        if !op.path.contains('{') {
+            continue;
+        }
+        let shape = path_shape(&op.path);
+        match first.get(&shape) {
+            Some(earlier) if earlier.path != op.path => {
+                if reported.insert(op.path.as_str()) {
+                    cx.report(
+                        &lint::AMBIGUOUS_PATH,
+                        format!(
+                            "path `{}` differs from `{}` ({}) only in variable names: a request cannot tell them apart",
+                            op.path, earlier.path, earlier.location
+                        ),
+                        op.location.clone(),
+                    );
+                }
+            }
+            Some(_) => {}
+            None => {
+                first.insert(shape, op);
+            }
         }
     }
 }
@@ -585,13 +605,6 @@ fn extensions_of(node: &Node) -> crate::model::JsonMap {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn template_variables_are_found() {
-        assert_eq!(template_variables("/a/{id}/b/{name}.json"), vec!["id", "name"]);
-        assert!(template_variables("/a").is_empty());
-        assert_eq!(template_variables("/a/{broken"), Vec::<&str>::new());
-    }
 
     #[test]
     fn status_codes() {

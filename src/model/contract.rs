@@ -90,6 +90,38 @@ impl Contract {
     }
 }
 
+/// Template variables of a path, in order: `/a/{id}/b/{name}.json` -> `id`, `name`. They may sit
+/// anywhere in a segment (`/media/{id}.{extension}`, OData's `f(a='{a}',b={b})`).
+pub fn template_variables(path: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else { break };
+        out.push(&rest[start + 1..start + len]);
+        rest = &rest[start + len + 1..];
+    }
+    out
+}
+
+/// A path template with its variable names erased: `/users/{id}` and `/users/{userId}` are one
+/// path to a server, which matches requests by the template's fixed text alone.
+pub fn path_shape(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_param = false;
+    for ch in path.chars() {
+        match ch {
+            '{' => {
+                in_param = true;
+                out.push_str("{}");
+            }
+            '}' => in_param = false,
+            _ if in_param => {}
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
 /// An OpenAPI operation (also used for webhooks and callbacks).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Operation {

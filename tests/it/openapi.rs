@@ -220,3 +220,24 @@ fn reference_cycles_between_components_are_reported_not_followed_forever() {
         "{findings:#?}"
     );
 }
+
+#[test]
+fn ambiguous_paths_are_a_warning_and_never_pair_the_wrong_operations() {
+    let old = "tests/fixtures/openapi/ambiguous/old.yaml";
+    let new = "tests/fixtures/openapi/ambiguous/new.yaml";
+    let (findings, code) = lint_json(&[old]);
+    assert_eq!(code, 0, "a warning does not fail lint: {findings:#?}");
+    assert_eq!(rules(&findings), vec!["ambiguous-path"]);
+    assert!(
+        findings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`/v1/{parent}` differs from `/v1/{name}`")
+    );
+    // Against itself, and against a copy with reversed paths and `{parent}` renamed: nothing. The
+    // OData path lists its parameters out of template order; they pair by place, not by list order.
+    for (a, b) in [(old, old), (new, new), (old, new), (new, old)] {
+        let (findings, code) = diff_json(&[a, b, "--fail-on", "info"]);
+        assert_eq!((code, findings.len()), (0, 0), "{a} -> {b}: {findings:#?}");
+    }
+}
