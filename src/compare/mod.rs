@@ -89,8 +89,11 @@ pub struct Comparer<'a> {
     pub old: TypeIndex<'a>,
     pub new: TypeIndex<'a>,
     pub findings: Vec<Finding>,
-    /// Reference pairs already compared under a variance (recursion stops here).
+    /// Pairs of named types (or of `allOf`s, by place) already compared under a variance: each is
+    /// compared once, and recursion stops here.
     seen: HashSet<(String, String, Variance)>,
+    /// While a trial runs, the `seen` entries it added (removed again when it ends).
+    trial_log: Option<Vec<(String, String, Variance)>>,
     /// Report non-breaking changes too (as info).
     pub report_safe: bool,
 }
@@ -102,6 +105,7 @@ impl<'a> Comparer<'a> {
             new,
             findings: Vec::new(),
             seen: HashSet::new(),
+            trial_log: None,
             report_safe: true,
         }
     }
@@ -167,10 +171,15 @@ impl<'a> Comparer<'a> {
         }
         let (old_t, old_id) = self.resolve(old, false);
         let (new_t, new_id) = self.resolve(new, true);
-        if let (Some(o), Some(n)) = (&old_id, &new_id)
-            && !self.seen.insert((o.clone(), n.clone(), variance))
-        {
-            return;
+        if let (Some(o), Some(n)) = (identity(old_t, old_id), identity(new_t, new_id)) {
+            let key = (o, n, variance);
+            if self.seen.contains(&key) {
+                return;
+            }
+            if let Some(log) = &mut self.trial_log {
+                log.push(key.clone());
+            }
+            self.seen.insert(key);
         }
         self.compare_nullability(old_t, new_t, old, new, variance, path);
         self.compare_shape(old_t, new_t, variance, path, depth);
@@ -435,12 +444,14 @@ impl<'a> Comparer<'a> {
     /// How many changes comparing `x` with `y` would report, without reporting them.
     fn trial(&mut self, x: &Type, y: &Type, variance: Variance, depth: usize) -> usize {
         let before = self.findings.len();
-        let seen = self.seen.clone();
+        let outer = self.trial_log.replace(Vec::new());
         let report_safe = std::mem::replace(&mut self.report_safe, true);
         self.compare(x, y, variance, "", depth + 1);
         let cost = self.findings.len() - before;
         self.findings.truncate(before);
-        self.seen = seen;
+        for key in std::mem::replace(&mut self.trial_log, outer).unwrap_or_default() {
+            self.seen.remove(&key);
+        }
         self.report_safe = report_safe;
         cost
     }
@@ -723,6 +734,18 @@ impl<'a> Comparer<'a> {
             );
         }
     }
+}
+
+/// What identifies a type for the once-per-pair rule: a named type by its id; an `allOf` by its
+/// place in the source (`allOf: [{$ref: X}, {description: ...}]` wraps a reference to annotate it,
+/// and recursion through such wrappers must stop as it does through plain references).
+fn identity(resolved: &Type, id: Option<String>) -> Option<String> {
+    id.or_else(|| match resolved.kind {
+        TypeKind::AllOf { .. } if !resolved.location.pointer.is_empty() => {
+            Some(format!("{}#{}", resolved.location.file, resolved.location.pointer))
+        }
+        _ => None,
+    })
 }
 
 /// Whether two types are references to the same id.
