@@ -164,7 +164,7 @@ fn index_ids(
                 }
             }
             let base_here = own_base.as_deref().or(base);
-            for (k, e) in m {
+            for (k, e) in m.iter() {
                 // Values of these keywords are data, not schemas.
                 if matches!(k.as_str(), "enum" | "const" | "default" | "example" | "examples") {
                     continue;

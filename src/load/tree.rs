@@ -25,7 +25,8 @@ pub enum Value {
     Number(Arc<str>),
     String(String),
     Seq(Vec<Node>),
-    Map(IndexMap<String, MapEntry>),
+    /// Boxed: a node is one of millions in a big document, and most are not maps.
+    Map(Box<IndexMap<String, MapEntry>>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -220,7 +221,6 @@ impl<'a> LineIndex<'a> {
 
 /// Parses strict JSON (RFC 8259) into a positioned tree.
 pub fn parse_json(text: &str) -> Result<Node, SyntaxError> {
-    use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
     let index = LineIndex::new(text);
     if let Some(offset) = json_too_deep(text) {
         return Err(SyntaxError {
@@ -228,29 +228,7 @@ pub fn parse_json(text: &str) -> Result<Node, SyntaxError> {
             message: format!("document nests deeper than {MAX_DEPTH} levels"),
         });
     }
-    let strict = ParseOptions {
-        allow_comments: false,
-        allow_loose_object_property_names: false,
-        allow_trailing_commas: false,
-        allow_missing_commas: false,
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
-    };
-    let parsed = parse_to_ast(text, &CollectOptions::default(), &strict).map_err(|e| SyntaxError {
-        pos: index.pos(e.range().start),
-        message: format!("invalid JSON: {}", e.kind()),
-    })?;
-    let Some(value) = parsed.value else {
-        return Err(SyntaxError {
-            pos: Pos::new(1, 1),
-            message: "empty document: expected a JSON value".into(),
-        });
-    };
-    convert_json(value, &index, 0)
+    super::json_tree::parse(text, &index)
 }
 
 /// Finds where a JSON text first nests deeper than [`MAX_DEPTH`], before any recursive parser sees it.
@@ -279,57 +257,6 @@ fn json_too_deep(text: &str) -> Option<usize> {
         }
     }
     None
-}
-
-fn convert_json(value: jsonc_parser::ast::Value<'_>, index: &LineIndex, depth: usize) -> Result<Node, SyntaxError> {
-    use jsonc_parser::ast::{ObjectPropName, Value as J};
-    let start = match &value {
-        J::StringLit(s) => s.range.start,
-        J::NumberLit(n) => n.range.start,
-        J::BooleanLit(b) => b.range.start,
-        J::Object(o) => o.range.start,
-        J::Array(a) => a.range.start,
-        J::NullKeyword(n) => n.range.start,
-    };
-    let pos = index.pos(start);
-    if depth > MAX_DEPTH {
-        return Err(SyntaxError {
-            pos,
-            message: format!("document nests deeper than {MAX_DEPTH} levels"),
-        });
-    }
-    let value = match value {
-        J::StringLit(s) => Value::String(s.value.into_owned()),
-        J::NumberLit(n) => Value::Number(Arc::from(n.value)),
-        J::BooleanLit(b) => Value::Bool(b.value),
-        J::NullKeyword(_) => Value::Null,
-        J::Array(a) => Value::Seq(
-            a.elements
-                .into_iter()
-                .map(|v| convert_json(v, index, depth + 1))
-                .collect::<Result<_, _>>()?,
-        ),
-        J::Object(o) => {
-            let mut map = IndexMap::with_capacity(o.properties.len());
-            for prop in o.properties {
-                let (key, key_start) = match prop.name {
-                    ObjectPropName::String(s) => (s.value.into_owned(), s.range.start),
-                    ObjectPropName::Word(w) => (w.value.to_string(), w.range.start),
-                };
-                let key_pos = index.pos(key_start);
-                if map.contains_key(&key) {
-                    return Err(SyntaxError {
-                        pos: key_pos,
-                        message: format!("duplicate key `{key}` in object"),
-                    });
-                }
-                let value = convert_json(prop.value, index, depth + 1)?;
-                map.insert(key, MapEntry { key_pos, value });
-            }
-            Value::Map(map)
-        }
-    };
-    Ok(Node { value, pos })
 }
 
 /// Parses the first document of a YAML 1.2 stream into a positioned tree.
@@ -493,7 +420,7 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
                         };
                         for m in maps {
                             if let Value::Map(src) = m.value {
-                                for (k, e) in src {
+                                for (k, e) in *src {
                                     entries.entry(k).or_insert(e);
                                 }
                             }
@@ -501,7 +428,7 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
                     }
                     Some((
                         Node {
-                            value: Value::Map(entries),
+                            value: Value::Map(Box::new(entries)),
                             pos,
                         },
                         anchor,
