@@ -119,11 +119,18 @@ fn run_versions(args: &DiffArgs, config: &Config, color: bool, out: &mut dyn Wri
         [old, new] if old.is_dir() && new.is_dir() => unchanged_protos(old, new),
         _ => None,
     };
-    // The versions are independent: load them side by side.
-    let versions = std::thread::scope(|scope| {
-        let loads: Vec<_> = args.paths[first..]
+    // The versions are independent: load them side by side. A path given twice (`diff X X`, a
+    // version repeated in a transitive list) is loaded once: its contracts are the same.
+    let started = std::time::Instant::now();
+    let paths = &args.paths[first..];
+    let slot: Vec<usize> = (0..paths.len())
+        .map(|i| (0..i).find(|&j| same_file(&paths[j], &paths[i])).unwrap_or(i))
+        .collect();
+    let loaded = std::thread::scope(|scope| {
+        let loads: Vec<_> = paths
             .iter()
             .enumerate()
+            .filter(|(i, _)| slot[*i] == *i)
             .map(|(i, p)| {
                 let (opts, unchanged) = (&opts, &unchanged);
                 scope.spawn(move || match unchanged {
@@ -137,10 +144,16 @@ fn run_versions(args: &DiffArgs, config: &Config, color: bool, out: &mut dyn Wri
             .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
             .collect::<anyhow::Result<Vec<_>>>()
     })?;
-    let refs: Vec<&Version> = versions.iter().collect();
-    if report_unusable(&refs, &|s: &str| s.to_string()) {
+    let unique: Vec<usize> = (0..paths.len()).filter(|i| slot[*i] == *i).collect();
+    let versions: Vec<&Version> = slot
+        .iter()
+        .map(|s| &loaded[unique.iter().position(|u| u == s).expect("every slot is loaded")])
+        .collect();
+    super::detail(started, format_args!("loaded {} versions", loaded.len()));
+    if report_unusable(&versions, &|s: &str| s.to_string()) {
         return Ok(Exit::Error);
     }
+    let started = std::time::Instant::now();
     let (newest, earlier) = versions.split_last().expect("at least two versions");
     let mut findings = Vec::new();
     for (k, old) in earlier.iter().enumerate() {
@@ -148,12 +161,22 @@ fn run_versions(args: &DiffArgs, config: &Config, color: bool, out: &mut dyn Wri
         let u = unchanged.as_ref();
         findings.extend(compare(old, newest, args, config, &|f: &str| f.to_string(), latest, u));
     }
+    super::detail(started, format_args!("compared: {} findings", findings.len()));
     normalize(&mut findings);
     let suppressed = crate::suppress::apply(&mut findings, config, &[]);
     let exit = write(args, &findings, suppressed, earlier, newest, &[], color, out);
     // The process ends after one diff: freeing every parsed tree one by one would only cost time.
-    std::mem::forget((versions, findings));
+    std::mem::forget((loaded, findings));
     exit
+}
+
+/// Whether two command-line paths name the same file or directory.
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b
+        || match (a.canonicalize(), b.canonicalize()) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => false,
+        }
 }
 
 fn side(v: &Version) -> Side<'_> {
@@ -286,7 +309,7 @@ fn write(
     args: &DiffArgs,
     findings: &[Finding],
     suppressed: Suppressed,
-    earlier: &[Version],
+    earlier: &[&Version],
     newest: &Version,
     aliases: &[(String, PathBuf)],
     color: bool,
@@ -317,16 +340,8 @@ fn run_against(
     match compare_against(args, config, reference)? {
         None => Ok(Exit::Error),
         Some(a) => {
-            let exit = write(
-                args,
-                &a.findings,
-                a.suppressed,
-                &a.old,
-                &a.newest,
-                &a.aliases,
-                color,
-                out,
-            );
+            let old: Vec<&Version> = a.old.iter().collect();
+            let exit = write(args, &a.findings, a.suppressed, &old, &a.newest, &a.aliases, color, out);
             std::mem::forget(a);
             exit
         }
