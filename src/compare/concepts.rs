@@ -156,7 +156,8 @@ crate::finding::rule_set! {
 /// Compares value constraints of two resolved types.
 pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, variance: Variance, path: &str) {
     let (a, b) = (old.constraints(), new.constraints());
-    let (ol, nl) = (&old.location, &new.location);
+    // Each change points at the keyword that changed, on each side where it is written.
+    let at = |t: &Type, keys: &[&str]| t.keyword_location(keys);
     // Upper bounds: lowering (or adding) narrows.
     let upper = |x: Option<u64>, y: Option<u64>| -> Option<Effect> {
         match (x, y) {
@@ -191,8 +192,8 @@ pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, varianc
                 variance,
                 path,
                 format!("`{path}` {what} changed from {} to {}", show(x), show(y)),
-                ol,
-                nl,
+                &at(old, &[what]),
+                &at(new, &[what]),
             );
         }
     }
@@ -213,8 +214,8 @@ pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, varianc
                 variance,
                 path,
                 format!("`{path}` {what} changed from {} to {}", show(x), show(y)),
-                ol,
-                nl,
+                &at(old, &[what]),
+                &at(new, &[what]),
             );
         }
     }
@@ -234,8 +235,8 @@ pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, varianc
                 show_bound(upper_bound(a), "<"),
                 show_bound(upper_bound(b), "<")
             ),
-            ol,
-            nl,
+            &at(old, &["maximum", "exclusiveMaximum"]),
+            &at(new, &["maximum", "exclusiveMaximum"]),
         );
     }
     if let Some(e) = bound_effect(lower_bound(a), lower_bound(b), false) {
@@ -254,8 +255,8 @@ pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, varianc
                 show_bound(lower_bound(a), ">"),
                 show_bound(lower_bound(b), ">")
             ),
-            ol,
-            nl,
+            &at(old, &["minimum", "exclusiveMinimum"]),
+            &at(new, &["minimum", "exclusiveMinimum"]),
         );
     }
     if a.pattern != b.pattern {
@@ -274,8 +275,8 @@ pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, varianc
                 show_str(&a.pattern),
                 show_str(&b.pattern)
             ),
-            ol,
-            nl,
+            &at(old, &["pattern"]),
+            &at(new, &["pattern"]),
         );
     }
     if a.format != b.format {
@@ -294,8 +295,8 @@ pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, varianc
                 show_str(&a.format),
                 show_str(&b.format)
             ),
-            ol,
-            nl,
+            &at(old, &["format"]),
+            &at(new, &["format"]),
         );
     }
     if a.multiple_of != b.multiple_of {
@@ -316,8 +317,8 @@ pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, varianc
                 "`{path}` multipleOf changed from {:?} to {:?}",
                 a.multiple_of, b.multiple_of
             ),
-            ol,
-            nl,
+            &at(old, &["multipleOf"]),
+            &at(new, &["multipleOf"]),
         );
     }
     if a.unique_items != b.unique_items {
@@ -335,8 +336,8 @@ pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, varianc
                 "`{path}` uniqueItems changed from {} to {}",
                 a.unique_items, b.unique_items
             ),
-            ol,
-            nl,
+            &at(old, &["uniqueItems"]),
+            &at(new, &["uniqueItems"]),
         );
     }
     if a.const_value != b.const_value {
@@ -355,8 +356,8 @@ pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, varianc
                 show_json(a.const_value.as_ref()),
                 show_json(b.const_value.as_ref())
             ),
-            ol,
-            nl,
+            &at(old, &["const"]),
+            &at(new, &["const"]),
         );
     }
     if a.allowed_values != b.allowed_values {
@@ -383,8 +384,8 @@ pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, varianc
                 show_json(a.allowed_values.clone().map(serde_json::Value::Array).as_ref()),
                 show_json(b.allowed_values.clone().map(serde_json::Value::Array).as_ref())
             ),
-            ol,
-            nl,
+            &at(old, &["enum"]),
+            &at(new, &["enum"]),
         );
     }
 }

@@ -136,7 +136,7 @@ pub fn diff_sides_with(old_side: Side, new_side: Side, mode: Mode, opts: &DiffOp
             f.severity = crate::finding::Severity::Info;
         }
     }
-    let mut findings = c.findings;
+    let mut findings = c.into_findings();
     normalize(&mut findings);
     findings
 }
@@ -183,7 +183,16 @@ fn version_policy(pairs: &[Pair], findings: &[Finding]) -> Vec<Finding> {
         } else {
             format!("{count} breaking changes")
         };
-        if let Some((entity, version)) = n.files.first().and_then(|f| canonical_version(f)) {
+        fn canonical(c: &Contract) -> Option<(&str, u32)> {
+            c.files.first().and_then(|f| canonical_version(f))
+        }
+        match (canonical(o), canonical(n)) {
+            // v1 -> v2 of one entity is a new version, published beside the old one: the
+            // version in the file name is the bump, and a new major version may break.
+            (Some((e1, v1)), Some((e2, v2))) if e1 == e2 && v2 > v1 => continue,
+            _ => {}
+        }
+        if let Some((entity, version)) = canonical(n) {
             let mut f = Finding::new(
                 &super::concepts::CANONICAL_VERSION_EDITED,
                 format!(

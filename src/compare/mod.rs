@@ -94,6 +94,11 @@ pub struct Comparer<'a> {
     seen: HashSet<(String, String, Variance)>,
     /// While a trial runs, the `seen` entries it added (removed again when it ends).
     trial_log: Option<Vec<(String, String, Variance)>>,
+    /// The findings each compared pair produced (a range of `findings`), so that the other places
+    /// that reach the same pair (a shared component) can be named on them.
+    reached: HashMap<(String, String, Variance), (usize, usize)>,
+    /// Findings ranges reached again from another path: (start, end, path).
+    also: Vec<(usize, usize, String)>,
     /// Report non-breaking changes too (as info).
     pub report_safe: bool,
 }
@@ -106,6 +111,8 @@ impl<'a> Comparer<'a> {
             findings: Vec::new(),
             seen: HashSet::new(),
             trial_log: None,
+            reached: HashMap::new(),
+            also: Vec::new(),
             report_safe: true,
         }
     }
@@ -124,15 +131,31 @@ impl<'a> Comparer<'a> {
         old: &Location,
         new: &Location,
     ) {
+        let why = match variance {
+            Variance::Accepts => "what was accepted before is rejected now",
+            Variance::Produces => "consumers of the old contract can receive values it did not allow",
+        };
+        self.change_because(rule, effect, variance, path, message, why, old, new);
+    }
+
+    /// [`Comparer::change`], saying what happens (`why`) when the change breaks.
+    #[allow(clippy::too_many_arguments)]
+    pub fn change_because(
+        &mut self,
+        rule: &'static RuleMeta,
+        effect: Effect,
+        variance: Variance,
+        path: &str,
+        message: String,
+        why: &str,
+        old: &Location,
+        new: &Location,
+    ) {
         let breaking = effect.breaks(variance);
         if !breaking && !self.report_safe {
             return;
         }
         let severity = if breaking { rule.severity } else { Severity::Info };
-        let why = match variance {
-            Variance::Accepts => "what was accepted before is rejected now",
-            Variance::Produces => "consumers of the old contract can receive values it did not allow",
-        };
         let message = if breaking { format!("{message}: {why}") } else { message };
         let mut f = Finding::new(rule, message, new.clone())
             .with_path(path)
@@ -171,13 +194,21 @@ impl<'a> Comparer<'a> {
         }
         let (old_t, old_id) = self.resolve(old, false);
         let (new_t, new_id) = self.resolve(new, true);
+        let mut tracked = None;
         if let (Some(o), Some(n)) = (identity(old_t, old_id), identity(new_t, new_id)) {
             let key = (o, n, variance);
             if self.seen.contains(&key) {
+                if self.trial_log.is_none()
+                    && let Some(&(start, end)) = self.reached.get(&key)
+                    && start < end
+                {
+                    self.also.push((start, end, path.to_string()));
+                }
                 return;
             }
-            if let Some(log) = &mut self.trial_log {
-                log.push(key.clone());
+            match &mut self.trial_log {
+                Some(log) => log.push(key.clone()),
+                None => tracked = Some((key.clone(), self.findings.len())),
             }
             self.seen.insert(key);
         }
@@ -186,6 +217,37 @@ impl<'a> Comparer<'a> {
         concepts::compare_constraints(self, old_t, new_t, variance, path);
         concepts::compare_annotations(self, old_t, new_t, variance, path);
         concepts::compare_keywords(self, old_t, new_t, variance, path, depth);
+        if let Some((key, start)) = tracked {
+            self.reached.insert(key, (start, self.findings.len()));
+        }
+    }
+
+    /// The findings, each change to a shared type naming the other places it reaches (the first
+    /// place reports it; the type is compared once).
+    pub fn into_findings(mut self) -> Vec<Finding> {
+        let mut extra: HashMap<usize, Vec<String>> = HashMap::new();
+        for (start, end, path) in std::mem::take(&mut self.also) {
+            for i in start..end.min(self.findings.len()) {
+                extra.entry(i).or_default().push(path.clone());
+            }
+        }
+        for (i, mut paths) in extra {
+            let f = &mut self.findings[i];
+            paths.sort();
+            paths.dedup();
+            paths.retain(|p| *p != f.path);
+            if paths.is_empty() {
+                continue;
+            }
+            const SHOWN: usize = 3;
+            let mut list: Vec<String> = paths.iter().take(SHOWN).map(|p| format!("`{p}`")).collect();
+            if paths.len() > SHOWN {
+                list.push(format!("{} more", paths.len() - SHOWN));
+            }
+            f.message
+                .push_str(&format!(" (the same change reaches {})", list.join(", ")));
+        }
+        self.findings
     }
 
     fn compare_nullability(
@@ -272,7 +334,7 @@ impl<'a> Comparer<'a> {
                         path,
                         format!("`{path}` no longer has enum value `{}`", v.name),
                         &v.location,
-                        &new.location,
+                        &new.keyword_location(&["enum"]),
                     );
                 }
                 for v in b.iter().filter(|v| !a.iter().any(|w| w.name == v.name)) {
@@ -282,7 +344,7 @@ impl<'a> Comparer<'a> {
                         variance,
                         path,
                         format!("`{path}` has a new enum value `{}`", v.name),
-                        &old.location,
+                        &old.keyword_location(&["enum"]),
                         &v.location,
                     );
                 }
@@ -609,22 +671,33 @@ impl<'a> Comparer<'a> {
                     self.compare(&f.ty, &g.ty, variance, &fpath, depth + 1);
                 }
                 None => {
-                    // In a closed model the field is now forbidden; in an open one it is unconstrained.
-                    let (rule, effect) = if new_closed {
-                        (&concepts::FIELD_REMOVED, Effect::Narrows)
-                    } else if f.required {
-                        (&concepts::FIELD_REMOVED, Effect::Widens)
-                    } else {
-                        (&concepts::OPTIONAL_FIELD_REMOVED, Effect::Widens)
+                    // In a closed model the field is now forbidden (where it was required, no old
+                    // value is valid any more); in an open one it is unconstrained.
+                    let (rule, effect) = match (new_closed, f.required) {
+                        (true, true) => (&concepts::FIELD_REMOVED, Effect::Replaces),
+                        (true, false) => (&concepts::FIELD_REMOVED, Effect::Narrows),
+                        (false, true) => (&concepts::FIELD_REMOVED, Effect::Widens),
+                        (false, false) => (&concepts::OPTIONAL_FIELD_REMOVED, Effect::Widens),
                     };
                     let what = if f.required { "required field" } else { "field" };
+                    let why = match variance {
+                        Variance::Produces if f.required => {
+                            format!(
+                                "consumers of the old contract rely on `{}` and stop receiving it",
+                                f.name
+                            )
+                        }
+                        Variance::Produces => format!("consumers of the old contract stop receiving `{}`", f.name),
+                        Variance::Accepts => format!("values that carry `{}` are rejected now", f.name),
+                    };
                     let before = self.findings.len();
-                    self.change(
+                    self.change_because(
                         rule,
                         effect,
                         variance,
                         &fpath,
                         format!("{what} `{fpath}` was removed"),
+                        &why,
                         &f.location,
                         &new.location,
                     );
@@ -693,23 +766,48 @@ impl<'a> Comparer<'a> {
         depth: usize,
     ) {
         // Branches pair by reference id when they have one, else by shape; among branches of the
-        // same shape (several inline objects), by which pairing changes least.
+        // same shape (several inline objects), by which pairing changes least. Then a branch the
+        // other side cannot name (an inline one, or a reference to a type the other side does
+        // not define: a renamed or extracted schema) pairs with one of the same resolved shape.
         let key = |t: &Type| match &t.kind {
             TypeKind::Ref { target } => target.clone(),
             other => format!("{:?}", std::mem::discriminant(other)) + &t.summary(),
         };
+        let unnamed = |t: &Type, other: &TypeIndex| match &t.kind {
+            TypeKind::Ref { target } => other.get(target).is_none(),
+            _ => true,
+        };
         let mut taken = vec![false; b.len()];
+        let mut partner: Vec<Option<usize>> = vec![None; a.len()];
         for (i, x) in a.iter().enumerate() {
             let candidates: Vec<usize> = (0..b.len()).filter(|j| !taken[*j] && key(&b[*j]) == key(x)).collect();
-            let chosen = match candidates.as_slice() {
+            partner[i] = match candidates.as_slice() {
                 [] => None,
                 [only] => Some(*only),
                 many => Some(self.closest(x, many.iter().map(|j| (*j, &b[*j])), i, variance, depth)),
             };
-            if let Some(j) = chosen {
+            if let Some(j) = partner[i] {
                 taken[j] = true;
             }
-            match chosen.map(|j| &b[j]) {
+        }
+        for (i, x) in a.iter().enumerate() {
+            if partner[i].is_some() || !unnamed(x, &self.new) {
+                continue;
+            }
+            let candidates: Vec<usize> = (0..b.len())
+                .filter(|j| !taken[*j] && unnamed(&b[*j], &self.old) && self.same_shape(x, &b[*j]))
+                .collect();
+            partner[i] = match candidates.as_slice() {
+                [] => None,
+                [only] => Some(*only),
+                many => Some(self.closest(x, many.iter().map(|j| (*j, &b[*j])), i, variance, depth)),
+            };
+            if let Some(j) = partner[i] {
+                taken[j] = true;
+            }
+        }
+        for (i, x) in a.iter().enumerate() {
+            match partner[i].map(|j| &b[j]) {
                 Some(y) => self.compare(x, y, variance, &format!("{path}<{i}>"), depth + 1),
                 None => self.change(
                     &concepts::UNION_VARIANT_REMOVED,

@@ -1156,6 +1156,27 @@ impl Converter {
         if let Some(n) = node.get("const") {
             c.const_value = Some(n.to_json());
         }
+        const KEYWORDS: [&str; 18] = [
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+            "minLength",
+            "maxLength",
+            "pattern",
+            "format",
+            "minItems",
+            "maxItems",
+            "uniqueItems",
+            "minProperties",
+            "maxProperties",
+            "minContains",
+            "maxContains",
+            "const",
+            "enum",
+        ];
+        c.keywords_at = KEYWORDS.iter().filter_map(|k| Some((*k, node.key_pos(k)?))).collect();
         for (key, pos, expected) in bad {
             let at = doc.loc(&pointer_push(pointer, &key), pos);
             self.report(&lint::INVALID_SCHEMA, format!("`{key}` must be {expected}"), at);

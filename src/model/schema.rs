@@ -4,7 +4,7 @@ use std::fmt;
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use super::Location;
+use super::{Location, Pos};
 
 /// Scalar types shared by every format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -112,6 +112,10 @@ pub struct Constraints {
     /// `enum` on a non-string type (string enums become [`TypeKind::Enum`]).
     #[serde(rename = "enum", skip_serializing_if = "Option::is_none")]
     pub allowed_values: Option<Vec<serde_json::Value>>,
+    /// Where each validation keyword the schema writes (`maximum`, `enum`, ...) has its key, so
+    /// a change points at the keyword that changed rather than at the schema.
+    #[serde(skip)]
+    pub keywords_at: Vec<(&'static str, Pos)>,
 }
 
 /// Writes integral numbers without a fraction (`0`, not `0.0`), as the contract wrote them.
@@ -143,6 +147,7 @@ static NO_CONSTRAINTS: Constraints = Constraints {
     max_contains: None,
     const_value: None,
     allowed_values: None,
+    keywords_at: Vec::new(),
 };
 
 impl Constraints {
@@ -334,6 +339,23 @@ impl Type {
     /// The type's constraints (none when it has none).
     pub fn constraints(&self) -> &Constraints {
         self.constraints.as_deref().unwrap_or(&NO_CONSTRAINTS)
+    }
+
+    /// Where the first of `keywords` this schema writes is (its key), else the schema itself.
+    pub fn keyword_location(&self, keywords: &[&str]) -> Location {
+        let found = self
+            .constraints
+            .as_ref()
+            .and_then(|c| keywords.iter().find_map(|k| c.keywords_at.iter().find(|(w, _)| w == k)));
+        match found {
+            Some((keyword, pos)) => Location {
+                pointer: crate::model::pointer_push(&self.location.pointer, keyword),
+                line: pos.line,
+                col: pos.col,
+                ..self.location.clone()
+            },
+            None => self.location.clone(),
+        }
     }
 
     /// Sets the constraints, storing nothing when there are none.

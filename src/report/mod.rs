@@ -135,11 +135,40 @@ pub fn render(
         }
         OutputFormat::Json => render_json(findings, summary, out),
         OutputFormat::Markdown => markdown::render(findings, summary, cx, out),
-        OutputFormat::Github => github::render(findings, summary, out),
-        OutputFormat::Sarif => sarif::render(findings, out),
+        OutputFormat::Github => github::render(&at_repository_paths(findings, cx.aliases), summary, out),
+        OutputFormat::Sarif => sarif::render(&at_repository_paths(findings, cx.aliases), cx.aliases, out),
         OutputFormat::Junit => junit::render(findings, summary, cx, out),
         OutputFormat::Html => html::render(findings, summary, cx, out),
     }
+}
+
+/// A file name shown under a git ref (`03dd51ad370c:contracts/a.proto`) split into the ref and the
+/// repository path; `None` for a working-tree file.
+pub(crate) fn split_ref(aliases: &[(String, std::path::PathBuf)], file: &str) -> Option<(String, String)> {
+    aliases.iter().find_map(|(shown, _)| {
+        file.strip_prefix(shown.as_str())
+            .map(|rest| (shown.trim_end_matches(':').to_string(), rest.to_string()))
+    })
+}
+
+/// Findings whose files are shown under a git ref (a file that only the compared ref has) pointed
+/// at their repository path instead: code-scanning dashboards and annotations need a path in the
+/// repository. The ref stays in the message; the old location keeps it (annotations show it as
+/// text, SARIF names it in the related location's message).
+fn at_repository_paths(findings: &[Finding], aliases: &[(String, std::path::PathBuf)]) -> Vec<Finding> {
+    findings
+        .iter()
+        .map(|f| {
+            let mut f = f.clone();
+            if let Some(loc) = &mut f.location
+                && let Some((reference, rest)) = split_ref(aliases, &loc.file)
+            {
+                loc.file = rest.into();
+                f.message = format!("{} (in `{reference}`: the file is not in the working tree)", f.message);
+            }
+            f
+        })
+        .collect()
 }
 
 /// Findings grouped by the file they point at (findings without a location under `""`), in order.
@@ -410,24 +439,68 @@ fn write_text(
     writeln!(out, "{}", summary.line())
 }
 
-/// The line `loc` points at, with a caret under its column.
+/// The line `loc` points at, with a caret under its column. A long line (a minified document is
+/// one line) is shown as a window around the column, with ellipses where it was cut.
 fn snippet(sources: &mut SourceFiles, loc: &Location, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let Some(line) = sources.line(loc) else { return Ok(()) };
     let bold = anstyle::Style::new().bold();
     let dim = anstyle::Style::new().dimmed();
     let num = loc.line.to_string();
     let pad = " ".repeat(num.len());
-    let shown: String = line.chars().take(160).collect();
-    let shown = printable(&shown);
+    let (shown, caret) = window(line, loc.col.saturating_sub(1) as usize);
     writeln!(out, "  {pad} {}", style.paint(dim, "|"))?;
     writeln!(out, "  {} {} {shown}", style.paint(dim, &num), style.paint(dim, "|"))?;
-    let caret_pad = " ".repeat(loc.col.saturating_sub(1) as usize);
+    let caret_pad = " ".repeat(caret);
     writeln!(
         out,
         "  {pad} {} {caret_pad}{}",
         style.paint(dim, "|"),
         style.paint(bold, "^")
     )
+}
+
+/// At most [`WINDOW`] characters of `line` around the 0-based character column `col`, made
+/// printable, and how many characters of that text come before the column.
+fn window(line: &str, col: usize) -> (String, usize) {
+    const WINDOW: usize = 120;
+    let chars: Vec<char> = line.chars().collect();
+    let col = col.min(chars.len());
+    let (start, end) = if chars.len() <= WINDOW {
+        (0, chars.len())
+    } else {
+        let start = col.saturating_sub(WINDOW / 2).min(chars.len() - WINDOW);
+        (start, start + WINDOW)
+    };
+    let text = |range: &[char]| printable(&range.iter().collect::<String>()).into_owned();
+    let before = if start > 0 { "…" } else { "" };
+    let after = if end < chars.len() { "…" } else { "" };
+    let head = format!("{before}{}", text(&chars[start..col.max(start)]));
+    let caret = head.chars().count();
+    (format!("{head}{}{after}", text(&chars[col.max(start)..end])), caret)
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::window;
+
+    #[test]
+    fn short_lines_are_shown_whole_and_long_ones_around_the_column() {
+        assert_eq!(window("  type: string", 2), ("  type: string".to_string(), 2));
+        let long: String = (0..5000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        let (shown, caret) = window(&long, 3000);
+        assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+        assert!(shown.chars().count() <= 122);
+        assert_eq!(shown.chars().nth(caret), long.chars().nth(3000));
+        let (shown, caret) = window(&long, 4999);
+        assert!(shown.starts_with('…') && !shown.ends_with('…'));
+        assert_eq!(shown.chars().nth(caret), Some(long.chars().last().unwrap()));
+        let (shown, caret) = window(&long, 0);
+        assert_eq!((shown.chars().next(), caret), (Some('a'), 0));
+        // Escaped characters before the column move the caret with them.
+        assert_eq!(window("a\u{1b}b", 0).1, 0);
+        let (shown, caret) = window("\u{1b}x", 1);
+        assert_eq!((shown.chars().nth(caret), caret), (Some('x'), 6), "{shown}");
+    }
 }
 
 #[cfg(test)]

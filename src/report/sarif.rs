@@ -9,8 +9,9 @@ use crate::finding::{Finding, Severity};
 use crate::model::Location;
 use crate::rules;
 
-pub fn render(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &document(findings))?;
+/// `aliases`: files shown under a git ref (`main:contracts/a.yaml`, see [`super::split_ref`]).
+pub fn render(findings: &[Finding], aliases: &[(String, std::path::PathBuf)], out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &document(findings, aliases))?;
     writeln!(out)
 }
 
@@ -23,7 +24,7 @@ fn level(s: Severity) -> &'static str {
 }
 
 /// The whole SARIF log.
-pub fn document(findings: &[Finding]) -> Value {
+pub fn document(findings: &[Finding], aliases: &[(String, std::path::PathBuf)]) -> Value {
     let all = rules::all();
     let rule_objects: Vec<Value> = all
         .iter()
@@ -66,10 +67,21 @@ pub fn document(findings: &[Finding]) -> Value {
             if let Some(old) = &f.old_location
                 && Some(old) != f.location.as_ref()
             {
+                // An old file shown under a git ref is the repository path as of that ref.
+                let (old, text) = match super::split_ref(aliases, &old.file) {
+                    Some((reference, rest)) => (
+                        Location {
+                            file: rest.into(),
+                            ..old.clone()
+                        },
+                        format!("before the change (in `{reference}`)"),
+                    ),
+                    None => (old.clone(), "before the change".to_string()),
+                };
                 result["relatedLocations"] = json!([{
                     "id": 1,
-                    "physicalLocation": physical(old),
-                    "message": { "text": "before the change" },
+                    "physicalLocation": physical(&old),
+                    "message": { "text": text },
                 }]);
             }
             if let Some(direction) = f.direction {

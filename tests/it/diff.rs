@@ -209,3 +209,30 @@ fn refactors_are_not_changes() {
         assert_eq!(code, 0, "{}", case.display());
     }
 }
+
+#[test]
+fn a_new_canonical_version_is_not_an_edit_of_the_old_one() {
+    // docs/mappings.md suggests this very command to see what v2 changes.
+    let (findings, _) = diff_json(&[
+        "contracts/canonical/customer/v1.schema.json",
+        "contracts/canonical/customer/v2.schema.json",
+    ]);
+    assert!(!findings.is_empty(), "v2 changes the customer");
+    let policy: Vec<_> = findings
+        .iter()
+        .filter(|f| {
+            matches!(
+                f["rule"].as_str(),
+                Some("canonical-version-edited" | "version-not-bumped")
+            )
+        })
+        .collect();
+    assert!(policy.is_empty(), "{policy:#?}");
+    // The same version changed in place still is one.
+    let fixture = "tests/fixtures/rules/canonical-version-edited/jsonschema";
+    let (findings, _) = diff_json(&[&format!("{fixture}/old/canonical"), &format!("{fixture}/new/canonical")]);
+    assert!(
+        rules(&findings).contains(&"canonical-version-edited".to_string()),
+        "{findings:#?}"
+    );
+}

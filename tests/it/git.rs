@@ -100,6 +100,30 @@ fn added_and_removed_files_are_reported() {
     let rules = rules_of(&report);
     assert!(rules.iter().any(|r| r.starts_with("contract-added ")), "{rules:?}");
     assert!(rules.iter().any(|r| r.starts_with("contract-removed ")), "{rules:?}");
+    // Annotations and SARIF name a removed file by its repository path, and the ref in words.
+    let removed = "contracts/crm/accounts.openapi.yaml";
+    let o = mapcheck_in(root, &["diff", "--against", "main", "--format", "github"]);
+    let text = stdout(&o);
+    let line = text
+        .lines()
+        .find(|l| l.contains("contract-removed"))
+        .expect("an annotation");
+    assert!(line.contains(&format!("file={removed},")), "{line}");
+    assert!(
+        line.contains("(in `main`: the file is not in the working tree)"),
+        "{line}"
+    );
+    let o = mapcheck_in(root, &["diff", "--against", "main", "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "contract-removed")
+        .expect("a result");
+    let uri = &result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+    assert_eq!(uri, removed, "{result:#}");
+    assert!(!sarif.to_string().contains("%3A"), "no ref-prefixed uri anywhere");
     // A directory that did not exist at the ref: all added, nothing breaks.
     std::fs::create_dir_all(root.join("later")).unwrap();
     std::fs::copy(repo_path("tests/fixtures/diff/avro/v2.avsc"), root.join("later/x.avsc")).unwrap();

@@ -14,6 +14,7 @@ mod hostile;
 mod jsonschema;
 mod mapping;
 mod openapi;
+mod openapi_corpus;
 mod pipeline;
 mod proto_differential;
 mod proto_rules;

@@ -241,3 +241,75 @@ fn ambiguous_paths_are_a_warning_and_never_pair_the_wrong_operations() {
         assert_eq!((code, findings.len()), (0, 0), "{a} -> {b}: {findings:#?}");
     }
 }
+
+#[test]
+fn changes_point_at_their_keyword_name_what_happens_and_every_place_they_reach() {
+    let dir = "tests/fixtures/openapi/shared-component";
+    let (findings, code) = diff_json(&[&format!("{dir}/old.yaml"), &format!("{dir}/new.yaml")]);
+    assert_eq!(code, 1);
+    let max = with_rule(&findings, "maximum-decreased");
+    assert_eq!(max.len(), 1, "reported once, at the first operation: {findings:#?}");
+    assert_eq!(max[0]["location"]["line"], 55, "the `maximum:` line, not `type:`");
+    assert_eq!(max[0]["old_location"]["line"], 55);
+    let message = max[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`PATCH /orders/{id} request application/json`"),
+        "{message}"
+    );
+    assert!(
+        message.contains("`PUT /orders/{id} request application/json`"),
+        "{message}"
+    );
+    let added = with_rule(&findings, "enum-value-added");
+    assert_eq!(added[0]["old_location"]["line"], 63, "the old `enum:` line: {added:#?}");
+    let removed = with_rule(&findings, "optional-field-removed");
+    let message = removed[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("consumers of the old contract stop receiving `discount_code`"),
+        "{message}"
+    );
+    assert!(!message.contains("values it did not allow"), "{message}");
+}
+
+#[test]
+fn a_minified_spec_shows_a_window_around_the_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = |extra_type: &str| {
+        let mut paths = serde_json::Map::new();
+        for i in 0..200 {
+            paths.insert(
+                format!("/padding/{i}"),
+                serde_json::json!({"get": {"responses": {"200": {"description": "a long description to make the line long"}}}}),
+            );
+        }
+        paths.insert(
+            "/z".into(),
+            serde_json::json!({"post": {"requestBody": {"content": {"application/json": {"schema":
+                {"type": "object", "properties": {"n": {"type": extra_type}}}}}},
+                "responses": {"200": {"description": "ok"}}}}),
+        );
+        serde_json::json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": paths}).to_string()
+    };
+    std::fs::write(dir.path().join("old.json"), spec("string")).unwrap();
+    std::fs::write(dir.path().join("new.json"), spec("integer")).unwrap();
+    let out = mapcheck_in(dir.path(), &["diff", "old.json", "new.json", "--color", "never"]);
+    let text = stdout(&out);
+    assert!(text.contains("type-changed"), "{text}");
+    for line in text.lines() {
+        assert!(
+            line.chars().count() < 200,
+            "a line of {} characters",
+            line.chars().count()
+        );
+    }
+    // The caret sits under the keyword's value in the shown window.
+    let lines: Vec<&str> = text.lines().collect();
+    let caret = lines
+        .iter()
+        .position(|l| l.trim_end().ends_with('^'))
+        .expect("a caret line");
+    let column = lines[caret].find('^').unwrap();
+    let shown = lines[caret - 1];
+    assert!(shown.contains('…'), "{shown}");
+    assert_eq!(&shown[column..column + 1], "\"", "{shown}\n{}", lines[caret]);
+}
