@@ -710,7 +710,10 @@ impl<'a> Comparer<'a> {
                 continue;
             }
             let fpath = format!("{path}.{}", g.name);
-            let effect = if g.required {
+            // In a closed old model the field was forbidden: required now, no old value is valid.
+            let effect = if g.required && old_closed {
+                Effect::Replaces
+            } else if g.required {
                 Effect::Narrows
             } else if old_closed {
                 Effect::Widens

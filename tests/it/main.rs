@@ -8,6 +8,7 @@ mod config;
 #[cfg(feature = "crosswalk")]
 mod crosswalk;
 mod diff;
+mod direction_symmetry;
 mod drift;
 mod git;
 mod hostile;
