@@ -532,8 +532,42 @@ const SCAFFOLD: &[(&str, &str)] = &[
     ),
 ];
 
+/// The `proto_paths` line `init` writes when the directory already holds `.proto` files: the
+/// include roots their imports call for, else the directories that hold them. Without it, each
+/// version of a tree derives its roots from its own imports (docs/protobuf-compatibility.md).
+fn proto_paths_line(dir: &Path) -> Option<String> {
+    let files = crate::load::prune::proto_files(dir)?;
+    if files.is_empty() {
+        return None;
+    }
+    let mut roots = crate::load::prune::proto_import_roots(dir);
+    if roots.is_empty() {
+        roots = files
+            .keys()
+            .map(|rel| rel.rsplit_once('/').map_or("", |(d, _)| d).to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+    }
+    let quoted: Vec<String> = roots
+        .iter()
+        .map(|r| format!("{:?}", if r.is_empty() { "." } else { r.as_str() }))
+        .collect();
+    Some(format!(
+        "proto_paths = [{}]  # Protobuf import roots, found from the .proto files here",
+        quoted.join(", ")
+    ))
+}
+
 pub fn run_init(args: &InitArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     for (rel, contents) in SCAFFOLD {
+        let contents = match (*rel, proto_paths_line(&args.dir)) {
+            ("mapcheck.toml", Some(line)) => std::borrow::Cow::Owned(contents.replace(
+                "# proto_paths = [\"third_party/protos\"] # Protobuf import paths",
+                &line,
+            )),
+            _ => std::borrow::Cow::Borrowed(*contents),
+        };
         let path = args.dir.join(rel);
         if path.exists() {
             writeln!(out, "kept     {} (exists)", path.display())?;

@@ -126,13 +126,14 @@ fn run_versions(args: &DiffArgs, config: &Config, color: bool, out: &mut dyn Wri
     let slot: Vec<usize> = (0..paths.len())
         .map(|i| (0..i).find(|&j| same_file(&paths[j], &paths[i])).unwrap_or(i))
         .collect();
+    let side_opts = with_shared_proto_roots(paths, &opts);
     let loaded = std::thread::scope(|scope| {
         let loads: Vec<_> = paths
             .iter()
             .enumerate()
             .filter(|(i, _)| slot[*i] == *i)
             .map(|(i, p)| {
-                let (opts, unchanged) = (&opts, &unchanged);
+                let (opts, unchanged) = (&side_opts[i], &unchanged);
                 scope.spawn(move || match unchanged {
                     Some(u) => load_version_among(p, opts, if i == 0 { &u.old } else { &u.new }),
                     None => load_version(p, opts),
@@ -168,6 +169,31 @@ fn run_versions(args: &DiffArgs, config: &Config, color: bool, out: &mut dyn Wri
     // The process ends after one diff: freeing every parsed tree one by one would only cost time.
     std::mem::forget((loaded, findings));
     exit
+}
+
+/// Load options for each of `paths`: `opts`, plus, when they are all directories, the Protobuf
+/// include roots any of them calls for (found from imports) at the same place in each. A load
+/// derives roots from its own imports only; without this, a file that starts importing a new
+/// neighbour (`import "warehouse/parcel.proto"`) would be named `warehouse/shipment.proto` on one
+/// side and `shipment.proto` on the other, and show as removed and added.
+fn with_shared_proto_roots(paths: &[PathBuf], opts: &LoadOptions) -> Vec<LoadOptions> {
+    let mut out = vec![opts.clone(); paths.len()];
+    if paths.len() < 2 || !paths.iter().all(|p| p.is_dir()) {
+        return out;
+    }
+    let roots: std::collections::BTreeSet<String> = paths
+        .iter()
+        .flat_map(|p| crate::load::prune::proto_import_roots(p))
+        .collect();
+    for (dir, o) in paths.iter().zip(out.iter_mut()) {
+        for rel in &roots {
+            let root = if rel.is_empty() { dir.clone() } else { dir.join(rel) };
+            if root.is_dir() && !o.proto_paths.contains(&root) {
+                o.proto_paths.push(root);
+            }
+        }
+    }
+    out
 }
 
 /// Whether two command-line paths name the same file or directory.
@@ -409,10 +435,16 @@ pub(super) fn compare_against(args: &DiffArgs, config: &Config, reference: &str)
         } else {
             None
         };
+        let shared = with_shared_proto_roots(&[old_path.clone(), path.clone()], &LoadOptions::default());
+        let mut old_opts = old_opts.clone();
+        old_opts.proto_paths.extend(shared[0].proto_paths.iter().cloned());
+        let mut opts = opts.clone();
+        opts.proto_paths.extend(shared[1].proto_paths.iter().cloned());
+        let (old_opts, opts) = (&old_opts, &opts);
         let (old, new) = std::thread::scope(|scope| {
             let new = scope.spawn(|| match &unchanged {
-                Some(u) => load_version_among(path, &opts, &u.new),
-                None => load_version(path, &opts),
+                Some(u) => load_version_among(path, opts, &u.new),
+                None => load_version(path, opts),
             });
             // A path that did not exist at the ref: everything under it is added.
             let old = if !old_path.exists() {
@@ -422,8 +454,8 @@ pub(super) fn compare_against(args: &DiffArgs, config: &Config, reference: &str)
                 })
             } else {
                 match &unchanged {
-                    Some(u) => load_version_among(&old_path, &old_opts, &u.old),
-                    None => load_version(&old_path, &old_opts),
+                    Some(u) => load_version_among(&old_path, old_opts, &u.old),
+                    None => load_version(&old_path, old_opts),
                 }
             };
             let new = new.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));

@@ -148,8 +148,46 @@ pub fn unchanged_protos(old_dir: &Path, new_dir: &Path) -> Option<Unchanged> {
     Some(unchanged)
 }
 
+/// The include roots the `.proto` files under `dir` call for, relative to `dir` (`/`-separated,
+/// `""` for `dir` itself): for each import, the nearest ancestor of the importing file under
+/// which the imported name is a file of the tree. A load derives the same roots; passing the
+/// roots one version calls for to the other version too gives every file the same name on both
+/// sides (a file that starts importing a new neighbour must not change its own name).
+pub fn proto_import_roots(dir: &Path) -> Vec<String> {
+    let Some(files) = proto_files(dir) else {
+        return Vec::new();
+    };
+    let mut roots: BTreeSet<String> = BTreeSet::new();
+    for (rel, path) in &files {
+        let Ok(bytes) = std::fs::read(path) else { continue };
+        for import in scan(&bytes).imports {
+            if import.starts_with("google/protobuf/") {
+                continue;
+            }
+            let mut ancestor = rel.rsplit_once('/').map_or("", |(dir, _)| dir);
+            loop {
+                let candidate = if ancestor.is_empty() {
+                    import.clone()
+                } else {
+                    format!("{ancestor}/{import}")
+                };
+                if files.contains_key(&candidate) {
+                    roots.insert(ancestor.to_string());
+                    break;
+                }
+                match ancestor.rsplit_once('/') {
+                    Some((up, _)) => ancestor = up,
+                    None if !ancestor.is_empty() => ancestor = "",
+                    None => break,
+                }
+            }
+        }
+    }
+    roots.into_iter().collect()
+}
+
 /// Every `.proto` file under `dir`, by path relative to it, walked as a load walks it.
-fn proto_files(dir: &Path) -> Option<BTreeMap<String, PathBuf>> {
+pub(crate) fn proto_files(dir: &Path) -> Option<BTreeMap<String, PathBuf>> {
     let mut out = BTreeMap::new();
     let walker = walkdir::WalkDir::new(dir).into_iter().filter_entry(|e| {
         e.depth() == 0 || !(e.file_type().is_dir() && super::skip_dir(&e.file_name().to_string_lossy()))
@@ -224,6 +262,23 @@ mod tests {
             .collect();
         out.sort();
         out
+    }
+
+    #[test]
+    fn import_roots_are_the_ancestors_that_resolve_imports() {
+        let dir = tree(&[
+            (
+                "contracts/warehouse/shipment.proto",
+                "import \"warehouse/parcel.proto\";\n",
+            ),
+            (
+                "contracts/warehouse/parcel.proto",
+                "import \"google/protobuf/timestamp.proto\";\n",
+            ),
+            ("other/a.proto", "import \"b.proto\";\n"),
+            ("other/b.proto", ""),
+        ]);
+        assert_eq!(proto_import_roots(dir.path()), vec!["contracts", "other"]);
     }
 
     #[test]

@@ -99,6 +99,25 @@ fn init_scaffolds_without_overwriting() {
     let o = mapcheck_in(fresh.path(), &["check"]);
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
     assert!(stderr(&o).contains("no git ref to compare with"), "{}", stderr(&o));
+    // With .proto files already there, init writes the import roots their imports call for.
+    let protos = tempfile::tempdir().unwrap();
+    let warehouse = protos.path().join("contracts/warehouse");
+    std::fs::create_dir_all(&warehouse).unwrap();
+    std::fs::write(
+        warehouse.join("parcel.proto"),
+        "syntax = \"proto3\";\nmessage Parcel {}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        warehouse.join("shipment.proto"),
+        "syntax = \"proto3\";\nimport \"warehouse/parcel.proto\";\nmessage Shipment { Parcel p = 1; }\n",
+    )
+    .unwrap();
+    assert_eq!(code(&mapcheck_in(protos.path(), &["init"])), 0);
+    let toml = std::fs::read_to_string(protos.path().join("mapcheck.toml")).unwrap();
+    assert!(toml.contains("\nproto_paths = [\"contracts\"]"), "{toml}");
+    let o = mapcheck_in(protos.path(), &["check"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
 }
 
 #[test]

@@ -205,3 +205,64 @@ fn bad_refs_and_places_are_clear_errors() {
     assert_eq!(code, 2);
     assert!(err.contains("missing/: no such file or directory"), "{err}");
 }
+
+#[test]
+fn a_proto_file_keeps_its_name_when_it_starts_importing_a_new_neighbour() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q", "-b", "main"]);
+    let proto = |rel: &str, text: &str| {
+        let path = root.join("contracts/warehouse").join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, format!("syntax = \"proto3\";\npackage acme.warehouse;\n{text}")).unwrap();
+    };
+    let parcel = "message Parcel {\n  string id = 1;\n  int32 weight_grams = 2;\n}\n";
+    let shipment = "message Shipment {\n  string id = 1;\n  repeated Parcel parcels = 2;\n}\n";
+    proto("shipment.proto", &format!("{parcel}{shipment}"));
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "v1"]);
+    // Parcel moves into its own file, which shipment.proto imports from the contracts/ root.
+    proto("parcel.proto", parcel);
+    proto(
+        "shipment.proto",
+        &format!("import \"warehouse/parcel.proto\";\n{shipment}"),
+    );
+    let (report, code, err) = diff_in(root, &["--against", "main"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        rules_of(&report),
+        [
+            "contract-added warehouse/parcel.proto",
+            "proto-declaration-moved acme.warehouse.Parcel"
+        ],
+        "{report:#}"
+    );
+    // The same with two directories on the command line.
+    let old = tempfile::tempdir().unwrap();
+    git(
+        root,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "--detach",
+            &old.path().join("v1").display().to_string(),
+            "main",
+        ],
+    );
+    let o = mapcheck(&[
+        "diff",
+        "--format",
+        "json",
+        &old.path().join("v1/contracts").display().to_string(),
+        &root.join("contracts").display().to_string(),
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        rules_of(&report),
+        [
+            "contract-added warehouse/parcel.proto",
+            "proto-declaration-moved acme.warehouse.Parcel"
+        ]
+    );
+}
