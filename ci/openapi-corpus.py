@@ -212,12 +212,19 @@ def discriminated_names(spec):
 # ---------------------------------------------------------------------------------------------
 
 
-def rename_schema(spec):
+def component_schemas(spec):
+    """(component schemas, how often each is referenced, names not to touch), or None."""
     schemas = (spec.get("components") or {}).get("schemas")
     if not isinstance(schemas, dict):
         return None
-    counts = ref_counts(spec)
-    avoid = discriminated_names(spec)
+    return schemas, ref_counts(spec), discriminated_names(spec)
+
+
+def rename_schema(spec):
+    found = component_schemas(spec)
+    if found is None:
+        return None
+    schemas, counts, avoid = found
     name = next((n for n in schemas if counts.get(n) and SAFE_NAME.match(n) and n not in avoid), None)
     if name is None:
         return None
@@ -329,30 +336,16 @@ def extract_schema(spec):
 
 def _same_node(old_root, new_root, node):
     """The node of new_root at the place node has in old_root (a deep copy's twin)."""
-    path = []
-
-    def find(current, trail):
-        if current is node:
-            path.extend(trail)
-            return True
-        if isinstance(current, dict):
-            return any(find(v, trail + [k]) for k, v in current.items())
-        if isinstance(current, list):
-            return any(find(v, trail + [i]) for i, v in enumerate(current))
-        return False
-
-    find(old_root, [])
-    for step in path:
+    for step in trail_of(old_root, node):
         new_root = new_root[step]
     return new_root
 
 
 def inline_schema(spec):
-    schemas = (spec.get("components") or {}).get("schemas")
-    if not isinstance(schemas, dict):
+    found = component_schemas(spec)
+    if found is None:
         return None
-    counts = ref_counts(spec)
-    avoid = discriminated_names(spec)
+    schemas, counts, avoid = found
     for name, schema in schemas.items():
         if counts.get(name) != 1 or name in avoid or not isinstance(schema, dict):
             continue

@@ -503,6 +503,24 @@ impl<'a> Comparer<'a> {
         best.map_or(0, |(_, _, j)| j)
     }
 
+    /// Of `candidates` (indexes into `pool`) for `x` (index `i` on its side): none, the only one,
+    /// or the [closest](Comparer::closest).
+    fn pick(
+        &mut self,
+        x: &Type,
+        i: usize,
+        candidates: &[usize],
+        pool: &[Type],
+        variance: Variance,
+        depth: usize,
+    ) -> Option<usize> {
+        match candidates {
+            [] => None,
+            [only] => Some(*only),
+            many => Some(self.closest(x, many.iter().map(|j| (*j, &pool[*j])), i, variance, depth)),
+        }
+    }
+
     /// How many changes comparing `x` with `y` would report, without reporting them.
     fn trial(&mut self, x: &Type, y: &Type, variance: Variance, depth: usize) -> usize {
         let before = self.findings.len();
@@ -558,11 +576,7 @@ impl<'a> Comparer<'a> {
                 .collect();
             let partner = (0..b.len())
                 .find(|j| !taken[*j] && same_reference(x, &b[*j]))
-                .or_else(|| match same_shape.as_slice() {
-                    [] => None,
-                    [only] => Some(*only),
-                    many => Some(self.closest(x, many.iter().map(|j| (*j, &b[*j])), i, variance, depth)),
-                });
+                .or_else(|| self.pick(x, i, &same_shape, b, variance, depth));
             match partner {
                 Some(j) => {
                     taken[j] = true;
@@ -784,11 +798,7 @@ impl<'a> Comparer<'a> {
         let mut partner: Vec<Option<usize>> = vec![None; a.len()];
         for (i, x) in a.iter().enumerate() {
             let candidates: Vec<usize> = (0..b.len()).filter(|j| !taken[*j] && key(&b[*j]) == key(x)).collect();
-            partner[i] = match candidates.as_slice() {
-                [] => None,
-                [only] => Some(*only),
-                many => Some(self.closest(x, many.iter().map(|j| (*j, &b[*j])), i, variance, depth)),
-            };
+            partner[i] = self.pick(x, i, &candidates, b, variance, depth);
             if let Some(j) = partner[i] {
                 taken[j] = true;
             }
@@ -800,11 +810,7 @@ impl<'a> Comparer<'a> {
             let candidates: Vec<usize> = (0..b.len())
                 .filter(|j| !taken[*j] && unnamed(&b[*j], &self.old) && self.same_shape(x, &b[*j]))
                 .collect();
-            partner[i] = match candidates.as_slice() {
-                [] => None,
-                [only] => Some(*only),
-                many => Some(self.closest(x, many.iter().map(|j| (*j, &b[*j])), i, variance, depth)),
-            };
+            partner[i] = self.pick(x, i, &candidates, b, variance, depth);
             if let Some(j) = partner[i] {
                 taken[j] = true;
             }

@@ -116,14 +116,7 @@ impl Parser<'_> {
             map.insert(key, MapEntry { key_pos, value });
             self.skip_space();
             match self.bytes.get(self.at) {
-                Some(b',') => {
-                    let comma = self.at;
-                    self.at += 1;
-                    self.skip_space();
-                    if self.bytes.get(self.at) == Some(&b'}') {
-                        return Err(self.error_at(comma, "invalid JSON: trailing comma before `}`".into()));
-                    }
-                }
+                Some(b',') => self.comma(b'}')?,
                 Some(b'}') => {
                     self.at += 1;
                     map.shrink_to_fit();
@@ -132,6 +125,18 @@ impl Parser<'_> {
                 _ => return Err(self.unexpected("`,` or `}`")),
             }
         }
+    }
+
+    /// Steps over the `,` at `self.at` and the space after it; refuses a trailing comma.
+    fn comma(&mut self, close: u8) -> Result<(), SyntaxError> {
+        let comma = self.at;
+        self.at += 1;
+        self.skip_space();
+        if self.bytes.get(self.at) == Some(&close) {
+            let close = char::from(close);
+            return Err(self.error_at(comma, format!("invalid JSON: trailing comma before `{close}`")));
+        }
+        Ok(())
     }
 
     fn array(&mut self, depth: usize) -> Result<Value, SyntaxError> {
@@ -147,14 +152,7 @@ impl Parser<'_> {
             items.push(self.value(depth + 1)?);
             self.skip_space();
             match self.bytes.get(self.at) {
-                Some(b',') => {
-                    let comma = self.at;
-                    self.at += 1;
-                    self.skip_space();
-                    if self.bytes.get(self.at) == Some(&b']') {
-                        return Err(self.error_at(comma, "invalid JSON: trailing comma before `]`".into()));
-                    }
-                }
+                Some(b',') => self.comma(b']')?,
                 Some(b']') => {
                     self.at += 1;
                     items.shrink_to_fit();
