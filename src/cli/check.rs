@@ -63,7 +63,7 @@ pub struct ReportCommandArgs {
     /// Show every finding, recorded in the baseline or not.
     #[arg(long)]
     pub no_baseline: bool,
-    /// Findings at or above this severity make the page say "fails".
+    /// Findings at or above this severity make the page say "fails" and the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
     #[command(flatten)]
@@ -474,7 +474,11 @@ pub fn run_report(args: &ReportCommandArgs, out: &mut dyn Write) -> anyhow::Resu
     write_checked(&report, &checked, &summary, false, &mut page)?;
     std::fs::write(&target, page).with_context(|| format!("writing {}", target.display()))?;
     writeln!(out, "wrote {} ({})", args.html.display(), summary.line())?;
-    Ok(Exit::Clean)
+    // The exit code says what the page says, as `check`'s does.
+    if checked.unusable > 0 {
+        return Ok(Exit::Error);
+    }
+    Ok(report.exit(&checked.findings))
 }
 
 pub fn run_baseline(args: &BaselineArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {

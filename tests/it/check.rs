@@ -331,10 +331,13 @@ fn the_html_report_renders_in_a_headless_browser() {
     let root = ws.path();
     remove_enum_value(root);
     copy_dir(&repo().join("mappings"), &root.join("mappings"));
-    let (report, _, err) = check_json(root, &[]);
+    let (report, check_code, err) = check_json(root, &[]);
     let n = report["findings"].as_array().unwrap_or_else(|| panic!("{err}")).len();
-    let o = mapcheck_in(root, &["report", "--html", "report.html"]);
+    // The page's exit code is check's: 1 for the removed enum value, 0 when told not to fail.
+    let o = mapcheck_in(root, &["report", "--html", "report.html", "--fail-on", "never"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = mapcheck_in(root, &["report", "--html", "report.html"]);
+    assert_eq!((check_code, code(&o)), (1, 1), "{}", stderr(&o));
     let page = std::fs::read_to_string(root.join("report.html")).unwrap();
     // Self-contained: nothing is fetched.
     for external in ["src=\"http", "href=\"http", "@import", "url("] {
