@@ -31,10 +31,41 @@ pub struct CheckArgs {
     /// Report every finding, recorded in the baseline or not.
     #[arg(long)]
     pub no_baseline: bool,
+    /// Also write the report in FORMAT, to FILE (repeatable): the checks run once and each
+    /// format is rendered from the same findings. Without `=FILE` the format goes to stdout
+    /// instead of `--format`'s (at most one may). Example: `--output github --output
+    /// sarif=mapcheck.sarif --output markdown=summary.md`.
+    #[arg(long, value_name = "FORMAT[=FILE]", value_parser = parse_output)]
+    pub output: Vec<Output>,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
     pub load: LoadArgs,
+}
+
+/// One `--output FORMAT[=FILE]`.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub format: OutputFormat,
+    /// `None`: stdout.
+    pub file: Option<PathBuf>,
+}
+
+fn parse_output(value: &str) -> Result<Output, String> {
+    use clap::ValueEnum;
+    let (name, file) = match value.split_once('=') {
+        Some((name, file)) if !file.is_empty() => (name, Some(PathBuf::from(file))),
+        Some((_, _)) => return Err(format!("`{value}`: the file after `=` is empty")),
+        None => (value, None),
+    };
+    let format = OutputFormat::from_str(name, true).map_err(|_| {
+        let known: Vec<String> = OutputFormat::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        format!("unknown format `{name}` (one of: {})", known.join(", "))
+    })?;
+    Ok(Output { format, file })
 }
 
 #[derive(Debug, Args)]
@@ -414,20 +445,48 @@ fn apply_baseline(checked: &mut Checked, baseline: Option<&Path>, no_baseline: b
 pub fn run_check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     // Paths on the command line are relative to where mapcheck was started.
     let baseline = args.baseline.as_ref().map(|p| crate::load::absolute(p));
+    // Files named by --output are relative to where mapcheck was started, too.
+    let outputs: Vec<Output> = args
+        .output
+        .iter()
+        .map(|o| Output {
+            format: o.format,
+            file: o.file.as_ref().map(|f| crate::load::absolute(f)),
+        })
+        .collect();
+    if outputs.iter().filter(|o| o.file.is_none()).count() > 1 {
+        anyhow::bail!("--output: at most one format can go to stdout; give the others a file (FORMAT=FILE)");
+    }
     let config = enter_workspace()?;
-    let Some(mut checked) = collect(
-        &config,
-        args.against.as_deref(),
-        &args.load,
-        args.report.format == OutputFormat::Html,
-    )?
-    else {
+    let html = args.report.format == OutputFormat::Html || outputs.iter().any(|o| o.format == OutputFormat::Html);
+    let Some(mut checked) = collect(&config, args.against.as_deref(), &args.load, html)? else {
         return Ok(Exit::Error);
     };
     apply_baseline(&mut checked, baseline.as_deref(), args.no_baseline)?;
     let summary =
         Summary::of(&checked.findings, checked.contracts, checked.unusable).with_suppressed(checked.suppressed);
-    write_checked(&args.report, &checked, &summary, color, out)?;
+    let stdout_format = outputs
+        .iter()
+        .find(|o| o.file.is_none())
+        .map_or(args.report.format, |o| o.format);
+    let on_stdout = ReportArgs {
+        format: stdout_format,
+        fail_on: args.report.fail_on,
+    };
+    write_checked(&on_stdout, &checked, &summary, color, out)?;
+    for o in outputs.iter().filter(|o| o.file.is_some()) {
+        let path = o.file.as_ref().expect("filtered");
+        let report = ReportArgs {
+            format: o.format,
+            fail_on: args.report.fail_on,
+        };
+        let mut bytes = Vec::new();
+        write_checked(&report, &checked, &summary, false, &mut bytes)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    }
     // In GitHub Actions, the job summary gets the markdown report too.
     if let Some(step_summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
         let mut file = std::fs::OpenOptions::new()

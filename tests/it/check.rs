@@ -302,16 +302,30 @@ fn ci_templates_run_the_check() {
     for (file, must) in [
         (
             "action.yml",
-            vec!["using: composite", "mapcheck check", "upload-sarif", "--format github"],
+            vec![
+                "using: composite",
+                "mapcheck check",
+                "upload-sarif",
+                "--output github",
+                "--output \"sarif=",
+            ],
         ),
-        ("ci/gitlab-ci.yml", vec!["mapcheck check --against", "junit"]),
+        (
+            "ci/gitlab-ci.yml",
+            vec!["mapcheck check --against", "--output junit=mapcheck-junit.xml"],
+        ),
         (
             ".pre-commit-hooks.yaml",
             vec!["id: mapcheck-check", "entry: mapcheck check --against HEAD"],
         ),
         (
             "templates/github-workflow.yml",
-            vec!["mapcheck check", "upload-sarif", "fetch-depth: 0"],
+            vec![
+                "mapcheck check",
+                "--output github --output sarif=mapcheck.sarif",
+                "upload-sarif",
+                "fetch-depth: 0",
+            ],
         ),
     ] {
         let text = std::fs::read_to_string(repo().join(file)).unwrap();
@@ -467,4 +481,65 @@ fn check_runs_drift_on_configured_samples() {
         err.contains("[[samples]] #1: `samples/**/*.csv` matches no file"),
         "{err}"
     );
+}
+
+#[test]
+fn one_check_writes_every_output() {
+    let ws = workspace();
+    let root = ws.path();
+    remove_enum_value(root);
+    let o = mapcheck_in(
+        root,
+        &[
+            "check",
+            "--output",
+            "github",
+            "--output",
+            "sarif=out/mapcheck.sarif",
+            "--output",
+            "markdown=summary.md",
+            "--output",
+            "junit=report.xml",
+            "--output",
+            "json=report.json",
+        ],
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    // stdout: the workflow commands instead of --format's text.
+    let text = stdout(&o);
+    assert!(text.lines().any(|l| l.starts_with("::error ")), "{text}");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("out/mapcheck.sarif")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("report.json")).unwrap()).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(
+        results.len(),
+        json["findings"].as_array().unwrap().len(),
+        "the same findings in each"
+    );
+    let rule = json["findings"][0]["rule"].as_str().unwrap().to_string();
+    let markdown = std::fs::read_to_string(root.join("summary.md")).unwrap();
+    assert!(markdown.contains(&rule), "{rule}: {markdown}");
+    assert!(
+        std::fs::read_to_string(root.join("report.xml"))
+            .unwrap()
+            .contains("<testsuite")
+    );
+    // Without a stdout output, stdout keeps --format's report.
+    let o = mapcheck_in(root, &["check", "--format", "json", "--output", "sarif=again.sarif"]);
+    assert_eq!(code(&o), 1);
+    assert!(serde_json::from_slice::<serde_json::Value>(&o.stdout).is_ok());
+    assert!(root.join("again.sarif").is_file());
+    // Two formats cannot share stdout; an unknown format is a usage error.
+    let o = mapcheck_in(root, &["check", "--output", "github", "--output", "text"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("at most one format can go to stdout"),
+        "{}",
+        stderr(&o)
+    );
+    let o = mapcheck_in(root, &["check", "--output", "pdf=x.pdf"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("unknown format `pdf`"), "{}", stderr(&o));
 }

@@ -862,7 +862,12 @@ fn check_includes_the_crosswalk_when_configured() {
     assert_eq!(conflicts[0]["path"], "crm/customer/002");
     // The HTML report charts the coverage.
     let o = mapcheck_in(ws.dir.path(), &["report", "--html", "report.html"]);
-    assert_eq!(code(&o), 1, "the conflict fails the page as it fails check: {}", stderr(&o));
+    assert_eq!(
+        code(&o),
+        1,
+        "the conflict fails the page as it fails check: {}",
+        stderr(&o)
+    );
     let page = std::fs::read_to_string(ws.path("report.html")).unwrap();
     assert!(page.contains("<h2>Crosswalk coverage (ids.duckdb)</h2>"), "{page}");
     assert!(page.contains("customer / crm"), "{page}");
