@@ -221,6 +221,7 @@ fn collect(config: &Config, against: Option<&str>, load: &LoadArgs, html: bool) 
                 against: Some(reference.clone()),
                 mode: None,
                 proto_level: None,
+                breaking_only: false,
                 report: ReportArgs {
                     format: OutputFormat::Text,
                     fail_on: FailOn::Error,

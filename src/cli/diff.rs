@@ -36,6 +36,9 @@ pub struct DiffArgs {
     /// (generated code per file). Default: the contract set's `proto_level`, else file.
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub proto_level: Option<Level>,
+    /// Show only the changes that break someone (errors and warnings); leave out the info ones.
+    #[arg(long)]
+    pub breaking_only: bool,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
@@ -341,6 +344,17 @@ fn write(
     color: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<Exit> {
+    let breaking: Vec<Finding>;
+    let findings = if args.breaking_only {
+        breaking = findings
+            .iter()
+            .filter(|f| f.severity != Severity::Info)
+            .cloned()
+            .collect();
+        &breaking[..]
+    } else {
+        findings
+    };
     let mut files: Vec<String> = newest
         .loaded
         .contracts

@@ -228,6 +228,20 @@ fn a_new_canonical_version_is_not_an_edit_of_the_old_one() {
         })
         .collect();
     assert!(policy.is_empty(), "{policy:#?}");
+    // --breaking-only leaves out the info findings, from the report and its summary.
+    let v1 = "contracts/canonical/customer/v1.schema.json";
+    let v2 = "contracts/canonical/customer/v2.schema.json";
+    let (all, _) = diff_json(&[v1, v2]);
+    let (breaking, code) = diff_json(&[v1, v2, "--breaking-only"]);
+    assert_eq!(code, 1);
+    assert!(all.iter().any(|f| f["severity"] == "info"), "{all:#?}");
+    assert!(
+        !breaking.is_empty() && breaking.iter().all(|f| f["severity"] != "info"),
+        "{breaking:#?}"
+    );
+    assert_eq!(breaking.len(), all.iter().filter(|f| f["severity"] != "info").count());
+    let o = mapcheck(&["diff", v1, v2, "--breaking-only"]);
+    assert!(stdout(&o).contains(", 0 infos in"), "{}", stdout(&o));
     // The same version changed in place still is one.
     let fixture = "tests/fixtures/rules/canonical-version-edited/jsonschema";
     let (findings, _) = diff_json(&[&format!("{fixture}/old/canonical"), &format!("{fixture}/new/canonical")]);
