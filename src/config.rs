@@ -32,6 +32,7 @@
 //! db = ".mapcheck/crosswalk.duckdb"   # the store (default), relative to this file
 //! one_to_one = ["erp"]                # systems with at most one source id per canonical id
 //! min_coverage = 0.9                  # optional: coverage below this is a warning
+//! required = false                    # optional: true makes a missing store an error in `check`
 //!
 //! [[crosswalk.samples]]               # ids that should have links (orphan check)
 //! system = "crm"
@@ -141,6 +142,9 @@ pub struct CrosswalkConfig {
     pub one_to_one: Vec<String>,
     /// Coverage (0 to 1) below which a system/entity's coverage finding is a warning.
     pub min_coverage: Option<f64>,
+    /// `check` fails (exit 2) when the store is missing, instead of skipping the crosswalk checks
+    /// with a note: for the machines that hold the store.
+    pub required: bool,
     pub samples: Vec<CrosswalkSample>,
 }
 
@@ -255,6 +259,8 @@ struct RawCrosswalk {
     #[serde(default)]
     one_to_one: Vec<String>,
     min_coverage: Option<f64>,
+    #[serde(default)]
+    required: bool,
     #[serde(default)]
     samples: Vec<RawSample>,
 }
@@ -549,6 +555,7 @@ impl Config {
                 db: cw.db.map(PathBuf::from),
                 one_to_one: cw.one_to_one,
                 min_coverage: cw.min_coverage,
+                required: cw.required,
                 samples,
             };
         }

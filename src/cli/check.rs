@@ -37,10 +37,70 @@ pub struct CheckArgs {
     /// sarif=mapcheck.sarif --output markdown=summary.md`.
     #[arg(long, value_name = "FORMAT[=FILE]", value_parser = parse_output)]
     pub output: Vec<Output>,
+    /// Leave these parts out (comma-separated): contracts (lint and breaking changes), mappings,
+    /// samples (drift), crosswalk.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "PART,...",
+        conflicts_with = "only"
+    )]
+    pub skip: Vec<Part>,
+    /// Run only these parts (comma-separated; the names `--skip` takes).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "PART,...")]
+    pub only: Vec<Part>,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
     pub load: LoadArgs,
+}
+
+/// A part of what `check` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Part {
+    /// Lint every contract and diff it against the ref.
+    Contracts,
+    /// Validate the mappings and their impact.
+    Mappings,
+    /// Drift of each `[[samples]]` entry.
+    Samples,
+    /// The crosswalk store's checks.
+    Crosswalk,
+}
+
+/// Which parts a run of `check` covers.
+#[derive(Debug, Clone, Copy)]
+struct Parts {
+    contracts: bool,
+    mappings: bool,
+    samples: bool,
+    crosswalk: bool,
+}
+
+impl Parts {
+    const ALL: Parts = Parts {
+        contracts: true,
+        mappings: true,
+        samples: true,
+        crosswalk: true,
+    };
+
+    fn of(skip: &[Part], only: &[Part]) -> Parts {
+        let on = |p: Part| {
+            if only.is_empty() {
+                !skip.contains(&p)
+            } else {
+                only.contains(&p)
+            }
+        };
+        Parts {
+            contracts: on(Part::Contracts),
+            mappings: on(Part::Mappings),
+            samples: on(Part::Samples),
+            crosswalk: on(Part::Crosswalk),
+        }
+    }
 }
 
 /// One `--output FORMAT[=FILE]`.
@@ -188,13 +248,25 @@ fn enter_workspace() -> anyhow::Result<Config> {
 }
 
 /// `html`: also prepare the HTML page's extra sections (mapping lineage, crosswalk coverage).
-fn collect(config: &Config, against: Option<&str>, load: &LoadArgs, html: bool) -> anyhow::Result<Option<Checked>> {
+fn collect(
+    config: &Config,
+    against: Option<&str>,
+    load: &LoadArgs,
+    html: bool,
+    parts: Parts,
+) -> anyhow::Result<Option<Checked>> {
     let paths = scope(config);
-    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    super::note(format_args!("check: contracts under {}", shown.join(", ")));
+    if parts.contracts {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        super::note(format_args!("check: contracts under {}", shown.join(", ")));
+    }
     let started = std::time::Instant::now();
     // Lint: every contract in scope.
-    let loaded = load_paths(&paths, &load.options())?;
+    let loaded = if parts.contracts {
+        load_paths(&paths, &load.options())?
+    } else {
+        crate::load::Loaded::default()
+    };
     let mut findings = loaded.findings;
     let mut suppressed = crate::suppress::apply(&mut findings, config, &[]);
     let mut files: Vec<String> = loaded.contracts.iter().flat_map(|c| c.files.iter().cloned()).collect();
@@ -206,6 +278,8 @@ fn collect(config: &Config, against: Option<&str>, load: &LoadArgs, html: bool) 
     };
     let mut against_result = None;
     match reference {
+        // Mappings still measure their impact since the ref: it is compared when they run.
+        _ if !parts.contracts && !parts.mappings => {}
         None => super::note(
             "check: no git ref to compare with (not a repository, or no main/master branch): breaking changes not checked; pass --against",
         ),
@@ -236,8 +310,10 @@ fn collect(config: &Config, against: Option<&str>, load: &LoadArgs, html: bool) 
                 return Ok(None);
             };
             super::detail(started, format_args!("check: {} changes found", a.findings.len()));
-            findings.extend(a.findings.iter().cloned());
-            suppressed = suppressed.plus(a.suppressed);
+            if parts.contracts {
+                findings.extend(a.findings.iter().cloned());
+                suppressed = suppressed.plus(a.suppressed);
+            }
             against_result = Some(a);
         }
         Some(_) => {}
@@ -246,7 +322,7 @@ fn collect(config: &Config, against: Option<&str>, load: &LoadArgs, html: bool) 
     let mut sections = Vec::new();
     // Mappings: validated against today's contracts, and their impact since the ref.
     let (root, mapping_files, shown) = super::map::mapping_files(&[])?;
-    if !mapping_files.is_empty() {
+    if parts.mappings && !mapping_files.is_empty() {
         let started = std::time::Instant::now();
         let (mappings, problems) = super::map::read_mappings(&mapping_files, &shown)?;
         let mut mapping_findings = problems;
@@ -282,7 +358,7 @@ fn collect(config: &Config, against: Option<&str>, load: &LoadArgs, html: bool) 
         files.extend(shown);
     }
     // Drift: each `[[samples]]` entry against its contract.
-    for set in &config.samples {
+    for set in config.samples.iter().filter(|_| parts.samples) {
         let started = std::time::Instant::now();
         let sample_files = set
             .files(&config.dir)
@@ -308,8 +384,17 @@ fn collect(config: &Config, against: Option<&str>, load: &LoadArgs, html: bool) 
         findings.extend(run.findings);
         files.extend(run.files);
     }
-    // Crosswalk: when mapcheck.toml has a `[crosswalk]` table.
-    if config.crosswalk_configured {
+    // Crosswalk: when mapcheck.toml has a `[crosswalk]` table and the store is there. A fresh
+    // clone has no store (it is a local DuckDB file): the checks are skipped with a note, unless
+    // `required = true` makes that an error.
+    let store_missing = !config.crosswalk_db().exists() && !config.crosswalk.required;
+    if parts.crosswalk && config.crosswalk_configured && store_missing {
+        super::note(format_args!(
+            "check: no crosswalk store at {}: crosswalk checks skipped (`mapcheck crosswalk init` creates it; \
+             `[crosswalk] required = true` makes a missing store an error)",
+            crate::load::display_path(&config.crosswalk_db())
+        ));
+    } else if parts.crosswalk && config.crosswalk_configured {
         let started = std::time::Instant::now();
         let (mut crosswalk, store, coverage) = crosswalk_findings(config)?;
         if html {
@@ -460,7 +545,8 @@ pub fn run_check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> anyhow::
     }
     let config = enter_workspace()?;
     let html = args.report.format == OutputFormat::Html || outputs.iter().any(|o| o.format == OutputFormat::Html);
-    let Some(mut checked) = collect(&config, args.against.as_deref(), &args.load, html)? else {
+    let parts = Parts::of(&args.skip, &args.only);
+    let Some(mut checked) = collect(&config, args.against.as_deref(), &args.load, html, parts)? else {
         return Ok(Exit::Error);
     };
     apply_baseline(&mut checked, baseline.as_deref(), args.no_baseline)?;
@@ -520,7 +606,7 @@ pub fn run_report(args: &ReportCommandArgs, out: &mut dyn Write) -> anyhow::Resu
     let target = crate::load::absolute(&args.html);
     let baseline = args.baseline.as_ref().map(|p| crate::load::absolute(p));
     let config = enter_workspace()?;
-    let Some(mut checked) = collect(&config, args.against.as_deref(), &args.load, true)? else {
+    let Some(mut checked) = collect(&config, args.against.as_deref(), &args.load, true, Parts::ALL)? else {
         return Ok(Exit::Error);
     };
     apply_baseline(&mut checked, baseline.as_deref(), args.no_baseline)?;
@@ -544,7 +630,7 @@ pub fn run_report(args: &ReportCommandArgs, out: &mut dyn Write) -> anyhow::Resu
 pub fn run_baseline(args: &BaselineArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let output = args.output.as_ref().map(|p| crate::load::absolute(p));
     let config = enter_workspace()?;
-    let Some(checked) = collect(&config, args.against.as_deref(), &args.load, false)? else {
+    let Some(checked) = collect(&config, args.against.as_deref(), &args.load, false, Parts::ALL)? else {
         return Ok(Exit::Error);
     };
     let path = output.unwrap_or_else(|| PathBuf::from(DEFAULT_BASELINE));

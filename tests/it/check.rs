@@ -560,3 +560,36 @@ fn one_check_writes_every_output() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("unknown format `pdf`"), "{}", stderr(&o));
 }
+
+#[test]
+fn skip_and_only_choose_the_parts_of_a_check() {
+    let ws = workspace();
+    let root = ws.path();
+    remove_enum_value(root);
+    copy_dir(&repo().join("mappings"), &root.join("mappings"));
+    let rules_of = |args: &[&str]| -> (Vec<String>, i32) {
+        let (report, code, err) = check_json(root, args);
+        let rules = report["findings"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{err}"))
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect();
+        (rules, code)
+    };
+    let (all, status) = rules_of(&[]);
+    assert_eq!(status, 1);
+    assert!(all.iter().any(|r| r == "enum-value-removed"), "{all:?}");
+    assert!(all.iter().any(|r| r.starts_with("mapping-")), "{all:?}");
+    let (without, status) = rules_of(&["--skip", "contracts"]);
+    assert!(without.iter().all(|r| r != "enum-value-removed"), "{without:?}");
+    assert!(without.iter().any(|r| r.starts_with("mapping-")), "{without:?}");
+    assert_eq!(status, 0, "the breaking change is in the skipped part");
+    let (only, _) = rules_of(&["--only", "contracts"]);
+    assert!(only.iter().all(|r| !r.starts_with("mapping-")), "{only:?}");
+    assert!(only.iter().any(|r| r == "enum-value-removed"), "{only:?}");
+    let o = mapcheck_in(root, &["check", "--only", "contracts", "--skip", "mappings"]);
+    assert_eq!(code(&o), 2, "--skip and --only exclude each other");
+    let o = mapcheck_in(root, &["check", "--skip", "nothing"]);
+    assert_eq!(code(&o), 2);
+}

@@ -845,7 +845,7 @@ target: {entity: customer, version: 1}\nrules:\n  - target: id\n    from: Id\n  
 }
 
 /// With a `[crosswalk]` table, `mapcheck check` includes the store's findings; without the store
-/// it says how to create it.
+/// it skips them with a note, or fails saying how to create it when the store is `required`.
 #[test]
 fn check_includes_the_crosswalk_when_configured() {
     let ws = Ws::with_config("[crosswalk]\ndb = \"ids.duckdb\"\n");
@@ -871,7 +871,20 @@ fn check_includes_the_crosswalk_when_configured() {
     let page = std::fs::read_to_string(ws.path("report.html")).unwrap();
     assert!(page.contains("<h2>Crosswalk coverage (ids.duckdb)</h2>"), "{page}");
     assert!(page.contains("customer / crm"), "{page}");
+    // --skip crosswalk leaves the store's findings out.
+    let o = mapcheck_in(ws.dir.path(), &["check", "--skip", "crosswalk", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // A fresh clone has no store: the crosswalk checks are skipped with a note...
     std::fs::remove_file(ws.path("ids.duckdb")).unwrap();
+    let o = mapcheck_in(ws.dir.path(), &["check"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no crosswalk store at ids.duckdb: crosswalk checks skipped"),
+        "{}",
+        stderr(&o)
+    );
+    // ...unless the configuration says the store is required here.
+    ws.write("mapcheck.toml", "[crosswalk]\ndb = \"ids.duckdb\"\nrequired = true\n");
     let o = mapcheck_in(ws.dir.path(), &["check"]);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     assert!(
