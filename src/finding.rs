@@ -73,6 +73,23 @@ impl Finding {
         f
     }
 
+    /// A finding about the run rather than a place in a file (no ref to compare with).
+    pub fn unlocated(rule: &'static RuleMeta, message: impl Into<String>) -> Self {
+        let mut f = Finding {
+            rule: rule.id,
+            severity: rule.severity,
+            message: message.into(),
+            fingerprint: String::new(),
+            location: None,
+            old_location: None,
+            direction: None,
+            path: String::new(),
+            help: None,
+        };
+        f.fingerprint = f.compute_fingerprint();
+        f
+    }
+
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self

@@ -64,18 +64,38 @@ fn git(dir: &Path, args: &[&str]) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim_end().to_string())
 }
 
-/// The ref a pre-merge check compares with when none is given: the merge base of `HEAD` with the
-/// default branch (`origin/HEAD`, else `origin/main`, `origin/master`, `main`, `master`), with a
-/// description of how it was found. `None` outside a repository or when no such branch exists.
-pub fn default_base() -> Option<(String, String)> {
-    let cwd = std::env::current_dir().ok()?;
-    git(&cwd, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).ok()?;
+/// What `check` compares with when no `--against` is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Base {
+    /// Not inside a git repository (or one without commits).
+    NoRepository,
+    /// A repository in which none of the default branches (`origin/HEAD`, `origin/main`,
+    /// `origin/master`, `main`, `master`) is there: typically a shallow clone.
+    Missing { shallow: bool },
+    /// The merge base of HEAD with the default branch: its abbreviated commit, a description, and
+    /// whether it is HEAD itself (then only uncommitted changes can show).
+    Found {
+        reference: String,
+        described: String,
+        is_head: bool,
+    },
+}
+
+/// The merge base of `HEAD` with the default branch: `origin/HEAD`, else `origin/main`,
+/// `origin/master`, `main`, `master` (the first that exists).
+pub fn default_base() -> Base {
+    let Ok(cwd) = std::env::current_dir() else {
+        return Base::NoRepository;
+    };
+    let Ok(head) = git(&cwd, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]) else {
+        return Base::NoRepository;
+    };
     let mut candidates = Vec::new();
-    if let Ok(head) = git(
+    if let Ok(origin_head) = git(
         &cwd,
         &["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"],
     ) {
-        candidates.push(head);
+        candidates.push(origin_head);
     }
     candidates.extend(["origin/main", "origin/master", "main", "master"].map(String::from));
     for branch in candidates {
@@ -87,14 +107,75 @@ pub fn default_base() -> Option<(String, String)> {
             // Abbreviated: findings name the old side's files `<ref>:path`.
             let short = base.get(..12).unwrap_or(&base).to_string();
             let described = format!("{short} (the merge base of HEAD with {branch})");
-            return Some((short, described));
+            return Base::Found {
+                reference: short,
+                described,
+                is_head: base == head,
+            };
         }
     }
-    None
+    let shallow = git(&cwd, &["rev-parse", "--is-shallow-repository"]).is_ok_and(|s| s == "true");
+    Base::Missing { shallow }
+}
+
+/// Whether the working tree (tracked and untracked files, ignored ones aside) matches HEAD.
+pub fn working_tree_clean() -> bool {
+    let Ok(cwd) = std::env::current_dir() else { return false };
+    git(&cwd, &["status", "--porcelain"]).is_ok_and(|s| s.is_empty())
+}
+
+/// `latest-tag` as a ref: the highest semantic-version tag (`v1.2.3`, `1.2.3`, `v2.0.0-rc.1`)
+/// reachable from HEAD, as buf and release-based teams compare with the last release.
+pub fn latest_tag() -> anyhow::Result<String> {
+    let cwd = std::env::current_dir().context("the current directory")?;
+    let tags = git(&cwd, &["tag", "--merged", "HEAD"]).map_err(|e| anyhow::anyhow!("--against latest-tag: {e}"))?;
+    tags.lines()
+        .filter_map(|t| Some((semver_key(t)?, t)))
+        .max()
+        .map(|(_, t)| t.to_string())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--against latest-tag: no tag reachable from HEAD looks like a version (v1.2.3); \
+                 tag a release, fetch tags (`git fetch --tags`), or pass another ref"
+            )
+        })
+}
+
+/// Orders versions: numbers first, then a release above its pre-releases (`1.0.0` > `1.0.0-rc.1`).
+fn semver_key(tag: &str) -> Option<(u64, u64, u64, bool, String)> {
+    let v = tag.strip_prefix('v').unwrap_or(tag);
+    let (core, pre) = match v.split_once('-') {
+        Some((core, pre)) => (core, Some(pre)),
+        None => (v, None),
+    };
+    let core = core.split('+').next()?;
+    let mut parts = core.split('.').map(|p| p.parse::<u64>().ok());
+    let (major, minor, patch) = (parts.next()??, parts.next()??, parts.next()??);
+    if parts.next().is_some() {
+        return None;
+    }
+    Some((major, minor, patch, pre.is_none(), pre.unwrap_or("").to_string()))
+}
+
+crate::finding::rule_set! {
+    BASE_REF_MISSING = "base-ref-missing", Warning,
+        "`check` found no git ref to compare with, so breaking changes were not looked for.",
+        "Without `--against`, `check` compares with the merge base of HEAD and the default branch. In a shallow clone (actions/checkout fetches one commit unless `fetch-depth: 0`) that branch is not there, and a gate that compares nothing passes silently. Under CI (`CI` set) this is an error (exit 2); elsewhere this warning. Fix: `fetch-depth: 0`, or `git fetch origin main --depth=50`, or pass `--against`.";
+    NOTHING_COMPARED = "nothing-compared", Warning,
+        "The ref `check` compares with is HEAD itself and nothing is uncommitted: nothing was compared.",
+        "The merge base of HEAD with the default branch is HEAD when HEAD is on that branch (a clone whose `origin/HEAD` is the checked-out branch, a push build of main). Committed changes are then never compared. Pass `--against` with the ref to compare with (the previous commit, `latest-tag`, the target branch).";
 }
 
 /// Writes the contract files of `reference` (any ref git understands) to a temporary directory.
 pub fn snapshot(reference: &str) -> anyhow::Result<Snapshot> {
+    // `latest-tag`: the last release (see [`latest_tag`]).
+    let latest;
+    let reference = if reference == "latest-tag" {
+        latest = latest_tag()?;
+        latest.as_str()
+    } else {
+        reference
+    };
     let cwd = std::env::current_dir().context("the current directory")?;
     let toplevel = git(&cwd, &["rev-parse", "--show-toplevel"])
         .map_err(|e| anyhow::anyhow!("--against needs a git repository: {e}"))?;

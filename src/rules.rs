@@ -16,7 +16,7 @@ pub struct Category {
 }
 
 /// Every category, in the order they are listed.
-pub fn categories() -> [Category; 8] {
+pub fn categories() -> [Category; 9] {
     [
         Category {
             name: "lint",
@@ -52,6 +52,11 @@ pub fn categories() -> [Category; 8] {
             name: "crosswalk",
             summary: "The health of the crosswalk ID tables in the DuckDB store: conflicts, one-to-one violations, merge redirects, orphans, coverage (`mapcheck crosswalk check`).",
             rules: crate::crosswalk::rules::ALL,
+        },
+        Category {
+            name: "check",
+            summary: "What the pre-merge gate itself could not do: no ref to compare with, or a ref that compares nothing (`mapcheck check`).",
+            rules: crate::git::ALL,
         },
         Category {
             name: "drift",

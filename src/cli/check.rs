@@ -274,15 +274,57 @@ fn collect(
     // Diff: against the ref given, else the merge base with the default branch.
     let reference = match against {
         Some(r) => Some((r.to_string(), r.to_string())),
-        None => crate::git::default_base(),
+        None if !parts.contracts && !parts.mappings => None,
+        None => match crate::git::default_base() {
+            crate::git::Base::Found {
+                reference,
+                described,
+                is_head,
+            } => {
+                if is_head && crate::git::working_tree_clean() {
+                    findings.push(Finding::unlocated(
+                        &crate::git::NOTHING_COMPARED,
+                        format!(
+                            "`check` compares with {described}, which is HEAD itself, and nothing is uncommitted: \
+                             nothing was compared; pass --against with the ref to compare with"
+                        ),
+                    ));
+                }
+                Some((reference, described))
+            }
+            crate::git::Base::NoRepository => {
+                super::note(
+                    "check: not in a git repository: contracts linted, breaking changes not checked; pass --against in one",
+                );
+                None
+            }
+            crate::git::Base::Missing { shallow } => {
+                let why = if shallow {
+                    "this is a shallow clone without the default branch"
+                } else {
+                    "none of origin/HEAD, origin/main, origin/master, main, master is here"
+                };
+                let fix = "fetch the branch (actions/checkout: `fetch-depth: 0`; or `git fetch origin main \
+                           --depth=50`) or pass --against <GIT-REF>";
+                if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
+                    anyhow::bail!(
+                        "no git ref to compare with ({why}): breaking changes cannot be checked, and a gate that \
+                         checks nothing must not pass; {fix}"
+                    );
+                }
+                findings.push(Finding::unlocated(
+                    &crate::git::BASE_REF_MISSING,
+                    format!("no git ref to compare with ({why}): breaking changes were not checked; {fix}"),
+                ));
+                None
+            }
+        },
     };
     let mut against_result = None;
     match reference {
         // Mappings still measure their impact since the ref: it is compared when they run.
         _ if !parts.contracts && !parts.mappings => {}
-        None => super::note(
-            "check: no git ref to compare with (not a repository, or no main/master branch): breaking changes not checked; pass --against",
-        ),
+        None => {}
         Some((reference, described)) if unusable == 0 => {
             super::detail(
                 started,

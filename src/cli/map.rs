@@ -321,8 +321,12 @@ fn run_impact(args: &ImpactArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
     let (mappings, mut findings) = read_mappings(&files, &shown)?;
     let (reference, described) = match &args.against {
         Some(r) => (r.clone(), r.clone()),
-        None => crate::git::default_base()
-            .ok_or_else(|| anyhow::anyhow!("map impact needs a git ref to compare with: pass --against <GIT-REF>"))?,
+        None => match crate::git::default_base() {
+            crate::git::Base::Found {
+                reference, described, ..
+            } => (reference, described),
+            _ => anyhow::bail!("map impact needs a git ref to compare with: pass --against <GIT-REF>"),
+        },
     };
     super::note(format_args!("map impact: comparing contracts with {described}"));
     let snapshot = crate::git::snapshot(&reference)?;

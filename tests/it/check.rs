@@ -98,7 +98,7 @@ fn init_scaffolds_without_overwriting() {
     assert_eq!(code(&mapcheck_in(fresh.path(), &["init"])), 0);
     let o = mapcheck_in(fresh.path(), &["check"]);
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
-    assert!(stderr(&o).contains("no git ref to compare with"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not in a git repository"), "{}", stderr(&o));
     // With .proto files already there, init writes the import roots their imports call for.
     let protos = tempfile::tempdir().unwrap();
     let warehouse = protos.path().join("contracts/warehouse");
@@ -126,7 +126,8 @@ fn a_breaking_change_fails_against_the_merge_base_from_any_directory() {
     let root = ws.path();
     let (report, status, err) = check_json(root, &[]);
     assert_eq!(status, 0, "{err}");
-    assert_eq!(rules(&report), Vec::<String>::new());
+    // The branch is at main and nothing is uncommitted: nothing to compare, and the report says so.
+    assert_eq!(rules(&report), ["nothing-compared"]);
     remove_enum_value(root);
     for dir in [root.to_path_buf(), root.join("contracts/erp")] {
         let (report, status, err) = check_json(&dir, &[]);
@@ -592,4 +593,71 @@ fn skip_and_only_choose_the_parts_of_a_check() {
     assert_eq!(code(&o), 2, "--skip and --only exclude each other");
     let o = mapcheck_in(root, &["check", "--skip", "nothing"]);
     assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn no_silent_passes_without_a_ref_to_compare_with() {
+    let ws = workspace();
+    let root = ws.path();
+    // HEAD (feature) at main with nothing uncommitted: the base is HEAD itself, and the report says so.
+    let (report, status, err) = check_json(root, &[]);
+    assert_eq!(status, 0, "{err}");
+    assert!(rules(&report).iter().any(|r| r == "nothing-compared"), "{report:#}");
+    // A shallow clone of a feature branch has no main: an error under CI, a warning elsewhere.
+    remove_enum_value(root);
+    git(root, &["commit", "-qam", "break"]);
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", root.display());
+    let target = clone.path().join("c");
+    git(
+        clone.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--branch",
+            "feature",
+            &url,
+            &target.display().to_string(),
+        ],
+    );
+    git(&target, &["remote", "remove", "origin"]);
+    let run = |ci: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mapcheck"));
+        cmd.args(["check", "--format", "json"]).current_dir(&target);
+        if ci {
+            cmd.env("CI", "true")
+        } else {
+            cmd.env_remove("CI")
+        };
+        cmd.output().unwrap()
+    };
+    let o = run(true);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("this is a shallow clone without the default branch"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("fetch-depth: 0"), "{}", stderr(&o));
+    let o = run(false);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rules(&report), ["base-ref-missing"], "{report:#}");
+    // --against latest-tag: the highest version tag reachable from HEAD.
+    git(root, &["tag", "v1.2.0", "main"]);
+    git(root, &["tag", "v1.10.0-rc.1", "main"]);
+    git(root, &["tag", "not-a-version", "main"]);
+    let o = mapcheck_in(root, &["diff", "--against", "latest-tag", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let files: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["old_location"]["file"].as_str().map(String::from))
+        .collect();
+    assert!(
+        !files.is_empty() && files.iter().all(|f| f.starts_with("v1.10.0-rc.1:")),
+        "{files:?}"
+    );
 }
