@@ -782,6 +782,26 @@ pub fn run_init(args: &InitArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
             .with_context(|| format!("writing {}", path.display()))?;
         writeln!(out, "created  {}", path.display())?;
     }
+    // The crosswalk store is a local database; the baseline beside it is committed.
+    let gitignore = args.dir.join(".gitignore");
+    let existing = std::fs::read_to_string(&gitignore).unwrap_or_default();
+    const STORE: &str = ".mapcheck/*.duckdb*";
+    if !existing.lines().any(|l| l.trim() == STORE) {
+        let mut text = existing.clone();
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str("# mapcheck: the crosswalk store is local (.mapcheck/baseline.json is committed)\n");
+        text.push_str(STORE);
+        text.push('\n');
+        std::fs::write(&gitignore, text).with_context(|| format!("writing {}", gitignore.display()))?;
+        let verb = if existing.is_empty() { "created " } else { "updated " };
+        writeln!(
+            out,
+            "{verb} {} (ignores the crosswalk store {STORE}; .mapcheck/baseline.json stays committed)",
+            gitignore.display()
+        )?;
+    }
     writeln!(
         out,
         "next: put contracts under contracts/, adjust mapcheck.toml, then run `mapcheck check`"

@@ -93,6 +93,17 @@ fn init_scaffolds_without_overwriting() {
     ] {
         assert!(dir.path().join(f).is_file(), "{f}");
     }
+    // The crosswalk store is ignored, once, and init says so; the baseline is not.
+    assert!(out.contains(".gitignore (ignores the crosswalk store"), "{out}");
+    let ignore = std::fs::read_to_string(dir.path().join(".gitignore")).unwrap();
+    assert!(ignore.lines().any(|l| l == ".mapcheck/*.duckdb*"), "{ignore}");
+    assert!(
+        !ignore.lines().any(|l| !l.starts_with('#') && l.contains("baseline")),
+        "{ignore}"
+    );
+    let o = mapcheck_in(dir.path(), &["init"]);
+    assert!(!stdout(&o).contains(".gitignore"), "a second init leaves it alone");
+    assert_eq!(std::fs::read_to_string(dir.path().join(".gitignore")).unwrap(), ignore);
     // The scaffolded config is valid: a fresh init checks clean.
     let fresh = tempfile::tempdir().unwrap();
     assert_eq!(code(&mapcheck_in(fresh.path(), &["init"])), 0);
