@@ -238,8 +238,13 @@ pub fn run(args: &CrosswalkArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
                 Plain::Text => {
                     write!(
                         out,
-                        "merged {} into {} (load {} at {} UTC): {} links moved",
-                        o.from, o.into, o.load_id, o.at, o.links_moved
+                        "merged {} into {} (load {} at {} UTC): {} link{} moved",
+                        o.from,
+                        o.into,
+                        o.load_id,
+                        o.at,
+                        o.links_moved,
+                        if o.links_moved == 1 { "" } else { "s" }
                     )?;
                     if o.survivor != o.into {
                         write!(out, "; {} resolves to {}", o.into, o.survivor)?;
@@ -510,8 +515,11 @@ fn run_resolve(db: &Path, cmd: &ResolveCmd, out: &mut dyn Write) -> anyhow::Resu
     std::mem::forget(resolved);
     if unresolved + ambiguous > 0 {
         eprintln!(
-            "{unresolved} of {} ids have no link in {}; {ambiguous} have more than one canonical id",
-            total, cmd.system
+            "{unresolved} of {total} id{} {} no link in {}; {ambiguous} {} more than one canonical id",
+            if total == 1 { "" } else { "s" },
+            if unresolved == 1 { "has" } else { "have" },
+            cmd.system,
+            if ambiguous == 1 { "has" } else { "have" },
         );
         return Ok(Exit::Findings);
     }

@@ -306,6 +306,7 @@ fn run_validate(args: &ValidateArgs, color: bool, out: &mut dyn Write) -> anyhow
     let summary = Summary::of(&findings, 0, 0).with_suppressed(suppressed);
     let summary = Summary {
         contracts: shown.len(),
+        unit: Some("mapping file"),
         ..summary
     };
     // Snippets quote the mapping files, which are shown relative to the workspace root.
@@ -349,6 +350,7 @@ fn run_impact(args: &ImpactArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
     let suppressed = crate::suppress::apply(&mut findings, &config, &[]);
     let summary = Summary {
         contracts: shown.len(),
+        unit: Some("mapping file"),
         ..Summary::of(&findings, 0, 0).with_suppressed(suppressed)
     };
     let aliases: Vec<(String, PathBuf)> = shown.iter().zip(&files).map(|(s, f)| (s.clone(), f.clone())).collect();
@@ -527,6 +529,7 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
     crate::finding::normalize(&mut findings);
     let summary = crate::report::Summary {
         contracts: 1,
+        unit: Some("mapping"),
         ..crate::report::Summary::of(&findings, 1, 0)
     };
     let files_shown = vec![shown[0].clone()];

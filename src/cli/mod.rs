@@ -46,8 +46,9 @@ impl From<Exit> for ExitCode {
     version,
     about = "Schema and data-mapping governance for OpenAPI, Avro, Protobuf and JSON Schema contracts",
     long_about = "mapcheck loads OpenAPI (3.0/3.1), Avro, Protobuf (.proto, no protoc needed) and JSON Schema \
-contracts into one model, and checks them: lint problems today; breaking changes, drift, mappings and \
-crosswalk health as the project grows.",
+contracts into one model, and checks them: lint problems, breaking changes between versions, drift of \
+sample data, field mappings into the canonical model, and the health of crosswalk ID tables, one by \
+one or all at once as a pre-merge gate (`mapcheck check`).",
     after_help = "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or unusable input.\n\n\
 Examples:\n  mapcheck inspect contracts/\n  mapcheck lint contracts/ --format json",
     arg_required_else_help = true
@@ -137,7 +138,7 @@ Examples:\n  mapcheck diff old/accounts.yaml contracts/crm/accounts.openapi.yaml
 mapcheck diff v1.avsc v2.avsc --mode full\n  mapcheck diff old-protos/ protos/ --format json"
     )]
     Diff(diff::DiffArgs),
-    /// Field mappings into the canonical model: `map validate`, `map lineage`.
+    /// Field mappings into the canonical model: `map validate`, `impact`, `run`, `lineage`, `draft`.
     Map(map::MapArgs),
     /// The pre-merge gate: lint every contract and report what changed since the base branch, from mapcheck.toml.
     #[command(

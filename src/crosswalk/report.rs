@@ -130,7 +130,11 @@ fn md_cell(s: &str) -> String {
 
 fn load_label(l: &LoadRow) -> String {
     match l.kind.as_str() {
-        "merge" => l.source_file.clone().unwrap_or_default(),
+        // Stored as `merge A -> B`; the kind column already says merge.
+        "merge" => {
+            let label = l.source_file.as_deref().unwrap_or_default();
+            label.strip_prefix("merge ").unwrap_or(label).to_string()
+        }
         _ => format!(
             "{}/{} ({}) from {}",
             l.system.as_deref().unwrap_or(""),

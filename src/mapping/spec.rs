@@ -109,7 +109,8 @@ pub fn parse(file: &str, text: &str) -> (Option<Mapping>, Vec<Finding>) {
         Err(e) => {
             let f = Finding::new(
                 &MAPPING_INVALID,
-                format!("not valid YAML: {}", e.message),
+                // The parser's message already says `invalid YAML: ...`.
+                e.message.clone(),
                 at(e.pos, ""),
             );
             return (None, vec![f]);

@@ -334,7 +334,11 @@ fn resolve_now_and_as_of_a_time() {
     let o = ws.run(&["resolve", "--system", "crm", "--file", "ids.txt", "--format", "csv"]);
     assert_eq!(code(&o), 1);
     assert_eq!(stdout(&o), "source_id,canonical_id\n003,c-3\n999,\n001,c-100\n");
-    assert!(stderr(&o).contains("1 of 3 ids have no link in crm"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("1 of 3 ids has no link in crm; 0 have more"),
+        "{}",
+        stderr(&o)
+    );
     // Another system knows nothing of these ids.
     let o = ws.run(&["resolve", "--system", "erp", "001"]);
     assert_eq!(code(&o), 1);
@@ -347,7 +351,7 @@ fn merges_redirect_chains_to_the_survivor_and_refuse_cycles() {
     ws.load("crm.csv", "crm", &[]);
     let out = ws.ok(&["merge", "A", "B"]);
     assert!(out.starts_with("merged A into B (load 2 at "), "{out}");
-    assert!(out.ends_with("1 links moved\n"), "{out}");
+    assert!(out.ends_with("1 link moved\n"), "{out}");
     ws.ok(&["merge", "B", "C"]);
     assert_eq!(
         ws.ok(&["resolve", "--system", "crm", "001", "002", "003"]),
@@ -367,6 +371,10 @@ fn merges_redirect_chains_to_the_survivor_and_refuse_cycles() {
     assert!(stderr(&o).contains("cannot merge 'C' into itself"));
     let o = ws.run(&["merge", "C", "nope"]);
     assert!(stderr(&o).contains("'nope' is not a canonical id of any link"));
+    // The report's recent loads name a merge once: `merge A -> B`.
+    let report = ws.ok(&["report", "--format", "markdown"]);
+    assert!(report.contains("| merge A -> B |"), "{report}");
+    assert!(!report.contains("merge merge"), "{report}");
 
     // The history of the merged id: its link, closed by the merge, and its redirect.
     let h = ws.ok(&["history", "A"]);
