@@ -1,5 +1,6 @@
 //! The command line: clap definitions and dispatch. Each command's logic lives in the library.
 
+mod changelog;
 mod check;
 #[cfg(feature = "crosswalk")]
 mod crosswalk;
@@ -138,6 +139,13 @@ Examples:\n  mapcheck diff old/accounts.yaml contracts/crm/accounts.openapi.yaml
 mapcheck diff v1.avsc v2.avsc --mode full\n  mapcheck diff old-protos/ protos/ --format json"
     )]
     Diff(diff::DiffArgs),
+    /// Every change between two versions, breaking or not, grouped by contract and operation or type: release notes.
+    #[command(
+        after_help = "Exit codes: 0 listed (breaking changes do not fail it; `diff` and `check` gate), 2 a file could not be loaded.\n\n\
+Examples:\n  mapcheck changelog --against latest-tag > CHANGES.md\n  \
+mapcheck changelog old/accounts.yaml contracts/crm/accounts.openapi.yaml --format json"
+    )]
+    Changelog(changelog::ChangelogArgs),
     /// Field mappings into the canonical model: `map validate`, `impact`, `run`, `lineage`, `draft`.
     Map(map::MapArgs),
     /// The pre-merge gate: lint every contract and report what changed since the base branch, from mapcheck.toml.
@@ -348,6 +356,7 @@ pub fn run() -> ExitCode {
         Command::Baseline(args) => check::run_baseline(args, &mut out),
         Command::Init(args) => check::run_init(args, &mut out),
         Command::Report(args) => check::run_report(args, &mut out),
+        Command::Changelog(args) => changelog::run(args, &mut out),
         Command::Completions(args) => docs::run_completions(args, &mut out),
         Command::Man(args) => docs::run_man(args, &mut out),
         Command::Drift(args) => drift::run(args, color, &mut out),

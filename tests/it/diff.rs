@@ -250,3 +250,37 @@ fn a_new_canonical_version_is_not_an_edit_of_the_old_one() {
         "{findings:#?}"
     );
 }
+
+#[test]
+fn changelog_lists_every_change_grouped_by_contract_and_type() {
+    let v1 = "contracts/canonical/customer/v1.schema.json";
+    let v2 = "contracts/canonical/customer/v2.schema.json";
+    let o = mapcheck(&["changelog", v1, v2]);
+    assert_eq!(code(&o), 0, "a listing, not a gate: {}", stderr(&o));
+    let text = stdout(&o);
+    for line in [
+        "# Changes",
+        "2 changes (1 breaking) in 1 contract.",
+        "## `contracts/canonical/customer/v2.schema.json`",
+        "### `Customer`",
+        "- **breaking** `enum-value-removed`: `Customer.status` no longer has enum value `inactive`",
+        "- `enum-value-added`: `Customer.status` has a new enum value `dormant`",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    let o = mapcheck(&["changelog", v1, v2, "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["changes"], 2);
+    assert_eq!(json["contracts"][0]["groups"][0]["name"], "Customer");
+    // Operations group OpenAPI changes; nothing changed says so; a broken file is exit 2.
+    let dir = "tests/fixtures/openapi/shared-component";
+    let text = stdout(&mapcheck(&[
+        "changelog",
+        &format!("{dir}/old.yaml"),
+        &format!("{dir}/new.yaml"),
+    ]));
+    assert!(text.contains("### `POST /orders`"), "{text}");
+    assert!(stdout(&mapcheck(&["changelog", v1, v1])).contains("No changes."));
+    let o = mapcheck(&["changelog", v1, "tests/fixtures/errors/malformed.json"]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+}
