@@ -75,6 +75,7 @@ pub fn run(args: &ChangelogArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
         report: ReportArgs {
             format: OutputFormat::Json,
             fail_on: FailOn::Never,
+            context: 2,
         },
         load: LoadArgs {
             as_format: args.load.as_format,

@@ -341,6 +341,7 @@ fn collect(
                 report: ReportArgs {
                     format: OutputFormat::Text,
                     fail_on: FailOn::Error,
+                    context: 2,
                 },
                 load: LoadArgs {
                     as_format: load.as_format,
@@ -502,6 +503,7 @@ fn write_checked(
         color,
         aliases: &checked.aliases,
         sections: &checked.sections,
+        context: report.context,
     };
     crate::report::render(report.format, &checked.findings, summary, &cx, out)
 }
@@ -601,6 +603,7 @@ pub fn run_check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> anyhow::
     let on_stdout = ReportArgs {
         format: stdout_format,
         fail_on: args.report.fail_on,
+        context: args.report.context,
     };
     write_checked(&on_stdout, &checked, &summary, color, out)?;
     for o in outputs.iter().filter(|o| o.file.is_some()) {
@@ -608,6 +611,7 @@ pub fn run_check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> anyhow::
         let report = ReportArgs {
             format: o.format,
             fail_on: args.report.fail_on,
+            context: args.report.context,
         };
         let mut bytes = Vec::new();
         write_checked(&report, &checked, &summary, false, &mut bytes)?;
@@ -626,6 +630,7 @@ pub fn run_check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> anyhow::
         let markdown = ReportArgs {
             format: OutputFormat::Markdown,
             fail_on: args.report.fail_on,
+            context: args.report.context,
         };
         markdown.write_with_sources(
             "check",
@@ -658,6 +663,7 @@ pub fn run_report(args: &ReportCommandArgs, out: &mut dyn Write) -> anyhow::Resu
     let report = ReportArgs {
         format: OutputFormat::Html,
         fail_on: args.fail_on,
+        context: 2,
     };
     write_checked(&report, &checked, &summary, false, &mut page)?;
     std::fs::write(&target, page).with_context(|| format!("writing {}", target.display()))?;

@@ -219,6 +219,10 @@ pub struct ReportArgs {
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+    /// Lines of source either side of a change, shown as a unified diff of old and new (text and
+    /// markdown).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub context: usize,
 }
 
 impl ReportArgs {
@@ -255,6 +259,7 @@ impl ReportArgs {
             color,
             aliases,
             sections: &[],
+            context: self.context,
         };
         render(self.format, findings, summary, &cx, out)
     }

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{ReportContext, Summary, by_file};
+use super::{ReportContext, SourceFiles, Summary, by_file, source_diff};
 use crate::finding::{Finding, Severity};
 
 /// Files with more findings than this start collapsed.
@@ -37,6 +37,7 @@ pub fn render(findings: &[Finding], summary: &Summary, cx: &ReportContext, out: 
             count(Severity::Info)
         )?;
     }
+    let mut sources = SourceFiles::with_aliases(cx.aliases);
     for (file, group) in &groups {
         writeln!(out)?;
         let open = if group.len() <= OPEN_UP_TO { " open" } else { "" };
@@ -64,6 +65,19 @@ pub fn render(findings: &[Finding], summary: &Summary, cx: &ReportContext, out: 
                 && Some(old) != f.location.as_ref()
             {
                 writeln!(out, "  - before: `{}`", old.to_string().replace('`', "'"))?;
+                if let Some(new) = &f.location
+                    && let Some(lines) = source_diff::unified(&mut sources, old, new, cx.context)
+                {
+                    // A fence longer than any backtick run in the lines keeps them verbatim.
+                    let longest = lines.iter().map(|l| longest_run(&l.text, '`')).max().unwrap_or(0);
+                    let fence = "`".repeat(longest.max(2) + 1);
+                    writeln!(out)?;
+                    writeln!(out, "  {fence}diff")?;
+                    for l in &lines {
+                        writeln!(out, "  {}{}", l.sign, l.text)?;
+                    }
+                    writeln!(out, "  {fence}")?;
+                }
             }
             if let Some(help) = &f.help {
                 writeln!(out, "  - help: {}", text(help))?;
@@ -73,6 +87,11 @@ pub fn render(findings: &[Finding], summary: &Summary, cx: &ReportContext, out: 
         writeln!(out, "</details>")?;
     }
     Ok(())
+}
+
+/// The longest run of `c` in `s`.
+fn longest_run(s: &str, c: char) -> usize {
+    s.split(|x| x != c).map(str::len).max().unwrap_or(0)
 }
 
 /// Message text: HTML-significant characters escaped (code spans in messages stay code spans).

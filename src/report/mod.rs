@@ -6,6 +6,7 @@ pub mod html;
 mod junit;
 mod markdown;
 mod sarif;
+mod source_diff;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -51,6 +52,8 @@ pub struct ReportContext<'a> {
     pub aliases: &'a [(String, std::path::PathBuf)],
     /// More sections for the HTML page: (title, HTML body), after the summary by contract.
     pub sections: &'a [(String, String)],
+    /// Lines of source either side of a change in text and markdown (`--context`).
+    pub context: usize,
 }
 
 impl ReportContext<'_> {
@@ -123,6 +126,7 @@ pub fn render(
             color: cx.color,
             aliases: cx.aliases,
             sections: cx.sections,
+            context: cx.context,
         };
         (&escaped[..], &escaped_cx)
     } else {
@@ -131,7 +135,14 @@ pub fn render(
     match format {
         OutputFormat::Text => {
             let mut sources = SourceFiles::with_aliases(cx.aliases);
-            write_text(findings, summary, Style { color: cx.color }, &mut sources, out)
+            write_text(
+                findings,
+                summary,
+                Style { color: cx.color },
+                &mut sources,
+                cx.context,
+                out,
+            )
         }
         OutputFormat::Json => render_json(findings, summary, out),
         OutputFormat::Markdown => markdown::render(findings, summary, cx, out),
@@ -387,7 +398,7 @@ impl<'a> SourceFiles<'a> {
 /// Compiler-style text, grouped by file: each finding with the source lines it concerns (the new
 /// side, and for a change the old side too), then a one-line summary.
 pub fn render_text(findings: &[Finding], summary: &Summary, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    write_text(findings, summary, style, &mut SourceFiles::with_aliases(&[]), out)
+    write_text(findings, summary, style, &mut SourceFiles::with_aliases(&[]), 2, out)
 }
 
 fn write_text(
@@ -395,6 +406,7 @@ fn write_text(
     summary: &Summary,
     style: Style,
     sources: &mut SourceFiles,
+    context: usize,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let bold = anstyle::Style::new().bold();
@@ -417,9 +429,16 @@ fn write_text(
                 style.paint(bold, &format!("[{}]:", f.rule)),
                 style.paint(bold, &f.message)
             )?;
+            // A change whose two places differ in their text: one unified diff of both.
+            let diff = match (&f.location, &f.old_location) {
+                (Some(new), Some(old)) if old != new => source_diff::unified(sources, old, new, context),
+                _ => None,
+            };
             if let Some(loc) = &f.location {
                 writeln!(out, "  {} {loc}", style.paint(dim, "-->"))?;
-                snippet(sources, loc, style, out)?;
+                if diff.is_none() {
+                    snippet(sources, loc, style, out)?;
+                }
                 if !f.path.is_empty() {
                     writeln!(out, "  {} at {}", style.paint(dim, "="), f.path)?;
                 }
@@ -428,7 +447,10 @@ fn write_text(
                 && Some(old) != f.location.as_ref()
             {
                 writeln!(out, "  {} before: {old}", style.paint(dim, ":::"))?;
-                snippet(sources, old, style, out)?;
+                match &diff {
+                    Some(lines) => write_diff(lines, style, out)?,
+                    None => snippet(sources, old, style, out)?,
+                }
             }
             if let Some(help) = &f.help {
                 writeln!(out, "  {} help: {help}", style.paint(dim, "="))?;
@@ -437,6 +459,47 @@ fn write_text(
         }
     }
     writeln!(out, "{}", summary.line())
+}
+
+/// A unified diff of old and new source: both line numbers, then `-`, `+` or ` ` and the line.
+fn write_diff(lines: &[source_diff::DiffLine], style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let dim = anstyle::Style::new().dimmed();
+    let width = lines
+        .iter()
+        .flat_map(|l| [l.old, l.new])
+        .flatten()
+        .max()
+        .map_or(1, |n| n.to_string().len());
+    let number = |n: Option<usize>| n.map_or_else(|| " ".repeat(width), |n| format!("{n:>width$}"));
+    writeln!(
+        out,
+        "  {} {} {}",
+        " ".repeat(width),
+        " ".repeat(width),
+        style.paint(dim, "|")
+    )?;
+    for l in lines {
+        let text = format!("{} {}", l.sign, l.text);
+        let text = match l.sign {
+            '-' => style.paint(
+                anstyle::Style::new().fg_color(Some(anstyle::AnsiColor::Red.into())),
+                &text,
+            ),
+            '+' => style.paint(
+                anstyle::Style::new().fg_color(Some(anstyle::AnsiColor::Green.into())),
+                &text,
+            ),
+            _ => text,
+        };
+        writeln!(
+            out,
+            "  {} {} {} {text}",
+            style.paint(dim, &number(l.old)),
+            style.paint(dim, &number(l.new)),
+            style.paint(dim, "|")
+        )?;
+    }
+    Ok(())
 }
 
 /// The line `loc` points at, with a caret under its column. A long line (a minified document is

@@ -29,8 +29,20 @@ fn text_groups_by_file_and_shows_old_and_new_lines() {
         out.starts_with("tests/fixtures/diff/avro/v2.avsc (3 findings)"),
         "{out}"
     );
-    // The new line and, below it, the old one.
-    assert!(out.contains(r#"3 |   {"name": "tier", "type": {"type": "enum", "name": "Tier", "symbols": ["GOLD"]}},"#));
+    // Old and new lines as one unified diff, each with its line numbers.
+    assert!(out.contains(
+        r#"3   | -   {"name": "tier", "type": {"type": "enum", "name": "Tier", "symbols": ["GOLD", "SILVER"]}},"#
+    ));
+    assert!(
+        out.contains(r#"    3 | +   {"name": "tier", "type": {"type": "enum", "name": "Tier", "symbols": ["GOLD"]}},"#)
+    );
+    assert!(
+        out.contains(r#"  2 2 |     {"name": "id", "type": "string"},"#),
+        "{out}"
+    );
+    // --context 0: the changed lines only.
+    let o = mapcheck(&["diff", OLD, NEW, "--context", "0"]);
+    assert!(!stdout(&o).contains(r#"  2 2 |"#), "{}", stdout(&o));
     assert!(out.contains("::: before: tests/fixtures/diff/avro/v1.avsc:3:81"));
     assert!(out.trim_end().ends_with("2 errors, 0 warnings, 1 info in 1 contract"));
 }
