@@ -316,7 +316,12 @@ impl Style {
 pub fn aliased_path(aliases: &[(String, std::path::PathBuf)], file: &str) -> std::path::PathBuf {
     aliases
         .iter()
-        .find_map(|(shown, dir)| file.strip_prefix(shown.as_str()).map(|rest| dir.join(rest)))
+        .find_map(|(shown, dir)| {
+            // An alias may name one file (`mappings/a.yaml` -> its path): `join("")` would add a
+            // trailing separator and make it unreadable.
+            file.strip_prefix(shown.as_str())
+                .map(|rest| if rest.is_empty() { dir.clone() } else { dir.join(rest) })
+        })
         .unwrap_or_else(|| std::path::PathBuf::from(file))
 }
 

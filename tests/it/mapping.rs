@@ -154,6 +154,9 @@ fn findings_point_at_the_mapping_line_in_every_format() {
     let text = stdout(&o);
     assert!(text.contains("mappings/mapping-source-missing.yaml:7:"), "{text}");
     assert!(text.contains("FullName"), "{text}");
+    // The mapping line itself, quoted under the finding as `check` quotes it.
+    let quoted = text.lines().any(|l| l.starts_with("   7 |") || l.starts_with("  7 |"));
+    assert!(quoted, "{text}");
     for format in ["markdown", "github", "sarif", "junit", "html"] {
         let o = mapcheck_in(
             &dir,
