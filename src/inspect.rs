@@ -387,37 +387,46 @@ pub fn render_text(report: &InspectReport, out: &mut dyn std::io::Write) -> std:
             if !t.values.is_empty() && t.fields.is_empty() && t.kind == "enum" {
                 line(out, format_args!("    values: {}", t.values.join(", ")))?;
             }
-            for f in &t.fields {
-                let mut flags = vec![if f.required { "required" } else { "optional" }];
-                if f.nullable {
-                    flags.push("nullable");
-                }
-                if f.deprecated {
-                    flags.push("deprecated");
-                }
-                if f.read_only {
-                    flags.push("readOnly");
-                }
-                if f.write_only {
-                    flags.push("writeOnly");
-                }
-                let mut extra = constraint_text(&f.constraints);
-                if let Some(n) = f.proto_number {
-                    extra.push(format!("#{n}"));
-                }
-                if let Some(d) = &f.default {
-                    extra.push(format!("default={d}"));
-                }
-                line(
-                    out,
-                    format_args!(
-                        "    {:<44} {:<28} {:<18} {}  {}",
-                        f.path,
-                        f.summary,
+            // Columns as wide as their longest cell in this type, so long type names stay aligned.
+            let rows: Vec<[String; 5]> = t
+                .fields
+                .iter()
+                .map(|f| {
+                    let mut flags = vec![if f.required { "required" } else { "optional" }];
+                    if f.nullable {
+                        flags.push("nullable");
+                    }
+                    if f.deprecated {
+                        flags.push("deprecated");
+                    }
+                    if f.read_only {
+                        flags.push("readOnly");
+                    }
+                    if f.write_only {
+                        flags.push("writeOnly");
+                    }
+                    let mut extra = constraint_text(&f.constraints);
+                    if let Some(n) = f.proto_number {
+                        extra.push(format!("#{n}"));
+                    }
+                    if let Some(d) = &f.default {
+                        extra.push(format!("default={d}"));
+                    }
+                    [
+                        f.path.clone(),
+                        f.summary.clone(),
                         flags.join(","),
                         extra.join(" "),
-                        f.location
-                    ),
+                        f.location.to_string(),
+                    ]
+                })
+                .collect();
+            let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+            let (w0, w1, w2, w3) = (width(0), width(1), width(2), width(3));
+            for [path, summary, flags, extra, location] in &rows {
+                line(
+                    out,
+                    format_args!("    {path:<w0$}  {summary:<w1$}  {flags:<w2$}  {extra:<w3$}  {location}"),
                 )?;
             }
         }

@@ -109,3 +109,20 @@ fn completions_and_man_pages_come_from_the_command_line_definition() {
         assert!(dir.path().join(page).is_file(), "{page}");
     }
 }
+
+#[test]
+fn inspect_text_keeps_its_columns_aligned_with_long_type_names() {
+    let o = mapcheck(&["inspect", "contracts/erp/customer_service.proto"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = stdout(&o);
+    // Every field row of the Customer message has its location at the same column.
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("    Customer.")).collect();
+    assert!(rows.len() > 10, "{text}");
+    let columns: Vec<usize> = rows.iter().map(|l| l.find("contracts/erp/").unwrap()).collect();
+    assert!(columns.iter().all(|c| *c == columns[0]), "{text}");
+    let types: Vec<usize> = rows
+        .iter()
+        .map(|l| l.find("optional").or(l.find("required")).unwrap())
+        .collect();
+    assert!(types.iter().all(|c| *c == types[0]), "{text}");
+}
