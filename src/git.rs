@@ -161,9 +161,9 @@ crate::finding::rule_set! {
     BASE_REF_MISSING = "base-ref-missing", Warning,
         "`check` found no git ref to compare with, so breaking changes were not looked for.",
         "Without `--against`, `check` compares with the merge base of HEAD and the default branch. In a shallow clone (actions/checkout fetches one commit unless `fetch-depth: 0`) that branch is not there, and a gate that compares nothing passes silently. Under CI (`CI` set) this is an error (exit 2); elsewhere this warning. Fix: `fetch-depth: 0`, or `git fetch origin main --depth=50`, or pass `--against`.";
-    NOTHING_COMPARED = "nothing-compared", Warning,
+    NOTHING_COMPARED = "nothing-compared", Info,
         "The ref `check` compares with is HEAD itself and nothing is uncommitted: nothing was compared.",
-        "The merge base of HEAD with the default branch is HEAD when HEAD is on that branch (a clone whose `origin/HEAD` is the checked-out branch, a push build of main). Committed changes are then never compared. Pass `--against` with the ref to compare with (the previous commit, `latest-tag`, the target branch).";
+        "The merge base of HEAD with the default branch is HEAD when HEAD is on that branch (a clone whose `origin/HEAD` is the checked-out branch, a push build of main). Committed changes are then never compared. Reported as info, so that a push build of the default branch (which has nothing to compare) does not fail under `--fail-on warning`; pass `--against` with the ref to compare with (the previous commit, `latest-tag`, the target branch).";
 }
 
 /// Writes the contract files of `reference` (any ref git understands) to a temporary directory.
