@@ -61,10 +61,11 @@ impl Parser<'_> {
     fn value(&mut self, depth: usize) -> Result<Node, SyntaxError> {
         let start = self.at;
         let pos = self.index.pos(start);
-        if depth > MAX_DEPTH {
-            return Err(self.error_at(start, format!("document nests deeper than {MAX_DEPTH} levels")));
-        }
         let value = match self.bytes.get(self.at) {
+            // `depth` containers enclose this one: it would be number `depth + 1`.
+            Some(b'{' | b'[') if depth >= MAX_DEPTH => {
+                return Err(self.error_at(start, format!("document nests deeper than {MAX_DEPTH} levels")));
+            }
             Some(b'{') => self.object(depth)?,
             Some(b'[') => self.array(depth)?,
             Some(b'"') => Value::String(self.string()?),
@@ -353,6 +354,18 @@ mod tests {
                 _ => panic!("{case:?}: ours {ours:?}, serde_json {theirs:?}"),
             }
         }
+    }
+
+    #[test]
+    fn nesting_is_refused_at_the_container_past_the_limit() {
+        let nested = |n: usize| "[".repeat(n) + &"]".repeat(n);
+        assert!(parse_str(&nested(MAX_DEPTH)).is_ok());
+        let e = parse_str(&nested(MAX_DEPTH + 1)).unwrap_err();
+        assert_eq!((e.pos.line, e.pos.col), (1, MAX_DEPTH as u32 + 1), "{e}");
+        assert!(e.message.contains("nests deeper than"), "{e}");
+        // Deep data, not deep text: scalars at the limit are fine, as are brackets in strings.
+        let at_limit = "[".repeat(MAX_DEPTH) + "\"[[[[\"" + &"]".repeat(MAX_DEPTH);
+        assert!(parse_str(&at_limit).is_ok());
     }
 
     #[test]

@@ -219,44 +219,10 @@ impl<'a> LineIndex<'a> {
     }
 }
 
-/// Parses strict JSON (RFC 8259) into a positioned tree.
+/// Parses strict JSON (RFC 8259) into a positioned tree. Nesting deeper than [`MAX_DEPTH`] is
+/// refused where it happens, so the recursive reader never goes deeper.
 pub fn parse_json(text: &str) -> Result<Node, SyntaxError> {
-    let index = LineIndex::new(text);
-    if let Some(offset) = json_too_deep(text) {
-        return Err(SyntaxError {
-            pos: index.pos(offset),
-            message: format!("document nests deeper than {MAX_DEPTH} levels"),
-        });
-    }
-    super::json_tree::parse(text, &index)
-}
-
-/// Finds where a JSON text first nests deeper than [`MAX_DEPTH`], before any recursive parser sees it.
-fn json_too_deep(text: &str) -> Option<usize> {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for (i, b) in text.bytes().enumerate() {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Some(i);
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    None
+    super::json_tree::parse(text, &LineIndex::new(text))
 }
 
 /// Parses the first document of a YAML 1.2 stream into a positioned tree.
