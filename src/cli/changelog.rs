@@ -12,7 +12,7 @@ use super::diff::DiffArgs;
 use super::{Exit, FailOn, LoadArgs, ReportArgs};
 use crate::compare::contracts::Mode;
 use crate::compare::protobuf::Level;
-use crate::report::OutputFormat;
+use crate::report::{OutputFormat, plural};
 
 #[derive(Debug, Args)]
 pub struct ChangelogArgs {
@@ -176,7 +176,6 @@ fn write_markdown(contracts: &[ContractChanges], out: &mut dyn Write) -> std::io
     if changes.is_empty() {
         return writeln!(out, "No changes.");
     }
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     writeln!(
         out,
         "{} ({} breaking) in {}.",

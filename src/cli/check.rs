@@ -202,6 +202,17 @@ struct Checked {
     _against: Option<super::diff::Against>,
 }
 
+impl Checked {
+    /// The exit code of a report of these findings: 2 when a contract could not be loaded, else
+    /// 1 at or above `--fail-on`.
+    fn exit(&self, report: &ReportArgs) -> Exit {
+        if self.unusable > 0 {
+            return Exit::Error;
+        }
+        report.exit(&self.findings)
+    }
+}
+
 /// The directories a check covers: the literal directory part of every contract set's globs
 /// (`contracts/erp/**/*.proto` -> `contracts/erp`), else `contracts/` when it exists, else `.`.
 fn scope(config: &Config) -> Vec<PathBuf> {
@@ -642,10 +653,7 @@ pub fn run_check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> anyhow::
             &mut file,
         )?;
     }
-    if checked.unusable > 0 {
-        return Ok(Exit::Error);
-    }
-    Ok(args.report.exit(&checked.findings))
+    Ok(checked.exit(&args.report))
 }
 
 /// `mapcheck report --html FILE`: what `check` reports, as one self-contained page.
@@ -669,10 +677,7 @@ pub fn run_report(args: &ReportCommandArgs, out: &mut dyn Write) -> anyhow::Resu
     std::fs::write(&target, page).with_context(|| format!("writing {}", target.display()))?;
     writeln!(out, "wrote {} ({})", args.html.display(), summary.line())?;
     // The exit code says what the page says, as `check`'s does.
-    if checked.unusable > 0 {
-        return Ok(Exit::Error);
-    }
-    Ok(report.exit(&checked.findings))
+    Ok(checked.exit(&report))
 }
 
 pub fn run_baseline(args: &BaselineArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
@@ -738,7 +743,7 @@ fn proto_paths_line(dir: &Path) -> Option<String> {
     if files.is_empty() {
         return None;
     }
-    let mut roots = crate::load::prune::proto_import_roots(dir);
+    let mut roots = crate::load::prune::import_roots_of(&files);
     if roots.is_empty() {
         roots = files
             .keys()
@@ -758,12 +763,12 @@ fn proto_paths_line(dir: &Path) -> Option<String> {
 }
 
 pub fn run_init(args: &InitArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let proto_paths = proto_paths_line(&args.dir);
     for (rel, contents) in SCAFFOLD {
-        let contents = match (*rel, proto_paths_line(&args.dir)) {
-            ("mapcheck.toml", Some(line)) => std::borrow::Cow::Owned(contents.replace(
-                "# proto_paths = [\"third_party/protos\"] # Protobuf import paths",
-                &line,
-            )),
+        let contents = match (*rel, &proto_paths) {
+            ("mapcheck.toml", Some(line)) => std::borrow::Cow::Owned(
+                contents.replace("# proto_paths = [\"third_party/protos\"] # Protobuf import paths", line),
+            ),
             // The workflow installs the version that wrote it.
             (".github/workflows/mapcheck.yml", _) => {
                 std::borrow::Cow::Owned(contents.replace("MAPCHECK_VERSION", env!("CARGO_PKG_VERSION")))

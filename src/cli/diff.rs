@@ -129,7 +129,8 @@ fn run_versions(args: &DiffArgs, config: &Config, color: bool, out: &mut dyn Wri
     let slot: Vec<usize> = (0..paths.len())
         .map(|i| (0..i).find(|&j| same_file(&paths[j], &paths[i])).unwrap_or(i))
         .collect();
-    let side_opts = with_shared_proto_roots(paths, &opts);
+    let mut side_opts = vec![opts.clone(); paths.len()];
+    share_proto_roots(paths, &mut side_opts);
     let loaded = std::thread::scope(|scope| {
         let loads: Vec<_> = paths
             .iter()
@@ -174,21 +175,23 @@ fn run_versions(args: &DiffArgs, config: &Config, color: bool, out: &mut dyn Wri
     exit
 }
 
-/// Load options for each of `paths`: `opts`, plus, when they are all directories, the Protobuf
-/// include roots any of them calls for (found from imports) at the same place in each. A load
-/// derives roots from its own imports only; without this, a file that starts importing a new
-/// neighbour (`import "warehouse/parcel.proto"`) would be named `warehouse/shipment.proto` on one
-/// side and `shipment.proto` on the other, and show as removed and added.
-fn with_shared_proto_roots(paths: &[PathBuf], opts: &LoadOptions) -> Vec<LoadOptions> {
-    let mut out = vec![opts.clone(); paths.len()];
+/// Adds to each of `opts` (the load options of `paths`, in order), when the paths are all
+/// directories, the Protobuf include roots any of them calls for (found from imports), at the same
+/// place in each. A load derives roots from its own imports only; without this, a file that starts
+/// importing a new neighbour (`import "warehouse/parcel.proto"`) would be named
+/// `warehouse/shipment.proto` on one side and `shipment.proto` on the other, and show as removed
+/// and added. A directory given twice is scanned once.
+fn share_proto_roots(paths: &[PathBuf], opts: &mut [LoadOptions]) {
     if paths.len() < 2 || !paths.iter().all(|p| p.is_dir()) {
-        return out;
+        return;
     }
     let roots: std::collections::BTreeSet<String> = paths
         .iter()
-        .flat_map(|p| crate::load::prune::proto_import_roots(p))
+        .enumerate()
+        .filter(|(i, p)| !paths[..*i].iter().any(|q| same_file(q, p)))
+        .flat_map(|(_, p)| crate::load::prune::proto_import_roots(p))
         .collect();
-    for (dir, o) in paths.iter().zip(out.iter_mut()) {
+    for (dir, o) in paths.iter().zip(opts.iter_mut()) {
         for rel in &roots {
             let root = if rel.is_empty() { dir.clone() } else { dir.join(rel) };
             if root.is_dir() && !o.proto_paths.contains(&root) {
@@ -196,7 +199,6 @@ fn with_shared_proto_roots(paths: &[PathBuf], opts: &LoadOptions) -> Vec<LoadOpt
             }
         }
     }
-    out
 }
 
 /// Whether two command-line paths name the same file or directory.
@@ -449,12 +451,9 @@ pub(super) fn compare_against(args: &DiffArgs, config: &Config, reference: &str)
         } else {
             None
         };
-        let shared = with_shared_proto_roots(&[old_path.clone(), path.clone()], &LoadOptions::default());
-        let mut old_opts = old_opts.clone();
-        old_opts.proto_paths.extend(shared[0].proto_paths.iter().cloned());
-        let mut opts = opts.clone();
-        opts.proto_paths.extend(shared[1].proto_paths.iter().cloned());
-        let (old_opts, opts) = (&old_opts, &opts);
+        let mut sides = [old_opts.clone(), opts.clone()];
+        share_proto_roots(&[old_path.clone(), path.clone()], &mut sides);
+        let [old_opts, opts] = &sides;
         let (old, new) = std::thread::scope(|scope| {
             let new = scope.spawn(|| match &unchanged {
                 Some(u) => load_version_among(path, opts, &u.new),

@@ -154,11 +154,13 @@ pub fn unchanged_protos(old_dir: &Path, new_dir: &Path) -> Option<Unchanged> {
 /// roots one version calls for to the other version too gives every file the same name on both
 /// sides (a file that starts importing a new neighbour must not change its own name).
 pub fn proto_import_roots(dir: &Path) -> Vec<String> {
-    let Some(files) = proto_files(dir) else {
-        return Vec::new();
-    };
+    proto_files(dir).map_or_else(Vec::new, |files| import_roots_of(&files))
+}
+
+/// [`proto_import_roots`] of the files [`proto_files`] found.
+pub(crate) fn import_roots_of(files: &BTreeMap<String, PathBuf>) -> Vec<String> {
     let mut roots: BTreeSet<String> = BTreeSet::new();
-    for (rel, path) in &files {
+    for (rel, path) in files {
         let Ok(bytes) = std::fs::read(path) else { continue };
         for import in scan(&bytes).imports {
             if import.starts_with("google/protobuf/") {

@@ -162,6 +162,11 @@ pub(crate) fn split_ref(aliases: &[(String, std::path::PathBuf)], file: &str) ->
     })
 }
 
+/// `n` and `word`, with an `s` unless there is one: "1 error", "3 contracts".
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
 /// Findings whose files are shown under a git ref (a file that only the compared ref has) pointed
 /// at their repository path instead: code-scanning dashboards and annotations need a path in the
 /// repository. The ref stays in the message; the old location keeps it (annotations show it as
@@ -235,7 +240,6 @@ impl Summary {
     }
 
     pub fn line(&self) -> String {
-        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         let mut s = format!(
             "{}, {}, {} in {}",
             plural(self.errors, "error"),
