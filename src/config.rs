@@ -9,6 +9,13 @@
 //! mode = "full"                       # diff mode for these contracts
 //! proto_level = "wire-json"           # Protobuf strictness
 //! proto_paths = ["third_party"]       # Protobuf import paths, relative to this file
+//! ignore_unstable_packages = true     # optional: leave out packages like acme.v1alpha1
+//!
+//! [protobuf]
+//! buf_yaml = "proto/buf.yaml"         # optional: the buf.yaml whose `breaking` section applies
+//!                                     # (default: the nearest one above the compared files;
+//!                                     # "off": none)
+//! ignore_unstable_packages = true     # optional, for every contract set
 //!
 //! [rules]
 //! optional-field-removed = "off"      # or "error", "warning", "info"
@@ -67,6 +74,8 @@ pub struct Config {
     /// `[openapi] relaxed_stability`: operation maturity levels whose breaking changes are
     /// warnings (`None`: the default, alpha, beta and experimental).
     pub relaxed_stability: Option<Vec<String>>,
+    /// `[protobuf]`.
+    pub protobuf: ProtobufConfig,
     pub crosswalk: CrosswalkConfig,
     /// `[[samples]]`: what `check` runs drift on.
     pub samples: Vec<SampleSet>,
@@ -170,6 +179,27 @@ impl Config {
     }
 }
 
+/// `[protobuf]`: settings for every Protobuf contract.
+#[derive(Debug, Clone, Default)]
+pub struct ProtobufConfig {
+    /// Which buf.yaml applies.
+    pub buf_yaml: BufYaml,
+    /// Leave out packages whose last component is `v1alpha1`, `v2beta`, `v1test`, ...
+    pub ignore_unstable_packages: bool,
+}
+
+/// Which buf.yaml's `breaking` section applies to Protobuf comparisons.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum BufYaml {
+    /// The nearest buf.yaml at or above the compared files.
+    #[default]
+    Nearest,
+    /// None.
+    Off,
+    /// This one.
+    File(PathBuf),
+}
+
 /// A group of contracts checked the same way.
 #[derive(Debug, Clone)]
 pub struct ContractSet {
@@ -180,6 +210,7 @@ pub struct ContractSet {
     pub mode: Option<String>,
     pub proto_level: Option<String>,
     pub proto_paths: Vec<PathBuf>,
+    pub ignore_unstable_packages: bool,
 }
 
 impl ContractSet {
@@ -229,6 +260,7 @@ struct RawConfig {
     #[serde(default)]
     ignore: Vec<RawIgnore>,
     openapi: Option<RawOpenapi>,
+    protobuf: Option<RawProtobuf>,
     crosswalk: Option<RawCrosswalk>,
     #[serde(default)]
     samples: Vec<RawSampleSet>,
@@ -250,6 +282,14 @@ struct RawSampleSet {
 #[serde(deny_unknown_fields)]
 struct RawOpenapi {
     relaxed_stability: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProtobuf {
+    buf_yaml: Option<String>,
+    #[serde(default)]
+    ignore_unstable_packages: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -284,6 +324,8 @@ struct RawSet {
     proto_level: Option<String>,
     #[serde(default)]
     proto_paths: Vec<String>,
+    #[serde(default)]
+    ignore_unstable_packages: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -402,6 +444,7 @@ impl Config {
                 mode: set.mode,
                 proto_level: set.proto_level,
                 proto_paths: set.proto_paths.iter().map(|p| dir.join(p)).collect(),
+                ignore_unstable_packages: set.ignore_unstable_packages,
             });
         }
         for (rule, level) in raw.rules {
@@ -480,6 +523,20 @@ impl Config {
             });
         }
         config.relaxed_stability = raw.openapi.and_then(|o| o.relaxed_stability);
+        if let Some(p) = raw.protobuf {
+            config.protobuf = ProtobufConfig {
+                buf_yaml: match p.buf_yaml.as_deref() {
+                    None => BufYaml::Nearest,
+                    Some("off") => BufYaml::Off,
+                    Some(file) => {
+                        inside(&dir, "[protobuf] buf_yaml", file).map_err(bad)?;
+                        // Read when a Protobuf comparison needs it; a missing file is an error then.
+                        BufYaml::File(dir.join(file))
+                    }
+                },
+                ignore_unstable_packages: p.ignore_unstable_packages,
+            };
+        }
         for (i, set) in raw.samples.into_iter().enumerate() {
             let label = format!("[[samples]] #{}", i + 1);
             if set.paths.is_empty() {

@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod bufyaml;
 pub mod cli;
 pub mod compare;
 pub mod config;

@@ -6,8 +6,12 @@ service the break is about (lowercase, without underscores) and `file` the file 
 buf runs once per pair with every category enabled; a rule counts at a level when buf lists it in
 that level's category, which is what running buf with only that category reports.
 
-Usage: python3 compare.py --buf BUF --mapcheck MAPCHECK PAIRS_DIR [--json REPORT]
+Usage: python3 compare.py --buf BUF --mapcheck MAPCHECK PAIRS_DIR [--json REPORT] [--configured]
 PAIRS_DIR holds one directory per pair, each with `old/` and `new/`.
+
+With --configured, each pair's `new/buf.yaml` decides what both tools check: buf runs with it, and
+mapcheck runs without --proto-level, so that it applies the same buf.yaml (`use`, `except`,
+`ignore`, `ignore_only`, `ignore_unstable_packages`); every finding of both counts.
 Exit status: 0 when every divergence is a documented one, 1 otherwise.
 """
 
@@ -182,12 +186,14 @@ def buf_categories(buf):
     return cats
 
 
-def run_buf(buf, pair):
-    config = json.dumps({"version": "v2", "breaking": {"use": ["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]}})
-    proc = subprocess.run(
-        [buf, "breaking", ".", "--against", "../old", "--config", config,
-         "--against-config", '{"version":"v2"}', "--error-format", "json"],
-        cwd=os.path.join(pair, "new"), capture_output=True, text=True)
+def run_buf(buf, pair, configured=False):
+    if configured:
+        command = [buf, "breaking", ".", "--against", "../old", "--error-format", "json"]
+    else:
+        config = json.dumps({"version": "v2", "breaking": {"use": ["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]}})
+        command = [buf, "breaking", ".", "--against", "../old", "--config", config,
+                   "--against-config", '{"version":"v2"}', "--error-format", "json"]
+    proc = subprocess.run(command, cwd=os.path.join(pair, "new"), capture_output=True, text=True)
     if proc.returncode not in (0, 100):
         return None, proc.stderr.strip() or proc.stdout.strip()
     found = []
@@ -202,7 +208,8 @@ def run_buf(buf, pair):
 
 
 def run_mapcheck(mapcheck, pair, level):
-    proc = subprocess.run([mapcheck, "diff", "old", "new", "--proto-level", level, "--format", "json"],
+    level_args = ["--proto-level", level] if level else []
+    proc = subprocess.run([mapcheck, "diff", "old", "new", *level_args, "--format", "json"],
                           cwd=pair, capture_output=True, text=True)
     if proc.returncode not in (0, 1):
         return None, proc.stderr.strip() or proc.stdout.strip()
@@ -213,7 +220,7 @@ def normalize_buf(found, categories, level):
     out = set()
     for f in found:
         rule = f.get("type", "")
-        if LEVELS[level] not in categories.get(rule, ()):
+        if level and LEVELS[level] not in categories.get(rule, ()):
             continue
         if WELL_KNOWN_PACKAGE in f.get("message", ""):
             continue
@@ -242,11 +249,11 @@ def normalize_mapcheck(found):
 
 def compare_pair(args, categories, pair):
     result = {"pair": os.path.basename(pair), "levels": {}}
-    found, error = run_buf(args.buf, pair)
+    found, error = run_buf(args.buf, pair, args.configured)
     if error is not None:
         result["buf_error"] = error
         return result
-    for level in LEVELS:
+    for level in ([None] if args.configured else LEVELS):
         theirs = normalize_buf(found, categories, level)
         mine_raw, error = run_mapcheck(args.mapcheck, pair, level)
         if error is not None:
@@ -268,6 +275,8 @@ def main():
     parser.add_argument("--mapcheck", required=True)
     parser.add_argument("--json", help="write the full report here")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--configured", action="store_true",
+                        help="each pair's buf.yaml decides the rules (no --proto-level)")
     parser.add_argument("pairs")
     args = parser.parse_args()
     args.mapcheck = os.path.abspath(args.mapcheck)
@@ -278,7 +287,7 @@ def main():
         results = list(pool.map(lambda p: compare_pair(args, categories, p), pairs))
 
     summary = {level: {"agree": 0, "missed": 0, "extra": 0, "documented_extra": 0, "buf_findings": 0}
-               for level in LEVELS}
+               for level in ([None] if args.configured else LEVELS)}
     problems = []
     skipped = []
     for r in results:
@@ -299,7 +308,7 @@ def main():
     compared = len(results) - len(skipped)
     print(f"pairs: {len(results)} compared: {compared} skipped (a tool refused the input): {len(skipped)}")
     for level, s in summary.items():
-        print(f"  {level:9} agree {s['agree']}/{compared} pairs, buf findings {s['buf_findings']}, "
+        print(f"  {level or 'buf.yaml':9} agree {s['agree']}/{compared} pairs, buf findings {s['buf_findings']}, "
               f"missed {s['missed']}, unexplained extra {s['extra']}, documented extra {s['documented_extra']}")
     for pair, level, missed, extra in problems[:60]:
         print(f"DIVERGENCE {pair} [{level}] missed={missed} extra={extra}")

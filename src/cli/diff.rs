@@ -4,10 +4,12 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{Exit, LoadArgs, ReportArgs};
+use crate::bufyaml::BufBreaking;
+use crate::compare::buf_rules::Gate;
 use crate::compare::contracts::{DiffOptions, Mode, Side, diff_sides_with};
 use crate::compare::openapi::OpenapiOptions;
 use crate::compare::protobuf::{Level, ProtoOptions};
-use crate::config::{Config, ContractSet};
+use crate::config::{BufYaml, Config, ContractSet};
 use crate::finding::{Finding, Severity, normalize};
 use crate::load::protobuf::Neighbour;
 use crate::load::prune::{Unchanged, unchanged_protos};
@@ -160,11 +162,16 @@ fn run_versions(args: &DiffArgs, config: &Config, color: bool, out: &mut dyn Wri
     }
     let started = std::time::Instant::now();
     let (newest, earlier) = versions.split_last().expect("at least two versions");
+    let buf = buf_yaml_for(config, paths.last().expect("at least two versions"), newest)?;
     let mut findings = Vec::new();
     for (k, old) in earlier.iter().enumerate() {
         let latest = k + 1 == earlier.len();
         let u = unchanged.as_ref();
-        findings.extend(compare(old, newest, args, config, &|f: &str| f.to_string(), latest, u));
+        let same = |f: &str| f.to_string();
+        let buf = buf
+            .as_ref()
+            .map(|b| (b, paths.last().expect("at least two versions").as_path()));
+        findings.extend(compare(old, newest, args, config, &same, latest, u, buf));
     }
     super::detail(started, format_args!("compared: {} findings", findings.len()));
     normalize(&mut findings);
@@ -229,23 +236,65 @@ fn with_set_import_paths(mut opts: LoadOptions, config: &Config) -> LoadOptions 
     opts
 }
 
-/// The Protobuf level a contract set is judged at: `--proto-level`, else the set's, else file.
+/// The buf.yaml whose `breaking` section applies when `new` (a path of the newer version, in
+/// the working tree) has Protobuf contracts: `[protobuf] buf_yaml`, else the nearest one at or
+/// above `new`. What it says that mapcheck does not apply is noted on stderr.
+fn buf_yaml_for(config: &Config, new: &Path, version: &Version) -> anyhow::Result<Option<BufBreaking>> {
+    if !version
+        .loaded
+        .contracts
+        .iter()
+        .any(|c| c.format == crate::model::Format::Protobuf)
+    {
+        return Ok(None);
+    }
+    let found = match &config.protobuf.buf_yaml {
+        BufYaml::Off => None,
+        BufYaml::File(file) => {
+            Some(crate::bufyaml::read(file, Some(new)).map_err(|e| anyhow::anyhow!("[protobuf] buf_yaml: {e}"))?)
+        }
+        BufYaml::Nearest => crate::bufyaml::discover(new)?,
+    };
+    if let Some(b) = &found {
+        super::detail(
+            std::time::Instant::now(),
+            format_args!("Protobuf rules from {}", display_path(&b.file)),
+        );
+        for note in &b.unsupported {
+            eprintln!("note: {note}");
+        }
+    }
+    Ok(found)
+}
+
+/// Which Protobuf rules apply to a contract set: those of `--proto-level`, else of the set's
+/// `proto_level`, else those the buf.yaml's `use` and `except` select, else the file level. A
+/// buf.yaml's ignores apply whatever the level; `buf` comes with the path compared, which its
+/// ignored paths are made relative to.
 fn options_for(
     args: &DiffArgs,
     config: &Config,
     set: Option<&ContractSet>,
     unchanged: Option<&Unchanged>,
+    buf: Option<(&BufBreaking, &Path)>,
 ) -> DiffOptions {
-    let level = args
-        .proto_level
-        .or_else(|| {
-            set.and_then(|s| s.proto_level.as_deref())
-                .and_then(|l| <Level as clap::ValueEnum>::from_str(l, false).ok())
-        })
-        .unwrap_or_default();
+    let level = args.proto_level.or_else(|| {
+        set.and_then(|s| s.proto_level.as_deref())
+            .and_then(|l| <Level as clap::ValueEnum>::from_str(l, false).ok())
+    });
+    let gate = match (level, buf) {
+        (Some(level), _) => Gate::Level(level),
+        (None, Some((b, _))) => Gate::Rules(b.selection.clone()),
+        (None, None) => Gate::default(),
+    };
+    let mut ignores = buf.map(|(b, compared)| b.ignores_for(compared)).unwrap_or_default();
+    if config.protobuf.ignore_unstable_packages || set.is_some_and(|s| s.ignore_unstable_packages) {
+        ignores.unstable_packages = true;
+    }
     DiffOptions {
         proto: ProtoOptions {
-            level,
+            gate,
+            ignores,
             unchanged_packages: unchanged.map(|u| u.packages.clone()).unwrap_or_default(),
             unchanged_files: unchanged.map_or(0, |u| u.new.len()),
         },
@@ -281,13 +330,19 @@ fn compare(
     working: &dyn Fn(&str) -> String,
     latest: bool,
     unchanged: Option<&Unchanged>,
+    buf: Option<(&BufBreaking, &Path)>,
 ) -> Vec<Finding> {
     if config.contracts.is_empty() {
         let mode = mode_for(args, None);
         if !latest && !mode.is_transitive() {
             return Vec::new();
         }
-        return diff_sides_with(side(old), side(new), mode, &options_for(args, config, None, unchanged));
+        return diff_sides_with(
+            side(old),
+            side(new),
+            mode,
+            &options_for(args, config, None, unchanged, buf),
+        );
     }
     let set_of = |c: &Contract| -> Option<usize> {
         let file = c.files.first()?;
@@ -329,7 +384,7 @@ fn compare(
                 base: &new.base,
             },
             mode,
-            &options_for(args, config, set, unchanged),
+            &options_for(args, config, set, unchanged, buf),
         ));
     }
     findings
@@ -484,7 +539,18 @@ pub(super) fn compare_against(args: &DiffArgs, config: &Config, reference: &str)
                 None => file.to_string(),
             }
         };
-        findings.extend(compare(&old, &new, args, config, &working, true, unchanged.as_ref()));
+        let buf = buf_yaml_for(config, path, &new)?;
+        let buf = buf.as_ref().map(|b| (b, path.as_path()));
+        findings.extend(compare(
+            &old,
+            &new,
+            args,
+            config,
+            &working,
+            true,
+            unchanged.as_ref(),
+            buf,
+        ));
         newest_all.push(new);
         old_all.push(old);
     }

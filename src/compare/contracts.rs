@@ -128,7 +128,12 @@ pub fn diff_sides_with(old_side: Side, new_side: Side, mode: Mode, opts: &DiffOp
             (None, None) => {}
         }
     }
-    c.findings.extend(super::protobuf::diff(old, new, &opts.proto));
+    c.findings.extend(super::protobuf::diff(
+        old,
+        new,
+        &opts.proto,
+        [old_side.base, new_side.base],
+    ));
     let policy = version_policy(&pairs, &c.findings);
     c.findings.extend(policy);
     if mode == Mode::None {

@@ -13,6 +13,7 @@
 //! Full compatibility checks both. Concepts are rules in [`concepts`]; this module only walks.
 
 pub mod avro;
+pub mod buf_rules;
 pub mod concepts;
 pub mod contracts;
 pub mod openapi;

@@ -270,6 +270,7 @@ fn the_json_schema_for_mapcheck_toml_matches_the_parser() {
         "[rules]\nfield-removed = \"loud\"\n",
         "[[ignore]]\nrule = \"field-removed\"\n",
         "[openapi]\nrelaxed = []\n",
+        "[protobuf]\nbuf_yml = \"buf.yaml\"\n",
     ] {
         let value = toml_to_json(toml::from_str::<toml::Value>(bad).unwrap());
         assert!(!validator.is_valid(&value), "the schema accepts {bad:?}");

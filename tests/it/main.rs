@@ -2,6 +2,7 @@
 
 mod avro;
 mod avro_resolution;
+mod buf_yaml;
 mod check;
 mod cli;
 mod config;

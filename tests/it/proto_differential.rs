@@ -81,3 +81,43 @@ fn mapcheck_agrees_with_buf_breaking_on_mutated_protos() {
         );
     }
 }
+
+/// Each pair of `tests/fixtures/buf-config/` carries a buf.yaml (v1 or v2) whose `breaking`
+/// section selects rules (`use`, `except`, rule ids alone) or leaves files out (`ignore`,
+/// `ignore_only`, `ignore_unstable_packages`): `buf breaking` and `mapcheck diff` (no
+/// `--proto-level`, so the buf.yaml decides) must report the same breaks.
+#[test]
+fn mapcheck_honours_buf_yaml_breaking_configuration_as_buf_does() {
+    let (Some(buf), Some(python)) = (buf_binary(), python()) else {
+        let why = "buf (run ci/test-tools.sh) and python3 are needed for the differential test against buf";
+        assert!(std::env::var_os("CI").is_none(), "{why}");
+        eprintln!("skipped: {why}");
+        return;
+    };
+    let work = tempfile::tempdir().expect("tempdir");
+    let report = work.path().join("report.json");
+    let compared = Command::new(python)
+        .arg(repo().join("ci/proto-differential/compare.py"))
+        .arg("--configured")
+        .arg("--buf")
+        .arg(&buf)
+        .arg("--mapcheck")
+        .arg(env!("CARGO_BIN_EXE_mapcheck"))
+        .arg("--json")
+        .arg(&report)
+        .arg(repo().join("tests/fixtures/buf-config"))
+        .output()
+        .expect("run compare.py");
+    let summary = stdout(&compared);
+    eprintln!("{summary}");
+    assert!(compared.status.success(), "{summary}{}", stderr(&compared));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).expect("report")).expect("report JSON");
+    let pairs = std::fs::read_dir(repo().join("tests/fixtures/buf-config"))
+        .expect("fixtures")
+        .count() as u64;
+    assert_eq!(v["compared"].as_u64(), Some(pairs), "every pair compared: {summary}");
+    assert!(
+        v["summary"]["null"]["buf_findings"].as_u64().unwrap_or(0) >= 20,
+        "{summary}"
+    );
+}

@@ -1,0 +1,147 @@
+//! A buf.yaml's `breaking` section through the real binary: what it selects, what it leaves out,
+//! how mapcheck.toml and `--proto-level` override it, and clear errors for a broken one. The
+//! agreement with `buf breaking` itself is tests/it/proto_differential.rs.
+
+use std::path::Path;
+
+use crate::*;
+
+/// The v2-module fixture pair copied into a temporary directory (so buf.yaml and mapcheck.toml can
+/// be edited), with `new/` and `old/` side by side.
+fn pair(case: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let from = repo().join("tests/fixtures/buf-config").join(case);
+    for entry in walkdir::WalkDir::new(&from).into_iter().filter_map(Result::ok) {
+        let to = dir.path().join(entry.path().strip_prefix(&from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    dir
+}
+
+fn findings(dir: &Path, args: &[&str]) -> (Vec<String>, i32, String) {
+    let mut all = vec!["diff", "old", "new", "--format", "json"];
+    all.extend_from_slice(args);
+    let o = mapcheck_in(dir, &all);
+    let mut out: Vec<String> = match serde_json::from_str::<serde_json::Value>(&stdout(&o)) {
+        Ok(v) => v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] != "info")
+            .map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["path"].as_str().unwrap_or("")))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    out.sort();
+    (out, code(&o), stderr(&o))
+}
+
+#[test]
+fn the_buf_yaml_selects_rules_and_leaves_out_what_it_ignores() {
+    let dir = pair("v2-module");
+    let (found, exit, _) = findings(dir.path(), &[]);
+    // use: [WIRE_JSON], except: [FIELD_SAME_JSON_NAME], ignore: [proto/vendor].
+    assert_eq!(
+        found,
+        [
+            "proto-field-removed acme.v1.Order.note",
+            "proto-field-renamed acme.v1.Order.email",
+        ],
+        "{found:?}"
+    );
+    assert_eq!(exit, 1);
+    // --proto-level replaces use/except; the ignores still apply (vendor stays out).
+    let (found, _, _) = findings(dir.path(), &["--proto-level", "file"]);
+    assert!(found.contains(&"type-removed acme.v1.Gone".to_string()), "{found:?}");
+    assert!(
+        found.contains(&"proto-field-json-name-changed acme.v1.Order.email".to_string()),
+        "{found:?}"
+    );
+    assert!(!found.iter().any(|f| f.contains("vendor")), "{found:?}");
+    // `[protobuf] buf_yaml = "off"` in mapcheck.toml: the file level, nothing left out.
+    std::fs::write(dir.path().join("mapcheck.toml"), "[protobuf]\nbuf_yaml = \"off\"\n").unwrap();
+    let (found, _, _) = findings(dir.path(), &[]);
+    assert!(
+        found.contains(&"proto-field-removed vendor.Thing.gone".to_string()),
+        "{found:?}"
+    );
+    assert!(found.contains(&"type-removed acme.v1.Gone".to_string()), "{found:?}");
+}
+
+#[test]
+fn unstable_packages_can_be_left_out_from_mapcheck_toml_too() {
+    let dir = pair("unstable-packages-false");
+    let (found, _, _) = findings(dir.path(), &[]);
+    assert!(found.iter().any(|f| f.contains("a.v1alpha1.Status")), "{found:?}");
+    std::fs::write(
+        dir.path().join("mapcheck.toml"),
+        "[protobuf]\nignore_unstable_packages = true\n",
+    )
+    .unwrap();
+    let (found, _, _) = findings(dir.path(), &[]);
+    let packages: Vec<&str> = found
+        .iter()
+        .filter_map(|f| f.split(' ').nth(1))
+        .map(|p| p.rsplit_once('.').map_or(p, |(a, _)| a))
+        .collect();
+    for unstable in [
+        "a.v1alpha1",
+        "a.v1beta1",
+        "a.v2beta",
+        "a.v1test",
+        "a.v1test_foo",
+        "a.v1p1beta1",
+    ] {
+        assert!(
+            !packages.iter().any(|p| p.starts_with(&format!("{unstable}."))),
+            "{unstable}: {found:?}"
+        );
+    }
+    for stable in ["a.v1.Status", "a.v1alpha1x.Status", "b.Status", "a.Status"] {
+        assert!(found.iter().any(|f| f.ends_with(stable)), "{stable}: {found:?}");
+    }
+}
+
+#[test]
+fn a_broken_buf_yaml_is_an_error_naming_file_line_and_column() {
+    let dir = pair("rule-ids");
+    std::fs::write(
+        dir.path().join("new/buf.yaml"),
+        "version: v2\nbreaking:\n  use:\n    - FIELD_NO_DELTE\n",
+    )
+    .unwrap();
+    let (_, exit, err) = findings(dir.path(), &[]);
+    assert_eq!(exit, 2, "{err}");
+    assert!(
+        err.contains("buf.yaml:4:7: `FIELD_NO_DELTE` is not a buf breaking rule or category"),
+        "{err}"
+    );
+    std::fs::write(dir.path().join("new/buf.yaml"), "version: v2\nbreaking: [FILE]\n").unwrap();
+    let (_, exit, err) = findings(dir.path(), &[]);
+    assert_eq!(exit, 2, "{err}");
+    assert!(err.contains("buf.yaml:2:11: `breaking` must be a mapping"), "{err}");
+    // A buf.yaml does not matter where nothing is Protobuf.
+    let o = mapcheck_in(
+        &repo().join("tests/fixtures"),
+        &["diff", "jsonschema/order.draft7.json", "jsonschema/order.draft7.json"],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn policies_are_noted_as_not_applied() {
+    let dir = pair("rule-ids");
+    std::fs::write(
+        dir.path().join("new/buf.yaml"),
+        "version: v2\nbreaking:\n  use: [RPC_NO_DELETE]\npolicies:\n  - policy: buf.policy.yaml\n",
+    )
+    .unwrap();
+    let (found, exit, err) = findings(dir.path(), &[]);
+    assert_eq!(found, ["proto-rpc-removed svc.v1.Svc.Put"]);
+    assert_eq!(exit, 1);
+    assert!(err.contains("buf.yaml:4: `policies` are not applied"), "{err}");
+}
