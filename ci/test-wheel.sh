@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the Python wheel with maturin (bindings = "bin", pyproject.toml), installs it into a fresh
-# virtual environment and runs the installed mapcheck: `--version`, then `check` on the example
-# workspace. `.ci/run` calls it after the tests.
+# Builds the Python wheel with maturin (bindings = "bin", packaging/pypi/pyproject.toml), installs it
+# into a fresh virtual environment and runs the installed mapcheck: `--version`, then `check` on the
+# example workspace. Then the pre-commit hook `mapcheck-check` (`language: python`) installs itself
+# from this repository with the wheel just built, nothing on PATH, and fails on a staged breaking
+# change. `.ci/run` calls it after the tests.
 #
 # The wheel is built with the `dev` profile into the same target directory the tests built, so
 # DuckDB's C++ is not compiled a second time (a release wheel is .github/workflows/release.yml's job).
@@ -14,7 +16,7 @@ maturin="$tools/avro-venv/bin/maturin"
 [ -x "$maturin" ] || bash ci/test-tools.sh >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$maturin" build --profile dev --locked --out "$work/wheels" >"$work/build.log" 2>&1 || {
+(cd packaging/pypi && "$maturin" build --profile dev --locked --out "$work/wheels") >"$work/build.log" 2>&1 || {
   cat "$work/build.log" >&2
   exit 1
 }
@@ -30,4 +32,42 @@ version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
 # The example workspace passes its gate with the installed binary, DuckDB included.
 "$installed" check --quiet >/dev/null
 "$installed" crosswalk --help >/dev/null
-echo "wheel $(basename "$wheel") ($(du -h "$wheel" | cut -f1)): installs, runs --version and check"
+# The version the pre-commit environment pins is this one.
+if ! grep -qx "version = \"$version\"" pyproject.toml || ! grep -q "\"mapcheck==$version\"" pyproject.toml; then
+  echo "test-wheel: pyproject.toml (the pre-commit environment) must pin mapcheck==$version" >&2
+  exit 1
+fi
+
+# The pre-commit hook, as a user's repository runs it: a hook repository holding this one's hook
+# definition and pyproject.toml, committed; pip finds mapcheck==$version among the wheels built
+# here (PIP_FIND_LINKS) where a user's pip finds it on PyPI.
+pre_commit="$tools/avro-venv/bin/pre-commit"
+hooks="$work/hooks"
+mkdir -p "$hooks"
+cp .pre-commit-hooks.yaml pyproject.toml "$hooks/"
+git -C "$hooks" init -q
+git -C "$hooks" add -A
+git -C "$hooks" -c user.name=t -c user.email=t@example.com commit -qm hooks
+ws="$work/ws"
+mkdir -p "$ws"
+cp -r contracts mappings samples mapcheck.toml "$ws/"
+printf 'repos:\n  - repo: %s\n    rev: %s\n    hooks:\n      - id: mapcheck-check\n' \
+  "$hooks" "$(git -C "$hooks" rev-parse HEAD)" >"$ws/.pre-commit-config.yaml"
+git -C "$ws" init -q
+git -C "$ws" add -A
+git -C "$ws" -c user.name=t -c user.email=t@example.com commit -qm base
+# A breaking change, staged: an enum value removed from the ERP contract.
+sed -i 's/CUSTOMER_STATUS_PROSPECT = 2;//' "$ws/contracts/erp/customer_service.proto"
+git -C "$ws" add contracts/erp/customer_service.proto
+# Nothing of this build on PATH: the hook runs the mapcheck its own environment installed.
+set +e
+(cd "$ws" && env PATH="/usr/local/bin:/usr/bin:/bin" PIP_FIND_LINKS="$work/wheels" \
+  PRE_COMMIT_HOME="$work/pre-commit-home" NO_COLOR=1 "$pre_commit" run --color never) >"$work/hook.log" 2>&1
+status=$?
+set -e
+if [ "$status" -ne 1 ] || ! grep -q "enum-value-removed" "$work/hook.log"; then
+  echo "test-wheel: the pre-commit hook should fail (exit 1) on the staged enum-value-removed; it exited $status:" >&2
+  cat "$work/hook.log" >&2
+  exit 1
+fi
+echo "wheel $(basename "$wheel") ($(du -h "$wheel" | cut -f1)): installs, runs --version and check; the pre-commit hook installs it and fails on a staged break"

@@ -245,6 +245,8 @@ fn the_pre_commit_hook_fails_on_a_staged_breaking_change() {
     // A hook repository with the project's hook definition, committed.
     let hooks = tempfile::tempdir().unwrap();
     git(hooks.path(), &["init", "-q", "-b", "main"]);
+    // `mapcheck-check-system` runs the mapcheck on PATH (this build); `mapcheck-check` installs
+    // the wheel, which ci/test-wheel.sh tests with the wheel it builds.
     std::fs::copy(
         repo().join(".pre-commit-hooks.yaml"),
         hooks.path().join(".pre-commit-hooks.yaml"),
@@ -266,7 +268,7 @@ fn the_pre_commit_hook_fails_on_a_staged_breaking_change() {
     std::fs::write(
         root.join(".pre-commit-config.yaml"),
         format!(
-            "repos:\n  - repo: {}\n    rev: {}\n    hooks:\n      - id: mapcheck-check\n",
+            "repos:\n  - repo: {}\n    rev: {}\n    hooks:\n      - id: mapcheck-check-system\n",
             hooks.path().display(),
             rev.trim()
         ),
