@@ -24,8 +24,11 @@ pub struct BufBreaking {
     /// The rules `use` (default `FILE`) minus `except` select.
     pub selection: Selection,
     pub ignores: ProtoIgnores,
-    /// Parts of the file mapcheck does not apply, for a note (`policies`: their plugins run in
-    /// buf only).
+    /// Local policies (v2 `policies`): each one's rules, with the ignores its entry gives. A
+    /// change is reported when the file's own section or any policy reports it.
+    pub policies: Vec<(Selection, ProtoIgnores)>,
+    /// Parts of the file mapcheck does not apply, for a note (plugins and remote policies: they
+    /// run in buf only).
     pub unsupported: Vec<String>,
 }
 
@@ -33,6 +36,18 @@ impl BufBreaking {
     /// The ignores with paths relative to `compared` (the directory, or a file's directory, being
     /// compared) instead of to the buf.yaml's directory: that is how mapcheck's file names start.
     pub fn ignores_for(&self, compared: &Path) -> ProtoIgnores {
+        self.rebase(&self.ignores, compared)
+    }
+
+    /// The local policies, their ignores relative to `compared` (see [`Self::ignores_for`]).
+    pub fn policies_for(&self, compared: &Path) -> Vec<(Selection, ProtoIgnores)> {
+        self.policies
+            .iter()
+            .map(|(selection, ignores)| (selection.clone(), self.rebase(ignores, compared)))
+            .collect()
+    }
+
+    fn rebase(&self, ignores: &ProtoIgnores, compared: &Path) -> ProtoIgnores {
         let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
         let dir = canon(self.file.parent().unwrap_or(Path::new(".")));
         let compared = canon(compared);
@@ -79,14 +94,13 @@ impl BufBreaking {
             out
         };
         ProtoIgnores {
-            paths: rebase_all(&self.ignores.paths),
-            only: self
-                .ignores
+            paths: rebase_all(&ignores.paths),
+            only: ignores
                 .only
                 .iter()
                 .map(|(rule, paths)| (rule.clone(), rebase_all(paths)))
                 .collect(),
-            unstable_packages: self.ignores.unstable_packages,
+            unstable_packages: ignores.unstable_packages,
         }
     }
 }
@@ -116,43 +130,40 @@ pub fn discover(start: &Path) -> anyhow::Result<Option<BufBreaking>> {
 /// Reads a buf.yaml. `start`, the place being compared, picks the module of a v2 workspace
 /// whose own `breaking` section applies.
 pub fn read(path: &Path, start: Option<&Path>) -> anyhow::Result<BufBreaking> {
-    let shown = path.display();
+    let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
     let doc = parse_yaml(&text).map_err(|e| anyhow::anyhow!("{shown}:{e}"))?;
-    let at = |node: &Node, message: String| anyhow::anyhow!("{shown}:{}:{}: {message}", node.pos.line, node.pos.col);
+    let file = Located { shown: &shown };
+    let mut out = BufBreaking {
+        file: path.to_path_buf(),
+        selection: Selection::default(),
+        ignores: ProtoIgnores::default(),
+        policies: Vec::new(),
+        unsupported: Vec::new(),
+    };
     if doc.is_null() {
         // An empty buf.yaml is a v1beta1 module with the defaults.
-        return Ok(BufBreaking {
-            file: path.to_path_buf(),
-            selection: Selection::new(&["FILE".to_string()], &[]).map_err(anyhow::Error::msg)?,
-            ignores: ProtoIgnores::default(),
-            unsupported: Vec::new(),
-        });
+        out.selection = Selection::new(&["FILE".to_string()], &[]).map_err(anyhow::Error::msg)?;
+        return Ok(out);
     }
     if doc.as_map().is_none() {
-        return Err(at(&doc, format!("expected a mapping, found {}", doc.kind_name())));
+        return Err(file.at(&doc, format!("expected a mapping, found {}", doc.kind_name())));
     }
-    let version = match doc.get("version") {
-        None => "v1beta1",
-        Some(v) => v
-            .as_str()
-            .ok_or_else(|| at(v, "`version` must be v1beta1, v1 or v2".into()))?,
-    };
+    let version = version_of(&doc, &file)?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut unsupported = Vec::new();
     let section: Option<&Node> = match version {
         "v1beta1" | "v1" => doc.get("breaking"),
-        "v2" => {
+        _ => {
             let mut section = doc.get("breaking");
             if let Some(list) = doc.get("modules") {
                 let list = list
                     .as_seq()
-                    .ok_or_else(|| at(list, "`modules` must be a list".into()))?;
+                    .ok_or_else(|| file.at(list, "`modules` must be a list".into()))?;
                 for module in list {
                     let p = module
                         .get("path")
                         .and_then(Node::as_str)
-                        .ok_or_else(|| at(module, "a module needs a `path`".into()))?;
+                        .ok_or_else(|| file.at(module, "a module needs a `path`".into()))?;
                     let p = p.trim_end_matches('/').trim_start_matches("./").to_string();
                     // The module being compared uses its own section, if it has one.
                     let holds_start = start.is_some_and(|s| {
@@ -164,126 +175,181 @@ pub fn read(path: &Path, start: Option<&Path>) -> anyhow::Result<BufBreaking> {
                     }
                 }
             }
-            if let Some(at) = doc.key_pos("policies") {
-                unsupported.push(format!(
-                    "{shown}:{}: `policies` are not applied (their rules and plugins run in buf); the `breaking` section is",
-                    at.line
-                ));
-            }
             section
         }
-        other => {
-            let v = doc.get("version").unwrap_or(&doc);
-            return Err(at(v, format!("unknown version `{other}`: expected v1beta1, v1 or v2")));
-        }
     };
-    let words = |key: &str| -> anyhow::Result<Vec<String>> {
-        let Some(node) = section.and_then(|s| s.get(key)) else {
-            return Ok(Vec::new());
-        };
-        if node.is_null() {
-            return Ok(Vec::new());
-        }
-        let list = node
-            .as_seq()
-            .ok_or_else(|| at(node, format!("`breaking.{key}` must be a list")))?;
-        list.iter()
-            .map(|n| {
-                n.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| at(n, format!("`breaking.{key}` entries must be strings")))
-            })
-            .collect()
-    };
-    if let Some(s) = section
-        && !s.is_null()
-        && s.as_map().is_none()
+    let (selection, ignores) = file.section(section, &doc, section)?;
+    out.selection = selection;
+    out.ignores = ignores;
+    if version == "v2"
+        && let Some(list) = doc.get("policies")
     {
-        return Err(at(s, "`breaking` must be a mapping".into()));
-    }
-    let mut use_ = words("use")?;
-    if use_.is_empty() {
-        use_.push("FILE".into());
-    }
-    let except = words("except")?;
-    let mut selection = Selection::new(&use_, &except).map_err(|e| {
-        // Point at the word that is wrong.
-        let entries = ["use", "except"]
-            .into_iter()
-            .filter_map(|k| section.and_then(|s| s.get(k)).and_then(Node::as_seq))
-            .flatten();
-        let node = entries
-            .into_iter()
-            .find(|n| n.as_str().is_some_and(|w| e.contains(&format!("`{w}`"))))
-            .unwrap_or(&doc);
-        at(node, e)
-    })?;
-    let flag = |key: &str| -> anyhow::Result<bool> {
-        match section.and_then(|s| s.get(key)) {
-            None => Ok(false),
-            Some(n) => n
-                .as_bool()
-                .ok_or_else(|| at(n, format!("`breaking.{key}` must be true or false"))),
-        }
-    };
-    if flag("disable_builtin")? {
-        selection = Selection::default();
-    }
-    // Paths relative to the buf.yaml's directory: in v1 that is the module root; in v2 the
-    // paths start with the module's path already.
-    let forms = |p: &str| -> Vec<String> {
-        let p = p.trim_start_matches("./").trim_end_matches('/');
-        vec![if p == "." { String::new() } else { p.to_string() }]
-    };
-    let ignores = ProtoIgnores {
-        paths: words("ignore")?.iter().flat_map(|p| forms(p)).collect(),
-        only: match section.and_then(|s| s.get("ignore_only")) {
-            None => Vec::new(),
-            Some(n) if n.is_null() => Vec::new(),
-            Some(n) => {
-                let map = n
-                    .as_map()
-                    .ok_or_else(|| at(n, "`breaking.ignore_only` must map rule ids to paths".into()))?;
-                let mut only = Vec::new();
-                for (key, entry) in map {
-                    if crate::compare::buf_rules::Category::parse(key).is_none()
-                        && !crate::compare::buf_rules::is_buf_rule(key)
-                    {
-                        return Err(at(
-                            &entry.value,
-                            format!("`{key}` is not a buf breaking rule or category"),
-                        ));
-                    }
-                    let paths = entry
-                        .value
-                        .as_seq()
-                        .ok_or_else(|| {
-                            at(
-                                &entry.value,
-                                format!("`breaking.ignore_only.{key}` must be a list of paths"),
-                            )
-                        })?
-                        .iter()
-                        .map(|p| {
-                            p.as_str()
-                                .map(forms)
-                                .ok_or_else(|| at(p, "paths must be strings".into()))
-                        })
-                        .collect::<anyhow::Result<Vec<_>>>()?
-                        .concat();
-                    only.push((key.clone(), paths));
-                }
-                only
+        let list = list
+            .as_seq()
+            .ok_or_else(|| file.at(list, "`policies` must be a list".into()))?;
+        for entry in list {
+            let name = entry
+                .get("policy")
+                .and_then(Node::as_str)
+                .ok_or_else(|| file.at(entry, "a policy needs a `policy`".into()))?;
+            let policy_path = dir.join(name);
+            if !policy_path.is_file() {
+                out.unsupported.push(format!(
+                    "{shown}:{}: policy `{name}` is not applied: only local policy files are read (a remote one is buf's to fetch)",
+                    entry.pos.line
+                ));
+                continue;
             }
-        },
-        unstable_packages: flag("ignore_unstable_packages")?,
+            let policy_shown = policy_path.display().to_string();
+            let policy_text =
+                std::fs::read_to_string(&policy_path).map_err(|e| anyhow::anyhow!("{policy_shown}: {e}"))?;
+            let policy_doc = parse_yaml(&policy_text).map_err(|e| anyhow::anyhow!("{policy_shown}:{e}"))?;
+            let policy_file = Located { shown: &policy_shown };
+            if !policy_doc.is_null() {
+                version_of(&policy_doc, &policy_file)?;
+            }
+            if policy_doc.key_pos("plugins").is_some() {
+                out.unsupported.push(format!(
+                    "{policy_shown}: the rules of its `plugins` are not applied (plugins run in buf); its built-in rules are"
+                ));
+            }
+            // The policy's rules; the ignores its entry in buf.yaml gives.
+            let (selection, _) = policy_file.section(policy_doc.get("breaking"), &policy_doc, None)?;
+            let (_, mut ignores) = file.section(Some(entry), &doc, Some(entry))?;
+            ignores.unstable_packages = policy_file
+                .section(policy_doc.get("breaking"), &policy_doc, policy_doc.get("breaking"))?
+                .1
+                .unstable_packages;
+            out.policies.push((selection, ignores));
+        }
+    }
+    Ok(out)
+}
+
+fn version_of<'d>(doc: &'d Node, file: &Located) -> anyhow::Result<&'d str> {
+    let version = match doc.get("version") {
+        None => "v1beta1",
+        Some(v) => v
+            .as_str()
+            .ok_or_else(|| file.at(v, "`version` must be v1beta1, v1 or v2".into()))?,
     };
-    Ok(BufBreaking {
-        file: path.to_path_buf(),
-        selection,
-        ignores,
-        unsupported,
-    })
+    match version {
+        "v1beta1" | "v1" | "v2" => Ok(version),
+        other => {
+            let v = doc.get("version").unwrap_or(doc);
+            Err(file.at(v, format!("unknown version `{other}`: expected v1beta1, v1 or v2")))
+        }
+    }
+}
+
+/// A file being read, for messages that name it with a line and column.
+struct Located<'s> {
+    shown: &'s str,
+}
+
+impl Located<'_> {
+    fn at(&self, node: &Node, message: String) -> anyhow::Error {
+        anyhow::anyhow!("{}:{}:{}: {message}", self.shown, node.pos.line, node.pos.col)
+    }
+
+    /// A `breaking` section (`rules`: its `use`, `except`, `disable_builtin`; `paths`: where its
+    /// `ignore`, `ignore_only` and `ignore_unstable_packages` are, the same section or a policy
+    /// entry). Paths stay relative to the buf.yaml's directory: in v1 that is the module root; in
+    /// v2 they start with the module's path already.
+    fn section(
+        &self,
+        rules: Option<&Node>,
+        doc: &Node,
+        paths: Option<&Node>,
+    ) -> anyhow::Result<(Selection, ProtoIgnores)> {
+        for node in [rules, paths].into_iter().flatten() {
+            if !node.is_null() && node.as_map().is_none() {
+                return Err(self.at(node, "`breaking` must be a mapping".into()));
+            }
+        }
+        let words = |section: Option<&Node>, key: &str| -> anyhow::Result<Vec<String>> {
+            let Some(node) = section.and_then(|s| s.get(key)) else {
+                return Ok(Vec::new());
+            };
+            if node.is_null() {
+                return Ok(Vec::new());
+            }
+            let list = node
+                .as_seq()
+                .ok_or_else(|| self.at(node, format!("`{key}` must be a list")))?;
+            list.iter()
+                .map(|n| {
+                    n.as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| self.at(n, format!("`{key}` entries must be strings")))
+                })
+                .collect()
+        };
+        let flag = |section: Option<&Node>, key: &str| -> anyhow::Result<bool> {
+            match section.and_then(|s| s.get(key)) {
+                None => Ok(false),
+                Some(n) => n
+                    .as_bool()
+                    .ok_or_else(|| self.at(n, format!("`{key}` must be true or false"))),
+            }
+        };
+        let mut use_ = words(rules, "use")?;
+        if use_.is_empty() {
+            use_.push("FILE".into());
+        }
+        let except = words(rules, "except")?;
+        let mut selection = Selection::new(&use_, &except).map_err(|e| {
+            // Point at the word that is wrong.
+            let node = ["use", "except"]
+                .into_iter()
+                .filter_map(|k| rules.and_then(|s| s.get(k)).and_then(Node::as_seq))
+                .flatten()
+                .find(|n| n.as_str().is_some_and(|w| e.contains(&format!("`{w}`"))))
+                .unwrap_or(doc);
+            self.at(node, e)
+        })?;
+        if flag(rules, "disable_builtin")? {
+            selection = Selection::default();
+        }
+        let clean = |p: &str| -> String {
+            let p = p.trim_start_matches("./").trim_end_matches('/');
+            if p == "." { String::new() } else { p.to_string() }
+        };
+        let mut only = Vec::new();
+        if let Some(n) = paths.and_then(|s| s.get("ignore_only"))
+            && !n.is_null()
+        {
+            let map = n
+                .as_map()
+                .ok_or_else(|| self.at(n, "`ignore_only` must map rule ids to paths".into()))?;
+            for (key, entry) in map {
+                if crate::compare::buf_rules::Category::parse(key).is_none()
+                    && !crate::compare::buf_rules::is_buf_rule(key)
+                {
+                    return Err(self.at(&entry.value, format!("`{key}` is not a buf breaking rule or category")));
+                }
+                let list = entry
+                    .value
+                    .as_seq()
+                    .ok_or_else(|| self.at(&entry.value, format!("`ignore_only.{key}` must be a list of paths")))?;
+                let paths = list
+                    .iter()
+                    .map(|p| {
+                        p.as_str()
+                            .map(clean)
+                            .ok_or_else(|| self.at(p, "paths must be strings".into()))
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                only.push((key.clone(), paths));
+            }
+        }
+        let ignores = ProtoIgnores {
+            paths: words(paths, "ignore")?.iter().map(|p| clean(p)).collect(),
+            only,
+            unstable_packages: flag(paths, "ignore_unstable_packages")?,
+        };
+        Ok((selection, ignores))
+    }
 }
 
 #[cfg(test)]

@@ -287,14 +287,26 @@ fn options_for(
         (None, Some((b, _))) => Gate::Rules(b.selection.clone()),
         (None, None) => Gate::default(),
     };
+    let unstable = config.protobuf.ignore_unstable_packages || set.is_some_and(|s| s.ignore_unstable_packages);
     let mut ignores = buf.map(|(b, compared)| b.ignores_for(compared)).unwrap_or_default();
-    if config.protobuf.ignore_unstable_packages || set.is_some_and(|s| s.ignore_unstable_packages) {
-        ignores.unstable_packages = true;
-    }
+    ignores.unstable_packages |= unstable;
+    // A buf.yaml's local policies add their rules, unless a level replaced the selection.
+    let policies = match (level, buf) {
+        (None, Some((b, compared))) => b
+            .policies_for(compared)
+            .into_iter()
+            .map(|(selection, mut ignores)| {
+                ignores.unstable_packages |= unstable;
+                (Gate::Rules(selection), ignores)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     DiffOptions {
         proto: ProtoOptions {
             gate,
             ignores,
+            policies,
             unchanged_packages: unchanged.map(|u| u.packages.clone()).unwrap_or_default(),
             unchanged_files: unchanged.map_or(0, |u| u.new.len()),
         },

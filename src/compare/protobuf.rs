@@ -166,6 +166,9 @@ pub struct ProtoOptions {
     /// Files and packages whose changes are not reported (a buf.yaml's `ignore`, `ignore_only`
     /// and `ignore_unstable_packages`).
     pub ignores: ProtoIgnores,
+    /// More rule sets, each with its ignores (a buf.yaml's local policies): a change any of them
+    /// reports is reported.
+    pub policies: Vec<(Gate, ProtoIgnores)>,
     /// Packages declared by `.proto` files left out of both sides because they are identical
     /// there (see [`crate::load::prune`]): they still count as present when judging package
     /// deletions.
@@ -236,6 +239,7 @@ pub fn diff<'a>(
         new: &new_side,
         gate: &opts.gate,
         ignores: &opts.ignores,
+        policies: &opts.policies,
         bases,
         unchanged_packages: &opts.unchanged_packages,
         findings: Vec::new(),
@@ -1164,6 +1168,7 @@ struct Run<'r, 'a> {
     new: &'r Index<'a>,
     gate: &'r Gate,
     ignores: &'r ProtoIgnores,
+    policies: &'r [(Gate, ProtoIgnores)],
     /// The directories the old and new sides were read from (display paths).
     bases: [&'r str; 2],
     unchanged_packages: &'r BTreeSet<String>,
@@ -1201,8 +1206,13 @@ fn option_text(value: Option<&Json>, default: &str) -> String {
 }
 
 impl<'a> Run<'_, 'a> {
-    /// Records a change that violates the buf rules `rules`, if the gate applies one of them and
-    /// the file it is in is not left out.
+    /// Whether the gate or a policy applies one of `rules`.
+    fn any_gate(&self, rules: &[&str]) -> bool {
+        self.gate.any(rules) || self.policies.iter().any(|(g, _)| g.any(rules))
+    }
+
+    /// Records a change that violates the buf rules `rules`, if the gate (or a policy) applies
+    /// one of them and the file it is in is not left out.
     // Every call needs what broke (rule, buf rules), where (path, both locations) and why (message).
     #[allow(clippy::too_many_arguments)]
     fn report(
@@ -1214,34 +1224,38 @@ impl<'a> Run<'_, 'a> {
         old: Option<&Location>,
         new: &Location,
     ) {
-        let enabled: Vec<&str> = rules.iter().copied().filter(|r| self.gate.enables(r)).collect();
-        if enabled.is_empty() {
+        let policies = || std::iter::once((self.gate, self.ignores)).chain(self.policies.iter().map(|(g, i)| (g, i)));
+        if !policies().any(|(gate, _)| gate.any(rules)) {
             return;
         }
-        if *self.ignores != ProtoIgnores::default() {
-            let file = self
-                .new
-                .file_at(new)
-                .or_else(|| self.old.file_at(new))
-                .or_else(|| old.and_then(|o| self.old.file_at(o)));
-            // The file's path under the directory its side was read from, else its import name.
-            let under_base = |at: &Location| {
-                self.bases.iter().find_map(|base| {
-                    let base = base.trim_end_matches('/');
-                    if base.is_empty() || base == "." {
-                        let relative = !at.file.starts_with('/') && !at.file.starts_with("../");
-                        return relative.then(|| at.file.to_string());
-                    }
-                    at.file.strip_prefix(base)?.strip_prefix('/').map(str::to_string)
-                })
-            };
-            let shown = under_base(new).or_else(|| file.map(|f| f.name.to_string()));
-            let package = file.map_or("", |f| f.facts.package.as_str());
-            if let Some(shown) = shown
-                && self.ignores.skips(&enabled, &shown, package)
-            {
-                return;
-            }
+        // Where the change is, for the ignores: the file's path under the directory its side was
+        // read from (else its import name), and its package.
+        let file = self
+            .new
+            .file_at(new)
+            .or_else(|| self.old.file_at(new))
+            .or_else(|| old.and_then(|o| self.old.file_at(o)));
+        let under_base = |at: &Location| {
+            self.bases.iter().find_map(|base| {
+                let base = base.trim_end_matches('/');
+                if base.is_empty() || base == "." {
+                    let relative = !at.file.starts_with('/') && !at.file.starts_with("../");
+                    return relative.then(|| at.file.to_string());
+                }
+                at.file.strip_prefix(base)?.strip_prefix('/').map(str::to_string)
+            })
+        };
+        let shown = under_base(new).or_else(|| file.map(|f| f.name.to_string()));
+        let package = file.map_or("", |f| f.facts.package.as_str());
+        let reported = policies().any(|(gate, ignores)| {
+            let enabled: Vec<&str> = rules.iter().copied().filter(|r| gate.enables(r)).collect();
+            !enabled.is_empty()
+                && !shown
+                    .as_deref()
+                    .is_some_and(|shown| ignores.skips(&enabled, shown, package))
+        });
+        if !reported {
+            return;
         }
         let mut f = Finding::new(rule, message, new.clone()).with_path(path);
         f.old_location = old.cloned();
@@ -1309,7 +1323,7 @@ impl<'a> Run<'_, 'a> {
                     );
                 }
             }
-            if self.gate.any(&DeclKind::ALL.map(DeclKind::removed_in_file)) {
+            if self.any_gate(&DeclKind::ALL.map(DeclKind::removed_in_file)) {
                 self.file_declarations(of, nf);
             }
         }
@@ -1385,7 +1399,7 @@ impl<'a> Run<'_, 'a> {
     /// Package level: packages, and every declaration of a package that is still there.
     fn packages(&mut self) {
         let package_rules = DeclKind::ALL.map(DeclKind::removed_in_package);
-        if !self.gate.enables("PACKAGE_NO_DELETE") && !self.gate.any(&package_rules) {
+        if !self.any_gate(&["PACKAGE_NO_DELETE"]) && !self.any_gate(&package_rules) {
             return;
         }
         let (old, new) = (self.old, self.new);

@@ -133,15 +133,40 @@ fn a_broken_buf_yaml_is_an_error_naming_file_line_and_column() {
 }
 
 #[test]
-fn policies_are_noted_as_not_applied() {
-    let dir = pair("rule-ids");
+fn local_policies_add_their_rules_and_the_rest_is_noted() {
+    // buf.yaml: use [ENUM_NO_DELETE]; policy p1: FIELD_NO_DELETE; policy p2: FIELD_SAME_TYPE,
+    // with `ignore: [a.proto]` on its entry.
+    let dir = pair("policies-local");
+    let (found, exit, err) = findings(dir.path(), &[]);
+    assert_eq!(found, ["proto-field-removed a.v1.M.x", "type-removed a.v1.E"], "{err}");
+    assert_eq!(exit, 1);
+    assert_eq!(err, "");
+    // A policy that is not a local file, and a local one with plugins: noted, the rest applies.
     std::fs::write(
         dir.path().join("new/buf.yaml"),
-        "version: v2\nbreaking:\n  use: [RPC_NO_DELETE]\npolicies:\n  - policy: buf.policy.yaml\n",
+        "version: v2\nbreaking:\n  use: [ENUM_NO_DELETE]\npolicies:\n  - policy: buf.build/acme/policy\n  - policy: p1.yaml\n",
     )
     .unwrap();
-    let (found, exit, err) = findings(dir.path(), &[]);
-    assert_eq!(found, ["proto-rpc-removed svc.v1.Svc.Put"]);
-    assert_eq!(exit, 1);
-    assert!(err.contains("buf.yaml:4: `policies` are not applied"), "{err}");
+    std::fs::write(
+        dir.path().join("new/p1.yaml"),
+        "version: v2\nbreaking:\n  use: [FIELD_SAME_TYPE]\nplugins:\n  - plugin: buf-plugin-suffix.wasm\n",
+    )
+    .unwrap();
+    let (found, _, err) = findings(dir.path(), &[]);
+    assert_eq!(
+        found,
+        ["proto-field-json-type-changed a.v1.M.n", "type-removed a.v1.E"],
+        "{err}"
+    );
+    assert!(
+        err.contains("buf.yaml:5: policy `buf.build/acme/policy` is not applied: only local policy files are read"),
+        "{err}"
+    );
+    assert!(
+        err.contains("p1.yaml: the rules of its `plugins` are not applied"),
+        "{err}"
+    );
+    // --proto-level replaces the rule selection, policies included.
+    let (found, _, _) = findings(dir.path(), &["--proto-level", "wire"]);
+    assert_eq!(found, ["proto-field-removed a.v1.M.x"]);
 }
