@@ -34,6 +34,9 @@
 //! max_rate = 0.01                     # optional: anomalies up to this share are warnings
 //! max_errors = 100                    # optional: malformed records tolerated
 //! max_record_bytes = "64MiB"          # optional: longer records are malformed
+//! freshness = "updated_at"            # optional: the newest value of this field ...
+//! max_age = "24h"                     # ... must be at most this old (both or neither)
+//! envelope = "debezium"               # optional: debezium or kafka-connect records
 //!
 //! [crosswalk]
 //! db = ".mapcheck/crosswalk.duckdb"   # the store (default), relative to this file
@@ -97,6 +100,11 @@ pub struct SampleSet {
     pub max_errors: u64,
     /// The largest record read; longer ones are malformed.
     pub max_record_bytes: u64,
+    /// `freshness` and `max_age`: the field whose newest value must be recent, and how recent
+    /// (milliseconds).
+    pub freshness: Option<(String, i64)>,
+    /// `envelope`: how records wrap the rows.
+    pub envelope: crate::samples::envelope::Envelope,
 }
 
 impl SampleSet {
@@ -276,6 +284,9 @@ struct RawSampleSet {
     max_rate: Option<f64>,
     max_errors: Option<u64>,
     max_record_bytes: Option<toml::Spanned<toml::Value>>,
+    freshness: Option<String>,
+    max_age: Option<toml::Spanned<String>>,
+    envelope: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -570,6 +581,44 @@ impl Config {
                     parsed.map_err(|e| anyhow::anyhow!("{shown}:{}:{}: {label}: max_record_bytes {e}", at.0, at.1))?
                 }
             };
+            let envelope = match set.envelope.as_deref() {
+                None => crate::samples::envelope::Envelope::None,
+                Some(name) => crate::samples::envelope::Envelope::parse(name).ok_or_else(|| {
+                    bad(format!(
+                        "{label}: envelope `{name}`: expected none, debezium or kafka-connect"
+                    ))
+                })?,
+            };
+            let freshness = match (
+                set.freshness.or(envelope
+                    .default_freshness()
+                    .map(str::to_string)
+                    .filter(|_| set.max_age.is_some())),
+                set.max_age,
+            ) {
+                (None, None) => None,
+                (Some(field), Some(age)) => {
+                    if field.is_empty() || field.split('.').any(str::is_empty) {
+                        return Err(bad(format!(
+                            "{label}: freshness `{field}`: expected a field path like `updated_at` or `source.ts_ms`"
+                        )));
+                    }
+                    let at = line_col(text, age.span().start);
+                    let ms = crate::samples::freshness::parse_duration(age.get_ref())
+                        .map_err(|e| anyhow::anyhow!("{shown}:{}:{}: {label}: max_age {e}", at.0, at.1))?;
+                    Some((field, ms))
+                }
+                (Some(_), None) => {
+                    return Err(bad(format!(
+                        "{label}: `freshness` needs `max_age` (how old the newest value may be)"
+                    )));
+                }
+                (None, Some(_)) => {
+                    return Err(bad(format!(
+                        "{label}: `max_age` needs `freshness` (the timestamp field to check)"
+                    )));
+                }
+            };
             config.samples.push(SampleSet {
                 label,
                 contract: dir.join(set.contract),
@@ -578,6 +627,8 @@ impl Config {
                 max_rate,
                 max_errors: set.max_errors.unwrap_or(100),
                 max_record_bytes,
+                freshness,
+                envelope,
             });
         }
         config.crosswalk_configured = raw.crosswalk.is_some();

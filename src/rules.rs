@@ -60,7 +60,7 @@ pub fn categories() -> [Category; 9] {
         },
         Category {
             name: "drift",
-            summary: "Sample records that do not match their contract: undeclared or missing fields, nulls, types, enum values, formats, constraints (`mapcheck drift`).",
+            summary: "Sample records that do not match their contract: undeclared or missing fields, nulls, types, enum values, formats, constraints; and records older than the freshness limit (`mapcheck drift`).",
             rules: crate::samples::drift::ALL,
         },
     ]

@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::finding::Finding;
 use crate::load::load_paths;
 use crate::report::{OutputFormat, Summary};
+use crate::samples::freshness::Freshness;
 use crate::suppress::Suppressed;
 
 /// Where the baseline lives unless `--baseline` says otherwise (relative to mapcheck.toml).
@@ -426,6 +427,12 @@ fn collect(
                 max_rate: set.max_rate,
                 validate: false,
                 max_record_bytes: set.max_record_bytes,
+                freshness: set.freshness.as_ref().map(|(field, max_age_ms)| Freshness {
+                    field: field.clone(),
+                    max_age_ms: *max_age_ms,
+                    now_ms: crate::samples::freshness::now_ms(),
+                }),
+                envelope: set.envelope,
             },
             &load.options(),
         )?;

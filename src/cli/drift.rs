@@ -10,6 +10,8 @@ use crate::load::load_paths;
 use crate::model::{Contract, Location, Pos};
 use crate::report::Summary;
 use crate::samples::drift::{self, DriftOptions, Expectations, MALFORMED_RECORD};
+use crate::samples::envelope::Envelope;
+use crate::samples::freshness::Freshness;
 use crate::samples::{self, Scan, ScanError, ScanOptions};
 
 #[derive(Debug, Args)]
@@ -42,10 +44,34 @@ pub struct DriftArgs {
     /// JSON Schema and OpenAPI 3.1 contracts; slower than drift alone.
     #[arg(long)]
     pub validate: bool,
+    /// Freshness: the timestamp field (a path like `updated_at` or `source.ts_ms`) whose newest
+    /// value must be at most --max-age old; older is `stale-data`. Values are RFC 3339 date-times
+    /// or dates, or seconds/milliseconds/microseconds/nanoseconds since 1970.
+    #[arg(long, value_name = "FIELD", requires = "max_age")]
+    pub freshness: Option<String>,
+    /// How old the newest --freshness value may be: 90s, 15m, 24h, 7d, 1h30m. With
+    /// `--envelope debezium`, the field defaults to `source.ts_ms`.
+    #[arg(long, value_name = "DURATION", value_parser = crate::samples::freshness::parse_duration)]
+    pub max_age: Option<i64>,
+    /// What "now" is for --max-age (RFC 3339, `2026-12-02T12:00:00Z`; default: the clock), so a
+    /// run can be repeated with the same result.
+    #[arg(long, value_name = "TIME", value_parser = parse_now, requires = "max_age")]
+    pub now: Option<i64>,
+    /// How records wrap the rows the contract describes: `debezium` (change events, with or
+    /// without `schemas.enable`; `after`/`before` rows are checked, operations and tombstones
+    /// counted) or `kafka-connect` (`{schema, payload}` records). The records' Connect schema is
+    /// compared with the contract too.
+    #[arg(long, value_enum, value_name = "KIND", default_value = "none")]
+    pub envelope: Envelope,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
     pub load: LoadArgs,
+}
+
+fn parse_now(s: &str) -> Result<i64, String> {
+    crate::samples::freshness::parse_time(s)
+        .ok_or_else(|| format!("`{s}` is not an RFC 3339 date-time (2026-12-02T12:00:00Z) or date"))
 }
 
 pub fn parse_fraction(s: &str) -> Result<f64, String> {
@@ -122,6 +148,8 @@ pub fn run(args: &DriftArgs, color: bool, out: &mut dyn Write) -> anyhow::Result
             max_rate: args.max_rate,
             validate: args.validate,
             max_record_bytes: args.max_record_bytes,
+            freshness: freshness_of(args.freshness.as_deref(), args.max_age, args.now, args.envelope)?,
+            envelope: args.envelope,
         },
         &args.load.options(),
     )? {
@@ -140,6 +168,30 @@ pub fn run(args: &DriftArgs, color: bool, out: &mut dyn Write) -> anyhow::Result
     Ok(args.report.exit(&findings))
 }
 
+/// The freshness check `--freshness`, `--max-age` and `--now` (or `[[samples]]` `freshness` and
+/// `max_age`) ask for: the field defaults to the envelope's (Debezium's `source.ts_ms`).
+pub fn freshness_of(
+    field: Option<&str>,
+    max_age_ms: Option<i64>,
+    now_ms: Option<i64>,
+    envelope: Envelope,
+) -> anyhow::Result<Option<Freshness>> {
+    let Some(max_age_ms) = max_age_ms else {
+        return Ok(None);
+    };
+    let Some(field) = field.or(envelope.default_freshness()) else {
+        anyhow::bail!("--max-age needs --freshness FIELD (the timestamp field to check)");
+    };
+    if field.split('.').any(str::is_empty) {
+        anyhow::bail!("--freshness `{field}`: expected a field path like `updated_at` or `source.ts_ms`");
+    }
+    Ok(Some(Freshness {
+        field: field.to_string(),
+        max_age_ms,
+        now_ms: now_ms.unwrap_or_else(crate::samples::freshness::now_ms),
+    }))
+}
+
 /// What drift found for one contract and its samples.
 pub struct DriftRun {
     pub findings: Vec<Finding>,
@@ -149,7 +201,7 @@ pub struct DriftRun {
 }
 
 /// How a drift run judges and stops.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Limits {
     pub max_errors: u64,
     pub max_rate: f64,
@@ -157,6 +209,10 @@ pub struct Limits {
     pub validate: bool,
     /// The largest record read.
     pub max_record_bytes: u64,
+    /// How fresh the newest record must be.
+    pub freshness: Option<Freshness>,
+    /// How records wrap the rows.
+    pub envelope: Envelope,
 }
 
 /// Scans `files` and compares what it saw with the type of `contract`. A contract that cannot be
@@ -173,6 +229,8 @@ pub fn drift(
         max_rate,
         validate,
         max_record_bytes,
+        freshness,
+        envelope,
     } = limits;
     let loaded = load_paths(&[contract.to_path_buf()], load)?;
     if !loaded.unusable.is_empty() {
@@ -195,15 +253,28 @@ pub fn drift(
     let opts = ScanOptions {
         max_errors,
         max_record_bytes,
+        envelope,
         ..ScanOptions::default()
     };
-    let scan = match samples::scan_validating(files, Some(&expect), validator.as_ref(), opts) {
+    let path = freshness.as_ref().map(Freshness::path);
+    let scan = match samples::scan_checking(files, Some(&expect), validator.as_ref(), path.as_deref(), opts) {
         Ok(s) => s,
         Err(e) => return scan_failed(e).map(Err),
     };
     let mut findings = drift::findings(&scan.observed, &expect, &scan.files, DriftOptions { max_rate });
     findings.extend(malformed_findings(&scan));
     findings.extend(violation_findings(&scan, ty.location.clone(), max_rate));
+    if let Some(f) = &freshness {
+        findings.extend(crate::samples::freshness::findings(&scan.newest, f, &scan.files));
+    }
+    if envelope != Envelope::None {
+        findings.extend(crate::samples::envelope::findings(
+            envelope,
+            &scan.events,
+            &expect,
+            &scan.files,
+        ));
+    }
     normalize(&mut findings);
     let mut report_files: Vec<String> = loaded.contracts.iter().flat_map(|c| c.files.clone()).collect();
     report_files.extend(scan.files.iter().cloned());

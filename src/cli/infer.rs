@@ -47,6 +47,10 @@ pub struct InferArgs {
     /// malformed.
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = crate::samples::read::parse_size)]
     pub max_record_bytes: u64,
+    /// How records wrap the rows: `debezium` change events (the `after`/`before` rows are
+    /// inferred) or `kafka-connect` `{schema, payload}` records (the payloads).
+    #[arg(long, value_enum, value_name = "KIND", default_value = "none")]
+    pub envelope: crate::samples::envelope::Envelope,
 }
 
 pub fn run(args: &InferArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
@@ -54,6 +58,7 @@ pub fn run(args: &InferArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let opts = ScanOptions {
         max_errors: args.max_errors,
         max_record_bytes: args.max_record_bytes,
+        envelope: args.envelope,
         ..ScanOptions::default()
     };
     let scan = match samples::scan(&files, None, opts) {

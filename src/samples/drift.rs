@@ -51,6 +51,12 @@ crate::finding::rule_set! {
     MALFORMED_RECORD = "malformed-record", Error,
         "A sample record could not be read (invalid JSON, a CSV row with the wrong number of fields).",
         "Malformed records are counted and skipped; the scan goes on until more than `--max-errors` were seen, then stops with exit code 2. The finding names the file and the first lines.";
+    ENVELOPE_EVENTS = "envelope-events", Info,
+        "What the change-data-capture envelopes of the samples held (`--envelope debezium|kafka-connect`).",
+        "With an envelope, the records are Debezium change events or Kafka Connect `{schema, payload}` records, and the rows checked are inside them. This summary counts events by operation (create, update, delete, read, truncate), tombstones and the rows checked, and how many different Connect schemas the records carried: each is compared with the contract (a field the connector sends that the contract lacks, a type or nullability that differs), so schema drift shows before any record carries a value that shows it.";
+    STALE_DATA = "stale-data", Error,
+        "The newest record is older than the freshness limit (`--freshness FIELD --max-age DURATION`).",
+        "A pipeline that stopped delivering looks healthy to every schema check: the last records are valid, there are just no new ones. The finding gives the newest timestamp of the field, where it is, and how far it lags behind now; no value of the field that reads as a timestamp is a finding too. `--now` fixes \"now\" for reproducible runs.";
 }
 
 /// An index into [`Expectations`].
@@ -385,6 +391,22 @@ impl Expectations {
             }
         }
         id
+    }
+
+    /// Whether a node (or, for a union, one of its branches) accepts a kind of value.
+    pub fn accepts(&self, id: Eid, kind: Kind) -> bool {
+        self.accepts_kind(id, kind)
+    }
+
+    /// Whether a resolved object node forbids fields it does not declare.
+    pub fn closed(&self, id: Eid) -> bool {
+        matches!(
+            &self.node(id).shape,
+            Shape::Object {
+                additional: Extra::Forbidden,
+                ..
+            }
+        )
     }
 
     /// Whether a node accepts a kind of value (from the table made when compiling).

@@ -5,7 +5,9 @@
 //! own accumulator and the parts are merged, which gives the same result in any order.
 
 pub mod drift;
+pub mod envelope;
 pub mod format;
+pub mod freshness;
 pub mod infer;
 pub mod observe;
 #[cfg(feature = "parquet")]
@@ -36,6 +38,8 @@ pub struct ScanOptions {
     pub chunk_size: usize,
     /// The largest record read; a longer one is malformed (`--max-record-bytes`).
     pub max_record_bytes: u64,
+    /// How records wrap the rows (`--envelope`).
+    pub envelope: envelope::Envelope,
 }
 
 impl Default for ScanOptions {
@@ -44,6 +48,7 @@ impl Default for ScanOptions {
             max_errors: 100,
             chunk_size: 1 << 20,
             max_record_bytes: read::DEFAULT_MAX_RECORD_BYTES,
+            envelope: envelope::Envelope::None,
         }
     }
 }
@@ -85,6 +90,10 @@ pub struct Scan {
     pub errors: Vec<FileErrors>,
     /// Per-record validation results, when a validator was given.
     pub violations: validate::Violations,
+    /// The newest value of the freshness field, when one was given.
+    pub newest: freshness::Newest,
+    /// What the envelopes held (`--envelope`).
+    pub events: envelope::Events,
 }
 
 impl Scan {
@@ -110,6 +119,8 @@ struct Part {
     violations: validate::Violations,
     errors: FileErrors,
     fatal: Option<String>,
+    newest: freshness::Newest,
+    events: envelope::Events,
 }
 
 impl Part {
@@ -119,6 +130,8 @@ impl Part {
         self.violations.merge(other.violations);
         self.errors.merge(other.errors);
         self.fatal = self.fatal.or(other.fatal);
+        self.newest.merge(other.newest);
+        self.events.merge(other.events);
         self
     }
 }
@@ -127,6 +140,8 @@ impl Part {
 struct Context<'a> {
     expect: Option<&'a Expectations>,
     validator: Option<&'a jsonschema::Validator<crate::json::Trees>>,
+    /// The freshness field's path, when there is one.
+    freshness: Option<&'a [&'a str]>,
     opts: ScanOptions,
     errors: AtomicU64,
     stop: AtomicBool,
@@ -138,6 +153,30 @@ impl Context<'_> {
     }
 
     fn record_view(&self, part: &mut Part, file: u32, v: View, line: u64) {
+        if self.opts.envelope == envelope::Envelope::None {
+            if let Some(path) = self.freshness {
+                part.newest.observe(v, path, file, line);
+            }
+            self.row(part, file, v, line);
+            return;
+        }
+        match envelope::unwrap(self.opts.envelope, v, Loc { file, line }, &mut part.events) {
+            Ok(unwrapped) => {
+                if let (Some(path), Some(event)) = (self.freshness, unwrapped.event) {
+                    part.newest.observe(event, path, file, line);
+                }
+                for row in unwrapped.rows {
+                    self.row(part, file, row, line);
+                }
+            }
+            Err(message) => {
+                self.malformed(&mut part.errors, Malformed { line, message });
+            }
+        }
+    }
+
+    /// One row the contract describes.
+    fn row(&self, part: &mut Part, file: u32, v: View, line: u64) {
         part.records += 1;
         let expect = self.expect.map(|x| (x, x.root()));
         part.observed.observe_view(v, Loc { file, line }, expect);
@@ -178,10 +217,23 @@ pub fn scan_validating(
     validator: Option<&jsonschema::Validator<crate::json::Trees>>,
     opts: ScanOptions,
 ) -> Result<Scan, ScanError> {
+    scan_checking(paths, expect, validator, None, opts)
+}
+
+/// [`scan_validating`], also keeping the newest value of the field at `freshness` (a path of
+/// keys from the record).
+pub fn scan_checking(
+    paths: &[PathBuf],
+    expect: Option<&Expectations>,
+    validator: Option<&jsonschema::Validator<crate::json::Trees>>,
+    freshness: Option<&[&str]>,
+    opts: ScanOptions,
+) -> Result<Scan, ScanError> {
     let files: Vec<String> = paths.iter().map(|p| crate::load::display_path(p)).collect();
     let cx = Context {
         expect,
         validator,
+        freshness,
         opts,
         errors: AtomicU64::new(0),
         stop: AtomicBool::new(false),
@@ -215,6 +267,8 @@ pub fn scan_validating(
         scan.records += part.records;
         scan.observed.merge(part.observed);
         scan.violations.merge(part.violations);
+        scan.newest.merge(part.newest);
+        scan.events.merge(part.events);
         scan.errors.push(part.errors);
     }
     Ok(scan)

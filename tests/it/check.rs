@@ -674,3 +674,42 @@ fn no_silent_passes_without_a_ref_to_compare_with() {
         "{files:?}"
     );
 }
+
+/// `[[samples]]` freshness in `check`: the newest `LastModifiedDate` of the CRM sample against the
+/// clock (the sample's newest value is from 2026; a century of max age passes, a second fails).
+#[test]
+fn samples_freshness_runs_in_check() {
+    let ws = workspace();
+    let root = ws.path();
+    copy_dir(&repo().join("samples"), &root.join("samples"));
+    let base = "[[samples]]\ncontract = \"contracts/crm/accounts.openapi.yaml\"\ntype = \"Account\"\npaths = [\"samples/crm/*.ndjson\"]\nfreshness = \"LastModifiedDate\"\n";
+    std::fs::write(root.join("mapcheck.toml"), format!("{base}max_age = \"36500d\"\n")).unwrap();
+    let o = mapcheck_in(root, &["check", "--skip", "contracts,mappings", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    std::fs::write(root.join("mapcheck.toml"), format!("{base}max_age = \"1s\"\n")).unwrap();
+    let o = mapcheck_in(root, &["check", "--skip", "contracts,mappings", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("stale-data"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("the newest `LastModifiedDate` is 20"),
+        "{}",
+        stdout(&o)
+    );
+    // Half a setting is a configuration error naming the entry.
+    std::fs::write(root.join("mapcheck.toml"), base).unwrap();
+    let o = mapcheck_in(root, &["check", "--skip", "contracts,mappings"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("[[samples]] #1: `freshness` needs `max_age`"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(root.join("mapcheck.toml"), format!("{base}max_age = \"a day\"\n")).unwrap();
+    let o = mapcheck_in(root, &["check", "--skip", "contracts,mappings"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains(":6:11: [[samples]] #1: max_age `a day` is not a duration"),
+        "{}",
+        stderr(&o)
+    );
+}

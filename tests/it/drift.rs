@@ -586,3 +586,296 @@ fn csv_rows_are_reported_at_their_own_lines() {
         stderr(&o)
     );
 }
+
+/// Freshness: the newest value of the field, against `--now` and `--max-age`; Debezium-style
+/// millisecond numbers, RFC 3339 strings with offsets, and a field no record has.
+#[test]
+fn freshness_compares_the_newest_value_with_now() {
+    let dir = repo().join("tests/fixtures/drift/stale-data");
+    let sample = dir.join("sample.ndjson");
+    let contract = dir.join("contract.schema.json");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "drift",
+            sample.to_str().unwrap(),
+            "--contract",
+            contract.to_str().unwrap(),
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let o = mapcheck(&args);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+        let stale: Vec<String> = v["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|f| f["rule"] == "stale-data")
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect();
+        (stale, code(&o), stderr(&o))
+    };
+    // The newest is 2026-12-01T08:00:00Z (10:00 at +02:00), 28 hours before now.
+    let (stale, exit, _) = run(&[
+        "--freshness",
+        "updated_at",
+        "--max-age",
+        "24h",
+        "--now",
+        "2026-12-02T12:00:00Z",
+    ]);
+    assert_eq!(exit, 1);
+    assert_eq!(stale.len(), 1, "{stale:?}");
+    assert!(
+        stale[0].contains("the newest `updated_at` is 2026-12-01T08:00:00Z (")
+            && stale[0]
+                .contains("sample.ndjson:2), 1d 4h before now (2026-12-02T12:00:00Z): older than the max age of 1d 0h"),
+        "{stale:?}"
+    );
+    let (stale, exit, _) = run(&[
+        "--freshness",
+        "updated_at",
+        "--max-age",
+        "1d6h",
+        "--now",
+        "2026-12-02T12:00:00Z",
+    ]);
+    assert_eq!((stale.len(), exit), (0, 0), "{stale:?}");
+    // A field no record has cannot show freshness.
+    let (stale, exit, _) = run(&[
+        "--freshness",
+        "source.ts_ms",
+        "--max-age",
+        "1h",
+        "--now",
+        "2026-12-02T12:00:00Z",
+    ]);
+    assert_eq!(exit, 1);
+    assert!(
+        stale[0].contains("freshness of `source.ts_ms` cannot be established: no record has it"),
+        "{stale:?}"
+    );
+    // Usage errors name the flag.
+    let (_, exit, err) = run(&["--freshness", "updated_at"]);
+    assert_eq!(exit, 2, "{err}");
+    assert!(err.contains("--max-age"), "{err}");
+    let (_, exit, err) = run(&["--freshness", "updated_at", "--max-age", "soon"]);
+    assert_eq!(exit, 2, "{err}");
+    assert!(err.contains("`soon` is not a duration"), "{err}");
+    let (_, exit, err) = run(&["--freshness", "updated_at", "--max-age", "1h", "--now", "tomorrow"]);
+    assert_eq!(exit, 2, "{err}");
+    assert!(err.contains("`tomorrow` is not an RFC 3339 date-time"), "{err}");
+    // Milliseconds since 1970 (Debezium's source.ts_ms), nested.
+    let tmp = tempfile::tempdir().unwrap();
+    let events = tmp.path().join("events.ndjson");
+    std::fs::write(
+        &events,
+        "{\"source\": {\"ts_ms\": 1796209200000}}\n{\"source\": {\"ts_ms\": 1796205600000}}\n",
+    )
+    .unwrap();
+    let schema = tmp.path().join("event.schema.json");
+    std::fs::write(&schema, r#"{"type": "object"}"#).unwrap();
+    let o = mapcheck(&[
+        "drift",
+        events.to_str().unwrap(),
+        "--contract",
+        schema.to_str().unwrap(),
+        "--freshness",
+        "source.ts_ms",
+        "--max-age",
+        "30m",
+        "--now",
+        "2026-12-02T12:00:00Z",
+    ]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("the newest `source.ts_ms` is 2026-12-02T11:00:00Z"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// Debezium change events (PostgreSQL connector, JSON converter) with and without
+/// `schemas.enable`: the rows inside are checked, operations and tombstones counted, the Connect
+/// schema compared with the contract, and `source.ts_ms` is the default freshness field.
+#[test]
+fn debezium_envelopes_check_their_rows_and_their_schema() {
+    let dir = repo().join("tests/fixtures/samples/debezium");
+    let contract = dir.join("customer.schema.json");
+    let run = |sample: &str, extra: &[&str]| {
+        let path = dir.join(sample);
+        let mut args = vec![
+            path.to_str().unwrap(),
+            "--contract",
+            contract.to_str().unwrap(),
+            "--envelope",
+            "debezium",
+            "--fail-on",
+            "never",
+        ];
+        args.extend_from_slice(extra);
+        drift_json(&args).0
+    };
+    let with_schema = run("customers.ndjson", &[]);
+    let summary: Vec<&str> = with_schema
+        .iter()
+        .filter(|f| f["rule"] == "envelope-events")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "debezium envelope: 5 change events: c (create) 1, u (update) 1, d (delete) 1, r (read) 2; 1 tombstone; 5 rows checked; 1 Connect schema"
+        ]
+    );
+    let mut from_schema: Vec<String> = with_schema
+        .iter()
+        .filter(|f| f["message"].as_str().unwrap().starts_with("the connector's schema"))
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["severity"].as_str().unwrap(),
+                f["rule"].as_str().unwrap(),
+                f["path"].as_str().unwrap()
+            )
+        })
+        .collect();
+    from_schema.sort();
+    assert_eq!(
+        from_schema,
+        ["error unexpected-type balance", "warning undeclared-field loyalty_tier"],
+        "{with_schema:#?}"
+    );
+    let balance = with_schema
+        .iter()
+        .find(|f| {
+            f["rule"] == "unexpected-type" && f["message"].as_str().unwrap().starts_with("the connector's schema")
+        })
+        .unwrap();
+    assert!(
+        balance["message"].as_str().unwrap().contains(
+            "`balance` is bytes (org.apache.kafka.connect.data.Decimal), which the JSON converter writes as string"
+        ),
+        "{balance}"
+    );
+    // The rows themselves show the same drift, from the values.
+    let from_rows = |findings: &[serde_json::Value]| -> Vec<String> {
+        let mut v: Vec<String> = findings
+            .iter()
+            .filter(|f| {
+                f["rule"] != "envelope-events" && !f["message"].as_str().unwrap().starts_with("the connector's schema")
+            })
+            .filter(|f| f["severity"] != "info")
+            .map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["path"].as_str().unwrap()))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        from_rows(&with_schema),
+        ["undeclared-field loyalty_tier", "unexpected-type balance"]
+    );
+    // Without schemas.enable: the same rows, no schema to compare.
+    let plain = run("customers-plain.ndjson", &[]);
+    assert_eq!(from_rows(&plain), from_rows(&with_schema));
+    assert!(plain.iter().any(|f| {
+        f["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("5 rows checked; no Connect schema in the records")
+    }));
+    // Freshness defaults to source.ts_ms: the newest change committed at 11:00.
+    let stale = |now: &str| -> Vec<String> {
+        run("customers.ndjson", &["--max-age", "30m", "--now", now])
+            .iter()
+            .filter(|f| f["rule"] == "stale-data")
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(stale("2026-12-02T11:20:00Z").is_empty());
+    let late = stale("2026-12-02T12:00:00Z");
+    assert_eq!(late.len(), 1);
+    assert!(
+        late[0].starts_with("the newest `source.ts_ms` is 2026-12-02T11:00:00Z ("),
+        "{late:?}"
+    );
+    // Records that are not Debezium events are malformed, counted and located.
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.ndjson");
+    std::fs::write(&bad, "{\"id\": 1}\n{\"op\": \"c\", \"after\": null}\n").unwrap();
+    let (findings, _) = drift_json(&[
+        bad.to_str().unwrap(),
+        "--contract",
+        contract.to_str().unwrap(),
+        "--envelope",
+        "debezium",
+        "--fail-on",
+        "never",
+    ]);
+    let malformed = findings
+        .iter()
+        .find(|f| f["rule"] == "malformed-record")
+        .expect("malformed");
+    let m = malformed["message"].as_str().unwrap();
+    assert!(m.contains("line 1: not a Debezium event: no `op`"), "{m}");
+    assert!(m.contains("line 2: Debezium `c` event without an `after` row"), "{m}");
+}
+
+/// Kafka Connect `{schema, payload}` records; `infer` reads the rows inside envelopes too.
+#[test]
+fn kafka_connect_envelopes_and_infer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = tmp.path().join("orders.ndjson");
+    let schema = r#"{"type":"struct","fields":[{"type":"int64","optional":false,"field":"order_id"},{"type":"double","optional":true,"field":"total"}],"optional":false,"name":"orders"}"#;
+    std::fs::write(
+        &sample,
+        format!(
+            "{{\"schema\":{schema},\"payload\":{{\"order_id\":1,\"total\":9.5}}}}\n{{\"schema\":{schema},\"payload\":null}}\n{{\"schema\":{schema},\"payload\":{{\"order_id\":2,\"total\":null}}}}\n"
+        ),
+    )
+    .unwrap();
+    let contract = tmp.path().join("order.schema.json");
+    std::fs::write(
+        &contract,
+        r#"{"type":"object","required":["order_id"],"properties":{"order_id":{"type":"integer"},"total":{"type":"number"}},"additionalProperties":false}"#,
+    )
+    .unwrap();
+    let (findings, exit) = drift_json(&[
+        sample.to_str().unwrap(),
+        "--contract",
+        contract.to_str().unwrap(),
+        "--envelope",
+        "kafka-connect",
+    ]);
+    let shown: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["severity"].as_str().unwrap(),
+                f["rule"].as_str().unwrap(),
+                f["path"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert!(shown.contains(&"error unexpected-null total".to_string()), "{shown:?}");
+    assert!(
+        shown.contains(&"warning unexpected-null total".to_string()),
+        "{shown:?}"
+    );
+    assert_eq!(exit, 1);
+    let summary = findings.iter().find(|f| f["rule"] == "envelope-events").unwrap();
+    assert_eq!(
+        summary["message"],
+        "kafka-connect envelope: 1 tombstone; 2 rows checked; 1 Connect schema"
+    );
+    // infer sees the payloads, not the envelopes.
+    let o = mapcheck(&["infer", sample.to_str().unwrap(), "--envelope", "kafka-connect"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let inferred: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let props = inferred["properties"].as_object().unwrap();
+    assert!(
+        props.contains_key("order_id") && !props.contains_key("schema"),
+        "{inferred}"
+    );
+}
