@@ -32,14 +32,22 @@ fn python() -> Option<&'static str> {
     })
 }
 
+/// buf and python, or `None` (and a note) outside CI, where the test is skipped without them.
+fn tools() -> Option<(PathBuf, &'static str)> {
+    match (buf_binary(), python()) {
+        (Some(buf), Some(python)) => Some((buf, python)),
+        _ => {
+            let why = "buf (run ci/test-tools.sh) and python3 are needed for the differential test against buf";
+            assert!(std::env::var_os("CI").is_none(), "{why}");
+            eprintln!("skipped: {why}");
+            None
+        }
+    }
+}
+
 #[test]
 fn mapcheck_agrees_with_buf_breaking_on_mutated_protos() {
-    let (Some(buf), Some(python)) = (buf_binary(), python()) else {
-        let why = "buf (run ci/test-tools.sh) and python3 are needed for the differential test against buf";
-        assert!(std::env::var_os("CI").is_none(), "{why}");
-        eprintln!("skipped: {why}");
-        return;
-    };
+    let Some((buf, python)) = tools() else { return };
     let work = tempfile::tempdir().expect("tempdir");
     let pairs = work.path().join("pairs");
     let report = work.path().join("report.json");
@@ -88,12 +96,7 @@ fn mapcheck_agrees_with_buf_breaking_on_mutated_protos() {
 /// `--proto-level`, so the buf.yaml decides) must report the same breaks.
 #[test]
 fn mapcheck_honours_buf_yaml_breaking_configuration_as_buf_does() {
-    let (Some(buf), Some(python)) = (buf_binary(), python()) else {
-        let why = "buf (run ci/test-tools.sh) and python3 are needed for the differential test against buf";
-        assert!(std::env::var_os("CI").is_none(), "{why}");
-        eprintln!("skipped: {why}");
-        return;
-    };
+    let Some((buf, python)) = tools() else { return };
     let work = tempfile::tempdir().expect("tempdir");
     let report = work.path().join("report.json");
     let compared = Command::new(python)
