@@ -713,3 +713,40 @@ fn samples_freshness_runs_in_check() {
         stderr(&o)
     );
 }
+
+/// `[[samples]]` with `envelope = "debezium"`: the change events' rows are checked in `check`,
+/// `max_age` alone checks `source.ts_ms`, and an unknown envelope is a configuration error.
+#[test]
+fn samples_envelopes_run_in_check() {
+    let ws = workspace();
+    let root = ws.path();
+    copy_dir(&repo().join("tests/fixtures/samples/debezium"), &root.join("cdc"));
+    let base = "[[samples]]\ncontract = \"cdc/customer.schema.json\"\npaths = [\"cdc/customers.ndjson\"]\n";
+    std::fs::write(
+        root.join("mapcheck.toml"),
+        format!("{base}envelope = \"debezium\"\nmax_age = \"36500d\"\n"),
+    )
+    .unwrap();
+    let o = mapcheck_in(root, &["check", "--skip", "contracts,mappings", "--format", "json"]);
+    let out = stdout(&o);
+    assert_eq!(code(&o), 1, "{out}{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"envelope-events"), "{rules:?}");
+    assert!(rules.contains(&"unexpected-type"), "{rules:?}");
+    assert!(!rules.contains(&"stale-data"), "{rules:?}");
+    assert!(!rules.contains(&"malformed-record"), "{rules:?}");
+    std::fs::write(root.join("mapcheck.toml"), format!("{base}envelope = \"maxwell\"\n")).unwrap();
+    let o = mapcheck_in(root, &["check", "--skip", "contracts,mappings"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("[[samples]] #1: envelope `maxwell`: expected none, debezium or kafka-connect"),
+        "{}",
+        stderr(&o)
+    );
+}
