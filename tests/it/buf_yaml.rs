@@ -170,3 +170,76 @@ fn local_policies_add_their_rules_and_the_rest_is_noted() {
     let (found, _, _) = findings(dir.path(), &["--proto-level", "wire"]);
     assert_eq!(found, ["proto-field-removed a.v1.M.x"]);
 }
+
+/// `check` honours the repository's buf.yaml as `diff --against` does: a renamed field and a
+/// field removed from a `v1alpha1` package, with `ignore_unstable_packages`, give one break.
+#[test]
+fn check_honours_the_buf_yaml_of_the_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    crate::check::git(root, &["init", "-q", "-b", "main"]);
+    std::fs::create_dir_all(root.join("proto/acme/v1")).unwrap();
+    std::fs::create_dir_all(root.join("proto/acme/v1alpha1")).unwrap();
+    std::fs::write(
+        root.join("buf.yaml"),
+        "version: v2\nmodules:\n  - path: proto\nbreaking:\n  use: [FILE]\n  ignore_unstable_packages: true\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("mapcheck.toml"),
+        "[[contracts]]\nname = \"acme\"\npaths = [\"proto/**/*.proto\"]\n",
+    )
+    .unwrap();
+    let stable = root.join("proto/acme/v1/order.proto");
+    let alpha = root.join("proto/acme/v1alpha1/draft.proto");
+    std::fs::write(
+        &stable,
+        "syntax = \"proto3\";\npackage acme.v1;\nmessage Order {\n  string id = 1;\n  string mail = 2;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &alpha,
+        "syntax = \"proto3\";\npackage acme.v1alpha1;\nmessage Draft {\n  string id = 1;\n  string note = 2;\n}\n",
+    )
+    .unwrap();
+    crate::check::git(root, &["add", "-A"]);
+    crate::check::git(root, &["commit", "-qm", "v1"]);
+    std::fs::write(
+        &stable,
+        "syntax = \"proto3\";\npackage acme.v1;\nmessage Order {\n  string id = 1;\n  string email = 2;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &alpha,
+        "syntax = \"proto3\";\npackage acme.v1alpha1;\nmessage Draft {\n  string id = 1;\n}\n",
+    )
+    .unwrap();
+    let breaks = |extra: &str| -> Vec<String> {
+        let mut toml = "[[contracts]]\nname = \"acme\"\npaths = [\"proto/**/*.proto\"]\n".to_string();
+        toml.push_str(extra);
+        std::fs::write(root.join("mapcheck.toml"), toml).unwrap();
+        let o = mapcheck_in(root, &["check", "--against", "HEAD", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+        let mut out: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] == "error")
+            .map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["path"].as_str().unwrap_or("")))
+            .collect();
+        out.sort();
+        out
+    };
+    assert_eq!(
+        breaks(""),
+        [
+            "proto-field-json-name-changed acme.v1.Order.email",
+            "proto-field-renamed acme.v1.Order.email"
+        ]
+    );
+    let all = breaks("[protobuf]\nbuf_yaml = \"off\"\n");
+    assert!(
+        all.contains(&"proto-field-removed acme.v1alpha1.Draft.note".to_string()),
+        "{all:?}"
+    );
+}
