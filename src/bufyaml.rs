@@ -130,10 +130,12 @@ pub fn discover(start: &Path) -> anyhow::Result<Option<BufBreaking>> {
 /// Reads a buf.yaml. `start`, the place being compared, picks the module of a v2 workspace
 /// whose own `breaking` section applies.
 pub fn read(path: &Path, start: Option<&Path>) -> anyhow::Result<BufBreaking> {
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
-    let doc = parse_yaml(&text).map_err(|e| anyhow::anyhow!("{shown}:{e}"))?;
+    let (shown, doc) = load(path)?;
     let file = Located { shown: &shown };
+    // An empty buf.yaml is a v1beta1 module with the defaults.
+    if !doc.is_null() && doc.as_map().is_none() {
+        return Err(file.at(&doc, format!("expected a mapping, found {}", doc.kind_name())));
+    }
     let mut out = BufBreaking {
         file: path.to_path_buf(),
         selection: Selection::default(),
@@ -141,14 +143,6 @@ pub fn read(path: &Path, start: Option<&Path>) -> anyhow::Result<BufBreaking> {
         policies: Vec::new(),
         unsupported: Vec::new(),
     };
-    if doc.is_null() {
-        // An empty buf.yaml is a v1beta1 module with the defaults.
-        out.selection = Selection::new(&["FILE".to_string()], &[]).map_err(anyhow::Error::msg)?;
-        return Ok(out);
-    }
-    if doc.as_map().is_none() {
-        return Err(file.at(&doc, format!("expected a mapping, found {}", doc.kind_name())));
-    }
     let version = version_of(&doc, &file)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let section: Option<&Node> = match version {
@@ -178,9 +172,8 @@ pub fn read(path: &Path, start: Option<&Path>) -> anyhow::Result<BufBreaking> {
             section
         }
     };
-    let (selection, ignores) = file.section(section, &doc, section)?;
-    out.selection = selection;
-    out.ignores = ignores;
+    out.selection = file.rules(section, &doc)?;
+    out.ignores = file.ignores(section)?;
     if version == "v2"
         && let Some(list) = doc.get("policies")
     {
@@ -200,30 +193,32 @@ pub fn read(path: &Path, start: Option<&Path>) -> anyhow::Result<BufBreaking> {
                 ));
                 continue;
             }
-            let policy_shown = policy_path.display().to_string();
-            let policy_text =
-                std::fs::read_to_string(&policy_path).map_err(|e| anyhow::anyhow!("{policy_shown}: {e}"))?;
-            let policy_doc = parse_yaml(&policy_text).map_err(|e| anyhow::anyhow!("{policy_shown}:{e}"))?;
+            let (policy_shown, policy_doc) = load(&policy_path)?;
             let policy_file = Located { shown: &policy_shown };
-            if !policy_doc.is_null() {
-                version_of(&policy_doc, &policy_file)?;
-            }
+            version_of(&policy_doc, &policy_file)?;
             if policy_doc.key_pos("plugins").is_some() {
                 out.unsupported.push(format!(
                     "{policy_shown}: the rules of its `plugins` are not applied (plugins run in buf); its built-in rules are"
                 ));
             }
-            // The policy's rules; the ignores its entry in buf.yaml gives.
-            let (selection, _) = policy_file.section(policy_doc.get("breaking"), &policy_doc, None)?;
-            let (_, mut ignores) = file.section(Some(entry), &doc, Some(entry))?;
-            ignores.unstable_packages = policy_file
-                .section(policy_doc.get("breaking"), &policy_doc, policy_doc.get("breaking"))?
-                .1
-                .unstable_packages;
+            // The policy's rules and its `ignore_unstable_packages`; the paths its entry in
+            // buf.yaml leaves out.
+            let breaking = policy_doc.get("breaking");
+            let selection = policy_file.rules(breaking, &policy_doc)?;
+            let mut ignores = file.ignores(Some(entry))?;
+            ignores.unstable_packages = policy_file.ignores(breaking)?.unstable_packages;
             out.policies.push((selection, ignores));
         }
     }
     Ok(out)
+}
+
+/// A YAML file's display name and document; errors name the file (and line and column).
+fn load(path: &Path) -> anyhow::Result<(String, Node)> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    let doc = parse_yaml(&text).map_err(|e| anyhow::anyhow!("{shown}:{e}"))?;
+    Ok((shown, doc))
 }
 
 fn version_of<'d>(doc: &'d Node, file: &Located) -> anyhow::Result<&'d str> {
@@ -252,73 +247,78 @@ impl Located<'_> {
         anyhow::anyhow!("{}:{}:{}: {message}", self.shown, node.pos.line, node.pos.col)
     }
 
-    /// A `breaking` section (`rules`: its `use`, `except`, `disable_builtin`; `paths`: where its
-    /// `ignore`, `ignore_only` and `ignore_unstable_packages` are, the same section or a policy
-    /// entry). Paths stay relative to the buf.yaml's directory: in v1 that is the module root; in
-    /// v2 they start with the module's path already.
-    fn section(
-        &self,
-        rules: Option<&Node>,
-        doc: &Node,
-        paths: Option<&Node>,
-    ) -> anyhow::Result<(Selection, ProtoIgnores)> {
-        for node in [rules, paths].into_iter().flatten() {
-            if !node.is_null() && node.as_map().is_none() {
-                return Err(self.at(node, "`breaking` must be a mapping".into()));
-            }
+    /// A mapping that may be absent or empty.
+    fn mapping<'n>(&self, node: Option<&'n Node>) -> anyhow::Result<Option<&'n Node>> {
+        match node {
+            Some(n) if !n.is_null() && n.as_map().is_none() => Err(self.at(n, "`breaking` must be a mapping".into())),
+            other => Ok(other),
         }
-        let words = |section: Option<&Node>, key: &str| -> anyhow::Result<Vec<String>> {
-            let Some(node) = section.and_then(|s| s.get(key)) else {
-                return Ok(Vec::new());
-            };
-            if node.is_null() {
-                return Ok(Vec::new());
-            }
-            let list = node
-                .as_seq()
-                .ok_or_else(|| self.at(node, format!("`{key}` must be a list")))?;
-            list.iter()
-                .map(|n| {
-                    n.as_str()
-                        .map(str::to_string)
-                        .ok_or_else(|| self.at(n, format!("`{key}` entries must be strings")))
-                })
-                .collect()
+    }
+
+    /// A list of strings under `key` (empty when absent).
+    fn words(&self, section: Option<&Node>, key: &str) -> anyhow::Result<Vec<String>> {
+        let Some(node) = section.and_then(|s| s.get(key)).filter(|n| !n.is_null()) else {
+            return Ok(Vec::new());
         };
-        let flag = |section: Option<&Node>, key: &str| -> anyhow::Result<bool> {
-            match section.and_then(|s| s.get(key)) {
-                None => Ok(false),
-                Some(n) => n
-                    .as_bool()
-                    .ok_or_else(|| self.at(n, format!("`{key}` must be true or false"))),
-            }
-        };
-        let mut use_ = words(rules, "use")?;
+        let list = node
+            .as_seq()
+            .ok_or_else(|| self.at(node, format!("`{key}` must be a list")))?;
+        list.iter()
+            .map(|n| {
+                n.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| self.at(n, format!("`{key}` entries must be strings")))
+            })
+            .collect()
+    }
+
+    /// A boolean under `key` (false when absent).
+    fn flag(&self, section: Option<&Node>, key: &str) -> anyhow::Result<bool> {
+        match section.and_then(|s| s.get(key)) {
+            None => Ok(false),
+            Some(n) => n
+                .as_bool()
+                .ok_or_else(|| self.at(n, format!("`{key}` must be true or false"))),
+        }
+    }
+
+    /// The rules a `breaking` section selects: `use` (default FILE) minus `except`, none with
+    /// `disable_builtin`.
+    fn rules(&self, section: Option<&Node>, doc: &Node) -> anyhow::Result<Selection> {
+        let section = self.mapping(section)?;
+        let mut use_ = self.words(section, "use")?;
         if use_.is_empty() {
             use_.push("FILE".into());
         }
-        let except = words(rules, "except")?;
-        let mut selection = Selection::new(&use_, &except).map_err(|e| {
+        let except = self.words(section, "except")?;
+        let selection = Selection::new(&use_, &except).map_err(|e| {
             // Point at the word that is wrong.
             let node = ["use", "except"]
                 .into_iter()
-                .filter_map(|k| rules.and_then(|s| s.get(k)).and_then(Node::as_seq))
+                .filter_map(|k| section.and_then(|s| s.get(k)).and_then(Node::as_seq))
                 .flatten()
                 .find(|n| n.as_str().is_some_and(|w| e.contains(&format!("`{w}`"))))
                 .unwrap_or(doc);
             self.at(node, e)
         })?;
-        if flag(rules, "disable_builtin")? {
-            selection = Selection::default();
-        }
+        Ok(if self.flag(section, "disable_builtin")? {
+            Selection::default()
+        } else {
+            selection
+        })
+    }
+
+    /// What a `breaking` section (or a policy's entry) leaves out: `ignore`, `ignore_only` and
+    /// `ignore_unstable_packages`. Paths stay relative to the buf.yaml's directory: in v1 that is
+    /// the module root; in v2 they start with the module's path already.
+    fn ignores(&self, section: Option<&Node>) -> anyhow::Result<ProtoIgnores> {
+        let section = self.mapping(section)?;
         let clean = |p: &str| -> String {
             let p = p.trim_start_matches("./").trim_end_matches('/');
             if p == "." { String::new() } else { p.to_string() }
         };
         let mut only = Vec::new();
-        if let Some(n) = paths.and_then(|s| s.get("ignore_only"))
-            && !n.is_null()
-        {
+        if let Some(n) = section.and_then(|s| s.get("ignore_only")).filter(|n| !n.is_null()) {
             let map = n
                 .as_map()
                 .ok_or_else(|| self.at(n, "`ignore_only` must map rule ids to paths".into()))?;
@@ -343,12 +343,11 @@ impl Located<'_> {
                 only.push((key.clone(), paths));
             }
         }
-        let ignores = ProtoIgnores {
-            paths: words(paths, "ignore")?.iter().map(|p| clean(p)).collect(),
+        Ok(ProtoIgnores {
+            paths: self.words(section, "ignore")?.iter().map(|p| clean(p)).collect(),
             only,
-            unstable_packages: flag(paths, "ignore_unstable_packages")?,
-        };
-        Ok((selection, ignores))
+            unstable_packages: self.flag(section, "ignore_unstable_packages")?,
+        })
     }
 }
 

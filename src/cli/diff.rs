@@ -8,7 +8,7 @@ use crate::bufyaml::BufBreaking;
 use crate::compare::buf_rules::Gate;
 use crate::compare::contracts::{DiffOptions, Mode, Side, diff_sides_with};
 use crate::compare::openapi::OpenapiOptions;
-use crate::compare::protobuf::{Level, ProtoOptions};
+use crate::compare::protobuf::{Level, Policy, ProtoOptions};
 use crate::config::{BufYaml, Config, ContractSet};
 use crate::finding::{Finding, Severity, normalize};
 use crate::load::protobuf::Neighbour;
@@ -162,15 +162,14 @@ fn run_versions(args: &DiffArgs, config: &Config, color: bool, out: &mut dyn Wri
     }
     let started = std::time::Instant::now();
     let (newest, earlier) = versions.split_last().expect("at least two versions");
-    let buf = buf_yaml_for(config, paths.last().expect("at least two versions"), newest)?;
+    let newest_path = paths.last().expect("at least two versions").as_path();
+    let buf = buf_yaml_for(config, newest_path, newest)?;
+    let buf = buf.as_ref().map(|b| (b, newest_path));
     let mut findings = Vec::new();
     for (k, old) in earlier.iter().enumerate() {
         let latest = k + 1 == earlier.len();
         let u = unchanged.as_ref();
         let same = |f: &str| f.to_string();
-        let buf = buf
-            .as_ref()
-            .map(|b| (b, paths.last().expect("at least two versions").as_path()));
         findings.extend(compare(old, newest, args, config, &same, latest, u, buf));
     }
     super::detail(started, format_args!("compared: {} findings", findings.len()));
@@ -248,6 +247,7 @@ fn buf_yaml_for(config: &Config, new: &Path, version: &Version) -> anyhow::Resul
     {
         return Ok(None);
     }
+    let started = std::time::Instant::now();
     let found = match &config.protobuf.buf_yaml {
         BufYaml::Off => None,
         BufYaml::File(file) => {
@@ -256,10 +256,7 @@ fn buf_yaml_for(config: &Config, new: &Path, version: &Version) -> anyhow::Resul
         BufYaml::Nearest => crate::bufyaml::discover(new)?,
     };
     if let Some(b) = &found {
-        super::detail(
-            std::time::Instant::now(),
-            format_args!("Protobuf rules from {}", display_path(&b.file)),
-        );
+        super::detail(started, format_args!("Protobuf rules from {}", display_path(&b.file)));
         for note in &b.unsupported {
             eprintln!("note: {note}");
         }
@@ -287,25 +284,24 @@ fn options_for(
         (None, Some((b, _))) => Gate::Rules(b.selection.clone()),
         (None, None) => Gate::default(),
     };
-    let unstable = config.protobuf.ignore_unstable_packages || set.is_some_and(|s| s.ignore_unstable_packages);
-    let mut ignores = buf.map(|(b, compared)| b.ignores_for(compared)).unwrap_or_default();
-    ignores.unstable_packages |= unstable;
+    let mut policies = vec![Policy {
+        gate,
+        ignores: buf.map(|(b, compared)| b.ignores_for(compared)).unwrap_or_default(),
+    }];
     // A buf.yaml's local policies add their rules, unless a level replaced the selection.
-    let policies = match (level, buf) {
-        (None, Some((b, compared))) => b
-            .policies_for(compared)
-            .into_iter()
-            .map(|(selection, mut ignores)| {
-                ignores.unstable_packages |= unstable;
-                (Gate::Rules(selection), ignores)
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
+    if let (None, Some((b, compared))) = (level, buf) {
+        policies.extend(b.policies_for(compared).into_iter().map(|(selection, ignores)| Policy {
+            gate: Gate::Rules(selection),
+            ignores,
+        }));
+    }
+    if config.protobuf.ignore_unstable_packages || set.is_some_and(|s| s.ignore_unstable_packages) {
+        for p in &mut policies {
+            p.ignores.unstable_packages = true;
+        }
+    }
     DiffOptions {
         proto: ProtoOptions {
-            gate,
-            ignores,
             policies,
             unchanged_packages: unchanged.map(|u| u.packages.clone()).unwrap_or_default(),
             unchanged_files: unchanged.map_or(0, |u| u.new.len()),

@@ -158,23 +158,38 @@ impl Level {
     }
 }
 
-/// What the Protobuf comparison needs beyond the contracts.
-#[derive(Debug, Clone, Default)]
-pub struct ProtoOptions {
+/// One set of rules, with the files and packages it does not report on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policy {
     /// Which rules apply: the rules of a `--proto-level`, or those a buf.yaml selects.
     pub gate: Gate,
-    /// Files and packages whose changes are not reported (a buf.yaml's `ignore`, `ignore_only`
-    /// and `ignore_unstable_packages`).
+    /// A buf.yaml's `ignore`, `ignore_only` and `ignore_unstable_packages`.
     pub ignores: ProtoIgnores,
-    /// More rule sets, each with its ignores (a buf.yaml's local policies): a change any of them
-    /// reports is reported.
-    pub policies: Vec<(Gate, ProtoIgnores)>,
+}
+
+/// What the Protobuf comparison needs beyond the contracts.
+#[derive(Debug, Clone)]
+pub struct ProtoOptions {
+    /// The rule sets that apply: a change any of them reports is reported. The first is the
+    /// `--proto-level` or the buf.yaml's own section; a buf.yaml's local policies follow.
+    pub policies: Vec<Policy>,
     /// Packages declared by `.proto` files left out of both sides because they are identical
     /// there (see [`crate::load::prune`]): they still count as present when judging package
     /// deletions.
     pub unchanged_packages: BTreeSet<String>,
     /// How many files were left out that way.
     pub unchanged_files: usize,
+}
+
+impl Default for ProtoOptions {
+    /// The file level, nothing left out.
+    fn default() -> Self {
+        ProtoOptions {
+            policies: vec![Policy::default()],
+            unchanged_packages: BTreeSet::new(),
+            unchanged_files: 0,
+        }
+    }
 }
 
 /// What a Protobuf comparison leaves out, by file (import names, `acme/v1/orders.proto`) and
@@ -216,7 +231,7 @@ impl ProtoIgnores {
     }
 }
 
-/// Compares the Protobuf contracts of two versions under `opts.gate`.
+/// Compares the Protobuf contracts of two versions under `opts.policies`.
 /// `bases` are the directories the two sides were read from (display paths, empty for none):
 /// ignored paths are relative to them.
 pub fn diff<'a>(
@@ -237,8 +252,6 @@ pub fn diff<'a>(
     let mut run = Run {
         old: &old_side,
         new: &new_side,
-        gate: &opts.gate,
-        ignores: &opts.ignores,
         policies: &opts.policies,
         bases,
         unchanged_packages: &opts.unchanged_packages,
@@ -1086,21 +1099,27 @@ impl DeclKind {
     }
 }
 
-/// The buf rules a deleted field or enum value (`what`: `FIELD`, `ENUM_VALUE`) violates: always
-/// `*_NO_DELETE`; `*_UNLESS_NUMBER_RESERVED` and `*_UNLESS_NAME_RESERVED` unless that is reserved.
-fn deletion_rules(what: &str, number_reserved: bool, name_reserved: bool) -> Vec<&'static str> {
-    let (all, number, name) = match what {
-        "FIELD" => (
-            "FIELD_NO_DELETE",
-            "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
-            "FIELD_NO_DELETE_UNLESS_NAME_RESERVED",
-        ),
-        _ => (
-            "ENUM_VALUE_NO_DELETE",
-            "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
-            "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED",
-        ),
-    };
+/// The buf rules against deleting a field.
+const FIELD_DELETION: [&str; 3] = [
+    "FIELD_NO_DELETE",
+    "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
+    "FIELD_NO_DELETE_UNLESS_NAME_RESERVED",
+];
+/// The buf rules against deleting an enum value.
+const ENUM_VALUE_DELETION: [&str; 3] = [
+    "ENUM_VALUE_NO_DELETE",
+    "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
+    "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED",
+];
+
+/// The buf rules a deleted field or enum value violates (`ids`: [`FIELD_DELETION`] or
+/// [`ENUM_VALUE_DELETION`]): always `*_NO_DELETE`; `*_UNLESS_NUMBER_RESERVED` and
+/// `*_UNLESS_NAME_RESERVED` unless that is reserved.
+fn deletion_rules(
+    [all, number, name]: [&'static str; 3],
+    number_reserved: bool,
+    name_reserved: bool,
+) -> Vec<&'static str> {
     let mut rules = vec![all];
     if !number_reserved {
         rules.push(number);
@@ -1166,9 +1185,7 @@ fn short(full_name: &str) -> &str {
 struct Run<'r, 'a> {
     old: &'r Index<'a>,
     new: &'r Index<'a>,
-    gate: &'r Gate,
-    ignores: &'r ProtoIgnores,
-    policies: &'r [(Gate, ProtoIgnores)],
+    policies: &'r [Policy],
     /// The directories the old and new sides were read from (display paths).
     bases: [&'r str; 2],
     unchanged_packages: &'r BTreeSet<String>,
@@ -1206,30 +1223,14 @@ fn option_text(value: Option<&Json>, default: &str) -> String {
 }
 
 impl<'a> Run<'_, 'a> {
-    /// Whether the gate or a policy applies one of `rules`.
+    /// Whether a policy applies one of `rules`.
     fn any_gate(&self, rules: &[&str]) -> bool {
-        self.gate.any(rules) || self.policies.iter().any(|(g, _)| g.any(rules))
+        self.policies.iter().any(|p| p.gate.any(rules))
     }
 
-    /// Records a change that violates the buf rules `rules`, if the gate (or a policy) applies
-    /// one of them and the file it is in is not left out.
-    // Every call needs what broke (rule, buf rules), where (path, both locations) and why (message).
-    #[allow(clippy::too_many_arguments)]
-    fn report(
-        &mut self,
-        rule: &'static RuleMeta,
-        rules: &[&'static str],
-        path: &str,
-        message: String,
-        old: Option<&Location>,
-        new: &Location,
-    ) {
-        let policies = || std::iter::once((self.gate, self.ignores)).chain(self.policies.iter().map(|(g, i)| (g, i)));
-        if !policies().any(|(gate, _)| gate.any(rules)) {
-            return;
-        }
-        // Where the change is, for the ignores: the file's path under the directory its side was
-        // read from (else its import name), and its package.
+    /// Where a change is, for the ignores: the file's path under the directory its side was read
+    /// from (else its import name), and its package.
+    fn place(&self, old: Option<&Location>, new: &Location) -> (Option<String>, &'a str) {
         let file = self
             .new
             .file_at(new)
@@ -1246,16 +1247,38 @@ impl<'a> Run<'_, 'a> {
             })
         };
         let shown = under_base(new).or_else(|| file.map(|f| f.name.to_string()));
-        let package = file.map_or("", |f| f.facts.package.as_str());
-        let reported = policies().any(|(gate, ignores)| {
-            let enabled: Vec<&str> = rules.iter().copied().filter(|r| gate.enables(r)).collect();
-            !enabled.is_empty()
-                && !shown
-                    .as_deref()
-                    .is_some_and(|shown| ignores.skips(&enabled, shown, package))
-        });
-        if !reported {
+        (shown, file.map_or("", |f| f.facts.package.as_str()))
+    }
+
+    /// Records a change that violates the buf rules `rules`, if a policy applies one of them and
+    /// does not leave out the file it is in.
+    // Every call needs what broke (rule, buf rules), where (path, both locations) and why (message).
+    #[allow(clippy::too_many_arguments)]
+    fn report(
+        &mut self,
+        rule: &'static RuleMeta,
+        rules: &[&'static str],
+        path: &str,
+        message: String,
+        old: Option<&Location>,
+        new: &Location,
+    ) {
+        if !self.any_gate(rules) {
             return;
+        }
+        // Where the change is matters only to a policy that leaves something out.
+        if self.policies.iter().any(|p| p.ignores != ProtoIgnores::default()) {
+            let (shown, package) = self.place(old, new);
+            let reported = self.policies.iter().any(|p| {
+                let enabled: Vec<&str> = rules.iter().copied().filter(|r| p.gate.enables(r)).collect();
+                !enabled.is_empty()
+                    && !shown
+                        .as_deref()
+                        .is_some_and(|shown| p.ignores.skips(&enabled, shown, package))
+            });
+            if !reported {
+                return;
+            }
         }
         let mut f = Finding::new(rule, message, new.clone()).with_path(path);
         f.old_location = old.cloned();
@@ -1486,7 +1509,7 @@ impl<'a> Run<'_, 'a> {
                 None => {
                     let number_reserved = reserved(of.number, &np.reserved_ranges);
                     let name_reserved = np.reserved_names.iter().any(|n| n == of.name);
-                    let rules = deletion_rules("FIELD", number_reserved, name_reserved);
+                    let rules = deletion_rules(FIELD_DELETION, number_reserved, name_reserved);
                     let path = format!("{name}.{}", of.name);
                     let renumbered = nm.fields.iter().find(|f| f.name == of.name);
                     let (rule, message) = match renumbered {
@@ -1914,7 +1937,7 @@ impl<'a> Run<'_, 'a> {
                 None => {
                     let number_reserved = reserved(*number, &np.reserved_ranges);
                     let names_reserved = values.iter().all(|v| np.reserved_names.contains(&v.name));
-                    let rules = deletion_rules("ENUM_VALUE", number_reserved, names_reserved);
+                    let rules = deletion_rules(ENUM_VALUE_DELETION, number_reserved, names_reserved);
                     let names: Vec<&str> = values.iter().map(|v| v.name.as_str()).collect();
                     let unreserved = match (number_reserved, names_reserved) {
                         (false, false) => " without reserving its number or name",

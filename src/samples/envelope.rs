@@ -198,13 +198,11 @@ pub fn unwrap<'t, 'a>(
             events.ops[index] += 1;
             let row = |key: &str| get(payload, key).filter(|v| !is_null(*v));
             let mut rows = Vec::new();
-            match op {
-                "c" | "r" | "u" => match row("after") {
+            if matches!(op, "c" | "r" | "u") {
+                match row("after") {
                     Some(after) if after.is_object() => rows.push(after),
                     _ => return Err(format!("Debezium `{op}` event without an `after` row")),
-                },
-                "d" => {}
-                _ => {}
+                }
             }
             if matches!(op, "u" | "d")
                 && let Some(before) = row("before")
@@ -313,7 +311,6 @@ struct SchemaCheck<'c> {
 
 /// The JSON kind the JSON converter writes for a Connect schema (`None`: any).
 fn connect_kind(schema: &Value) -> Option<Kind> {
-    let name = schema.get("name").and_then(Value::as_str).unwrap_or("");
     Some(match schema.get("type").and_then(Value::as_str)? {
         "int8" | "int16" | "int32" | "int64" => Kind::Integer,
         "float" | "float32" | "float64" | "double" => Kind::Number,
@@ -323,7 +320,6 @@ fn connect_kind(schema: &Value) -> Option<Kind> {
         "bytes" => Kind::String,
         "struct" => Kind::Object,
         "array" => Kind::Array,
-        "map" if name.is_empty() => Kind::Object,
         "map" => Kind::Object,
         _ => return None,
     })

@@ -50,13 +50,7 @@ impl Newest {
         }
         self.values += 1;
         match timestamp_ms(value) {
-            Some(ms) => {
-                if self.at.is_none_or(|(newest, f, l)| {
-                    (ms, std::cmp::Reverse((file, line))) > (newest, std::cmp::Reverse((f, l)))
-                }) {
-                    self.at = Some((ms, file, line));
-                }
-            }
+            Some(ms) => self.keep((ms, file, line)),
             None => self.unreadable += 1,
         }
     }
@@ -65,14 +59,16 @@ impl Newest {
     pub fn merge(&mut self, other: Newest) {
         self.values += other.values;
         self.unreadable += other.unreadable;
-        if let Some((ms, file, line)) = other.at {
-            let better = match self.at {
-                None => true,
-                Some((m, f, l)) => (ms, std::cmp::Reverse((file, line))) > (m, std::cmp::Reverse((f, l))),
-            };
-            if better {
-                self.at = Some((ms, file, line));
-            }
+        if let Some(at) = other.at {
+            self.keep(at);
+        }
+    }
+
+    /// Keeps `at` if it is newer; of two equal times, the earlier place (file, then line).
+    fn keep(&mut self, at: (i64, u32, u64)) {
+        let rank = |(ms, file, line): (i64, u32, u64)| (ms, std::cmp::Reverse((file, line)));
+        if self.at.is_none_or(|newest| rank(at) > rank(newest)) {
+            self.at = Some(at);
         }
     }
 }
