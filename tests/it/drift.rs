@@ -728,21 +728,13 @@ fn debezium_envelopes_check_their_rows_and_their_schema() {
             "debezium envelope: 5 change events: c (create) 1, u (update) 1, d (delete) 1, r (read) 2; 1 tombstone; 5 rows checked; 1 Connect schema"
         ]
     );
-    let mut from_schema: Vec<String> = with_schema
+    let from_schema: Vec<serde_json::Value> = with_schema
         .iter()
         .filter(|f| f["message"].as_str().unwrap().starts_with("the connector's schema"))
-        .map(|f| {
-            format!(
-                "{} {} {}",
-                f["severity"].as_str().unwrap(),
-                f["rule"].as_str().unwrap(),
-                f["path"].as_str().unwrap()
-            )
-        })
+        .cloned()
         .collect();
-    from_schema.sort();
     assert_eq!(
-        from_schema,
+        lines(&from_schema),
         ["error unexpected-type balance", "warning undeclared-field loyalty_tier"],
         "{with_schema:#?}"
     );
@@ -847,17 +839,7 @@ fn kafka_connect_envelopes_and_infer() {
         "--envelope",
         "kafka-connect",
     ]);
-    let shown: Vec<String> = findings
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {}",
-                f["severity"].as_str().unwrap(),
-                f["rule"].as_str().unwrap(),
-                f["path"].as_str().unwrap_or("")
-            )
-        })
-        .collect();
+    let shown = lines(&findings);
     assert!(shown.contains(&"error unexpected-null total".to_string()), "{shown:?}");
     assert!(
         shown.contains(&"warning unexpected-null total".to_string()),
