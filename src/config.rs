@@ -37,6 +37,9 @@
 //! freshness = "updated_at"            # optional: the newest value of this field ...
 //! max_age = "24h"                     # ... must be at most this old (both or neither)
 //! envelope = "debezium"               # optional: debezium or kafka-connect records
+//! proto_type = "shop.v1.Order"        # binary Protobuf samples: the message (as --proto-type)
+//! proto = "contracts/orders.proto"    # optional: the .proto declaring it (default: the contract)
+//! proto_framing = "delimited"         # optional: delimited (default) or single
 //!
 //! [crosswalk]
 //! db = ".mapcheck/crosswalk.duckdb"   # the store (default), relative to this file
@@ -105,6 +108,8 @@ pub struct SampleSet {
     pub freshness: Option<(String, i64)>,
     /// `envelope`: how records wrap the rows.
     pub envelope: crate::samples::envelope::Envelope,
+    /// `proto_type`, `proto`, `proto_framing`: the message binary Protobuf samples hold.
+    pub proto: Option<crate::samples::protobuf::ProtoSpec>,
 }
 
 impl SampleSet {
@@ -287,6 +292,26 @@ struct RawSampleSet {
     freshness: Option<String>,
     max_age: Option<toml::Spanned<String>>,
     envelope: Option<String>,
+    proto_type: Option<String>,
+    proto: Option<OneOrMany>,
+    proto_framing: Option<crate::samples::protobuf::Framing>,
+}
+
+/// A path, or a list of them.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -619,6 +644,25 @@ impl Config {
                     )));
                 }
             };
+            let proto_files = set.proto.map(OneOrMany::into_vec).unwrap_or_default();
+            let proto = match set.proto_type {
+                Some(message) => {
+                    for p in &proto_files {
+                        inside(&dir, &format!("{label}: proto"), p).map_err(bad)?;
+                    }
+                    Some(crate::samples::protobuf::ProtoSpec {
+                        message,
+                        files: proto_files.iter().map(|p| dir.join(p)).collect(),
+                        framing: set.proto_framing.unwrap_or_default(),
+                    })
+                }
+                None if !proto_files.is_empty() || set.proto_framing.is_some() => {
+                    return Err(bad(format!(
+                        "{label}: `proto` and `proto_framing` need `proto_type` (the message the samples hold)"
+                    )));
+                }
+                None => None,
+            };
             config.samples.push(SampleSet {
                 label,
                 contract: dir.join(set.contract),
@@ -629,6 +673,7 @@ impl Config {
                 max_record_bytes,
                 freshness,
                 envelope,
+                proto,
             });
         }
         config.crosswalk_configured = raw.crosswalk.is_some();

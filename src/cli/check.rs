@@ -433,6 +433,7 @@ fn collect(
                     now_ms: crate::samples::freshness::now_ms(),
                 }),
                 envelope: set.envelope,
+                proto: set.proto.clone(),
             },
             &load.options(),
         )?;

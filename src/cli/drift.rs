@@ -17,7 +17,8 @@ use crate::samples::{self, Scan, ScanError, ScanOptions};
 #[derive(Debug, Args)]
 pub struct DriftArgs {
     /// Sample files: NDJSON (.ndjson, .jsonl), JSON (an array of records, or one per line), CSV
-    /// with a header row; each optionally .gz or .zst. Directories are searched for such files.
+    /// with a header row, each optionally .gz or .zst; Parquet; Avro data files (.avro, whose
+    /// writer schema is checked against the contract too). Directories are searched for such files.
     #[arg(required = true, value_name = "SAMPLE")]
     pub samples: Vec<PathBuf>,
     /// The contract the samples should match (any format mapcheck reads).
@@ -64,9 +65,40 @@ pub struct DriftArgs {
     #[arg(long, value_enum, value_name = "KIND", default_value = "none")]
     pub envelope: Envelope,
     #[command(flatten)]
+    pub proto: ProtoArgs,
+    #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
     pub load: LoadArgs,
+}
+
+/// Binary Protobuf samples: which message they hold, where it is declared, how it is framed.
+#[derive(Debug, Clone, Args)]
+pub struct ProtoArgs {
+    /// Binary Protobuf samples (.binpb, .pb): the message they hold, fully qualified
+    /// (`shop.v1.Order`) or a unique short name. Decoded messages are observed as proto3 JSON with
+    /// the .proto field names; a field number the message lacks is an `undeclared-field`.
+    #[arg(long, value_name = "MESSAGE")]
+    pub proto_type: Option<String>,
+    /// The .proto file that declares --proto-type (repeatable; default: the contract).
+    #[arg(long = "proto", value_name = "FILE", requires = "proto_type")]
+    pub proto_files: Vec<PathBuf>,
+    /// How binary Protobuf messages sit in a file: `delimited` (each preceded by its size as a
+    /// varint, as Java's writeDelimitedTo writes them) or `single` (the file is one message).
+    #[arg(long, value_enum, value_name = "FRAMING", default_value = "delimited")]
+    pub proto_framing: crate::samples::protobuf::Framing,
+}
+
+impl ProtoArgs {
+    pub fn spec(&self) -> Option<crate::samples::protobuf::ProtoSpec> {
+        self.proto_type
+            .as_ref()
+            .map(|message| crate::samples::protobuf::ProtoSpec {
+                message: message.clone(),
+                files: self.proto_files.clone(),
+                framing: self.proto_framing,
+            })
+    }
 }
 
 fn parse_now(s: &str) -> Result<i64, String> {
@@ -123,6 +155,8 @@ fn is_sample_file(path: &Path) -> bool {
         .any(|e| inner.ends_with(e))
         || name.ends_with(".parquet")
         || name.ends_with(".pq")
+        || name.ends_with(".avro")
+        || [".binpb", ".pb"].iter().any(|e| inner.ends_with(e))
 }
 
 /// Prints a scan that stopped, and says so.
@@ -150,6 +184,7 @@ pub fn run(args: &DriftArgs, color: bool, out: &mut dyn Write) -> anyhow::Result
             max_record_bytes: args.max_record_bytes,
             freshness: freshness_of(args.freshness.as_deref(), args.max_age, args.now, args.envelope)?,
             envelope: args.envelope,
+            proto: args.proto.spec(),
         },
         &args.load.options(),
     )? {
@@ -213,6 +248,8 @@ pub struct Limits {
     pub freshness: Option<Freshness>,
     /// How records wrap the rows.
     pub envelope: Envelope,
+    /// The message binary Protobuf samples hold.
+    pub proto: Option<crate::samples::protobuf::ProtoSpec>,
 }
 
 /// Scans `files` and compares what it saw with the type of `contract`. A contract that cannot be
@@ -231,6 +268,7 @@ pub fn drift(
         max_record_bytes,
         freshness,
         envelope,
+        proto,
     } = limits;
     let loaded = load_paths(&[contract.to_path_buf()], load)?;
     if !loaded.unusable.is_empty() {
@@ -250,10 +288,18 @@ pub fn drift(
     for p in &expect.skipped_patterns {
         eprintln!("warning: pattern `{p}` is not supported by the regex engine; values are not checked against it");
     }
+    let proto = match proto {
+        Some(spec) => Some(
+            spec.resolve(contract, &load.proto_paths)
+                .map_err(|e| anyhow::anyhow!("--proto-type: {e}"))?,
+        ),
+        None => None,
+    };
     let opts = ScanOptions {
         max_errors,
         max_record_bytes,
         envelope,
+        proto,
         ..ScanOptions::default()
     };
     let path = freshness.as_ref().map(Freshness::path);
@@ -275,6 +321,12 @@ pub fn drift(
             &scan.files,
         ));
     }
+    findings.extend(crate::samples::writer_schema::findings(
+        &scan.files,
+        &scan.writer_schemas,
+        &loaded.contracts,
+        &ty,
+    ));
     normalize(&mut findings);
     let mut report_files: Vec<String> = loaded.contracts.iter().flat_map(|c| c.files.clone()).collect();
     report_files.extend(scan.files.iter().cloned());

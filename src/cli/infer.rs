@@ -51,14 +51,30 @@ pub struct InferArgs {
     /// inferred) or `kafka-connect` `{schema, payload}` records (the payloads).
     #[arg(long, value_enum, value_name = "KIND", default_value = "none")]
     pub envelope: crate::samples::envelope::Envelope,
+    /// Binary Protobuf samples: the .proto files declaring --proto-type are given with --proto.
+    #[command(flatten)]
+    pub proto: super::drift::ProtoArgs,
 }
 
 pub fn run(args: &InferArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let files = sample_files(&args.samples)?;
+    let proto = match args.proto.spec() {
+        Some(spec) => {
+            let Some(first) = spec.files.first() else {
+                anyhow::bail!("--proto-type needs --proto FILE.proto (the file that declares the message)");
+            };
+            Some(
+                spec.resolve(first, &[])
+                    .map_err(|e| anyhow::anyhow!("--proto-type: {e}"))?,
+            )
+        }
+        None => None,
+    };
     let opts = ScanOptions {
         max_errors: args.max_errors,
         max_record_bytes: args.max_record_bytes,
         envelope: args.envelope,
+        proto,
         ..ScanOptions::default()
     };
     let scan = match samples::scan(&files, None, opts) {
@@ -84,10 +100,21 @@ pub fn run(args: &InferArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
         enum_max: args.enum_max.min(samples::observe::DISTINCT_CAP),
         name: args.name.clone().unwrap_or_else(|| name_from(&files[0])),
     };
-    let draft = match args.to {
-        Target::Jsonschema => infer::json_schema(&scan.observed, &options),
-        Target::Avro => infer::avro(&scan.observed, &options),
-        Target::Openapi => infer::openapi(&scan.observed, &options),
+    // Avro data files say what they were written with: when every sample is one and they share
+    // their writer schema, the draft is that schema (for `--to avro`) or the JSON its records
+    // read as (the others). What the records show could only approximate it: decimals, sizes,
+    // logical types, names, and values the samples happen not to hold.
+    let writer = shared_writer_schema(&scan).filter(|_| args.envelope == crate::samples::envelope::Envelope::None);
+    if writer.is_some() {
+        eprintln!("note: the samples are Avro data files with one writer schema: the draft is made from that schema");
+    }
+    let draft = match (args.to, writer) {
+        (Target::Jsonschema, Some(w)) => samples::avro_json::document(&w, false),
+        (Target::Avro, Some(w)) => w,
+        (Target::Openapi, Some(w)) => samples::avro_json::openapi(&w, &options.name),
+        (Target::Jsonschema, None) => infer::json_schema(&scan.observed, &options),
+        (Target::Avro, None) => infer::avro(&scan.observed, &options),
+        (Target::Openapi, None) => infer::openapi(&scan.observed, &options),
     };
     let mut text = serde_json::to_string_pretty(&draft)?;
     text.push('\n');
@@ -96,6 +123,16 @@ pub fn run(args: &InferArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
         None => out.write_all(text.as_bytes())?,
     }
     Ok(Exit::Clean)
+}
+
+/// The writer schema of the samples when every one is an Avro data file and all were written
+/// with the same schema.
+fn shared_writer_schema(scan: &samples::Scan) -> Option<serde_json::Value> {
+    let (_, first) = scan.writer_schemas.first()?;
+    if scan.writer_schemas.len() != scan.files.len() || scan.writer_schemas.iter().any(|(_, s)| s != first) {
+        return None;
+    }
+    serde_json::from_str(first).ok()
 }
 
 /// `samples/customer_events.ndjson.gz` → `CustomerEvents`.

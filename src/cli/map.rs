@@ -112,9 +112,17 @@ pub struct RunArgs {
     /// The mapping to apply.
     #[arg(value_name = "MAPPING")]
     pub mapping: PathBuf,
-    /// Source records: NDJSON files, one JSON object per line.
+    /// Source records: NDJSON files (one JSON object per line), JSON arrays, CSV, Parquet, Avro
+    /// data files or binary Protobuf (with --proto-type); text formats optionally .gz or .zst.
     #[arg(value_name = "SAMPLE", required = true)]
     pub samples: Vec<PathBuf>,
+    /// How source records wrap the rows to map: `debezium` change events (the `after` row of
+    /// creates, snapshot reads and updates is mapped; deletes and tombstones are counted and
+    /// skipped) or `kafka-connect` `{schema, payload}` records (the payload is mapped).
+    #[arg(long, value_enum, value_name = "KIND", default_value = "none")]
+    pub envelope: crate::samples::envelope::Envelope,
+    #[command(flatten)]
+    pub proto: super::drift::ProtoArgs,
     /// Write the canonical records (NDJSON) here instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -444,6 +452,18 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
     let started = std::time::Instant::now();
     let crosswalks = Crosswalks::open(mapping, args.db.as_deref())?;
     super::detail(started, "map run: crosswalk links read");
+    let proto = match args.proto.spec() {
+        Some(spec) => Some(
+            spec.resolve(&root.join(&mapping.source.contract), &args.load.options().proto_paths)
+                .map_err(|e| anyhow::anyhow!("--proto-type: {e}"))?,
+        ),
+        None => None,
+    };
+    let input = Input {
+        max_record: args.max_record_bytes,
+        envelope: args.envelope,
+        proto: proto.as_ref(),
+    };
     let dedupe_path: Vec<&str> = args
         .dedupe_key
         .as_deref()
@@ -452,7 +472,7 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
     let winners = match &args.dedupe_key {
         Some(_) => {
             let started = std::time::Instant::now();
-            let w = dedupe_winners(&args.samples, &dedupe_path, args.keep, args.max_record_bytes)?;
+            let w = dedupe_winners(&args.samples, &dedupe_path, args.keep, &input)?;
             super::detail(started, format_args!("map run: {} distinct keys", w.len()));
             Some(w)
         }
@@ -464,7 +484,7 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         mapping,
         &validator,
         &crosswalks,
-        args.max_record_bytes,
+        &input,
         Sinks {
             out: &mut sink,
             rejects: rejects_file.as_mut().map(|f| f as &mut dyn Write),
@@ -483,6 +503,7 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         written,
         rejected,
         skipped,
+        deletes,
         transform,
         orphans,
         invalid_records,
@@ -535,7 +556,7 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
     let files_shown = vec![shown[0].clone()];
     let malformed_lines: u64 = malformed.by_kind.values().map(|p| p.count).sum();
     let note = format!(
-        "map run: {records} source records: {written} canonical records written, {rejected} rejected{}{}{}",
+        "map run: {records} source records: {written} canonical records written, {rejected} rejected{}{}{}{}",
         match &args.rejects {
             Some(path) if rejected > 0 => format!(" (to {})", path.display()),
             _ if rejected > 0 && !args.keep_invalid => " (not written; --rejects FILE keeps them)".to_string(),
@@ -543,6 +564,11 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         },
         if args.dedupe_key.is_some() {
             format!(", {skipped} duplicates skipped")
+        } else {
+            String::new()
+        },
+        if args.envelope != crate::samples::envelope::Envelope::None {
+            format!(", {deletes} deletes and tombstones skipped")
         } else {
             String::new()
         },
@@ -715,6 +741,8 @@ struct Tally {
     rejected: u64,
     /// Duplicates dropped by --dedupe-key.
     skipped: u64,
+    /// Events with no row to map (Debezium deletes and tombstones, under --envelope).
+    deletes: u64,
     transform: crate::mapping::run::Problems,
     orphans: crate::mapping::run::Problems,
     invalid_records: crate::mapping::run::Problems,
@@ -727,6 +755,7 @@ impl Tally {
         self.written += o.written;
         self.rejected += o.rejected;
         self.skipped += o.skipped;
+        self.deletes += o.deletes;
         self.transform.merge(o.transform);
         self.orphans.merge(o.orphans);
         self.invalid_records.merge(o.invalid_records);
@@ -770,7 +799,7 @@ fn dedupe_hash(record: &crate::json::Tree, path: &[&str]) -> Option<u128> {
 
 /// First pass of `--dedupe-key`: which occurrence of each key is mapped. Chunks are read on every
 /// core; their answers merge by input order, so the result does not depend on timing.
-fn dedupe_winners(samples: &[PathBuf], path: &[&str], keep: Keep, max_record: u64) -> anyhow::Result<Winners> {
+fn dedupe_winners(samples: &[PathBuf], path: &[&str], keep: Keep, input: &Input) -> anyhow::Result<Winners> {
     use rayon::prelude::*;
     let better = |keep: Keep, new: (u32, u64), old: (u32, u64)| match keep {
         Keep::First => new < old,
@@ -793,24 +822,21 @@ fn dedupe_winners(samples: &[PathBuf], path: &[&str], keep: Keep, max_record: u6
     };
     let mut winners = Winners::new();
     for (n, sample) in samples.iter().enumerate() {
-        let handle = std::fs::File::open(sample).with_context(|| format!("{}: cannot open", sample.display()))?;
-        let input = std::io::BufReader::with_capacity(1 << 16, handle);
-        // Chunks stream through (never the whole file at once); each fills its own map.
-        let part = crate::samples::read::Chunks::new(input, BATCH_BYTES, max_record)
+        // Batches stream through (never the whole file at once); each fills its own map.
+        let part = line_batches(sample, input)?
             .par_bridge()
             .map(|chunk| -> std::io::Result<Winners> {
                 let mut chunk = chunk?;
                 let mut part = Winners::new();
+                let mut events = crate::samples::envelope::Events::default();
                 crate::samples::read::ndjson_chunk(
                     &mut chunk,
-                    max_record,
+                    input.max_record,
                     &mut |record, line| {
-                        if !record.is_object() {
+                        let Ok(Some(row)) = source_row(record, input.envelope, line, &mut events) else {
                             return;
-                        }
-                        let tree = record.to_tree();
-                        let record = crate::mapping::run::replayed(&tree).unwrap_or(&tree);
-                        if let Some(h) = dedupe_hash(record, path) {
+                        };
+                        if let Some(h) = dedupe_hash(&row, path) {
                             offer(&mut part, h, (n as u32, line));
                         }
                     },
@@ -825,14 +851,119 @@ fn dedupe_winners(samples: &[PathBuf], path: &[&str], keep: Keep, max_record: u6
     Ok(winners)
 }
 
+/// How `map run` reads its inputs.
+struct Input<'p> {
+    max_record: u64,
+    envelope: crate::samples::envelope::Envelope,
+    proto: Option<&'p crate::samples::protobuf::ProtoSamples>,
+}
+
+/// The source row a record holds: the record itself, the source record of a line of a rejects
+/// file (replayed), or under an envelope the row as it stands after the event (`None` for a
+/// delete or a tombstone). `Err` says why the record is malformed.
+fn source_row<'a>(
+    record: crate::json::View<'_, 'a>,
+    envelope: crate::samples::envelope::Envelope,
+    line: u64,
+    events: &mut crate::samples::envelope::Events,
+) -> Result<Option<crate::json::Tree<'a>>, String> {
+    use crate::samples::envelope::{self, Envelope};
+    if envelope == Envelope::None {
+        if !record.is_object() {
+            return Err("a JSON value that is not an object".into());
+        }
+        let tree = record.to_tree();
+        return Ok(Some(match crate::mapping::run::replayed(&tree) {
+            Some(source) => source.clone(),
+            None => tree,
+        }));
+    }
+    // A line of a rejects file holds a row already.
+    if record.is_object() {
+        let tree = record.to_tree();
+        if let Some(source) = crate::mapping::run::replayed(&tree) {
+            return Ok(Some(source.clone()));
+        }
+    }
+    let at = crate::samples::observe::Loc { file: 0, line };
+    let unwrapped = envelope::unwrap(envelope, record, at, events)?;
+    match unwrapped.current {
+        Some(row) if row.is_object() => Ok(Some(row.to_tree())),
+        Some(_) => Err(format!("the {} row is not an object", envelope.name())),
+        None => Ok(None),
+    }
+}
+
+/// Batches of NDJSON lines from one sample file of any layout: NDJSON as it is read; other
+/// layouts record by record, each written as a line that keeps its own line, row or record number
+/// (read on a thread of their own, a few batches ahead).
+fn line_batches(
+    sample: &Path,
+    input: &Input,
+) -> anyhow::Result<Box<dyn Iterator<Item = std::io::Result<crate::samples::read::Chunk>> + Send>> {
+    use crate::samples::read::{self, Chunk, Layout};
+    let shown = crate::load::display_path(sample);
+    let opened = read::open(sample, &shown)?;
+    if opened.layout == Layout::Ndjson {
+        return Ok(Box::new(read::Chunks::new(
+            opened.reader,
+            BATCH_BYTES,
+            input.max_record,
+        )));
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Chunk>>(4);
+    let path = sample.to_path_buf();
+    let proto = input.proto.cloned();
+    let max_record = input.max_record;
+    std::thread::Builder::new()
+        .name("map-run-reader".into())
+        .spawn(move || {
+            let chunk = std::cell::RefCell::new(Chunk::default());
+            let open = std::cell::Cell::new(true);
+            let read = crate::samples::each_record(
+                &path,
+                &shown,
+                opened,
+                max_record,
+                proto.as_ref(),
+                &mut |value, n| {
+                    let mut c = chunk.borrow_mut();
+                    if c.numbers.is_empty() {
+                        c.first_line = n;
+                    }
+                    if serde_json::to_writer(&mut c.bytes, &value).is_err() {
+                        c.bytes.extend_from_slice(b"null");
+                    }
+                    c.bytes.push(b'\n');
+                    c.numbers.push(n);
+                    if c.bytes.len() >= BATCH_BYTES {
+                        open.set(tx.send(Ok(std::mem::take(&mut *c))).is_ok());
+                    }
+                    open.get()
+                },
+                &mut |m| {
+                    chunk.borrow_mut().malformed.push(m);
+                    open.get()
+                },
+            );
+            let chunk = chunk.into_inner();
+            if open.get() && (!chunk.bytes.is_empty() || !chunk.malformed.is_empty()) {
+                let _ = tx.send(Ok(chunk));
+            }
+            if let Err(e) = read {
+                let _ = tx.send(Err(std::io::Error::other(format!("{shown}: {e}"))));
+            }
+        })
+        .context("cannot start a reader thread")?;
+    Ok(Box::new(rx.into_iter()))
+}
+
 struct Batch {
     index: usize,
     /// Which input, by position.
     input: u32,
     file: std::sync::Arc<str>,
-    first_line: u64,
-    bytes: Vec<u8>,
-    too_long: Vec<(u64, u64)>,
+    chunk: crate::samples::read::Chunk,
 }
 
 /// Bytes per batch (whole lines): about 1,000 records of a few hundred bytes.
@@ -854,9 +985,11 @@ fn run_batches(
     mapping: &Mapping,
     validator: &Validators,
     crosswalks: &Crosswalks,
-    max_record: u64,
+    input: &Input,
     sinks: Sinks,
 ) -> anyhow::Result<Tally> {
+    let max_record = input.max_record;
+    let envelope = input.envelope;
     use std::sync::{Arc, Mutex, mpsc};
     let Sinks {
         out: sink,
@@ -881,16 +1014,15 @@ fn run_batches(
                 loop {
                     let next = work_rx.lock().map(|rx| rx.recv());
                     let Ok(Ok(batch)) = next else { break };
-                    let mut out = Vec::with_capacity(batch.bytes.len() + batch.bytes.len() / 2);
+                    let mut out = Vec::with_capacity(batch.chunk.bytes.len() + batch.chunk.bytes.len() / 2);
                     let mut rejected = Vec::new();
                     let mut t = Tally::default();
                     let file = &batch.file;
                     let input = batch.input;
-                    let mut chunk = crate::samples::read::Chunk {
-                        bytes: batch.bytes,
-                        first_line: batch.first_line,
-                        too_long: batch.too_long,
-                    };
+                    let mut chunk = batch.chunk;
+                    // Records of another layout, written as lines: their damage is not JSON's.
+                    let converted = !chunk.numbers.is_empty() || !chunk.malformed.is_empty();
+                    let mut events = crate::samples::envelope::Events::default();
                     let mut malformed = crate::mapping::run::Problems::default();
                     crate::samples::read::ndjson_chunk(
                         &mut chunk,
@@ -898,17 +1030,24 @@ fn run_batches(
                         &mut |record, line_no| {
                             t.records += 1;
                             let at = || format!("{file}:{line_no}");
-                            if !record.is_object() {
-                                t.malformed
-                                    .add("not a JSON object", at, || "a JSON value that is not an object".into());
-                                return;
-                            }
-                            let tree = record.to_tree();
                             // A line of a rejects file: its source record is mapped again.
-                            let record = match crate::mapping::run::replayed(&tree) {
-                                Some(source) => source,
-                                None => &tree,
+                            let tree = match source_row(record, envelope, line_no, &mut events) {
+                                Ok(Some(row)) => row,
+                                Ok(None) => {
+                                    t.deletes += 1;
+                                    return;
+                                }
+                                Err(why) => {
+                                    let kind = if envelope == crate::samples::envelope::Envelope::None {
+                                        "not a JSON object".to_string()
+                                    } else {
+                                        format!("not a {} event", envelope.name())
+                                    };
+                                    t.malformed.add(&kind, at, || why);
+                                    return;
+                                }
                             };
+                            let record = &tree;
                             if let Some((path, winners)) = dedupe
                                 && let Some(h) = dedupe_hash(record, path)
                                 && winners.get(&h) != Some(&(input, line_no))
@@ -968,6 +1107,8 @@ fn run_batches(
                         &mut |m| {
                             let kind = if crate::samples::read::is_too_long(&m) {
                                 "too long"
+                            } else if converted {
+                                "unreadable"
                             } else {
                                 "not JSON"
                             };
@@ -985,22 +1126,22 @@ fn run_batches(
         }
         drop(done_tx);
         // The reader: runs of whole lines in batches; a closed channel means the workers are gone.
+        // Every input is opened first, so one that cannot be read stops the run before any output.
+        let mut batches = Vec::with_capacity(samples.len());
+        for sample in samples {
+            batches.push(Some(line_batches(sample, input)?));
+        }
         let reader = scope.spawn(move || -> anyhow::Result<()> {
             let mut index = 0;
             for (position, sample) in samples.iter().enumerate() {
                 let file: Arc<str> = crate::load::display_path(sample).into();
-                let handle =
-                    std::fs::File::open(sample).with_context(|| format!("{}: cannot open", sample.display()))?;
-                let input = std::io::BufReader::with_capacity(1 << 16, handle);
-                for chunk in crate::samples::read::Chunks::new(input, BATCH_BYTES, max_record) {
+                for chunk in batches[position].take().into_iter().flatten() {
                     let chunk = chunk.with_context(|| format!("{}: read failed", sample.display()))?;
                     let batch = Batch {
                         index,
                         input: position as u32,
                         file: Arc::clone(&file),
-                        first_line: chunk.first_line,
-                        bytes: chunk.bytes,
-                        too_long: chunk.too_long,
+                        chunk,
                     };
                     index += 1;
                     if work_tx.send(batch).is_err() {

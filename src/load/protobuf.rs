@@ -125,6 +125,58 @@ pub fn load_files_among(
     extra_includes: &[PathBuf],
     workspace: Option<&Path>,
 ) -> ProtoLoad {
+    load_keeping(files, neighbours, extra_includes, workspace, None)
+}
+
+/// The message `name` (a fully-qualified name, `shop.v1.Order`, or a name unique among the files'
+/// messages) of `.proto` files compiled as [`load_files`] compiles them: what binary Protobuf data
+/// is decoded with.
+pub fn message_descriptor(
+    files: &[PathBuf],
+    extra_includes: &[PathBuf],
+    name: &str,
+) -> Result<MessageDescriptor, String> {
+    let mut pools = Vec::new();
+    let out = load_keeping(files, &[], extra_includes, None, Some(&mut pools));
+    if let Some(f) = out
+        .findings
+        .iter()
+        .find(|f| f.severity == crate::finding::Severity::Error)
+    {
+        let at = f.location.as_ref().map(|l| l.to_string()).unwrap_or_default();
+        return Err(format!("{at}: {}", f.message));
+    }
+    let wanted = name.trim_start_matches('.');
+    let mut found: Vec<MessageDescriptor> = Vec::new();
+    for pool in &pools {
+        if let Some(m) = pool.get_message_by_name(wanted) {
+            return Ok(m);
+        }
+        found.extend(
+            pool.all_messages()
+                .filter(|m| m.name() == wanted || m.full_name().ends_with(&format!(".{wanted}"))),
+        );
+    }
+    found.sort_by(|a, b| a.full_name().cmp(b.full_name()));
+    found.dedup_by(|a, b| a.full_name() == b.full_name());
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(format!("no message `{name}` in the contract")),
+        _ => Err(format!(
+            "`{name}` names {} messages ({}); give the fully-qualified name",
+            found.len(),
+            found.iter().map(|m| m.full_name()).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+fn load_keeping(
+    files: &[PathBuf],
+    neighbours: &[Neighbour],
+    extra_includes: &[PathBuf],
+    workspace: Option<&Path>,
+    mut keep: Option<&mut Vec<DescriptorPool>>,
+) -> ProtoLoad {
     let mut out = ProtoLoad::default();
     let mut sources = read_sources(files, &mut out);
     let neighbours: Vec<(PathBuf, &[String])> = neighbours
@@ -140,7 +192,7 @@ pub fn load_files_among(
     let workspace = files.first().map(|f| super::workspace_root(f, workspace));
     for mut unit in roots.units(&sources, &known, &mut out) {
         unit.workspace = workspace.clone();
-        compile_unit(&unit, &mut sources, &mut out);
+        compile_unit(&unit, &mut sources, &mut out, keep.as_deref_mut());
     }
     drop_in_background(sources);
     normalize(&mut out.findings);
@@ -532,7 +584,7 @@ impl FileResolver for InsideWorkspace {
     }
 }
 
-fn compile_unit(unit: &Unit, sources: &mut [Source], out: &mut ProtoLoad) {
+fn compile_unit(unit: &Unit, sources: &mut [Source], out: &mut ProtoLoad, keep: Option<&mut Vec<DescriptorPool>>) {
     let mut parsed = HashMap::new();
     let mut texts = HashMap::new();
     for (name, index) in &unit.members {
@@ -575,7 +627,10 @@ fn compile_unit(unit: &Unit, sources: &mut [Source], out: &mut ProtoLoad) {
         Some(contract)
     });
     out.contracts.extend(contracts.into_iter().flatten());
-    drop_in_background(pool);
+    match keep {
+        Some(pools) => pools.push(pool),
+        None => drop_in_background(pool),
+    }
 }
 
 /// Compiles a unit's members in one compiler: the pool and the (file name, source index) of each

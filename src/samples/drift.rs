@@ -26,7 +26,7 @@ crate::finding::rule_set! {
         "A null where the contract promises a value breaks typed consumers (a non-nullable column, a generated class with a primitive field). Declare the field nullable, or fix the source.";
     UNEXPECTED_TYPE = "unexpected-type", Error,
         "A value has a type the contract does not allow.",
-        "An integer that arrives as a string, an object where an array was declared: parsers and loaders reject such records, usually at 3 a.m. The finding names the types seen and the first records that had them. Protobuf's JSON mapping is honoured (64-bit integers as strings, enums as names or numbers).";
+        "An integer that arrives as a string, an object where an array was declared: parsers and loaders reject such records, usually at 3 a.m. The finding names the types seen and the first records that had them. Protobuf's JSON mapping is honoured (64-bit integers as strings, enums as names or numbers, a float's NaN and infinities as `\"NaN\"`, `\"Infinity\"`, `\"-Infinity\"`).";
     ENUM_VALUE_UNKNOWN = "enum-value-unknown", Error,
         "A value is not one of the contract's enum (or `const`) values.",
         "A source added a status the contract does not list. Consumers that switch over the enum fail or fall into a default branch. Add the value to the contract, or map it.";
@@ -138,6 +138,9 @@ const BOOL: u8 = 1 << 1;
 const INT: u8 = 1 << 2;
 const NUM: u8 = 1 << 3;
 const STR: u8 = 1 << 4;
+/// Not a kind: a float that JSON writers may write as `"NaN"`, `"Infinity"` or `"-Infinity"`
+/// (Protobuf's JSON mapping does; JSON has no such numbers).
+const NON_FINITE: u8 = 1 << 7;
 
 fn primitive_kinds(p: Primitive) -> u8 {
     match p {
@@ -145,7 +148,8 @@ fn primitive_kinds(p: Primitive) -> u8 {
         Primitive::Int32 | Primitive::Uint32 | Primitive::Integer => INT,
         // Protobuf's JSON mapping writes 64-bit integers as strings.
         Primitive::Int64 | Primitive::Uint64 => INT | STR,
-        Primitive::Float | Primitive::Double | Primitive::Number => INT | NUM,
+        Primitive::Float | Primitive::Double => INT | NUM | NON_FINITE,
+        Primitive::Number => INT | NUM,
         Primitive::Decimal { .. } => INT | NUM | STR,
         // Avro writes dates and timestamps as numbers; JSON formats as strings.
         Primitive::Date | Primitive::Time | Primitive::Timestamp | Primitive::LocalTimestamp | Primitive::Duration => {
@@ -432,6 +436,17 @@ impl Expectations {
         }
     }
 
+    /// Whether a node (or a branch of it) is a float whose NaN and infinities may arrive as
+    /// strings.
+    fn accepts_non_finite(&self, id: Eid, depth: u32) -> bool {
+        let id = self.follow(id);
+        match &self.node(id).shape {
+            Shape::Scalar(bits) => bits & NON_FINITE != 0,
+            Shape::Union(vs) => depth < 16 && vs.iter().any(|v| self.accepts_non_finite(*v, depth + 1)),
+            _ => false,
+        }
+    }
+
     fn allows_null(&self, mut id: Eid, depth: u32) -> bool {
         // A reference may carry `nullable` itself: look at every link on the way.
         for _ in 0..64 {
@@ -489,7 +504,10 @@ impl Expectations {
             return false;
         }
         if !self.accepts_kind(id, kind) {
-            report(AnomalyKind::Type, Some(kind.name().to_string()));
+            let non_finite = matches!(shape, Seen::Str("NaN" | "Infinity" | "-Infinity"));
+            if !(non_finite && self.accepts_non_finite(id, 0)) {
+                report(AnomalyKind::Type, Some(kind.name().to_string()));
+            }
             return false;
         }
         match (&e.shape, shape) {

@@ -124,6 +124,9 @@ impl Events {
 /// record is malformed.
 pub struct Unwrapped<'t, 'a> {
     pub rows: Vec<View<'t, 'a>>,
+    /// The row as it stands after the event (Debezium's `after` of a create, read or update; the
+    /// Kafka Connect payload); none for a delete or a tombstone. What `map run` maps.
+    pub current: Option<View<'t, 'a>>,
     /// The event (Debezium) or payload (Kafka Connect): paths of `--freshness` start there.
     pub event: Option<View<'t, 'a>>,
 }
@@ -145,6 +148,7 @@ pub fn unwrap<'t, 'a>(
 ) -> Result<Unwrapped<'t, 'a>, String> {
     let none = Unwrapped {
         rows: Vec::new(),
+        current: None,
         event: None,
     };
     if is_null(record) {
@@ -163,6 +167,7 @@ pub fn unwrap<'t, 'a>(
     match envelope {
         Envelope::None => Ok(Unwrapped {
             rows: vec![record],
+            current: Some(record),
             event: Some(record),
         }),
         Envelope::KafkaConnect => {
@@ -179,6 +184,7 @@ pub fn unwrap<'t, 'a>(
             events.rows += 1;
             Ok(Unwrapped {
                 rows: vec![payload],
+                current: Some(payload),
                 event: Some(payload),
             })
         }
@@ -217,8 +223,10 @@ pub fn unwrap<'t, 'a>(
                 events.keep_schema(s.to_value().to_string(), 1, at);
             }
             events.rows += rows.len() as u64;
+            let current = rows.first().copied().filter(|_| matches!(op, "c" | "r" | "u"));
             Ok(Unwrapped {
                 rows,
+                current,
                 event: Some(payload),
             })
         }

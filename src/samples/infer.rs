@@ -260,9 +260,26 @@ fn avro_type(node: &Node, hint: &str, opts: &InferOptions, names: &mut HashSet<S
         });
     }
     if node.count(Kind::Object) > 0 {
-        let name = unique(names, &pascal(hint, "Record"));
-        if let Some(r) = avro_record(node, &name, opts, names) {
-            branches.push(r);
+        let fields = node.fields();
+        if !fields.is_empty() && fields.iter().any(|(k, _)| !is_avro_name(k)) {
+            // Keys that are no Avro names (`""`, `en-US`, ids) are data, not fields: a map whose
+            // values are all that was seen under any key.
+            let mut values = Node::default();
+            for (_, child) in fields {
+                values.merge(child.clone());
+            }
+            let t = avro_type(&values, &format!("{hint}_value"), opts, names);
+            let t = if values.count(Kind::Null) > 0 {
+                with_null_first(t)
+            } else {
+                t
+            };
+            branches.push(json!({"type": "map", "values": t}));
+        } else {
+            let name = unique(names, &pascal(hint, "Record"));
+            if let Some(r) = avro_record(node, &name, opts, names) {
+                branches.push(r);
+            }
         }
     }
     if node.count(Kind::Array) > 0 {

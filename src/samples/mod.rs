@@ -4,6 +4,8 @@
 //! Files scan in parallel, and an NDJSON file in chunks of lines in parallel; every part fills its
 //! own accumulator and the parts are merged, which gives the same result in any order.
 
+pub mod avro;
+pub mod avro_json;
 pub mod drift;
 pub mod envelope;
 pub mod format;
@@ -12,8 +14,11 @@ pub mod infer;
 pub mod observe;
 #[cfg(feature = "parquet")]
 pub mod parquet;
+pub mod protobuf;
 pub mod read;
 pub mod validate;
+pub mod values;
+pub mod writer_schema;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -24,13 +29,13 @@ use serde_json::Value;
 use crate::json::{Tree, View};
 use drift::Expectations;
 use observe::{Loc, Node};
-use read::{Layout, Malformed, ReadError};
+use read::{Layout, Malformed, Opened, ReadError};
 
 /// Malformed records kept per file for the report.
 const MALFORMED_SHOWN: usize = 5;
 
 /// How samples are scanned.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ScanOptions {
     /// Malformed records tolerated across all files; one more stops the scan.
     pub max_errors: u64,
@@ -40,6 +45,8 @@ pub struct ScanOptions {
     pub max_record_bytes: u64,
     /// How records wrap the rows (`--envelope`).
     pub envelope: envelope::Envelope,
+    /// The message binary Protobuf samples hold (`--proto-type`), and their framing.
+    pub proto: Option<protobuf::ProtoSamples>,
 }
 
 impl Default for ScanOptions {
@@ -49,6 +56,7 @@ impl Default for ScanOptions {
             chunk_size: 1 << 20,
             max_record_bytes: read::DEFAULT_MAX_RECORD_BYTES,
             envelope: envelope::Envelope::None,
+            proto: None,
         }
     }
 }
@@ -94,6 +102,8 @@ pub struct Scan {
     pub newest: freshness::Newest,
     /// What the envelopes held (`--envelope`).
     pub events: envelope::Events,
+    /// The writer schema of each Avro data file (by index in `files`), as JSON text.
+    pub writer_schemas: Vec<(u32, String)>,
 }
 
 impl Scan {
@@ -121,6 +131,7 @@ struct Part {
     fatal: Option<String>,
     newest: freshness::Newest,
     events: envelope::Events,
+    writer_schemas: Vec<(u32, String)>,
 }
 
 impl Part {
@@ -132,6 +143,7 @@ impl Part {
         self.fatal = self.fatal.or(other.fatal);
         self.newest.merge(other.newest);
         self.events.merge(other.events);
+        self.writer_schemas.extend(other.writer_schemas);
         self
     }
 }
@@ -251,7 +263,8 @@ pub fn scan_checking(
     for part in parts {
         parts_ok.push(part?);
     }
-    if cx.errors.load(Ordering::Relaxed) > opts.max_errors {
+    let max_errors = cx.opts.max_errors;
+    if cx.errors.load(Ordering::Relaxed) > max_errors {
         let mut first = String::new();
         for (name, part) in scan.files.iter().zip(&parts_ok) {
             for m in &part.errors.first {
@@ -259,7 +272,7 @@ pub fn scan_checking(
             }
         }
         return Err(ScanError::TooManyErrors {
-            max: opts.max_errors,
+            max: max_errors,
             first: first.trim_end().to_string(),
         });
     }
@@ -269,6 +282,7 @@ pub fn scan_checking(
         scan.violations.merge(part.violations);
         scan.newest.merge(part.newest);
         scan.events.merge(part.events);
+        scan.writer_schemas.extend(part.writer_schemas);
         scan.errors.push(part.errors);
     }
     Ok(scan)
@@ -301,48 +315,29 @@ fn scan_file(path: &std::path::Path, file: u32, name: &str, cx: &Context) -> Res
                 part
             })
             .reduce(Part::default, Part::merge),
-        Layout::JsonArray => {
-            let mut part = Part::default();
-            let bad = read::json_array(opened.reader, cx.opts.max_record_bytes, &mut |v, line| {
-                cx.record(&mut part, file, &v, line)
-            });
-            if let Some(m) = bad {
-                cx.malformed(&mut part.errors, m);
-            }
-            part
-        }
-        Layout::Csv => {
+        layout => {
             let mut part = Part::default();
             let mut errors = FileErrors::default();
-            let result = read::csv_rows(
-                opened.reader,
+            let read = each_record(
+                path,
+                name,
+                Opened {
+                    layout,
+                    reader: opened.reader,
+                },
                 cx.opts.max_record_bytes,
-                &mut |v, line| cx.record(&mut part, file, &v, line),
+                cx.opts.proto.as_ref(),
+                &mut |v, n| {
+                    cx.record(&mut part, file, &v, n);
+                    !cx.stop.load(Ordering::Relaxed)
+                },
                 &mut |m| cx.malformed(&mut errors, m),
             );
             part.errors = errors;
-            if let Err(e) = result {
-                part.fatal = Some(e);
-            }
-            part
-        }
-        Layout::Parquet => {
-            let mut part = Part::default();
-            #[cfg(feature = "parquet")]
-            {
-                let read = crate::contain::contained(|| {
-                    parquet::rows(path, name, &mut |v, row| cx.record(&mut part, file, &v, row))
-                });
-                match read {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(e)) => part.fatal = Some(e.message),
-                    Err(panic) => part.fatal = Some(panic),
-                }
-            }
-            #[cfg(not(feature = "parquet"))]
-            {
-                let _ = (path, file);
-                part.fatal = Some("this mapcheck was built without Parquet support (the `parquet` feature)".into());
+            match read {
+                Ok(Some(writer_schema)) => part.writer_schemas.push((file, writer_schema)),
+                Ok(None) => {}
+                Err(e) => part.fatal = Some(e),
             }
             part
         }
@@ -353,5 +348,100 @@ fn scan_file(path: &std::path::Path, file: u32, name: &str, cx: &Context) -> Res
             message,
         }),
         None => Ok(part),
+    }
+}
+
+/// Reads every record of an opened sample file, one at a time, in order: `record` gets each with
+/// its line (or row, record or message number) and `malformed` each that cannot be read; either
+/// returning false stops the read (JSON arrays, CSV and Parquet read on to their end regardless).
+/// An Avro file's writer schema is returned. An error ends the file.
+///
+/// [`scan`] reads NDJSON in parallel chunks instead; this reads it line by line.
+pub fn each_record(
+    path: &std::path::Path,
+    name: &str,
+    opened: Opened,
+    max_record: u64,
+    proto: Option<&protobuf::ProtoSamples>,
+    record: &mut dyn FnMut(Value, u64) -> bool,
+    malformed: &mut dyn FnMut(Malformed) -> bool,
+) -> Result<Option<String>, String> {
+    match opened.layout {
+        Layout::Ndjson => {
+            for chunk in read::Chunks::new(opened.reader, 1 << 20, max_record) {
+                let mut chunk = chunk.map_err(|e| e.to_string())?;
+                let go_on = std::cell::Cell::new(true);
+                read::ndjson_chunk(
+                    &mut chunk,
+                    max_record,
+                    &mut |v, line| {
+                        if go_on.get() {
+                            go_on.set(record(v.to_value(), line));
+                        }
+                    },
+                    &mut |m| {
+                        if go_on.get() {
+                            go_on.set(malformed(m));
+                        }
+                    },
+                );
+                if !go_on.get() {
+                    break;
+                }
+            }
+            Ok(None)
+        }
+        Layout::JsonArray => {
+            if let Some(m) = read::json_array(opened.reader, max_record, &mut |v, line| {
+                record(v, line);
+            }) {
+                malformed(m);
+            }
+            Ok(None)
+        }
+        Layout::Csv => read::csv_rows(
+            opened.reader,
+            max_record,
+            &mut |v, line| {
+                record(v, line);
+            },
+            malformed,
+        )
+        .map(|()| None),
+        Layout::Parquet => {
+            #[cfg(feature = "parquet")]
+            {
+                let read = crate::contain::contained(|| {
+                    parquet::rows(path, name, &mut |v, row| {
+                        record(v, row);
+                    })
+                });
+                match read {
+                    Ok(Ok(_)) => Ok(None),
+                    Ok(Err(e)) => Err(e.message),
+                    Err(panic) => Err(panic),
+                }
+            }
+            #[cfg(not(feature = "parquet"))]
+            {
+                let _ = (path, name);
+                Err("this mapcheck was built without Parquet support (the `parquet` feature)".into())
+            }
+        }
+        Layout::Avro => {
+            let read = avro::records(path, name, record).map_err(|e| e.message)?;
+            if let Some(m) = read.damaged {
+                malformed(m);
+            }
+            Ok(Some(read.writer_schema))
+        }
+        Layout::Protobuf => {
+            let Some(proto) = proto else {
+                return Err("binary Protobuf samples are read against a message of a .proto contract: name it with --proto-type (or `proto_type` in [[samples]])".into());
+            };
+            protobuf::records(opened.reader, proto, max_record, record, malformed)
+                .map_err(|e| e.to_string())
+                .map(|()| None)
+        }
     }
 }

@@ -9,12 +9,12 @@
 use std::fs::File;
 use std::path::Path;
 
-use base64::Engine as _;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::{Field, Row};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 use super::read::ReadError;
+use super::values::{Unit, base64, date, decimal, float, time_of_day, timestamp};
 
 /// Calls `record` with each row and its 1-based row number. A file that is not Parquet, or a row
 /// group that cannot be decoded, ends the file with an error naming the row.
@@ -50,10 +50,6 @@ fn row_value(row: &Row) -> Value {
     Value::Object(map)
 }
 
-fn float(f: f64) -> Value {
-    Number::from_f64(f).map_or(Value::Null, Value::Number)
-}
-
 /// One Parquet value as JSON.
 pub fn value(field: &Field) -> Value {
     match field {
@@ -74,18 +70,13 @@ pub fn value(field: &Field) -> Value {
         Field::Str(s) => Value::String(s.clone()),
         Field::Bytes(b) => match std::str::from_utf8(b.data()) {
             Ok(s) => Value::String(s.to_string()),
-            Err(_) => Value::String(base64::engine::general_purpose::STANDARD.encode(b.data())),
+            Err(_) => base64(b.data()),
         },
-        Field::Date(days) => chrono::DateTime::from_timestamp(i64::from(*days) * 86_400, 0)
-            .map_or(Value::Null, |t| Value::String(t.format("%Y-%m-%d").to_string())),
+        Field::Date(days) => date(i64::from(*days)),
         Field::TimeMillis(ms) => time_of_day(i64::from(*ms) * 1_000),
         Field::TimeMicros(us) => time_of_day(*us),
-        Field::TimestampMillis(ms) => chrono::DateTime::from_timestamp_millis(*ms).map_or(Value::Null, |t| {
-            Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
-        }),
-        Field::TimestampMicros(us) => chrono::DateTime::from_timestamp_micros(*us).map_or(Value::Null, |t| {
-            Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
-        }),
+        Field::TimestampMillis(ms) => timestamp(*ms, Unit::Millis),
+        Field::TimestampMicros(us) => timestamp(*us, Unit::Micros),
         Field::Group(row) => row_value(row),
         Field::ListInternal(list) => Value::Array(list.elements().iter().map(value).collect()),
         Field::MapInternal(map) => {
@@ -102,47 +93,12 @@ pub fn value(field: &Field) -> Value {
     }
 }
 
-/// A decimal's big-endian two's-complement unscaled value, scaled, as a JSON number.
-fn decimal(bytes: &[u8], scale: i32) -> Value {
-    if bytes.is_empty() || bytes.len() > 16 {
-        return Value::Null;
-    }
-    let fill = if bytes[0] & 0x80 != 0 { 0xff } else { 0 };
-    let mut wide = [fill; 16];
-    wide[16 - bytes.len()..].copy_from_slice(bytes);
-    let unscaled = i128::from_be_bytes(wide);
-    if scale == 0
-        && let Ok(n) = i64::try_from(unscaled)
-    {
-        return Value::from(n);
-    }
-    float(unscaled as f64 / 10f64.powi(scale))
-}
-
-fn time_of_day(micros: i64) -> Value {
-    let secs = micros.div_euclid(1_000_000);
-    let frac = micros.rem_euclid(1_000_000);
-    match chrono::NaiveTime::from_num_seconds_from_midnight_opt(secs as u32, (frac * 1_000) as u32) {
-        Some(t) if (0..86_400).contains(&secs) => Value::String(t.format("%H:%M:%S%.f").to_string()),
-        _ => Value::Null,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn decimals_scale_and_keep_their_sign() {
-        assert_eq!(decimal(&[0x30, 0x39], 2), serde_json::json!(123.45));
-        assert_eq!(decimal(&[0xff, 0x85], 0), serde_json::json!(-123));
-        assert_eq!(decimal(&[0x00, 0x7b], 0), serde_json::json!(123));
-        assert_eq!(decimal(&[], 0), Value::Null);
-    }
-
-    #[test]
-    fn times_dates_and_timestamps_read_as_json_would_write_them() {
-        assert_eq!(time_of_day(3_723_500_000), Value::from("01:02:03.500"));
+    fn dates_and_timestamps_read_as_json_would_write_them() {
         assert_eq!(value(&Field::Date(19_723)), Value::from("2024-01-01"));
         assert_eq!(
             value(&Field::TimestampMillis(1_704_067_200_000)),

@@ -25,6 +25,11 @@ pub enum Layout {
     Csv,
     /// Apache Parquet (`.parquet`, `.pq`, or the `PAR1` magic); read by [`super::parquet`].
     Parquet,
+    /// An Avro Object Container File (`.avro`, or the `Obj\x01` magic); read by [`super::avro`].
+    Avro,
+    /// Binary Protobuf messages (`.binpb`, `.pb`), delimited or one per file; decoded by
+    /// [`super::protobuf`] against the contract's message.
+    Protobuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +89,8 @@ fn layout(path: &Path, first_byte: Option<u8>) -> Option<Layout> {
         "ndjson" | "jsonl" | "ldjson" => Some(Layout::Ndjson),
         "csv" => Some(Layout::Csv),
         "parquet" | "pq" => Some(Layout::Parquet),
+        "avro" => Some(Layout::Avro),
+        "binpb" | "pb" => Some(Layout::Protobuf),
         _ => match first_byte {
             Some(b'[') => Some(Layout::JsonArray),
             Some(b'{') => Some(Layout::Ndjson),
@@ -92,8 +99,8 @@ fn layout(path: &Path, first_byte: Option<u8>) -> Option<Layout> {
     }
 }
 
-/// An open sample file: decompressed, buffered, its layout known. For Parquet the reader is empty:
-/// Parquet is read by path.
+/// An open sample file: decompressed, buffered, its layout known. For Parquet and Avro the reader
+/// is empty: they are read by path.
 pub struct Opened {
     pub layout: Layout,
     pub reader: Box<dyn BufRead + Send>,
@@ -109,15 +116,22 @@ pub fn open(path: &Path, display: &str) -> Result<Opened, ReadError> {
     let mut head = [0u8; 4];
     let n = read_up_to(&mut file, &mut head).map_err(|e| err(e.to_string()))?;
     let compression = compression(path, &head[..n]);
-    if &head[..n] == b"PAR1" || layout(path, None) == Some(Layout::Parquet) {
-        // Parquet compresses inside the file and is read from its footer, by path.
+    // Parquet and Avro compress inside the file and are read by path.
+    let binary = match layout(path, None) {
+        _ if &head[..n] == b"PAR1" => Some(("Parquet", ".parquet", Layout::Parquet)),
+        _ if &head[..n] == super::avro::MAGIC => Some(("Avro", ".avro", Layout::Avro)),
+        Some(Layout::Parquet) => Some(("Parquet", ".parquet", Layout::Parquet)),
+        Some(Layout::Avro) => Some(("Avro", ".avro", Layout::Avro)),
+        _ => None,
+    };
+    if let Some((format, ext, layout)) = binary {
         if compression != Compression::None {
-            return Err(err(
-                "a compressed Parquet file: Parquet compresses its own pages; give the .parquet file itself".into(),
-            ));
+            return Err(err(format!(
+                "a compressed {format} file: {format} compresses its own blocks; give the {ext} file itself"
+            )));
         }
         return Ok(Opened {
-            layout: Layout::Parquet,
+            layout,
             reader: Box::new(io::empty()),
         });
     }
@@ -137,7 +151,7 @@ pub fn open(path: &Path, display: &str) -> Result<Opened, ReadError> {
         buf.iter().copied().find(|b| !b.is_ascii_whitespace())
     };
     let layout = layout(path, first).ok_or_else(|| {
-        err("not a sample file mapcheck can read (expected .ndjson/.jsonl, .json holding an array or one object per line, or .csv, optionally .gz or .zst; or .parquet)".into())
+        err("not a sample file mapcheck can read (expected .ndjson/.jsonl, .json holding an array or one object per line, or .csv, or binary Protobuf .binpb/.pb, optionally .gz or .zst; or .parquet or .avro)".into())
     })?;
     Ok(Opened {
         layout,
@@ -253,6 +267,7 @@ pub fn is_too_long(m: &Malformed) -> bool {
 }
 
 /// A run of whole NDJSON lines.
+#[derive(Debug, Default)]
 pub struct Chunk {
     pub bytes: Vec<u8>,
     /// The line number of the chunk's first line.
@@ -260,6 +275,11 @@ pub struct Chunk {
     /// Lines over the size limit, left out of `bytes` (an empty line stands in for each), with
     /// their sizes.
     pub too_long: Vec<(u64, u64)>,
+    /// The number of each line, when they are not consecutive from `first_line` (records of
+    /// another layout written as NDJSON: each keeps its own line or record number).
+    pub numbers: Vec<u64>,
+    /// Records that could not be read before they were written as lines (reported first).
+    pub malformed: Vec<Malformed>,
 }
 
 /// Splits an NDJSON stream into chunks of about `size` bytes that end at a line end. A line longer
@@ -334,6 +354,7 @@ impl<R: BufRead> Iterator for Chunks<R> {
             bytes,
             first_line,
             too_long,
+            ..Chunk::default()
         }))
     }
 }
@@ -348,7 +369,11 @@ pub fn ndjson_chunk(
     record: &mut dyn FnMut(View, u64),
     malformed: &mut dyn FnMut(Malformed),
 ) {
+    for m in chunk.malformed.drain(..) {
+        malformed(m);
+    }
     let first_line = chunk.first_line;
+    let numbers = std::mem::take(&mut chunk.numbers);
     let mut too_long = chunk.too_long.iter().peekable();
     let mut buffers = simd_json::Buffers::default();
     // One tape (the parser's flat list of nodes) for every line of the chunk; records are read
@@ -365,7 +390,7 @@ pub fn ndjson_chunk(
             }
             None => (std::mem::take(&mut rest), None),
         };
-        let number = first_line + i;
+        let number = numbers.get(i as usize).copied().unwrap_or(first_line + i);
         i += 1;
         let line = match line.last() {
             Some(b'\r') => {
@@ -810,6 +835,7 @@ mod tests {
             bytes: b"{\"a\": 1e400}\n{\"a\": [1.5]}".to_vec(),
             first_line: 1,
             too_long: Vec::new(),
+            ..Chunk::default()
         };
         let (mut seen, mut bad) = (Vec::new(), Vec::new());
         ndjson_chunk(
@@ -831,6 +857,7 @@ mod tests {
             .into_bytes(),
             first_line: 1,
             too_long: Vec::new(),
+            ..Chunk::default()
         };
         let (mut seen, mut bad) = (Vec::new(), Vec::new());
         ndjson_chunk(
@@ -850,6 +877,7 @@ mod tests {
             bytes: text.as_bytes().to_vec(),
             first_line: 10,
             too_long: Vec::new(),
+            ..Chunk::default()
         };
         let mut seen = Vec::new();
         let mut bad = Vec::new();

@@ -11,6 +11,7 @@ mod crosswalk;
 mod diff;
 mod direction_symmetry;
 mod drift;
+mod event_samples;
 mod git;
 mod hostile;
 mod jsonschema;
