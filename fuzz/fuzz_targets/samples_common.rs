@@ -7,6 +7,34 @@ use std::path::PathBuf;
 use mapcheck::samples::{self, ScanOptions, drift::Expectations, infer};
 
 pub fn run(data: &[u8], file_name: &str) {
+    run_with(data, file_name, None);
+}
+
+/// [`run`] for binary Protobuf samples: decoded as `message` of the `.proto` text `proto`.
+pub fn run_proto(data: &[u8], file_name: &str, proto: &str, message: &str) {
+    thread_local! {
+        static PROTO: std::cell::OnceCell<Option<samples::protobuf::ProtoSamples>> = const { std::cell::OnceCell::new() };
+        static PROTO_DIR: tempfile::TempDir = tempfile::tempdir().expect("temp dir");
+    }
+    let decoder = PROTO.with(|cell| {
+        cell.get_or_init(|| {
+            PROTO_DIR.with(|dir| {
+                let file = dir.path().join("fuzz.proto");
+                std::fs::write(&file, proto).ok()?;
+                let spec = samples::protobuf::ProtoSpec {
+                    message: message.to_string(),
+                    files: Vec::new(),
+                    framing: samples::protobuf::Framing::Delimited,
+                };
+                spec.resolve(&file, &[]).ok()
+            })
+        })
+        .clone()
+    });
+    run_with(data, file_name, decoder);
+}
+
+fn run_with(data: &[u8], file_name: &str, proto: Option<samples::protobuf::ProtoSamples>) {
     // As the binary does: a panic mapcheck contains at a file's boundary (the Parquet reader's) is
     // an error for that file, not a crash; libFuzzer's hook still sees every other panic.
     mapcheck::contain::quiet_contained_panics();
@@ -23,8 +51,10 @@ pub fn run(data: &[u8], file_name: &str) {
             max_errors: 1_000,
             chunk_size: 64,
             max_record_bytes: 4_096,
+            proto: proto.clone(),
+            ..ScanOptions::default()
         };
-        if let Ok(scan) = samples::scan(std::slice::from_ref(&path), None, opts) {
+        if let Ok(scan) = samples::scan(std::slice::from_ref(&path), None, opts.clone()) {
             let draft = infer::InferOptions::default();
             let _ = infer::json_schema(&scan.observed, &draft);
             let _ = infer::avro(&scan.observed, &draft);
