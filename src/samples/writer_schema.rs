@@ -34,7 +34,7 @@ pub fn findings(files: &[String], schemas: &[(u32, String)], contracts: &[Contra
         let writer = match load(shown, text) {
             Ok(w) => w,
             Err(f) => {
-                out.push(f);
+                out.push(*f);
                 continue;
             }
         };
@@ -46,7 +46,7 @@ pub fn findings(files: &[String], schemas: &[(u32, String)], contracts: &[Contra
             let as_json = match as_json_schema(shown, text) {
                 Ok(c) => c,
                 Err(f) => {
-                    out.push(f);
+                    out.push(*f);
                     continue;
                 }
             };
@@ -84,26 +84,31 @@ pub fn findings(files: &[String], schemas: &[(u32, String)], contracts: &[Contra
     out
 }
 
-/// A writer schema as an Avro contract named after the file that carries it.
-fn load(shown: &str, text: &str) -> Result<Contract, Finding> {
-    let at = Location::new(shown, "", Pos::new(0, 0));
-    let node = crate::load::tree::parse_json(text).map_err(|e| {
-        Finding::new(
-            &crate::finding::lint::PARSE_ERROR,
-            format!("the writer schema of {shown} is not JSON: {e}"),
-            at.clone(),
-        )
-    })?;
-    let source = SourceFile {
+/// A writer schema that cannot be read, located at the file that carries it.
+fn unreadable(shown: &str, message: String) -> Box<Finding> {
+    Box::new(Finding::new(
+        &crate::finding::lint::PARSE_ERROR,
+        message,
+        Location::new(shown, "", Pos::new(0, 0)),
+    ))
+}
+
+fn source(shown: &str) -> SourceFile {
+    SourceFile {
         path: PathBuf::from(shown),
         display: shown.to_string(),
-    };
-    let (mut loaded, _) = crate::load::avro::load_set(vec![(source, node)]);
+    }
+}
+
+/// A writer schema as an Avro contract named after the file that carries it.
+fn load(shown: &str, text: &str) -> Result<Contract, Box<Finding>> {
+    let node = crate::load::tree::parse_json(text)
+        .map_err(|e| unreadable(shown, format!("the writer schema of {shown} is not JSON: {e}")))?;
+    let (mut loaded, _) = crate::load::avro::load_set(vec![(source(shown), node)]);
     if loaded.is_empty() {
-        return Err(Finding::new(
-            &crate::finding::lint::PARSE_ERROR,
+        return Err(unreadable(
+            shown,
             format!("the writer schema of {shown} is not an Avro schema mapcheck can read"),
-            at,
         ));
     }
     Ok(loaded.remove(0))
@@ -111,28 +116,14 @@ fn load(shown: &str, text: &str) -> Result<Contract, Finding> {
 
 /// A writer schema as the JSON Schema of the values read from its data, loaded as a contract
 /// named after the file that carries it.
-fn as_json_schema(shown: &str, text: &str) -> Result<Contract, Finding> {
-    let avro: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        Finding::new(
-            &crate::finding::lint::PARSE_ERROR,
-            format!("the writer schema of {shown} is not JSON: {e}"),
-            Location::new(shown, "", Pos::new(0, 0)),
-        )
-    })?;
+fn as_json_schema(shown: &str, text: &str) -> Result<Contract, Box<Finding>> {
+    let avro: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| unreadable(shown, format!("the writer schema of {shown} is not JSON: {e}")))?;
     let doc = super::avro_json::document(&avro, true).to_string();
-    let node = crate::load::tree::parse_json(&doc).map_err(|e| {
-        Finding::new(
-            &crate::finding::lint::PARSE_ERROR,
-            format!("the writer schema of {shown}: {e}"),
-            Location::new(shown, "", Pos::new(0, 0)),
-        )
-    })?;
-    let source = SourceFile {
-        path: PathBuf::from(shown),
-        display: shown.to_string(),
-    };
+    let node = crate::load::tree::parse_json(&doc)
+        .map_err(|e| unreadable(shown, format!("the writer schema of {shown}: {e}")))?;
     let root = std::env::current_dir().unwrap_or_default();
-    Ok(crate::load::jsonschema::load(&source, node, &root).0)
+    Ok(crate::load::jsonschema::load(&source(shown), node, &root).0)
 }
 
 fn top_level(contract: &Contract) -> Option<Type> {
