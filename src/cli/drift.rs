@@ -123,7 +123,7 @@ pub fn sample_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             let mut found: Vec<PathBuf> = walkdir::WalkDir::new(p)
                 .into_iter()
                 .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_file() && is_sample_file(e.path()))
+                .filter(|e| e.file_type().is_file() && crate::samples::read::is_sample_file(e.path()))
                 .map(|e| e.into_path())
                 .collect();
             found.sort();
@@ -138,25 +138,6 @@ pub fn sample_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
         anyhow::bail!("no sample files found");
     }
     Ok(files)
-}
-
-fn is_sample_file(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let inner = [".gz", ".gzip", ".zst", ".zstd"]
-        .iter()
-        .find_map(|s| name.strip_suffix(s))
-        .unwrap_or(&name);
-    [".ndjson", ".jsonl", ".ldjson", ".json", ".csv"]
-        .iter()
-        .any(|e| inner.ends_with(e))
-        || name.ends_with(".parquet")
-        || name.ends_with(".pq")
-        || name.ends_with(".avro")
-        || [".binpb", ".pb"].iter().any(|e| inner.ends_with(e))
 }
 
 /// Prints a scan that stopped, and says so.

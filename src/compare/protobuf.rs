@@ -1005,26 +1005,9 @@ impl DefaultValue {
 
 /// Standard base64 (as the model writes `bytes` defaults) back to text; `None` if it is not base64.
 fn base64_decode(s: &str) -> Option<String> {
-    let mut bits: u32 = 0;
-    let mut count = 0;
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    for c in s.bytes().filter(|c| *c != b'=') {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        bits = (bits << 6) | u32::from(v);
-        count += 6;
-        if count >= 8 {
-            count -= 8;
-            out.push(((bits >> count) & 0xff) as u8);
-        }
-    }
-    Some(String::from_utf8_lossy(&out).into_owned())
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(s).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// The entry message protoc generates for a map field: `labels` → `LabelsEntry`.

@@ -73,8 +73,8 @@ pub fn compression(path: &Path, head: &[u8]) -> Compression {
     }
 }
 
-/// The layout from the extension under any compression suffix, else from the first byte.
-fn layout(path: &Path, first_byte: Option<u8>) -> Option<Layout> {
+/// A file's extension (lowercase) under any compression suffix, and whether it had one.
+fn extension(path: &Path) -> (String, bool) {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -82,10 +82,28 @@ fn layout(path: &Path, first_byte: Option<u8>) -> Option<Layout> {
         .to_ascii_lowercase();
     let inner = [".gz", ".gzip", ".zst", ".zstd"]
         .iter()
-        .find_map(|s| name.strip_suffix(s))
-        .unwrap_or(&name);
+        .find_map(|s| name.strip_suffix(s));
+    let compressed = inner.is_some();
+    let inner = inner.unwrap_or(&name);
     let ext = inner.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-    match ext {
+    (ext.to_string(), compressed)
+}
+
+/// Whether a file met in a directory of samples is one: by its extension (`.json` included,
+/// read as an array or as NDJSON by its first byte); Parquet and Avro only uncompressed.
+pub fn is_sample_file(path: &Path) -> bool {
+    let (ext, compressed) = extension(path);
+    match layout(path, None) {
+        Some(Layout::Parquet | Layout::Avro) => !compressed,
+        Some(_) => true,
+        None => ext == "json",
+    }
+}
+
+/// The layout from the extension under any compression suffix, else from the first byte.
+fn layout(path: &Path, first_byte: Option<u8>) -> Option<Layout> {
+    let (ext, _) = extension(path);
+    match ext.as_str() {
         "ndjson" | "jsonl" | "ldjson" => Some(Layout::Ndjson),
         "csv" => Some(Layout::Csv),
         "parquet" | "pq" => Some(Layout::Parquet),
