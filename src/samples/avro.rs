@@ -8,12 +8,12 @@
 //! `duration` ISO 8601 (`P1M2DT3.004S`), maps objects with their keys sorted.
 
 use std::fs::File;
-use std::io::{BufReader, Seek, SeekFrom};
+use std::io::{BufReader, Read as _};
 use std::path::Path;
 
 use apache_avro::schema::{Name, NamesRef, ResolvedSchema};
 use apache_avro::types::Value as Avro;
-use apache_avro::{Reader, Schema};
+use apache_avro::{Codec, Schema};
 use serde_json::{Map, Value};
 
 use super::read::{Malformed, ReadError};
@@ -29,57 +29,233 @@ pub struct Read {
     pub records: u64,
     /// The writer schema from the file's header, as JSON text.
     pub writer_schema: String,
-    /// The record that could not be decoded, where reading stopped (a truncated block, a wrong sync
-    /// marker, a value the schema does not describe).
-    pub damaged: Option<Malformed>,
+    /// Records that could not be decoded (a truncated block, a wrong sync marker, a value the
+    /// schema does not describe), each at the first record it lost.
+    pub damaged: Vec<Malformed>,
 }
 
-/// Calls `record` with each record and its 1-based number. A file whose header cannot be read is
-/// an error; a record that cannot be decoded ends the file as [`Read::damaged`] (Avro has no way to
-/// find the next good record in a damaged block).
-pub fn records(path: &Path, display: &str, record: &mut dyn FnMut(Value, u64) -> bool) -> Result<Read, ReadError> {
+/// The largest block read (its bytes as stored): Apache Avro's own allocation limit.
+const MAX_BLOCK: u64 = 512 << 20;
+
+/// An Avro data file's header: the writer schema (as written, and parsed) and the codec.
+pub struct Header {
+    pub writer_schema: String,
+    schema: Schema,
+    codec: Codec,
+}
+
+/// One block of records as stored (compressed), and the number of its first record.
+pub struct Block {
+    pub first: u64,
+    count: u64,
+    data: Vec<u8>,
+}
+
+/// The blocks of a data file, one at a time; a block that cannot be framed (the file ends inside
+/// it, its sync marker is wrong) is malformed at its first record and ends the file.
+pub struct Blocks {
+    reader: BufReader<File>,
+    sync: [u8; 16],
+    next: u64,
+    done: bool,
+}
+
+/// Opens a data file: its header, then its blocks.
+pub fn open(path: &Path, display: &str) -> Result<(Header, Blocks), ReadError> {
     let err = |message: String| ReadError {
         path: display.to_string(),
-        message,
+        message: format!("not a readable Avro data file: {message}"),
     };
-    let mut file = BufReader::with_capacity(1 << 16, File::open(path).map_err(|e| err(e.to_string()))?);
-    let writer_schema = header_schema(&mut file).map_err(|e| err(format!("not a readable Avro data file: {e}")))?;
-    file.seek(SeekFrom::Start(0)).map_err(|e| err(e.to_string()))?;
-    let reader = Reader::new(file).map_err(|e| err(format!("not a readable Avro data file: {}", message(&e))))?;
-    let schema = reader.writer_schema().clone();
-    let resolved = ResolvedSchema::try_from(&schema).map_err(|e| err(format!("its writer schema: {}", message(&e))))?;
-    let names = resolved.get_names();
-    let mut out = Read {
+    let mut reader = BufReader::with_capacity(
+        1 << 16,
+        File::open(path).map_err(|e| ReadError {
+            path: display.to_string(),
+            message: e.to_string(),
+        })?,
+    );
+    let metadata = header_metadata(&mut reader).map_err(err)?;
+    let text = |key: &str| match metadata.get(key) {
+        Some(Avro::Bytes(b)) => Some(String::from_utf8_lossy(b).into_owned()),
+        _ => None,
+    };
+    let writer_schema = text("avro.schema").ok_or_else(|| err("its header holds no `avro.schema`".into()))?;
+    let schema = Schema::parse_str(&writer_schema).map_err(|e| err(format!("its writer schema: {}", message(&e))))?;
+    let codec_name = text("avro.codec").unwrap_or_else(|| "null".into());
+    let codec = codec_name.parse::<Codec>().map_err(|_| {
+        err(format!(
+            "codec `{codec_name}` is not one mapcheck reads (null, deflate, snappy, zstandard)"
+        ))
+    })?;
+    let mut sync = [0u8; 16];
+    reader
+        .read_exact(&mut sync)
+        .map_err(|_| err("the file ends inside its header".into()))?;
+    let header = Header {
         writer_schema,
-        ..Read::default()
+        schema,
+        codec,
     };
-    for value in reader {
-        let n = out.records + 1;
-        match value {
+    let blocks = Blocks {
+        reader,
+        sync,
+        next: 1,
+        done: false,
+    };
+    Ok((header, blocks))
+}
+
+impl Iterator for Blocks {
+    type Item = Result<Block, Malformed>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let first = self.next;
+        let fail = |this: &mut Blocks, why: String| {
+            this.done = true;
+            Some(Err(Malformed {
+                line: first,
+                message: format!(
+                    "the block starting at record {first} {why}; the rest of the file is skipped (a damaged Avro block cannot be framed)"
+                ),
+            }))
+        };
+        let count = match read_long(&mut self.reader) {
+            Ok(None) => {
+                self.done = true;
+                return None;
+            }
+            Ok(Some(n)) => n,
+            Err(_) => return fail(self, "is cut short: the file ends inside its record count".into()),
+        };
+        let size = match read_long(&mut self.reader) {
+            Ok(Some(n)) => n,
+            _ => return fail(self, "is cut short: the file ends inside its size".into()),
+        };
+        let (Ok(count), Ok(size)) = (u64::try_from(count), u64::try_from(size)) else {
+            return fail(self, format!("has a negative record count or size ({count}, {size})"));
+        };
+        if size > MAX_BLOCK {
+            return fail(
+                self,
+                format!("holds {size} bytes, more than the {MAX_BLOCK} a block may"),
+            );
+        }
+        let mut data = Vec::new();
+        match (&mut self.reader).take(size).read_to_end(&mut data) {
+            Ok(n) if n as u64 == size => {}
+            Ok(n) => {
+                return fail(
+                    self,
+                    format!("is cut short: the file ends after {n} of its {size} bytes"),
+                );
+            }
+            Err(e) => return fail(self, format!("cannot be read: {e}")),
+        }
+        let mut sync = [0u8; 16];
+        if self.reader.read_exact(&mut sync).is_err() {
+            return fail(self, "is cut short: the file ends inside its sync marker".into());
+        }
+        if sync != self.sync {
+            return fail(self, "ends in a sync marker other than the header's".into());
+        }
+        self.next = first.saturating_add(count);
+        Some(Ok(Block { first, count, data }))
+    }
+}
+
+/// Decodes a block's records, calling `record` with each as JSON and its number (false stops).
+/// A record that cannot be decoded loses the rest of its block: that is the malformed record
+/// returned; the blocks after it are framed on their own and still read.
+pub fn decode(header: &Header, block: Block, record: &mut dyn FnMut(Value, u64) -> bool) -> Option<Malformed> {
+    let Block { first, count, mut data } = block;
+    let damaged = |n: u64, why: String| {
+        Some(Malformed {
+            line: n,
+            message: format!(
+                "record {n} cannot be decoded ({why}); the rest of its block (to record {}) is skipped",
+                first + count.saturating_sub(1)
+            ),
+        })
+    };
+    if let Err(e) = header.codec.decompress(&mut data) {
+        return damaged(first, message(&e));
+    }
+    let resolved = match ResolvedSchema::try_from(&header.schema) {
+        Ok(r) => r,
+        Err(e) => return damaged(first, message(&e)),
+    };
+    let names = resolved.get_names();
+    let reader = match apache_avro::reader::datum::GenericDatumReader::builder(&header.schema).build() {
+        Ok(r) => r,
+        Err(e) => return damaged(first, message(&e)),
+    };
+    let mut bytes = data.as_slice();
+    for i in 0..count {
+        let n = first + i;
+        match reader.read_value(&mut bytes) {
             Ok(v) => {
-                out.records = n;
-                if !record(json(&v, &schema, names), n) {
-                    break;
+                if !record(json(&v, &header.schema, names), n) {
+                    return None;
                 }
             }
-            Err(e) => {
-                out.damaged = Some(Malformed {
-                    line: n,
-                    message: format!(
-                        "record {n} cannot be decoded ({}); the rest of the file is skipped (a damaged Avro block cannot be resumed)",
-                        message(&e)
-                    ),
-                });
-                break;
-            }
+            Err(e) => return damaged(n, message(&e)),
         }
     }
+    None
+}
+
+/// Calls `record` with each record and its 1-based number, block after block. A file whose
+/// header cannot be read is an error; damage is in [`Read::damaged`].
+pub fn records(path: &Path, display: &str, record: &mut dyn FnMut(Value, u64) -> bool) -> Result<Read, ReadError> {
+    let (header, blocks) = open(path, display)?;
+    let mut out = Read::default();
+    let mut go_on = true;
+    for block in blocks {
+        match block {
+            Ok(block) => {
+                if let Some(m) = decode(&header, block, &mut |v, n| {
+                    out.records += 1;
+                    go_on = record(v, n);
+                    go_on
+                }) {
+                    out.damaged.push(m);
+                }
+            }
+            Err(m) => out.damaged.push(m),
+        }
+        if !go_on {
+            break;
+        }
+    }
+    out.writer_schema = header.writer_schema;
     Ok(out)
 }
 
-/// The writer schema as the file's header holds it (`avro.schema`), text unchanged: the header is
-/// the magic bytes and a `map<bytes>` of metadata, decoded by Avro's own datum reader.
-fn header_schema(file: &mut impl std::io::Read) -> Result<String, String> {
+/// A zigzag-encoded Avro `long`; `None` at the end of the input before its first byte.
+fn read_long(reader: &mut impl std::io::BufRead) -> std::io::Result<Option<i64>> {
+    let mut value = 0u64;
+    for i in 0..10 {
+        let mut byte = [0u8; 1];
+        if reader.read(&mut byte)? == 0 {
+            return if i == 0 {
+                Ok(None)
+            } else {
+                Err(std::io::ErrorKind::UnexpectedEof.into())
+            };
+        }
+        value |= u64::from(byte[0] & 0x7f) << (7 * i);
+        if byte[0] & 0x80 == 0 {
+            return Ok(Some(((value >> 1) as i64) ^ -((value & 1) as i64)));
+        }
+    }
+    Err(std::io::ErrorKind::InvalidData.into())
+}
+
+/// The header's metadata (`map<bytes>`), after the magic bytes, decoded by Avro's own datum
+/// reader.
+fn header_metadata(file: &mut impl std::io::Read) -> Result<std::collections::HashMap<String, Avro>, String> {
     let mut magic = [0u8; 4];
     file.read_exact(&mut magic).map_err(|e| e.to_string())?;
     if &magic != MAGIC {
@@ -93,14 +269,9 @@ fn header_schema(file: &mut impl std::io::Read) -> Result<String, String> {
         .build()
         .and_then(|r| r.read_value(file))
         .map_err(|e| message(&e))?;
-    let Avro::Map(entries) = value else {
-        return Err("its header holds no metadata".into());
-    };
-    match entries.get("avro.schema") {
-        Some(Avro::Bytes(b)) => {
-            String::from_utf8(b.clone()).map_err(|_| "its writer schema is not UTF-8 text".to_string())
-        }
-        _ => Err("its header holds no `avro.schema`".into()),
+    match value {
+        Avro::Map(entries) => Ok(entries),
+        _ => Err("its header holds no metadata".into()),
     }
 }
 
@@ -287,7 +458,7 @@ mod tests {
         ] {
             let (seen, read) = load_file(name);
             let read = read.expect(name);
-            assert!(read.damaged.is_none(), "{name}: {:?}", read.damaged);
+            assert!(read.damaged.is_empty(), "{name}: {:?}", read.damaged);
             assert_eq!(read.records, 20, "{name}");
             assert_eq!(seen.len(), want.len(), "{name}");
             for ((got, n), want) in seen.iter().zip(&want) {
@@ -301,7 +472,7 @@ mod tests {
     #[test]
     fn a_writer_schema_other_than_the_contract_reads_as_written() {
         let (seen, read) = load_file("orders-evolved.avro");
-        assert!(read.expect("evolved").damaged.is_none());
+        assert!(read.expect("evolved").damaged.is_empty());
         let want = expected("orders-evolved.expected.ndjson");
         assert_eq!(seen.len(), want.len());
         for ((got, n), want) in seen.iter().zip(&want) {
@@ -310,20 +481,31 @@ mod tests {
     }
 
     #[test]
-    fn damage_stops_the_file_at_the_record_it_hits() {
+    fn damage_is_located_at_the_record_it_hits() {
         // Blocks of 6, 6, 6 and 2 records; the last block is cut short.
         let (seen, read) = load_file("orders-truncated.avro");
         let read = read.expect("the header is intact");
         assert_eq!(seen.len(), 18);
-        let damaged = read.damaged.expect("damage reported");
-        assert_eq!(damaged.line, 19);
-        assert!(damaged.message.contains("cannot be decoded"), "{}", damaged.message);
+        assert_eq!(read.damaged.len(), 1);
+        assert_eq!(read.damaged[0].line, 19);
+        assert!(
+            read.damaged[0].message.contains("cut short"),
+            "{}",
+            read.damaged[0].message
+        );
 
-        // A wrong sync marker after block 2: the reader refuses the block it ends.
+        // A wrong sync marker after block 2: that block is refused (as Apache Avro's Java and Rust
+        // readers do), and the file cannot be framed after it.
         let (seen, read) = load_file("orders-badsync.avro");
-        let damaged = read.expect("the header is intact").damaged.expect("damage reported");
-        assert_eq!(damaged.line, seen.len() as u64 + 1);
-        assert!(seen.len() < 20);
+        let read = read.expect("the header is intact");
+        assert_eq!(seen.len(), 6);
+        assert_eq!(read.damaged.len(), 1);
+        assert_eq!(read.damaged[0].line, 7);
+        assert!(
+            read.damaged[0].message.contains("sync marker"),
+            "{}",
+            read.damaged[0].message
+        );
 
         let (seen, read) = load_file("empty.avro");
         assert!(seen.is_empty());

@@ -315,6 +315,29 @@ fn scan_file(path: &std::path::Path, file: u32, name: &str, cx: &Context) -> Res
                 part
             })
             .reduce(Part::default, Part::merge),
+        // Blocks are framed one after another and decoded on all cores, each into its own part.
+        Layout::Avro => {
+            let (header, blocks) = avro::open(path, name)?;
+            let mut part = blocks
+                .take_while(|_| !cx.stop.load(Ordering::Relaxed))
+                .par_bridge()
+                .fold(Part::default, |mut part, block| {
+                    let damaged = match block {
+                        Ok(block) => avro::decode(&header, block, &mut |v, n| {
+                            cx.record(&mut part, file, &v, n);
+                            !cx.stop.load(Ordering::Relaxed)
+                        }),
+                        Err(m) => Some(m),
+                    };
+                    if let Some(m) = damaged {
+                        cx.malformed(&mut part.errors, m);
+                    }
+                    part
+                })
+                .reduce(Part::default, Part::merge);
+            part.writer_schemas.push((file, header.writer_schema));
+            part
+        }
         layout => {
             let mut part = Part::default();
             let mut errors = FileErrors::default();
@@ -430,8 +453,10 @@ pub fn each_record(
         }
         Layout::Avro => {
             let read = avro::records(path, name, record).map_err(|e| e.message)?;
-            if let Some(m) = read.damaged {
-                malformed(m);
+            for m in read.damaged {
+                if !malformed(m) {
+                    break;
+                }
             }
             Ok(Some(read.writer_schema))
         }

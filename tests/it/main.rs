@@ -166,3 +166,30 @@ pub fn python() -> String {
     }
     "python3".to_string()
 }
+
+/// `drift --format json` findings and exit code.
+pub fn drift_json(args: &[&str]) -> (Vec<serde_json::Value>, i32) {
+    let mut full = vec!["drift", "--format", "json"];
+    full.extend_from_slice(args);
+    let o = mapcheck(&full);
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
+    (v["findings"].as_array().cloned().unwrap_or_default(), code(&o))
+}
+
+/// `severity rule path` of each finding, sorted.
+pub fn lines(findings: &[serde_json::Value]) -> Vec<String> {
+    let mut v: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["severity"].as_str().unwrap_or("?"),
+                f["rule"].as_str().unwrap_or("?"),
+                f["path"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
