@@ -307,6 +307,7 @@ pub fn drift(
         &scan.writer_schemas,
         &loaded.contracts,
         &ty,
+        type_id.as_deref(),
     ));
     normalize(&mut findings);
     let mut report_files: Vec<String> = loaded.contracts.iter().flat_map(|c| c.files.clone()).collect();

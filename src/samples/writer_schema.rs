@@ -17,9 +17,16 @@ use crate::load::SourceFile;
 use crate::model::{Contract, Format, Location, Pos, Type};
 
 /// Findings for each distinct writer schema among `schemas` (file index, schema JSON), against the
-/// contract's `contracts` and the type records are judged by. Findings are located at the first
+/// contract's `contracts` and the type records are judged by (`type_id`, when a named type).
+/// Findings are located at the first
 /// sample file that carries the schema; the message names how many more do.
-pub fn findings(files: &[String], schemas: &[(u32, String)], contracts: &[Contract], ty: &Type) -> Vec<Finding> {
+pub fn findings(
+    files: &[String],
+    schemas: &[(u32, String)],
+    contracts: &[Contract],
+    ty: &Type,
+    type_id: Option<&str>,
+) -> Vec<Finding> {
     let mut distinct: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
     for (file, text) in schemas {
         distinct.entry(text.as_str()).or_default().push(*file);
@@ -40,7 +47,17 @@ pub fn findings(files: &[String], schemas: &[(u32, String)], contracts: &[Contra
         };
         let avro_contract = contracts.len() == 1 && contracts[0].format == Format::Avro;
         let found = if avro_contract {
-            contracts::diff(std::slice::from_ref(&writer), contracts, Mode::Backward)
+            // The contract reads as the type records are judged by (`--type` may pick a type
+            // nested in it), not necessarily its top-level one.
+            let mut reader = contracts[0].clone();
+            if let Some(named) = type_id.and_then(|id| reader.types.get(id)) {
+                reader.root = Some(Type::reference(named.id.clone(), named.location.clone()));
+            }
+            contracts::diff(
+                std::slice::from_ref(&writer),
+                std::slice::from_ref(&reader),
+                Mode::Backward,
+            )
         } else {
             // The writer schema as the JSON its records read as, against the contract's type.
             let as_json = match as_json_schema(shown, text) {

@@ -92,6 +92,33 @@ fn writer_schemas_are_checked_by_avro_schema_resolution() {
     );
 }
 
+/// With `--type`, the writer schema is read as that type, not the contract's top-level one: the
+/// example workspace's billing events hold the `Customer` record the billing mapping reads.
+#[test]
+fn writer_schemas_are_read_as_the_picked_type() {
+    let (findings, status) = drift_json(&[
+        "--contract",
+        "contracts/billing/customer_events.avsc",
+        "--type",
+        "com.example.billing.events.Customer",
+        "tests/fixtures/samples/map-run/billing-customers.avro",
+    ]);
+    assert_eq!(status, 0, "{findings:#?}");
+    // As the top-level event, the same file is unreadable: it has none of the event's fields.
+    let (findings, status) = drift_json(&[
+        "--contract",
+        "contracts/billing/customer_events.avsc",
+        "tests/fixtures/samples/map-run/billing-customers.avro",
+    ]);
+    assert_eq!(status, 1);
+    assert!(
+        messages(&findings)
+            .iter()
+            .any(|m| m.starts_with("avro-") && m.contains("the writer schema of")),
+        "{findings:#?}"
+    );
+}
+
 /// Against a contract in another format, the writer schema goes through the model comparison
 /// `diff` makes between formats.
 #[test]
