@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each target uses one of the entry points
 //! Shared by the sample-reader targets: write the input as a sample file, scan it (observe every
 //! record), draft contracts from what was seen, and drift it against a small contract. Any panic,
 //! hang or crash is a bug; malformed records and read errors are expected.
