@@ -94,6 +94,11 @@ impl Doc {
         };
         let mut anchors = HashMap::new();
         let mut ids = HashMap::new();
+        let legacy_id = doc
+            .node
+            .get("$schema")
+            .and_then(Node::as_str)
+            .is_some_and(|s| s.contains("draft-04") || s.contains("draft-03"));
         index_ids(
             &doc.node,
             &mut String::new(),
@@ -101,6 +106,7 @@ impl Doc {
             &mut anchors,
             &mut ids,
             0,
+            legacy_id,
         );
         doc.anchors = anchors;
         doc.ids = ids;
@@ -123,6 +129,7 @@ fn index_ids(
     anchors: &mut HashMap<String, String>,
     ids: &mut HashMap<String, String>,
     depth: usize,
+    legacy_id: bool,
 ) {
     if depth > super::tree::MAX_DEPTH {
         return;
@@ -139,18 +146,26 @@ fn index_ids(
                     c => pointer.push(c),
                 }
             }
-            index_ids(child, pointer, base, anchors, ids, depth + 1);
+            index_ids(child, pointer, base, anchors, ids, depth + 1, legacy_id);
             pointer.truncate(len);
         };
     match &node.value {
         Value::Map(m) => {
             let mut own_base: Option<String> = None;
-            if let Some(id) = m.get("$id").and_then(|e| e.value.as_str()) {
-                let abs = join_uri(base, strip_fragment(id));
-                if !pointer.is_empty() {
-                    ids.insert(abs.clone(), pointer.clone());
+            // Draft 4 spells the identifier `id`.
+            let id = m
+                .get("$id")
+                .or_else(|| if legacy_id { m.get("id") } else { None })
+                .and_then(|e| e.value.as_str());
+            if let Some(id) = id {
+                // `"$id": "#name"` (drafts 6 and 7) only names an anchor: the base stays.
+                if !strip_fragment(id).is_empty() {
+                    let abs = join_uri(base, strip_fragment(id));
+                    if !pointer.is_empty() {
+                        ids.insert(abs.clone(), pointer.clone());
+                    }
+                    own_base = Some(abs);
                 }
-                own_base = Some(abs);
                 if let Some((_, frag)) = id.split_once('#')
                     && !frag.is_empty()
                     && !frag.starts_with('/')
@@ -688,6 +703,7 @@ impl Converter {
                 "maxItems",
                 "uniqueItems",
                 "additionalItems",
+                "contains",
             ]
             .iter()
             .any(|k| has(k))
@@ -698,6 +714,12 @@ impl Converter {
 
         let mut t = Type::new(TypeKind::Any, loc.clone());
         self.constraints(&mut t, doc, node, pointer);
+        if let Some(contains) = node.get("contains") {
+            let ct = self.schema(doc, contains, &pointer_push(pointer, "contains"), depth + 1);
+            let mut c = t.constraints().clone();
+            c.contains = Some(Box::new(ct));
+            t.set_constraints(c);
+        }
 
         // Base kind from `type`.
         let kind = match types.len() {

@@ -102,6 +102,9 @@ pub struct Constraints {
     pub min_properties: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_properties: Option<u64>,
+    /// `contains`: at least `min_contains` (default 1) items match it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contains: Option<Box<Type>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_contains: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -143,6 +146,7 @@ static NO_CONSTRAINTS: Constraints = Constraints {
     unique_items: false,
     min_properties: None,
     max_properties: None,
+    contains: None,
     min_contains: None,
     max_contains: None,
     const_value: None,
