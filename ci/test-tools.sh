@@ -14,6 +14,9 @@
 #   - Google's Python protobuf package, in a second virtual environment (proto-venv/), which the
 #     Protobuf fixture generators (tests/fixtures/samples/protobuf/, tests/fixtures/samples/map-run/)
 #     write with
+#   - IBM's jsonsubschema (its isSubschema) with its dependencies pinned, in a third virtual
+#     environment (jss-venv/), which ci/jsonschema-differential/generate_and_check.py compares
+#     mapcheck's JSON Schema verdicts with
 #   - Debian's chromium (apt), which renders the HTML report headless in a test
 # Idempotent: a second run installs nothing.
 set -euo pipefail
@@ -80,7 +83,17 @@ if ! has "$proto_venv" protobuf "$protobuf_version"; then
   new_venv "$proto_venv"
   "$proto_venv/bin/python" -m pip install --quiet --disable-pip-version-check "protobuf==$protobuf_version"
 fi
+jss_version=0.0.8
+jss_venv="$tools/jss-venv"
+# jsonsubschema leaves its dependencies open (greenery>=4, any jsonschema): pinned here.
+jss=(jsonsubschema==$jss_version greenery==4.2.3 portion==2.6.3 jsonref==1.1.0 jsonschema==4.26.0
+  jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 attrs==26.1.0
+  typing_extensions==4.16.0 sortedcontainers==2.4.0)
+if ! has "$jss_venv" jsonsubschema "$jss_version"; then
+  new_venv "$jss_venv"
+  "$jss_venv/bin/python" -m pip install --quiet --disable-pip-version-check "${jss[@]}"
+fi
 if ! command -v chromium >/dev/null && command -v apt-get >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-echo "test tools in $tools: ${packages[*]}; avro-venv: avro==$avro_version ${codecs[*]} pre-commit==$pre_commit_version maturin==$maturin_version; proto-venv: protobuf==$protobuf_version; chromium: $(command -v chromium || echo missing)"
+echo "test tools in $tools: ${packages[*]}; avro-venv: avro==$avro_version ${codecs[*]} pre-commit==$pre_commit_version maturin==$maturin_version; proto-venv: protobuf==$protobuf_version; jss-venv: ${jss[*]}; chromium: $(command -v chromium || echo missing)"

@@ -10,6 +10,10 @@
 //! proto_level = "wire-json"           # Protobuf strictness
 //! proto_paths = ["third_party"]       # Protobuf import paths, relative to this file
 //! ignore_unstable_packages = true     # optional: leave out packages like acme.v1alpha1
+//! content_model = "declared"          # optional: how undeclared properties are read (any format)
+//!
+//! [jsonschema]
+//! content_model = "exact"             # JSON Schema documents: "exact" (default) or "declared"
 //!
 //! [protobuf]
 //! buf_yaml = "proto/buf.yaml"         # optional: the buf.yaml whose `breaking` section applies
@@ -61,6 +65,7 @@ use anyhow::Context;
 use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
 
+use crate::compare::subschema::Reading;
 use crate::finding::Severity;
 
 /// The file name mapcheck looks for.
@@ -80,6 +85,9 @@ pub struct Config {
     /// `[openapi] relaxed_stability`: operation maturity levels whose breaking changes are
     /// warnings (`None`: the default, alpha, beta and experimental).
     pub relaxed_stability: Option<Vec<String>>,
+    /// `[jsonschema] content_model`: how JSON Schema documents read undeclared properties
+    /// (`None`: exact).
+    pub jsonschema: JsonschemaConfig,
     /// `[protobuf]`.
     pub protobuf: ProtobufConfig,
     pub crosswalk: CrosswalkConfig,
@@ -192,6 +200,12 @@ impl Config {
     }
 }
 
+/// `[jsonschema]`: settings for every JSON Schema contract.
+#[derive(Debug, Clone, Default)]
+pub struct JsonschemaConfig {
+    pub content_model: Option<Reading>,
+}
+
 /// `[protobuf]`: settings for every Protobuf contract.
 #[derive(Debug, Clone, Default)]
 pub struct ProtobufConfig {
@@ -224,6 +238,8 @@ pub struct ContractSet {
     pub proto_level: Option<String>,
     pub proto_paths: Vec<PathBuf>,
     pub ignore_unstable_packages: bool,
+    /// How undeclared object properties are read in these contracts (any format).
+    pub content_model: Option<Reading>,
 }
 
 impl ContractSet {
@@ -273,6 +289,7 @@ struct RawConfig {
     #[serde(default)]
     ignore: Vec<RawIgnore>,
     openapi: Option<RawOpenapi>,
+    jsonschema: Option<RawJsonschema>,
     protobuf: Option<RawProtobuf>,
     crosswalk: Option<RawCrosswalk>,
     #[serde(default)]
@@ -322,6 +339,12 @@ struct RawOpenapi {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawJsonschema {
+    content_model: Option<Reading>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawProtobuf {
     buf_yaml: Option<String>,
     #[serde(default)]
@@ -362,6 +385,7 @@ struct RawSet {
     proto_paths: Vec<String>,
     #[serde(default)]
     ignore_unstable_packages: bool,
+    content_model: Option<Reading>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -481,6 +505,7 @@ impl Config {
                 proto_level: set.proto_level,
                 proto_paths: set.proto_paths.iter().map(|p| dir.join(p)).collect(),
                 ignore_unstable_packages: set.ignore_unstable_packages,
+                content_model: set.content_model,
             });
         }
         for (rule, level) in raw.rules {
@@ -559,6 +584,7 @@ impl Config {
             });
         }
         config.relaxed_stability = raw.openapi.and_then(|o| o.relaxed_stability);
+        config.jsonschema.content_model = raw.jsonschema.and_then(|j| j.content_model);
         if let Some(p) = raw.protobuf {
             config.protobuf = ProtobufConfig {
                 buf_yaml: match p.buf_yaml.as_deref() {

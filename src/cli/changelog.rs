@@ -28,6 +28,9 @@ pub struct ChangelogArgs {
     /// Protobuf strictness (as for `diff`).
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub proto_level: Option<Level>,
+    /// How undeclared object properties are read (as for `diff`).
+    #[arg(long, value_enum, value_name = "READING")]
+    pub content_model: Option<crate::compare::subschema::Reading>,
     /// markdown (release notes) or json.
     #[arg(long, value_enum, default_value_t = ChangelogFormat::Markdown)]
     pub format: ChangelogFormat,
@@ -71,6 +74,7 @@ pub fn run(args: &ChangelogArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
         against: args.against.clone(),
         mode: args.mode,
         proto_level: args.proto_level,
+        content_model: args.content_model,
         breaking_only: false,
         report: ReportArgs {
             format: OutputFormat::Json,

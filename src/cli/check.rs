@@ -349,6 +349,7 @@ fn collect(
                 against: Some(reference.clone()),
                 mode: None,
                 proto_level: None,
+                content_model: None,
                 breaking_only: false,
                 report: ReportArgs {
                     format: OutputFormat::Text,

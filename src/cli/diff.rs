@@ -38,6 +38,14 @@ pub struct DiffArgs {
     /// (generated code per file). Default: the contract set's `proto_level`, else file.
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub proto_level: Option<Level>,
+    /// How undeclared object properties are read when JSON Schema and OpenAPI schemas are compared:
+    /// exact (JSON Schema's meaning: an object without `additionalProperties: false` accepts any
+    /// undeclared property, so declaring one with a type narrows it) or declared (an API's
+    /// convention: documents carry only declared properties). Default: the contract set's
+    /// `content_model`, else `[jsonschema] content_model` for JSON Schema files, else exact for
+    /// JSON Schema and declared for OpenAPI.
+    #[arg(long, value_enum, value_name = "READING")]
+    pub content_model: Option<crate::compare::subschema::Reading>,
     /// Show only the changes that break someone (errors and warnings); leave out the info ones.
     #[arg(long)]
     pub breaking_only: bool,
@@ -312,6 +320,11 @@ fn options_for(
             },
             None => OpenapiOptions::default(),
         },
+        jsonschema_reading: args
+            .content_model
+            .or_else(|| set.and_then(|s| s.content_model))
+            .or(config.jsonschema.content_model),
+        openapi_reading: args.content_model.or_else(|| set.and_then(|s| s.content_model)),
     }
 }
 

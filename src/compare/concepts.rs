@@ -148,6 +148,12 @@ crate::finding::rule_set! {
     DISCRIMINATOR_CHANGED = "discriminator-changed", Error,
         "A discriminator's property or mapping changed.",
         "Clients pick the branch of a `oneOf` by the discriminator property and its mapping: a renamed property or a changed mapping value sends payloads to the wrong branch, a removed mapping value is rejected, an added one is unknown to old clients.";
+    CONTAINS_CHANGED = "contains-changed", Error,
+        "`contains`, `minContains` or `maxContains` was added, removed or changed.",
+        "`contains` requires at least `minContains` (default 1) and at most `maxContains` items of an array to match a schema. Raising `minContains` from 1 to 2, or adding `contains`, rejects arrays that were valid; lowering or removing it admits arrays consumers did not expect.";
+    COMPATIBILITY_UNDECIDED = "compatibility-undecided", Info,
+        "Whether one schema accepts everything the other does could not be decided.",
+        "mapcheck decides JSON Schema compatibility as inclusion of the sets of documents each side accepts. A few questions have no exact answer it can compute cheaply: whether every string one regular expression matches, another matches too; a `not` of an object schema; a `oneOf` whose branches may overlap; schemas too large for the step budget. Rather than guess, it says so here with the reason, and the keyword rules' findings (if any) stand. Review the change by hand.";
     EXTENSIBLE_ENUM_VALUE_ADDED = "extensible-enum-value-added", Info,
         "A value was added to an `x-extensible-enum`.",
         "An extensible enum tells clients to expect values they do not know yet, so a new value breaks nobody. Removing a value is reported as `enum-value-removed`.";
@@ -555,6 +561,8 @@ pub fn compare_keywords(c: &mut Comparer<'_>, old: &Type, new: &Type, variance: 
     }
     // x-extensible-enum: new values are expected by design; removed ones are still removed.
     if let (Some(a), Some(b)) = (extensible_enum(old), extensible_enum(new)) {
+        // The values are documentation to validation: inclusion has no say on them.
+        c.pin = true;
         for v in a.iter().filter(|v| !b.contains(v)) {
             c.change(
                 &ENUM_VALUE_REMOVED,
@@ -577,6 +585,7 @@ pub fn compare_keywords(c: &mut Comparer<'_>, old: &Type, new: &Type, variance: 
                 nl,
             );
         }
+        c.pin = false;
     }
     // not: the excluded set grows when the inner schema widens, so compare it the other way round.
     match (&old.not, &new.not) {

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::subschema::Reading;
 use super::{Comparer, Effect, TypeIndex, Variance};
 use crate::finding::{Finding, normalize};
 use crate::model::{Contract, Format, Location, Type};
@@ -89,6 +90,10 @@ pub struct DiffOptions {
     pub proto: super::protobuf::ProtoOptions,
     /// How OpenAPI surface changes are judged (maturity markers).
     pub openapi: super::openapi::OpenapiOptions,
+    /// The content model JSON Schema documents are read with (`None`: exact).
+    pub jsonschema_reading: Option<Reading>,
+    /// The content model OpenAPI schemas are read with (`None`: declared).
+    pub openapi_reading: Option<Reading>,
 }
 
 /// [`diff_sides`] with options. Protobuf files are compared as one set, by fully-qualified names
@@ -290,6 +295,23 @@ fn pair<'a>(old_side: Side<'a>, new_side: Side<'a>) -> Vec<Pair<'a>> {
 }
 
 fn compare_pair<'a>(c: &mut Comparer<'a>, old: &'a Contract, new: &'a Contract, mode: Mode, opts: &DiffOptions) {
+    let outer = c.reading;
+    c.reading = match old.format {
+        Format::Openapi => Some(opts.openapi_reading.unwrap_or(Reading::Declared)),
+        Format::Jsonschema => Some(opts.jsonschema_reading.unwrap_or(Reading::Exact)),
+        Format::Avro | Format::Protobuf => None,
+    };
+    // Documents name their types by pointers into themselves: compare each pair on its own.
+    let scope = matches!(old.format, Format::Openapi | Format::Jsonschema)
+        .then(|| c.scope(TypeIndex::new([old]), TypeIndex::new([new])));
+    compare_pair_read(c, old, new, mode, opts);
+    if let Some(s) = scope {
+        c.unscope(s);
+    }
+    c.reading = outer;
+}
+
+fn compare_pair_read<'a>(c: &mut Comparer<'a>, old: &'a Contract, new: &'a Contract, mode: Mode, opts: &DiffOptions) {
     match old.format {
         Format::Openapi => super::openapi::compare_contracts(c, old, new, mode, &opts.openapi),
         // Avro has its own resolution rules: readers and writers, names, aliases, promotions.

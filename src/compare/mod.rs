@@ -18,6 +18,7 @@ pub mod concepts;
 pub mod contracts;
 pub mod openapi;
 pub mod protobuf;
+pub mod subschema;
 
 use std::collections::{HashMap, HashSet};
 
@@ -85,6 +86,15 @@ impl<'a> TypeIndex<'a> {
     }
 }
 
+/// What a [`Comparer::scope`] replaced.
+pub struct Scope<'a> {
+    old: TypeIndex<'a>,
+    new: TypeIndex<'a>,
+    checker: (TypeIndex<'a>, TypeIndex<'a>),
+    seen: HashSet<(String, String, Variance)>,
+    reached: HashMap<(String, String, Variance), (usize, usize)>,
+}
+
 /// One comparison run: both sides' type indexes, the findings so far, and cycle guards.
 pub struct Comparer<'a> {
     pub old: TypeIndex<'a>,
@@ -102,13 +112,34 @@ pub struct Comparer<'a> {
     also: Vec<(usize, usize, String)>,
     /// Report non-breaking changes too (as info).
     pub report_safe: bool,
+    /// How JSON-Schema-family types are judged by inclusion (`None`: keyword rules only, as for
+    /// Avro and Protobuf).
+    pub reading: Option<subschema::Reading>,
+    checker: subschema::Checker<'a>,
+    /// Per variance (accepts, produces): how many enclosing positions inclusion already proved
+    /// compatible (nothing below them can break).
+    covered: [usize; 2],
+    /// For findings made by [`Comparer::change_because`]: index -> length of the message before
+    /// the "why" that a breaking finding gets.
+    base_len: HashMap<usize, usize>,
+    /// While set, findings made are about meaning rather than valid values (an extensible enum's
+    /// values): inclusion never settles them.
+    pub pin: bool,
+    pinned: HashSet<usize>,
 }
 
 impl<'a> Comparer<'a> {
     pub fn new(old: TypeIndex<'a>, new: TypeIndex<'a>) -> Self {
+        let checker = subschema::Checker::new(old.clone(), new.clone());
         Comparer {
             old,
             new,
+            checker,
+            reading: None,
+            covered: [0, 0],
+            base_len: HashMap::new(),
+            pin: false,
+            pinned: HashSet::new(),
             findings: Vec::new(),
             seen: HashSet::new(),
             trial_log: None,
@@ -157,6 +188,12 @@ impl<'a> Comparer<'a> {
             return;
         }
         let severity = if breaking { rule.severity } else { Severity::Info };
+        if breaking && self.trial_log.is_none() {
+            self.base_len.insert(self.findings.len(), message.len());
+            if self.pin {
+                self.pinned.insert(self.findings.len());
+            }
+        }
         let message = if breaking { format!("{message}: {why}") } else { message };
         let mut f = Finding::new(rule, message, new.clone())
             .with_path(path)
@@ -213,13 +250,196 @@ impl<'a> Comparer<'a> {
             }
             self.seen.insert(key);
         }
+        let start = self.findings.len();
+        let slot = variance_slot(variance);
+        let judge = self
+            .reading
+            .filter(|_| self.trial_log.is_none() && self.covered[slot] == 0);
+        // Under the exact reading inclusion is asked first: a position it proves compatible
+        // cannot break below, and one it cannot prove gets a finding if no rule explains why.
+        let before = match judge {
+            Some(reading @ subschema::Reading::Exact) => Some(self.inclusion(old, new, variance, reading)),
+            _ => None,
+        };
+        let proved = matches!(before, Some(subschema::Verdict::Yes));
+        if proved {
+            self.covered[slot] += 1;
+        }
         self.compare_nullability(old_t, new_t, old, new, variance, path);
         self.compare_shape(old_t, new_t, variance, path, depth);
         concepts::compare_constraints(self, old_t, new_t, variance, path);
         concepts::compare_annotations(self, old_t, new_t, variance, path);
         concepts::compare_keywords(self, old_t, new_t, variance, path, depth);
+        if proved {
+            self.covered[slot] -= 1;
+        }
+        if let Some(reading) = judge {
+            self.judge(old, new, variance, path, start, reading, before);
+        }
         if let Some((key, start)) = tracked {
             self.reached.insert(key, (start, self.findings.len()));
+        }
+    }
+
+    /// Compares within one pair of documents from now on: references resolve in `old` and `new`
+    /// only, and types compared once are remembered apart. JSON Schema and OpenAPI ids are
+    /// pointers into their own document (`#/definitions/Address`), so two documents of a
+    /// directory may use the same id for different types. Returns what [`Comparer::unscope`]
+    /// restores.
+    pub fn scope(&mut self, old: TypeIndex<'a>, new: TypeIndex<'a>) -> Scope<'a> {
+        let checker = self.checker.set_indexes(old.clone(), new.clone());
+        Scope {
+            old: std::mem::replace(&mut self.old, old),
+            new: std::mem::replace(&mut self.new, new),
+            checker,
+            seen: std::mem::take(&mut self.seen),
+            reached: std::mem::take(&mut self.reached),
+        }
+    }
+
+    /// Ends a [`Comparer::scope`].
+    pub fn unscope(&mut self, s: Scope<'a>) {
+        self.old = s.old;
+        self.new = s.new;
+        self.checker.set_indexes(s.checker.0, s.checker.1);
+        self.seen = s.seen;
+        self.reached = s.reached;
+    }
+
+    /// Whether the side `variance` protects is included in the other at this position.
+    fn inclusion(
+        &mut self,
+        old: &Type,
+        new: &Type,
+        variance: Variance,
+        reading: subschema::Reading,
+    ) -> subschema::Verdict {
+        match variance {
+            Variance::Accepts => self.checker.includes(old, new, subschema::Side::Old, reading),
+            Variance::Produces => self.checker.includes(new, old, subschema::Side::New, reading),
+        }
+    }
+
+    /// Settles the findings of one position by inclusion: breaking findings where inclusion holds
+    /// are not breaking (the keyword changed, the set of valid values did not); where it fails
+    /// (or cannot be decided) and no rule said why, the witness (or the reason) is reported.
+    #[allow(clippy::too_many_arguments)]
+    fn judge(
+        &mut self,
+        old: &Type,
+        new: &Type,
+        variance: Variance,
+        path: &str,
+        start: usize,
+        reading: subschema::Reading,
+        before: Option<subschema::Verdict>,
+    ) {
+        let dir = variance.as_str();
+        let breaking = |f: &Finding| {
+            f.severity != Severity::Info && f.direction == Some(dir) && f.rule != concepts::DEFAULT_CHANGED.id
+        };
+        let has_breaking = self.findings[start..].iter().any(breaking);
+        if !has_breaking && before.is_none() {
+            return;
+        }
+        let verdict = match before {
+            Some(v) => v,
+            None => self.inclusion(old, new, variance, reading),
+        };
+        match verdict {
+            subschema::Verdict::Yes => {
+                let note = match variance {
+                    Variance::Accepts => "not breaking: the new schema still accepts every value the old one accepts",
+                    Variance::Produces => "not breaking: the old schema accepts every value the new one allows",
+                };
+                for i in start..self.findings.len() {
+                    if !breaking(&self.findings[i])
+                        || self.pinned.contains(&i)
+                        || !settled_by_values(self.findings[i].rule, reading)
+                    {
+                        continue;
+                    }
+                    let base = self.base_len.get(&i).copied();
+                    let f = &mut self.findings[i];
+                    if let Some(n) = base
+                        && f.message.is_char_boundary(n)
+                    {
+                        f.message.truncate(n);
+                    }
+                    f.message = format!("{} ({note})", f.message);
+                    f.severity = Severity::Info;
+                }
+            }
+            subschema::Verdict::No(_) if has_breaking => {}
+            subschema::Verdict::No(why) => {
+                let full = format!("{path}{}", why.path);
+                let shown = if full.is_empty() {
+                    "the value".to_string()
+                } else {
+                    format!("`{full}`")
+                };
+                let reading_note = if why.reading {
+                    match reading {
+                        subschema::Reading::Exact => {
+                            " (exact content model: an object without `additionalProperties: false` accepts undeclared properties)"
+                        }
+                        subschema::Reading::Declared => " (declared content model)",
+                    }
+                } else {
+                    ""
+                };
+                let fix = |l: &Location, fallback: &Location| {
+                    if l.file.is_empty() { fallback.clone() } else { l.clone() }
+                };
+                let (rule, message, why_text, old_at, new_at) = match variance {
+                    Variance::Accepts => (
+                        why.narrow,
+                        format!("{shown}: the old schema accepts {}{reading_note}", why.what),
+                        "the new schema rejects them".to_string(),
+                        fix(&why.sub_at, &old.location),
+                        fix(&why.sup_at, &new.location),
+                    ),
+                    Variance::Produces => (
+                        why.widen,
+                        format!("{shown}: the new schema allows {}{reading_note}", why.what),
+                        "consumers of the old contract reject them".to_string(),
+                        fix(&why.sup_at, &old.location),
+                        fix(&why.sub_at, &new.location),
+                    ),
+                };
+                let effect = match variance {
+                    Variance::Accepts => Effect::Narrows,
+                    Variance::Produces => Effect::Widens,
+                };
+                self.change_because(rule, effect, variance, &full, message, &why_text, &old_at, &new_at);
+            }
+            subschema::Verdict::Unknown(reason) => {
+                // Once per question: a position below that could not be decided already said why.
+                let said = self.findings[start..]
+                    .iter()
+                    .any(|f| f.rule == concepts::COMPATIBILITY_UNDECIDED.id && f.direction == Some(dir));
+                if !self.report_safe || said {
+                    return;
+                }
+                let question = match variance {
+                    Variance::Accepts => "whether the new schema accepts every value the old one accepts",
+                    Variance::Produces => "whether the old schema accepts every value the new one allows",
+                };
+                let shown = if path.is_empty() {
+                    "the value".to_string()
+                } else {
+                    format!("`{path}`")
+                };
+                let mut f = Finding::new(
+                    &concepts::COMPATIBILITY_UNDECIDED,
+                    format!("{shown}: {question} is not decided: {reason}"),
+                    new.location.clone(),
+                )
+                .with_path(path);
+                f.old_location = Some(old.location.clone());
+                f.direction = Some(dir);
+                self.findings.push(f);
+            }
         }
     }
 
@@ -688,12 +908,25 @@ impl<'a> Comparer<'a> {
                 None => {
                     // In a closed model the field is now forbidden (where it was required, no old
                     // value is valid any more); in an open one it is unconstrained.
+                    let new_closed = new_closed && !self.pattern_admits(b, &f.name);
                     let (rule, effect) = match (new_closed, f.required) {
                         (true, true) => (&concepts::FIELD_REMOVED, Effect::Replaces),
                         (true, false) => (&concepts::FIELD_REMOVED, Effect::Narrows),
                         (false, true) => (&concepts::FIELD_REMOVED, Effect::Widens),
+                        (false, false) if self.reading == Some(subschema::Reading::Exact) => {
+                            // The new object still admits the name, as its pattern or additional
+                            // schema says (any value when it says nothing).
+                            match self.property_effect(b, f, false) {
+                                Effect::Neutral => (&concepts::OPTIONAL_FIELD_REMOVED, Effect::Neutral),
+                                effect => (&concepts::FIELD_REMOVED, effect),
+                            }
+                        }
                         (false, false) => (&concepts::OPTIONAL_FIELD_REMOVED, Effect::Widens),
                     };
+                    let exact_note = !new_closed
+                        && !f.required
+                        && self.reading == Some(subschema::Reading::Exact)
+                        && rule.id == concepts::FIELD_REMOVED.id;
                     let what = if f.required { "required field" } else { "field" };
                     let why = match variance {
                         Variance::Produces if f.required => {
@@ -706,12 +939,17 @@ impl<'a> Comparer<'a> {
                         Variance::Accepts => format!("values that carry `{}` are rejected now", f.name),
                     };
                     let before = self.findings.len();
+                    let note = if exact_note {
+                        " (exact content model: the new object accepts the name as an undeclared property)"
+                    } else {
+                        ""
+                    };
                     self.change_because(
                         rule,
                         effect,
                         variance,
                         &fpath,
-                        format!("{what} `{fpath}` was removed"),
+                        format!("{what} `{fpath}` was removed{note}"),
                         &why,
                         &f.location,
                         &new.location,
@@ -726,22 +964,33 @@ impl<'a> Comparer<'a> {
             }
             let fpath = format!("{path}.{}", g.name);
             // In a closed old model the field was forbidden: required now, no old value is valid.
-            let effect = if g.required && old_closed {
+            // A closed object still admits a name one of its patterns matches.
+            let old_admits = !old_closed || self.pattern_admits(a, &g.name);
+            let effect = if g.required && !old_admits {
                 Effect::Replaces
             } else if g.required {
                 Effect::Narrows
-            } else if old_closed {
+            } else if !old_admits {
                 Effect::Widens
+            } else if self.reading == Some(subschema::Reading::Exact) {
+                // The old object already allowed the name (as any value, or as its pattern or
+                // additional schema says): the declaration narrows or widens that.
+                self.property_effect(a, g, true)
             } else {
                 Effect::Neutral
             };
             let what = if g.required { "required field" } else { "optional field" };
+            let note = if !g.required && old_admits && effect != Effect::Neutral {
+                " (exact content model: the old object accepted the name as an undeclared property)"
+            } else {
+                ""
+            };
             self.change(
                 &concepts::FIELD_ADDED,
                 effect,
                 variance,
                 &fpath,
-                format!("{what} `{fpath}` was added"),
+                format!("{what} `{fpath}` was added{note}"),
                 &old.location,
                 &g.location,
             );
@@ -769,6 +1018,43 @@ impl<'a> Comparer<'a> {
         }
         if let (Additional::Schema(x), Additional::Schema(y)) = (&a.additional, &b.additional) {
             self.compare(x, y, variance, &format!("{path}{{}}"), depth + 1);
+        }
+    }
+
+    /// Whether one of an object's `patternProperties` matches `name`.
+    fn pattern_admits(&mut self, o: &ObjectType, name: &str) -> bool {
+        o.pattern_properties
+            .iter()
+            .any(|(p, _)| self.checker.matches(p, name) == Some(true))
+    }
+
+    /// What declaring a property does to an object that admits its name undeclared (`added`:
+    /// the old object `undeclared` admitted it, the new one declares it as `declared`; else the
+    /// old one declared it and the new one admits it): the schema the undeclaring object gives the
+    /// name (its matching patterns, else its additional schema, else any value) against the
+    /// declared one, both ways.
+    fn property_effect(&mut self, undeclared: &ObjectType, declared: &Field, added: bool) -> Effect {
+        let mut open: Vec<&Type> = Vec::new();
+        for (pattern, t) in &undeclared.pattern_properties {
+            if self.checker.matches(pattern, &declared.name) == Some(true) {
+                open.push(t);
+            }
+        }
+        if open.is_empty()
+            && let Additional::Schema(t) = &undeclared.additional
+        {
+            open.push(t);
+        }
+        let reading = subschema::Reading::Exact;
+        let d = [&declared.ty];
+        let (old, new): (&[&Type], &[&Type]) = if added { (&open, &d) } else { (&d, &open) };
+        let accepts = self.checker.includes_all(old, new, subschema::Side::Old, reading);
+        let produces = self.checker.includes_all(new, old, subschema::Side::New, reading);
+        match (accepts.is_yes(), produces.is_yes()) {
+            (true, true) => Effect::Neutral,
+            (false, true) => Effect::Narrows,
+            (true, false) => Effect::Widens,
+            (false, false) => Effect::Replaces,
         }
     }
 
@@ -854,6 +1140,38 @@ fn identity(resolved: &Type, id: Option<String>) -> Option<String> {
         }
         _ => None,
     })
+}
+
+/// Whether a rule's findings are about the set of valid values, so that inclusion settles them.
+/// Annotations that change meaning (formats, discriminators, read/write-only, defaults) are not;
+/// under the declared reading neither are changes of the content model itself (a property
+/// removed from a response, an object opened), which that reading takes no side on.
+fn settled_by_values(rule: &str, reading: subschema::Reading) -> bool {
+    use concepts as c;
+    let meaning = [
+        c::FORMAT_CHANGED.id,
+        c::DISCRIMINATOR_CHANGED.id,
+        c::READ_ONLY_CHANGED.id,
+        c::WRITE_ONLY_CHANGED.id,
+        c::DEFAULT_CHANGED.id,
+        c::DEPRECATED.id,
+        c::EXTENSIBLE_ENUM_VALUE_ADDED.id,
+    ];
+    let content_model = [
+        c::OPTIONAL_FIELD_REMOVED.id,
+        c::FIELD_REMOVED.id,
+        c::FIELD_ADDED.id,
+        c::ADDITIONAL_PROPERTIES_OPENED.id,
+        c::ADDITIONAL_PROPERTIES_CLOSED.id,
+    ];
+    !meaning.contains(&rule) && (reading == subschema::Reading::Exact || !content_model.contains(&rule))
+}
+
+fn variance_slot(v: Variance) -> usize {
+    match v {
+        Variance::Accepts => 0,
+        Variance::Produces => 1,
+    }
 }
 
 /// Whether two types are references to the same id.
