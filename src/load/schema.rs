@@ -260,6 +260,9 @@ pub struct Converter {
     root: PathBuf,
     docs: HashMap<PathBuf, Arc<Doc>>,
     failed: HashSet<PathBuf>,
+    /// Per directory: the root `$id` (or draft-04 `id`) of each JSON file in it, for references
+    /// that name a document by its identifier rather than its file name. Read on first need.
+    ids_by_dir: HashMap<PathBuf, HashMap<String, PathBuf>>,
     pub types: IndexMap<String, NamedType>,
     pending: Vec<(Target, TypeOrigin)>,
     queued: HashSet<String>,
@@ -300,6 +303,7 @@ impl Converter {
             root,
             docs,
             failed: HashSet::new(),
+            ids_by_dir: HashMap::new(),
             types: IndexMap::new(),
             pending: Vec::new(),
             queued: HashSet::new(),
@@ -404,7 +408,31 @@ impl Converter {
                     }
                 }
             } else {
-                target_doc = self.load_file(doc, file_part, reference, at)?;
+                // No such file, but a document beside it may carry that identifier
+                // (`"$ref": "grunt-task#/..."` for the file whose `$id` ends in `/grunt-task`).
+                let dir = doc.source.path.parent().unwrap_or(Path::new("")).to_path_buf();
+                let by_id = if dir.join(percent_decode(file_part)).exists() {
+                    None
+                } else {
+                    self.document_with_id(&dir, &absolute)
+                };
+                let absent = !dir.join(percent_decode(file_part)).exists();
+                target_doc = match by_id {
+                    Some(name) => self.load_file(doc, &name, reference, at)?,
+                    // Resolved against a network base URI to a document no file here carries:
+                    // a remote reference.
+                    None if absent && absolute.contains("://") => {
+                        self.report(
+                            &lint::REMOTE_REF,
+                            format!(
+                                "`$ref: {reference}` resolves to {absolute}, which no document here carries; mapcheck never fetches remote documents"
+                            ),
+                            at.clone(),
+                        );
+                        return None;
+                    }
+                    None => self.load_file(doc, file_part, reference, at)?,
+                };
             }
         }
         self.finish_target(target_doc, String::new(), fragment, reference, at)
@@ -446,6 +474,40 @@ impl Converter {
             return None;
         }
         Some(target)
+    }
+
+    /// The file name, in `dir`, of the JSON document whose root identifier is `id`.
+    fn document_with_id(&mut self, dir: &Path, id: &str) -> Option<String> {
+        if !id.contains("://") && !id.starts_with("urn:") {
+            return None;
+        }
+        let index = self.ids_by_dir.entry(dir.to_path_buf()).or_insert_with(|| {
+            let mut index = HashMap::new();
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return index;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                // Schemas, not data: large files are left out.
+                let small = entry.metadata().is_ok_and(|m| m.len() <= 8 << 20);
+                if !small || !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(&text) else {
+                    continue;
+                };
+                let root_id = map.get("$id").or_else(|| map.get("id")).and_then(|v| v.as_str());
+                if let Some(root_id) = root_id {
+                    index.insert(strip_fragment(root_id).to_string(), path);
+                }
+            }
+            index
+        });
+        let path = index.get(id)?;
+        path.file_name().and_then(|n| n.to_str()).map(str::to_string)
     }
 
     fn load_file(&mut self, from: &Arc<Doc>, rel: &str, reference: &str, at: &Location) -> Option<Arc<Doc>> {
@@ -680,6 +742,9 @@ impl Converter {
         }
 
         let has = |k: &str| map.contains_key(k);
+        // JSON Schema lets values of other types through a schema whose type is only implied by
+        // its keywords; OpenAPI descriptions mean the type (and are read that way).
+        let implied = types.is_empty() && !matches!(self.dialect, Dialect::OpenApi30 | Dialect::OpenApi31);
         if types.is_empty() {
             if [
                 "properties",
@@ -712,7 +777,9 @@ impl Converter {
             }
         }
 
+        let implied = implied && !types.is_empty();
         let mut t = Type::new(TypeKind::Any, loc.clone());
+        t.implied = implied;
         self.constraints(&mut t, doc, node, pointer);
         if let Some(contains) = node.get("contains") {
             let ct = self.schema(doc, contains, &pointer_push(pointer, "contains"), depth + 1);
@@ -744,7 +811,8 @@ impl Converter {
             let eloc = doc.loc(&pointer_push(pointer, "enum"), e.pos);
             match e.as_seq() {
                 Some(values) => {
-                    if values.iter().any(Node::is_null) {
+                    // A `null` in the list allows null unless `type` leaves it out.
+                    if values.iter().any(Node::is_null) && node.get("type").is_none() {
                         nullable = true;
                     }
                     let non_null: Vec<&Node> = values.iter().filter(|v| !v.is_null()).collect();

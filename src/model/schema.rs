@@ -319,6 +319,10 @@ pub struct Type {
     #[serde(skip_serializing_if = "JsonMap::is_empty")]
     pub extensions: JsonMap,
     pub location: Location,
+    /// The kind was inferred from keywords (`properties` without `type`): JSON Schema lets
+    /// values of other types through such a schema.
+    #[serde(skip)]
+    pub implied: bool,
 }
 
 impl Type {
@@ -337,6 +341,7 @@ impl Type {
             conditional: None,
             extensions: JsonMap::new(),
             location,
+            implied: false,
         }
     }
 
