@@ -655,6 +655,9 @@ impl<'a> Comparer<'a> {
                         }
                         self.compare_all_of_rest(&rest_a, &rest_b, old, new, variance, path, depth);
                     }
+                    // Too deep to split (an allOf that refers to itself): a change only if the
+                    // two sides differ.
+                    _ if self.checker.identical(old, new) => {}
                     _ => self.type_changed(old, new, variance, path),
                 }
             }

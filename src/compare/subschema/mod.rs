@@ -119,6 +119,8 @@ pub struct Checker<'a> {
     same_refs: std::cell::RefCell<HashSet<String>>,
     /// Reference names whose two definitions [`Checker::same`] has compared: the answer.
     same_known: std::cell::RefCell<HashMap<String, bool>>,
+    /// Names found equal inside the outermost comparison running (final when it succeeds).
+    same_provisional: std::cell::RefCell<HashSet<String>>,
 }
 
 fn key(a: &[&Type], b: &[&Type], declared: bool) -> Key {
@@ -151,6 +153,7 @@ impl<'a> Checker<'a> {
             memo: HashMap::new(),
             same_refs: std::cell::RefCell::new(HashSet::new()),
             same_known: std::cell::RefCell::new(HashMap::new()),
+            same_provisional: std::cell::RefCell::new(HashSet::new()),
         }
     }
 
@@ -177,6 +180,12 @@ impl<'a> Checker<'a> {
             std::mem::replace(&mut self.old, old),
             std::mem::replace(&mut self.new, new),
         )
+    }
+
+    /// Whether an old and a new type are written alike (references followed by name).
+    pub fn identical(&mut self, old: &Type, new: &Type) -> bool {
+        self.sub_side = Side::Old;
+        self.same(old, new, 0)
     }
 
     /// [`Checker::includes`] for conjunctions (an empty one accepts anything).
@@ -230,9 +239,13 @@ impl<'a> Checker<'a> {
             if x != y {
                 return false;
             }
-            // A name compared before (in this pair of documents) has its answer.
+            // A name compared before (in this pair of documents) has its answer; one found equal
+            // inside the comparison running is equal unless that comparison fails.
             if let Some(known) = self.same_known.borrow().get(x) {
                 return *known;
+            }
+            if self.same_provisional.borrow().contains(x) {
+                return true;
             }
             // Recursion through the same name on both sides: equal unless shown otherwise.
             if !self.same_refs.borrow_mut().insert(x.clone()) {
@@ -248,16 +261,27 @@ impl<'a> Checker<'a> {
                 }
             };
             self.same_refs.borrow_mut().remove(x);
-            // Only an answer reached outside any recursion is final.
-            if self.same_refs.borrow().is_empty() || !result {
-                self.same_known.borrow_mut().insert(x.clone(), result);
+            // `same` is a conjunction: a difference anywhere makes the outermost comparison fail,
+            // so equal answers found under an assumption hold once it succeeds, and a difference
+            // is final at once.
+            if !result {
+                self.same_known.borrow_mut().insert(x.clone(), false);
+                self.same_provisional.borrow_mut().clear();
+            } else if self.same_refs.borrow().is_empty() {
+                let mut known = self.same_known.borrow_mut();
+                for name in self.same_provisional.borrow_mut().drain() {
+                    known.insert(name, true);
+                }
+                known.insert(x.clone(), true);
+            } else {
+                self.same_provisional.borrow_mut().insert(x.clone());
             }
             return result;
         }
         let (sa, sb) = (self.sub_side, self.sub_side.other());
         let a = unwrap_single(self.resolve(a, sa));
         let b = unwrap_single(self.resolve(b, sb));
-        if a.nullable != b.nullable || !same_constraints(a, b) {
+        if a.nullable != b.nullable || a.implied != b.implied || !same_constraints(a, b) {
             return false;
         }
         let opt = |x: &Option<Box<Type>>, y: &Option<Box<Type>>| match (x, y) {
@@ -305,7 +329,10 @@ impl<'a> Checker<'a> {
             (K::Object(x), K::Object(y)) => {
                 x.fields.len() == y.fields.len()
                     && x.fields.iter().zip(&y.fields).all(|(f, g)| {
-                        f.name == g.name && f.required == g.required && self.same(&f.ty, &g.ty, depth + 1)
+                        f.name == g.name
+                            && f.required == g.required
+                            && norm::requirement_only(f) == norm::requirement_only(g)
+                            && self.same(&f.ty, &g.ty, depth + 1)
                     })
                     && additional(&x.additional, &y.additional)
                     && match (&x.unevaluated, &y.unevaluated) {
@@ -383,19 +410,54 @@ impl<'a> Checker<'a> {
             // Recursion: assume inclusion; a difference shows at a finite depth.
             return Verdict::Yes;
         }
-        let sub_side = self.sub_side;
         let (a2, b2) = self.drop_shared(a, b);
-        let na = self.norm_all(&a2, sub_side, declared, 0);
-        let nb = self.norm_all(&b2, sub_side.other(), false, 0);
-        let mut v = self.norm_within(&na, &nb, declared, path, depth, a, b);
-        match &v {
-            Verdict::No(_) if na.over.is_some() => v = Verdict::Unknown(na.over.clone().unwrap_or_default()),
-            Verdict::Yes if nb.over.is_some() => v = Verdict::Unknown(nb.over.clone().unwrap_or_default()),
-            _ => {}
+        let dropped = a2.len() != a.len() || b2.len() != b.len();
+        let mut v = self.within_norms(&a2, &b2, declared, path, depth, a, b);
+        // Setting shared conditions aside proves inclusion, never its failure: ask again whole.
+        if dropped && matches!(v, Verdict::No(_)) {
+            let (fa, fb) = (
+                self.spread_all(a, self.sub_side),
+                self.spread_all(b, self.sub_side.other()),
+            );
+            v = self.within_norms(&fa, &fb, declared, path, depth, a, b);
         }
         self.active.remove(&k);
         self.memo.insert(k, v.clone());
         v
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn within_norms<'t>(
+        &mut self,
+        a2: &[&'t Type],
+        b2: &[&'t Type],
+        declared: bool,
+        path: &str,
+        depth: usize,
+        a: &[&'t Type],
+        b: &[&'t Type],
+    ) -> Verdict
+    where
+        'a: 't,
+    {
+        let sub_side = self.sub_side;
+        let na = self.norm_all(a2, sub_side, declared, 0);
+        let nb = self.norm_all(b2, sub_side.other(), false, 0);
+        let v = self.norm_within(&na, &nb, declared, path, depth, a, b);
+        match v {
+            Verdict::No(_) if na.over.is_some() => Verdict::Unknown(na.over.unwrap_or_default()),
+            Verdict::Yes if nb.over.is_some() => Verdict::Unknown(nb.over.unwrap_or_default()),
+            v => v,
+        }
+    }
+
+    fn spread_all<'t>(&self, list: &[&'t Type], side: Side) -> Vec<&'t Type>
+    where
+        'a: 't,
+    {
+        let mut out = Vec::new();
+        self.spread(list, side, &mut out, 0);
+        out
     }
 
     /// The two conjunctions with their `allOf` members spread out and the conditions both sides
@@ -651,6 +713,7 @@ impl<'a> Checker<'a> {
         }
         let mut pattern_gap = None;
         let mut format_gap = false;
+        let mut excluded_gap = None;
         let mut usable = Vec::new();
         for y in ys.iter().filter(|y| y.values.is_none()) {
             if y.format.is_some() && y.format != x.format {
@@ -661,7 +724,8 @@ impl<'a> Checker<'a> {
                 pattern_gap = Some(p.clone());
                 continue;
             }
-            if y.excluded.iter().any(|e| self.str_admits(x, e)) {
+            if let Some(e) = y.excluded.iter().find(|e| self.str_admits(x, e)) {
+                excluded_gap = Some(e.clone());
                 continue;
             }
             usable.push((y.min, y.max));
@@ -670,6 +734,17 @@ impl<'a> Checker<'a> {
             return None;
         }
         if usable.is_empty() {
+            if let Some(e) = excluded_gap.filter(|_| pattern_gap.is_none() && !format_gap) {
+                return Some(self.no(
+                    &c::NOT_CHANGED,
+                    &c::NOT_CHANGED,
+                    path,
+                    format!("the string \"{e}\""),
+                    a,
+                    b,
+                    &["not"],
+                ));
+            }
             if format_gap && pattern_gap.is_none() {
                 return Some(self.no(
                     &c::FORMAT_CHANGED,
@@ -765,32 +840,38 @@ impl<'a> Checker<'a> {
             );
         }
         let mut first = None;
-        for y in ys {
-            if y.values.is_some() {
-                continue;
-            }
-            let v = self.arr_within(x, y, declared, path, depth);
-            match v {
+        for y in ys.iter().filter(|y| y.values.is_none()) {
+            match self.arr_within(x, y, declared, path, depth) {
                 Verdict::Yes => return Verdict::Yes,
-                other => {
-                    if first.is_none() || matches!(first, Some(Verdict::No(_))) && matches!(other, Verdict::Unknown(_))
-                    {
-                        first = Some(other);
-                    }
-                }
+                other => keep_first(&mut first, other),
             }
         }
+        self.settle_alternatives(first, ys.len(), "arrays", path, a, b)
+    }
+
+    /// The verdict of a set within a union of alternatives none of which holds it alone (`first`:
+    /// the first failure, `None` when every alternative is a finite list): with one alternative
+    /// its failure; with several, undecided (together they may hold what none holds alone).
+    fn settle_alternatives(
+        &self,
+        first: Option<Verdict>,
+        alternatives: usize,
+        what: &str,
+        path: &str,
+        a: &[&Type],
+        b: &[&Type],
+    ) -> Verdict {
         match first {
-            Some(Verdict::No(w)) if ys.len() > 1 => Verdict::Unknown(format!(
-                "the arrays fit none of the alternatives alone ({}), and may fit their union",
-                w.what
+            Some(Verdict::No(w)) if alternatives > 1 => Verdict::Unknown(format!(
+                "the {what} fit none of the alternatives alone ({} at `{}`), and may fit their union",
+                w.what, w.path
             )),
             Some(v) => v,
             None => self.no(
                 &c::TYPE_NARROWED,
                 &c::TYPE_WIDENED,
                 path,
-                "arrays outside the listed values".into(),
+                format!("{what} outside the listed values"),
                 a,
                 b,
                 &["enum", "const"],
@@ -845,36 +926,13 @@ impl<'a> Checker<'a> {
             );
         }
         let mut first = None;
-        for y in ys {
-            if y.values.is_some() {
-                continue;
-            }
+        for y in ys.iter().filter(|y| y.values.is_none()) {
             match self.obj_within(x, y, declared, path, depth) {
                 Verdict::Yes => return Verdict::Yes,
-                other => {
-                    if first.is_none() || matches!(first, Some(Verdict::No(_))) && matches!(other, Verdict::Unknown(_))
-                    {
-                        first = Some(other);
-                    }
-                }
+                other => keep_first(&mut first, other),
             }
         }
-        match first {
-            Some(Verdict::No(w)) if ys.len() > 1 => Verdict::Unknown(format!(
-                "the objects fit none of the alternatives alone ({} at `{}`), and may fit their union",
-                w.what, w.path
-            )),
-            Some(v) => v,
-            None => self.no(
-                &c::TYPE_NARROWED,
-                &c::TYPE_WIDENED,
-                path,
-                "objects outside the listed values".into(),
-                a,
-                b,
-                &["enum", "const"],
-            ),
-        }
+        self.settle_alternatives(first, ys.len(), "objects", path, a, b)
     }
 
     /// The schemas at index `i` of an array set (`None` for the part-less "any array").
@@ -1079,10 +1137,22 @@ impl<'a> Checker<'a> {
 
     /// Whether an object set surely has no member (a required property it forbids).
     fn obj_empty(&mut self, x: &ObjSet<'_>) -> bool {
+        self.obj_empty_at(x, 0)
+    }
+
+    /// [`Checker::obj_empty`], looking `depth` levels into required properties.
+    fn obj_empty_at(&mut self, x: &ObjSet<'_>, depth: usize) -> bool {
         let required = self.required_names(x);
+        let side = self.sub_side;
         let forbidden = required.iter().any(|n| match self.property_types(x, n) {
             None => true,
-            Some(ts) => ts.iter().any(|t| self.forbids(t)),
+            Some(ts) => {
+                ts.iter().any(|t| self.forbids(t))
+                    || depth < 3 && {
+                        let n = self.norm_all(&ts, side, x.declared, 0);
+                        self.norm_empty(&n, depth + 1)
+                    }
+            }
         });
         // More properties required (by count or by name) than allowed.
         let (mut min, mut max) = (required.len() as u64, u64::MAX);
@@ -1092,6 +1162,27 @@ impl<'a> Checker<'a> {
             max = max.min(c.max_properties.unwrap_or(u64::MAX));
         }
         forbidden || min > max
+    }
+
+    /// Whether a normal form surely has no member.
+    fn norm_empty(&mut self, n: &Norm<'_>, depth: usize) -> bool {
+        if n.over.is_some() || n.null || n.bools.iter().any(|b| *b) {
+            return false;
+        }
+        let strs_empty = n.strs.iter().all(|s| {
+            s.max.is_some_and(|m| m < s.min) || s.values.as_ref().is_some_and(|v| v.iter().all(|w| !s.shape_admits(w)))
+        });
+        let arrs_empty = n.arrs.iter().all(|a| {
+            let (min, max) = self.arr_lengths(a);
+            max.is_some_and(|m| m < min) || a.values.as_ref().is_some_and(|v| v.is_empty())
+        });
+        let objs = n.objs.clone();
+        n.nums.iter().all(|x| x.is_empty())
+            && strs_empty
+            && arrs_empty
+            && objs
+                .iter()
+                .all(|o| o.values.as_ref().is_some_and(|v| v.is_empty()) || self.obj_empty_at(o, depth))
     }
 
     /// Names an object set says something about.
@@ -1143,6 +1234,13 @@ impl<'a> Checker<'a> {
         let req_y = self.required_names(y);
         // A property that cannot be decided does not hide one that surely fails.
         let mut undecided: Option<String> = None;
+        // When the required names fill `maxProperties`, no other name can appear.
+        let x_max = x
+            .parts
+            .iter()
+            .filter_map(|p| obj_ty(p).constraints().max_properties)
+            .min();
+        let room = x_max.is_none_or(|m| m > req_x.len() as u64);
         for name in &names {
             let fpath = join(path, &field_seg(name));
             let tx = self.property_types(x, name);
@@ -1163,7 +1261,7 @@ impl<'a> Checker<'a> {
                 );
             }
             let Some(tx) = tx else { continue };
-            if tx.iter().any(|t| self.forbids(t)) {
+            if tx.iter().any(|t| self.forbids(t)) || !room && !req_x.contains(name) {
                 continue;
             }
             let ty = self.property_types(y, name);
@@ -1232,7 +1330,7 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        for (probe, pattern) in &probes_ {
+        for (probe, pattern) in probes_.iter().filter(|_| room) {
             let which = match pattern {
                 None => "undeclared properties".to_string(),
                 Some(p) => format!("properties matching `{p}` (such as `{probe}`)"),
@@ -1618,6 +1716,13 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// Keeps the first failure among alternatives, an undecided one over a sure one.
+fn keep_first(first: &mut Option<Verdict>, v: Verdict) {
+    if first.is_none() || matches!(first, Some(Verdict::No(_))) && matches!(v, Verdict::Unknown(_)) {
+        *first = Some(v);
+    }
+}
+
 fn arr_ty<'t>(p: &ArrPart<'t>) -> &'t Type {
     match p {
         ArrPart::Array { ty, .. } | ArrPart::Constraints(ty) => ty,
@@ -1760,6 +1865,9 @@ fn name_probes(pattern: &str) -> Vec<String> {
         stems.push(format!("{prefix}{c}"));
     }
     let mut out = Vec::new();
+    if let Some(sample) = norm::sample_match(pattern) {
+        out.push(sample);
+    }
     for stem in &stems {
         for suffix in ["a", "", "1", "ab", "A", "_", "-", "aaaaaaaaaaaaaaaaaaaa"] {
             let s = format!("{stem}{suffix}");

@@ -233,7 +233,213 @@ pub fn pattern_facts(pattern: &str) -> (u64, Option<BTreeSet<String>>) {
             return (min, Some(set));
         }
     }
-    (super::literal_prefix(pattern).chars().count() as u64, None)
+    (min_match_len(pattern).unwrap_or(0), None)
+}
+
+/// The shortest string a simple regular expression matches, choosing the first character of each
+/// class; `None` for what it does not read (negated classes, look-around).
+pub fn sample_match(pattern: &str) -> Option<String> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut i = 0;
+    let mut out = String::new();
+    sample_alternatives(&chars, &mut i, &mut out)?;
+    (i == chars.len()).then_some(out)
+}
+
+fn sample_alternatives(c: &[char], i: &mut usize, out: &mut String) -> Option<()> {
+    sample_sequence(c, i, out)?;
+    while *i < c.len() && c[*i] == '|' {
+        *i += 1;
+        let mut other = String::new();
+        sample_sequence(c, i, &mut other)?;
+    }
+    Some(())
+}
+
+fn sample_sequence(c: &[char], i: &mut usize, out: &mut String) -> Option<()> {
+    while *i < c.len() && c[*i] != '|' && c[*i] != ')' {
+        let mut atom = String::new();
+        match c[*i] {
+            '^' | '$' => {
+                *i += 1;
+                continue;
+            }
+            '\\' => {
+                let e = *c.get(*i + 1)?;
+                *i += 2;
+                match e {
+                    'd' => atom.push('0'),
+                    'w' => atom.push('a'),
+                    's' => atom.push(' '),
+                    'b' | 'B' => {}
+                    x if x.is_ascii_alphanumeric() => return None,
+                    x => atom.push(x),
+                }
+            }
+            '[' => {
+                let first = *c.get(*i + 1)?;
+                if first == '^' {
+                    return None;
+                }
+                let first = if first == '\\' { *c.get(*i + 2)? } else { first };
+                let end = c[*i + 1..].iter().position(|x| *x == ']')? + *i + 1;
+                *i = end + 1;
+                atom.push(first);
+            }
+            '.' => {
+                *i += 1;
+                atom.push('a');
+            }
+            '(' => {
+                *i += 1;
+                if *i < c.len() && c[*i] == '?' {
+                    if c.get(*i + 1) == Some(&':') {
+                        *i += 2;
+                    } else {
+                        return None;
+                    }
+                }
+                sample_alternatives(c, i, &mut atom)?;
+                if c.get(*i) != Some(&')') {
+                    return None;
+                }
+                *i += 1;
+            }
+            '*' | '+' | '?' | '{' | ')' => return None,
+            x => {
+                *i += 1;
+                atom.push(x);
+            }
+        }
+        let times = match c.get(*i) {
+            Some('*') | Some('?') => {
+                *i += 1;
+                0
+            }
+            Some('+') => {
+                *i += 1;
+                1
+            }
+            Some('{') => {
+                let end = c[*i..].iter().position(|x| *x == '}')? + *i;
+                let body: String = c[*i + 1..end].iter().collect();
+                *i = end + 1;
+                body.split(',').next()?.trim().parse::<usize>().ok()?.min(64)
+            }
+            _ => 1,
+        };
+        if c.get(*i) == Some(&'?') {
+            *i += 1;
+        }
+        for _ in 0..times {
+            out.push_str(&atom);
+        }
+    }
+    Some(())
+}
+
+/// The fewest characters any match of a simple regular expression has (literals, escapes,
+/// classes, `.`, groups with alternatives, quantifiers); `None` for what it does not read.
+pub fn min_match_len(pattern: &str) -> Option<u64> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut i = 0;
+    let n = alternatives(&chars, &mut i)?;
+    (i == chars.len()).then_some(n)
+}
+
+/// `a|b|c` up to a closing `)` or the end: the shortest alternative.
+fn alternatives(c: &[char], i: &mut usize) -> Option<u64> {
+    let mut best = sequence(c, i)?;
+    while *i < c.len() && c[*i] == '|' {
+        *i += 1;
+        best = best.min(sequence(c, i)?);
+    }
+    Some(best)
+}
+
+fn sequence(c: &[char], i: &mut usize) -> Option<u64> {
+    let mut total: u64 = 0;
+    while *i < c.len() && c[*i] != '|' && c[*i] != ')' {
+        let atom = match c[*i] {
+            '^' | '$' => {
+                *i += 1;
+                continue;
+            }
+            '\\' => {
+                *i += 2;
+                if *i > c.len() {
+                    return None;
+                }
+                // \b and \B match no character.
+                if matches!(c[*i - 1], 'b' | 'B') { 0 } else { 1 }
+            }
+            '[' => {
+                let mut j = *i + 1;
+                if j < c.len() && c[j] == '^' {
+                    j += 1;
+                }
+                if j < c.len() && c[j] == ']' {
+                    j += 1;
+                }
+                while j < c.len() && c[j] != ']' {
+                    j += if c[j] == '\\' { 2 } else { 1 };
+                }
+                if j >= c.len() {
+                    return None;
+                }
+                *i = j + 1;
+                1
+            }
+            '(' => {
+                *i += 1;
+                if *i + 1 < c.len() && c[*i] == '?' {
+                    if c[*i + 1] == ':' {
+                        *i += 2;
+                    } else {
+                        return None; // look-around and named groups
+                    }
+                }
+                let inner = alternatives(c, i)?;
+                if *i >= c.len() || c[*i] != ')' {
+                    return None;
+                }
+                *i += 1;
+                inner
+            }
+            '*' | '+' | '?' | '{' | ')' => return None,
+            _ => {
+                *i += 1;
+                1
+            }
+        };
+        // A quantifier scales the atom's minimum.
+        let times = if *i < c.len() {
+            match c[*i] {
+                '*' | '?' => {
+                    *i += 1;
+                    0
+                }
+                '+' => {
+                    *i += 1;
+                    1
+                }
+                '{' => {
+                    let end = c[*i..].iter().position(|x| *x == '}')? + *i;
+                    let body: String = c[*i + 1..end].iter().collect();
+                    *i = end + 1;
+                    body.split(',').next()?.trim().parse::<u64>().ok()?
+                }
+                _ => 1,
+            }
+        } else {
+            1
+        };
+        if *i < c.len() && c[*i] == '?' {
+            *i += 1; // lazy
+        }
+        total = total.saturating_add(atom.saturating_mul(times));
+    }
+    Some(total)
 }
 
 /// Whether an array part accepts every array (`{"type": "array"}`).
@@ -432,6 +638,16 @@ impl<'a> Checker<'a> {
                 n
             }
         };
+        if t.implied {
+            // `{"properties": ...}` constrains objects and lets every other value through.
+            let mut others = Norm::any();
+            match &t.kind {
+                TypeKind::Object(_) | TypeKind::Map { .. } => others.objs.clear(),
+                TypeKind::Array { .. } => others.arrs.clear(),
+                _ => {}
+            }
+            n = n.union(others);
+        }
         self.apply_constraints(&mut n, t);
         if t.nullable {
             n.null = true;

@@ -133,3 +133,27 @@ fn patterns_are_undecided_unless_a_probe_shows_the_difference() {
     assert_eq!(a, "undecided");
     assert_eq!(b, "no");
 }
+
+#[test]
+fn patterns_give_minimum_lengths_and_finite_sets() {
+    use super::norm::{min_match_len, pattern_facts};
+    assert_eq!(min_match_len("^[0-9]+$"), Some(1));
+    assert_eq!(min_match_len("^ab?c{2,}(x|yz)*$"), Some(3));
+    assert_eq!(min_match_len("^(foo|ba)$"), Some(2));
+    assert_eq!(min_match_len("\\d{3}-\\d{4}"), Some(8));
+    assert_eq!(min_match_len("^(?=a)"), None);
+    let (min, set) = pattern_facts("^(foo|bar)$");
+    assert_eq!(min, 3);
+    assert_eq!(
+        set.map(|s| s.into_iter().collect::<Vec<_>>()),
+        Some(vec!["bar".to_string(), "foo".to_string()])
+    );
+    // A pattern implies its minimum length: minLength 1 beside `^[0-9]+$` says nothing more.
+    assert_eq!(
+        exact(
+            r#"{"type":"string","minLength":1,"pattern":"^[0-9]+$"}"#,
+            r#"{"type":"string","pattern":"^[0-9]+$"}"#
+        ),
+        ("yes", "yes")
+    );
+}
