@@ -757,42 +757,11 @@ impl<'a> Checker<'a> {
             (None, None) => None,
         };
         if let Some(values) = finite {
-            let f = Norm::finite(&values);
-            let over = n.over.take();
-            let mut out = Norm::nothing();
-            out.null = n.null && f.null;
-            out.bools = [n.bools[0] && f.bools[0], n.bools[1] && f.bools[1]];
-            for fx in &f.nums {
-                for x in &n.nums {
-                    out.nums.push(x.intersect(fx));
-                }
-            }
-            for fs in &f.strs {
-                for s in &n.strs {
-                    out.strs.push(s.intersect(fs));
-                }
-            }
             // Arrays and objects of the list stay values, checked against the schema on use.
-            for fa in &f.arrs {
-                for a in &n.arrs {
-                    out.arrs.push(ArrSet {
-                        parts: a.parts.clone(),
-                        values: intersect_values(&a.values, &fa.values),
-                    });
-                }
+            // The list holds at most one set per JSON type, so the product cannot grow.
+            if let Some(x) = n.intersect(&Norm::finite(&values), usize::MAX) {
+                *n = x;
             }
-            for fo in &f.objs {
-                for o in &n.objs {
-                    out.objs.push(ObjSet {
-                        parts: o.parts.clone(),
-                        extra_required: o.extra_required.clone(),
-                        values: intersect_values(&o.values, &fo.values),
-                        declared: o.declared,
-                    });
-                }
-            }
-            out.over = over;
-            *n = out;
         }
     }
 
