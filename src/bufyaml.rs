@@ -9,8 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::compare::buf_rules::Selection;
 use crate::compare::protobuf::ProtoIgnores;
+use crate::compare::protobuf::buf_rules::Selection;
 use crate::load::tree::{Node, parse_yaml};
 
 /// The file name looked for.
@@ -323,8 +323,8 @@ impl Located<'_> {
                 .as_map()
                 .ok_or_else(|| self.at(n, "`ignore_only` must map rule ids to paths".into()))?;
             for (key, entry) in map {
-                if crate::compare::buf_rules::Category::parse(key).is_none()
-                    && !crate::compare::buf_rules::is_buf_rule(key)
+                if crate::compare::protobuf::buf_rules::Category::parse(key).is_none()
+                    && !crate::compare::protobuf::buf_rules::is_buf_rule(key)
                 {
                     return Err(self.at(&entry.value, format!("`{key}` is not a buf breaking rule or category")));
                 }

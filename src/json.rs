@@ -662,6 +662,60 @@ mod validate {
     }
 }
 
+/// The kinds of value JSON has (integers apart from other numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Null,
+    Bool,
+    Integer,
+    Number,
+    String,
+    Object,
+    Array,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 7] = [
+        Kind::Null,
+        Kind::Bool,
+        Kind::Integer,
+        Kind::Number,
+        Kind::String,
+        Kind::Object,
+        Kind::Array,
+    ];
+
+    pub fn of(v: &Shape) -> Kind {
+        match v {
+            Shape::Null => Kind::Null,
+            Shape::Bool(_) => Kind::Bool,
+            Shape::Number(n) if n.is_i64() || n.is_u64() => Kind::Integer,
+            // JSON Schema counts 1.0 as an integer.
+            Shape::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.0e15) => Kind::Integer,
+            Shape::Number(_) => Kind::Number,
+            Shape::Str(_) => Kind::String,
+            Shape::Array(_) => Kind::Array,
+            Shape::Object(_) => Kind::Object,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Null => "null",
+            Kind::Bool => "boolean",
+            Kind::Integer => "integer",
+            Kind::Number => "number",
+            Kind::String => "string",
+            Kind::Object => "object",
+            Kind::Array => "array",
+        }
+    }
+
+    pub fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,4 +21,5 @@ pub mod model;
 pub mod report;
 pub mod rules;
 pub mod samples;
+pub mod source;
 pub mod suppress;

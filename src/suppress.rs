@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::finding::Finding;
 use crate::load::tree::Node;
 use crate::model::{Location, pointer_segments};
-use crate::report::{FileLines, SourceFiles};
+use crate::source::{FileLines, SourceFiles};
 
 /// What suppression did, for the summary.
 #[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -160,7 +160,7 @@ pub struct Renamed {
 }
 
 /// Applies `config` and inline ignores to `findings`.
-pub fn apply(findings: &mut Vec<Finding>, config: &Config, renamed: &[Renamed]) -> Suppressed {
+pub fn apply(findings: &mut Vec<Finding>, config: &Config, renamed: &[Renamed], today: &str) -> Suppressed {
     let aliases: Vec<(String, PathBuf)> = renamed.iter().map(|r| (r.prefix.clone(), r.dir.clone())).collect();
     let aliases = aliases.as_slice();
     let config_path = |file: &str| -> String {
@@ -172,7 +172,6 @@ pub fn apply(findings: &mut Vec<Finding>, config: &Config, renamed: &[Renamed]) 
             None => config.relative(file),
         }
     };
-    let today = crate::config::today();
     let mut files = Files {
         sources: SourceFiles::with_aliases(aliases),
         trees: HashMap::new(),
@@ -203,7 +202,7 @@ pub fn apply(findings: &mut Vec<Finding>, config: &Config, renamed: &[Renamed]) 
         }
         let file = f.location.as_ref().map(|l| config_path(&l.file)).unwrap_or_default();
         if let Some(ig) = config.ignores.iter().find(|ig| ig.covers(f.rule, &file, &f.path)) {
-            if ig.expired(&today) {
+            if ig.expired(today) {
                 stats.expired += 1;
                 let note = format!(
                     "the ignore in mapcheck.toml ([[ignore]] #{}: \"{}\") expired on {}",

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::diff::DiffArgs;
 use super::{Exit, FailOn, LoadArgs, ReportArgs};
-use crate::compare::contracts::Mode;
+use crate::compare::mode::Mode;
 use crate::compare::protobuf::Level;
 use crate::report::{OutputFormat, plural};
 

@@ -280,7 +280,7 @@ fn collect(
         crate::load::Loaded::default()
     };
     let mut findings = loaded.findings;
-    let mut suppressed = crate::suppress::apply(&mut findings, config, &[]);
+    let mut suppressed = crate::suppress::apply(&mut findings, config, &[], &crate::config::today());
     let mut files: Vec<String> = loaded.contracts.iter().flat_map(|c| c.files.iter().cloned()).collect();
     let unusable = loaded.unusable.len();
     // Diff: against the ref given, else the merge base with the default branch.
@@ -404,11 +404,21 @@ fn collect(
                 .filter_map(|p| a._snapshot.path_for(p))
                 .collect();
             let mut before = crate::mapping::Workspace::new(&old_root, old_opts);
-            mapping_findings.extend(crate::mapping::impact(&mappings, &mut before, &mut now));
+            mapping_findings.extend(crate::mapping::impact(
+                &mappings,
+                &mut before,
+                &mut now,
+                &crate::config::today(),
+            ));
         }
         mapping_findings.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
         mapping_findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
-        suppressed = suppressed.plus(crate::suppress::apply(&mut mapping_findings, config, &[]));
+        suppressed = suppressed.plus(crate::suppress::apply(
+            &mut mapping_findings,
+            config,
+            &[],
+            &crate::config::today(),
+        ));
         super::detail(started, format_args!("check: {} mappings checked", mappings.len()));
         findings.extend(mapping_findings);
         files.extend(shown);
@@ -439,7 +449,12 @@ fn collect(
             &load.options(),
         )?;
         let Ok(mut run) = run else { return Ok(None) };
-        suppressed = suppressed.plus(crate::suppress::apply(&mut run.findings, config, &[]));
+        suppressed = suppressed.plus(crate::suppress::apply(
+            &mut run.findings,
+            config,
+            &[],
+            &crate::config::today(),
+        ));
         super::detail(
             started,
             format_args!("check: {}: drift of {} sample files", set.label, sample_files.len()),
@@ -463,7 +478,12 @@ fn collect(
         if html {
             sections.push((format!("Crosswalk coverage ({store})"), coverage));
         }
-        suppressed = suppressed.plus(crate::suppress::apply(&mut crosswalk, config, &[]));
+        suppressed = suppressed.plus(crate::suppress::apply(
+            &mut crosswalk,
+            config,
+            &[],
+            &crate::config::today(),
+        ));
         super::detail(started, format_args!("check: crosswalk store {store} checked"));
         findings.extend(crosswalk);
         files.push(store);

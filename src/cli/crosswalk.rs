@@ -256,7 +256,7 @@ pub fn run(args: &CrosswalkArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
         }
         CrosswalkCommand::Check(cmd) => {
             let (_, mut findings) = check::run(&db, &config.crosswalk)?;
-            let suppressed = crate::suppress::apply(&mut findings, &config, &[]);
+            let suppressed = crate::suppress::apply(&mut findings, &config, &[], &crate::config::today());
             let mut summary = Summary::of(&findings, 1, 0).with_suppressed(suppressed);
             summary.unit = Some("crosswalk store");
             let files = vec![crate::load::display_path(&db)];

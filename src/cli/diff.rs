@@ -5,9 +5,10 @@ use clap::Args;
 
 use super::{Exit, LoadArgs, ReportArgs};
 use crate::bufyaml::BufBreaking;
-use crate::compare::buf_rules::Gate;
-use crate::compare::contracts::{DiffOptions, Mode, Side, diff_sides_with};
+use crate::compare::contracts::{DiffOptions, Side, diff_sides_with};
+use crate::compare::mode::Mode;
 use crate::compare::openapi::OpenapiOptions;
+use crate::compare::protobuf::buf_rules::Gate;
 use crate::compare::protobuf::{Level, Policy, ProtoOptions};
 use crate::config::{BufYaml, Config, ContractSet};
 use crate::finding::{Finding, Severity, normalize};
@@ -182,7 +183,7 @@ fn run_versions(args: &DiffArgs, config: &Config, color: bool, out: &mut dyn Wri
     }
     super::detail(started, format_args!("compared: {} findings", findings.len()));
     normalize(&mut findings);
-    let suppressed = crate::suppress::apply(&mut findings, config, &[]);
+    let suppressed = crate::suppress::apply(&mut findings, config, &[], &crate::config::today());
     let exit = write(args, &findings, suppressed, earlier, newest, &[], color, out);
     // The process ends after one diff: freeing every parsed tree one by one would only cost time.
     std::mem::forget((loaded, findings));
@@ -325,6 +326,7 @@ fn options_for(
             .or_else(|| set.and_then(|s| s.content_model))
             .or(config.jsonschema.content_model),
         openapi_reading: args.content_model.or_else(|| set.and_then(|s| s.content_model)),
+        today: crate::config::today(),
     }
 }
 
@@ -588,7 +590,7 @@ pub(super) fn compare_against(args: &DiffArgs, config: &Config, reference: &str)
         dir: snapshot.dir().to_path_buf(),
         working: snapshot.toplevel.clone(),
     }];
-    let suppressed = crate::suppress::apply(&mut findings, config, &renamed);
+    let suppressed = crate::suppress::apply(&mut findings, config, &renamed, &crate::config::today());
     let newest = Version {
         loaded: Loaded {
             contracts: newest_all.into_iter().flat_map(|v| v.loaded.contracts).collect(),

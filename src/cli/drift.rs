@@ -9,8 +9,9 @@ use crate::finding::{Finding, Severity, normalize};
 use crate::load::load_paths;
 use crate::model::{Contract, Location, Pos};
 use crate::report::Summary;
-use crate::samples::drift::{self, DriftOptions, Expectations, MALFORMED_RECORD};
+use crate::samples::drift::{self, DriftOptions, MALFORMED_RECORD};
 use crate::samples::envelope::Envelope;
+use crate::samples::expect::Expectations;
 use crate::samples::freshness::Freshness;
 use crate::samples::{self, Scan, ScanError, ScanOptions};
 
@@ -177,7 +178,7 @@ pub fn run(args: &DriftArgs, color: bool, out: &mut dyn Write) -> anyhow::Result
         files: report_files,
         contracts,
     } = run;
-    let suppressed = crate::suppress::apply(&mut findings, &config, &[]);
+    let suppressed = crate::suppress::apply(&mut findings, &config, &[], &crate::config::today());
     let summary = Summary::of(&findings, contracts, 0).with_suppressed(suppressed);
     args.report
         .write("drift", &findings, &summary, &report_files, color, out)?;

@@ -22,7 +22,7 @@ pub fn run(args: &LintArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<
     let config = crate::config::Config::discover()?;
     let loaded = load_paths(&args.paths, &args.load.options())?;
     let mut findings = loaded.findings;
-    let suppressed = crate::suppress::apply(&mut findings, &config, &[]);
+    let suppressed = crate::suppress::apply(&mut findings, &config, &[], &crate::config::today());
     let summary = Summary::of(&findings, loaded.contracts.len(), loaded.unusable.len()).with_suppressed(suppressed);
     let files: Vec<String> = loaded.contracts.iter().flat_map(|c| c.files.iter().cloned()).collect();
     args.report.write("lint", &findings, &summary, &files, color, out)?;

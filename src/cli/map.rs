@@ -310,7 +310,7 @@ fn run_validate(args: &ValidateArgs, color: bool, out: &mut dyn Write) -> anyhow
     findings.extend(validate(&mappings, &mut ws));
     findings.extend(crosswalk_findings(&config, &mappings));
     crate::finding::normalize(&mut findings);
-    let suppressed = crate::suppress::apply(&mut findings, &config, &[]);
+    let suppressed = crate::suppress::apply(&mut findings, &config, &[], &crate::config::today());
     let summary = Summary::of(&findings, 0, 0).with_suppressed(suppressed);
     let summary = Summary {
         contracts: shown.len(),
@@ -353,9 +353,14 @@ fn run_impact(args: &ImpactArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
         .collect();
     let mut old_ws = Workspace::new(&old_root, old_opts);
     let mut new_ws = Workspace::new(&root, new_opts);
-    findings.extend(crate::mapping::impact(&mappings, &mut old_ws, &mut new_ws));
+    findings.extend(crate::mapping::impact(
+        &mappings,
+        &mut old_ws,
+        &mut new_ws,
+        &crate::config::today(),
+    ));
     crate::finding::normalize(&mut findings);
-    let suppressed = crate::suppress::apply(&mut findings, &config, &[]);
+    let suppressed = crate::suppress::apply(&mut findings, &config, &[], &crate::config::today());
     let summary = Summary {
         contracts: shown.len(),
         unit: Some("mapping file"),

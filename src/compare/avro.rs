@@ -20,7 +20,7 @@
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use super::contracts::Mode;
+use super::mode::Mode;
 use super::{Comparer, TypeIndex, Variance, concepts};
 use crate::finding::{Finding, RuleMeta, Severity};
 use crate::load::avro::{Base, EXT_INVALID_DEFAULT, EXT_LOGICAL_TYPE, EXT_NULL_FIRST, EXT_SIZE};

@@ -2,56 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use super::mode::Mode;
 use super::subschema::Reading;
 use super::{Comparer, Effect, TypeIndex, Variance};
 use crate::finding::{Finding, normalize};
 use crate::model::{Contract, Format, Location, Type};
-
-/// Compatibility modes, as schema registries name them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Mode {
-    /// New readers read old data (the new schema accepts what the old one allowed).
-    Backward,
-    /// Old readers read new data (the new schema produces only what the old one allowed).
-    Forward,
-    /// Both.
-    Full,
-    /// Report changes, judge none breaking.
-    None,
-    /// `backward` against every earlier version given, not only the latest.
-    BackwardTransitive,
-    /// `forward` against every earlier version given.
-    ForwardTransitive,
-    /// `full` against every earlier version given.
-    FullTransitive,
-}
-
-impl Mode {
-    /// The variances a data-schema change is judged under.
-    fn variances(self) -> &'static [Variance] {
-        match self.base() {
-            Mode::Backward => &[Variance::Accepts],
-            Mode::Forward => &[Variance::Produces],
-            Mode::Full => &[Variance::Accepts, Variance::Produces],
-            _ => &[],
-        }
-    }
-
-    /// The mode one comparison of two versions runs under.
-    pub fn base(self) -> Mode {
-        match self {
-            Mode::BackwardTransitive => Mode::Backward,
-            Mode::ForwardTransitive => Mode::Forward,
-            Mode::FullTransitive => Mode::Full,
-            m => m,
-        }
-    }
-
-    /// Whether the newest version is compared with every earlier one, not only the one before it.
-    pub fn is_transitive(self) -> bool {
-        self.base() != self
-    }
-}
 
 /// One side of a comparison: its contracts, and the directory (or file) they were read from, so
 /// that contracts identified by file pair by their path under it.
@@ -94,6 +49,9 @@ pub struct DiffOptions {
     pub jsonschema_reading: Option<Reading>,
     /// The content model OpenAPI schemas are read with (`None`: declared).
     pub openapi_reading: Option<Reading>,
+    /// Today's date (`YYYY-MM-DD`), against which sunset dates are judged; empty: no date is
+    /// known, so no sunset has passed.
+    pub today: String,
 }
 
 /// [`diff_sides`] with options. Protobuf files are compared as one set, by fully-qualified names
@@ -101,7 +59,7 @@ pub struct DiffOptions {
 pub fn diff_sides_with(old_side: Side, new_side: Side, mode: Mode, opts: &DiffOptions) -> Vec<Finding> {
     let (old, new) = (old_side.contracts, new_side.contracts);
     let mode = mode.base();
-    let mut c = Comparer::new(TypeIndex::new(old), TypeIndex::new(new));
+    let mut c = Comparer::new(TypeIndex::new(old), TypeIndex::new(new), &opts.today);
     let not_proto = |(o, n): &Pair| o.or(*n).is_some_and(|c| c.format != Format::Protobuf);
     let pairs = pair(old_side, new_side);
     for &(o, n) in pairs.iter().filter(|p| not_proto(p)) {

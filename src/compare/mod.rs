@@ -13,9 +13,9 @@
 //! Full compatibility checks both. Concepts are rules in [`concepts`]; this module only walks.
 
 pub mod avro;
-pub mod buf_rules;
 pub mod concepts;
 pub mod contracts;
+pub mod mode;
 pub mod openapi;
 pub mod protobuf;
 pub mod subschema;
@@ -126,12 +126,17 @@ pub struct Comparer<'a> {
     /// values): inclusion never settles them.
     pub pin: bool,
     pinned: HashSet<usize>,
+    /// Today's date (`YYYY-MM-DD`; empty: none known), for sunset dates.
+    pub today: String,
 }
 
 impl<'a> Comparer<'a> {
-    pub fn new(old: TypeIndex<'a>, new: TypeIndex<'a>) -> Self {
+    /// A comparer of `old` with `new`; `today` (`YYYY-MM-DD`, or empty for no date) is what
+    /// deprecation sunset dates are judged against.
+    pub fn new(old: TypeIndex<'a>, new: TypeIndex<'a>, today: &str) -> Self {
         let checker = subschema::Checker::new(old.clone(), new.clone());
         Comparer {
+            today: today.to_string(),
             old,
             new,
             checker,

@@ -6,7 +6,7 @@
 //! answers, so the two positions swap.
 
 use super::concepts::{self, OPERATION_REMOVED};
-use super::contracts::Mode;
+use super::mode::Mode;
 use super::{Comparer, Effect, Variance};
 use crate::finding::Severity;
 use std::collections::HashMap;
@@ -205,10 +205,10 @@ pub(crate) fn apply_sunset_policy(c: &mut Comparer<'_>, before: usize, deprecate
     let sunset = ["x-sunset", "x-sunset-date", "Sunset", "sunset"]
         .iter()
         .find_map(|k| extensions.get(*k).and_then(|v| v.as_str()));
-    let today = crate::config::today();
+    let today = c.today.clone();
     for f in c.findings[before..].iter_mut().filter(|f| f.severity != Severity::Info) {
         match sunset.map(|s| (s, sunset_day(s))) {
-            Some((_, Some(day))) if day.as_str() <= today.as_str() => {
+            Some((_, Some(day))) if !today.is_empty() && day.as_str() <= today.as_str() => {
                 f.severity = Severity::Info;
                 f.message = format!("{} (deprecated, and its sunset date {day} has passed)", f.message);
             }

@@ -3,7 +3,6 @@
 pub mod avro;
 mod docs;
 mod editions;
-mod json_tree;
 pub mod jsonschema;
 pub mod openapi;
 pub mod protobuf;

@@ -917,7 +917,7 @@ pub fn lineage(mappings: &[Mapping], ws: &mut Workspace) -> Vec<Lineage> {
 
 /// `mapcheck map impact`: the mapping rules that contract changes since a git ref break or touch.
 /// `old` reads the contracts as they were at the ref; `new` as they are.
-pub fn impact(mappings: &[Mapping], old: &mut Workspace, new: &mut Workspace) -> Vec<Finding> {
+pub fn impact(mappings: &[Mapping], old: &mut Workspace, new: &mut Workspace, today: &str) -> Vec<Finding> {
     use crate::compare::{Comparer, Variance};
     for m in mappings {
         for ws in [&mut *old, &mut *new] {
@@ -969,7 +969,7 @@ pub fn impact(mappings: &[Mapping], old: &mut Workspace, new: &mut Workspace) ->
                     changes.push((format!("{what} `{path}` was removed"), true));
                     return;
                 };
-                let mut c = Comparer::new(old_index.clone(), new_index.clone());
+                let mut c = Comparer::new(old_index.clone(), new_index.clone(), today);
                 c.report_safe = true;
                 c.compare(a.ty, b.ty, variance, path, 0);
                 if a.nullable != b.nullable || a.optional != b.optional {

@@ -16,11 +16,8 @@ use apache_avro::types::Value as Avro;
 use apache_avro::{Codec, Schema};
 use serde_json::{Map, Value};
 
-use super::read::{Malformed, ReadError};
+use super::read::{AVRO_MAGIC as MAGIC, Malformed, ReadError};
 use super::values::{self, Unit};
-
-/// The first bytes of every Avro Object Container File.
-pub const MAGIC: &[u8; 4] = b"Obj\x01";
 
 /// What reading one file gave besides its records.
 #[derive(Debug, Default)]

@@ -18,9 +18,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::drift::{
-    ENVELOPE_EVENTS, Eid, Expectations, REQUIRED_FIELD_MISSING, UNDECLARED_FIELD, UNEXPECTED_NULL, UNEXPECTED_TYPE,
-};
+use super::drift::{ENVELOPE_EVENTS, REQUIRED_FIELD_MISSING, UNDECLARED_FIELD, UNEXPECTED_NULL, UNEXPECTED_TYPE};
+use super::expect::{Eid, Expectations};
 use super::observe::{Kind, Loc};
 use crate::finding::{Finding, Severity};
 use crate::json::{Shape, View};
@@ -399,8 +398,8 @@ impl SchemaCheck<'_> {
                     let child = crate::samples::observe::path_push(path, name);
                     let (check, _) = self.x.field(id, name);
                     match check {
-                        super::drift::Check::Declared(f) => self.walk(field, f, &child, depth + 1),
-                        super::drift::Check::Undeclared => {
+                        super::expect::Check::Declared(f) => self.walk(field, f, &child, depth + 1),
+                        super::expect::Check::Undeclared => {
                             let closed = self.x.closed(id);
                             self.finding(
                                 &UNDECLARED_FIELD,
@@ -409,7 +408,7 @@ impl SchemaCheck<'_> {
                                 Some(if closed { Severity::Error } else { Severity::Warning }),
                             );
                         }
-                        super::drift::Check::Unchecked => {}
+                        super::expect::Check::Unchecked => {}
                     }
                 }
                 for (name, _) in self.x.required(id) {

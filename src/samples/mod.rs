@@ -8,6 +8,7 @@ pub mod avro;
 pub mod avro_json;
 pub mod drift;
 pub mod envelope;
+pub mod expect;
 pub mod format;
 pub mod freshness;
 pub mod infer;
@@ -27,7 +28,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::json::{Tree, View};
-use drift::Expectations;
+use expect::Expectations;
 use observe::{Loc, Node};
 use read::{Layout, Malformed, Opened, ReadError};
 

@@ -8,8 +8,10 @@ use indexmap::IndexMap;
 
 use serde_json::Value;
 
-use super::drift::{Check, Eid, Expectations};
+pub use super::expect::AnomalyKind;
+use super::expect::{Check, Eid, Expectations};
 use super::format::{self, StringFormat};
+pub use crate::json::Kind;
 use crate::json::{Shape, Tree, View};
 
 /// Distinct string values kept per path (enough for any enum a draft would declare).
@@ -24,60 +26,6 @@ pub const EXAMPLES: usize = 5;
 pub struct Loc {
     pub file: u32,
     pub line: u64,
-}
-
-/// The kinds of value JSON has (integers apart from other numbers).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    Null,
-    Bool,
-    Integer,
-    Number,
-    String,
-    Object,
-    Array,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 7] = [
-        Kind::Null,
-        Kind::Bool,
-        Kind::Integer,
-        Kind::Number,
-        Kind::String,
-        Kind::Object,
-        Kind::Array,
-    ];
-
-    pub fn of(v: &Shape) -> Kind {
-        match v {
-            Shape::Null => Kind::Null,
-            Shape::Bool(_) => Kind::Bool,
-            Shape::Number(n) if n.is_i64() || n.is_u64() => Kind::Integer,
-            // JSON Schema counts 1.0 as an integer.
-            Shape::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.0e15) => Kind::Integer,
-            Shape::Number(_) => Kind::Number,
-            Shape::Str(_) => Kind::String,
-            Shape::Array(_) => Kind::Array,
-            Shape::Object(_) => Kind::Object,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Null => "null",
-            Kind::Bool => "boolean",
-            Kind::Integer => "integer",
-            Kind::Number => "number",
-            Kind::String => "string",
-            Kind::Object => "object",
-            Kind::Array => "array",
-        }
-    }
-
-    pub fn bit(self) -> u8 {
-        1 << (self as u8)
-    }
 }
 
 /// A small inclusive range that grows to cover what it sees.
@@ -176,20 +124,6 @@ impl Distinct {
         self.largest = self.values.keys().max().cloned();
         self.trim();
     }
-}
-
-/// One kind of drift at one path, against one contract node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum AnomalyKind {
-    Undeclared,
-    Missing,
-    Null,
-    Type,
-    Enum,
-    Format,
-    Length,
-    Range,
-    Pattern,
 }
 
 /// How often an anomaly happened, where first, and a few of the values involved.

@@ -42,6 +42,9 @@ pub enum Compression {
 /// The largest record read by default (`--max-record-bytes`, `max_record_bytes`): 64 MiB.
 pub const DEFAULT_MAX_RECORD_BYTES: u64 = 64 << 20;
 
+/// The first bytes of an Avro object container file.
+pub const AVRO_MAGIC: &[u8; 4] = b"Obj\x01";
+
 /// A record that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Malformed {
@@ -137,7 +140,7 @@ pub fn open(path: &Path, display: &str) -> Result<Opened, ReadError> {
     // Parquet and Avro compress inside the file and are read by path.
     let binary = match layout(path, None) {
         _ if &head[..n] == b"PAR1" => Some(("Parquet", ".parquet", Layout::Parquet)),
-        _ if &head[..n] == super::avro::MAGIC => Some(("Avro", ".avro", Layout::Avro)),
+        _ if &head[..n] == AVRO_MAGIC => Some(("Avro", ".avro", Layout::Avro)),
         Some(Layout::Parquet) => Some(("Parquet", ".parquet", Layout::Parquet)),
         Some(Layout::Avro) => Some(("Avro", ".avro", Layout::Avro)),
         _ => None,

@@ -10,7 +10,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::compare::contracts::{self, Mode};
+use crate::compare::contracts;
+use crate::compare::mode::Mode;
 use crate::compare::{Comparer, TypeIndex};
 use crate::finding::{Finding, Severity};
 use crate::load::SourceFile;
@@ -70,7 +71,7 @@ pub fn findings(
             let Some(writer_type) = top_level(&as_json) else {
                 continue;
             };
-            let mut c = Comparer::new(TypeIndex::new([&as_json]), TypeIndex::new(contracts));
+            let mut c = Comparer::new(TypeIndex::new([&as_json]), TypeIndex::new(contracts), "");
             contracts::compare_types(&mut c, &writer_type, ty, Mode::Backward, &writer.name);
             c.into_findings()
         };

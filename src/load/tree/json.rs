@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use super::tree::{LineIndex, MAX_DEPTH, MapEntry, Node, SyntaxError, Value};
+use super::{LineIndex, MAX_DEPTH, MapEntry, Node, SyntaxError, Value};
 
 struct Parser<'a> {
     text: &'a str,

@@ -14,16 +14,18 @@
 //! Each check follows one of buf's breaking rules (named in the rule's explanation and in
 //! `docs/protobuf-compatibility.md`), so a team moving from `buf breaking` keeps the same gate.
 
+pub mod buf_rules;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value as Json;
 
-use super::buf_rules::{self, Gate};
 use crate::finding::{Finding, RuleMeta};
 use crate::model::{
     Contract, EnumValue, Field, Format, JsonMap, Location, NamedType, Pos, ProtoExtension, ProtoFile, Rpc, Service,
     TypeKind, TypeOrigin,
 };
+use buf_rules::Gate;
 
 crate::finding::rule_set! {
     PACKAGE_REMOVED = "proto-package-removed", Error,

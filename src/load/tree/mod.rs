@@ -3,6 +3,8 @@
 //! Every loader that reads JSON-shaped formats (OpenAPI, JSON Schema, Avro) works on this tree, so
 //! that every type and field in the model can point back to the line and column it came from.
 
+mod json;
+
 use std::fmt;
 use std::sync::Arc;
 
@@ -222,7 +224,7 @@ impl<'a> LineIndex<'a> {
 /// Parses strict JSON (RFC 8259) into a positioned tree. Nesting deeper than [`MAX_DEPTH`] is
 /// refused where it happens, so the recursive reader never goes deeper.
 pub fn parse_json(text: &str) -> Result<Node, SyntaxError> {
-    super::json_tree::parse(text, &LineIndex::new(text))
+    json::parse(text, &LineIndex::new(text))
 }
 
 /// Parses the first document of a YAML 1.2 stream into a positioned tree.

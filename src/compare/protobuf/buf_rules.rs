@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use super::protobuf::Level;
+use super::Level;
 
 /// A buf breaking category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
