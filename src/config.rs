@@ -66,6 +66,7 @@ use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
 
 use crate::compare::subschema::Reading;
+pub use crate::crosswalk::settings::{CrosswalkConfig, CrosswalkSample};
 use crate::finding::Severity;
 
 /// The file name mapcheck looks for.
@@ -161,32 +162,6 @@ impl SampleSet {
         }
         Ok(out)
     }
-}
-
-/// The `[crosswalk]` table: where the store is and what `mapcheck crosswalk check` expects.
-#[derive(Debug, Clone, Default)]
-pub struct CrosswalkConfig {
-    /// The DuckDB store (absolute, or relative to the config's directory). `None`: the default.
-    pub db: Option<PathBuf>,
-    /// Systems declared one-to-one: each canonical id has at most one source id there.
-    pub one_to_one: Vec<String>,
-    /// Coverage (0 to 1) below which a system/entity's coverage finding is a warning.
-    pub min_coverage: Option<f64>,
-    /// `check` fails (exit 2) when the store is missing, instead of skipping the crosswalk checks
-    /// with a note: for the machines that hold the store.
-    pub required: bool,
-    pub samples: Vec<CrosswalkSample>,
-}
-
-/// A sample file whose ids should all have links (`crosswalk-orphan`).
-#[derive(Debug, Clone)]
-pub struct CrosswalkSample {
-    pub system: String,
-    pub entity: String,
-    /// Resolved against the config's directory.
-    pub path: PathBuf,
-    /// The column (CSV, Parquet) or top-level field (NDJSON) holding the source id.
-    pub column: String,
 }
 
 impl Config {
@@ -410,7 +385,7 @@ fn did_you_mean(message: &str) -> String {
         .split('`')
         .skip(1)
         .step_by(2)
-        .map(|k| (crate::rules::edit_distance(unknown, k), k))
+        .map(|k| (crate::suggest::edit_distance(unknown, k), k))
         .filter(|(d, k)| *d <= 3 && *d < k.len())
         .min()
         .map(|(_, k)| format!(" (did you mean `{k}`?)"))
@@ -550,7 +525,7 @@ impl Config {
                         toml::Value::String(s) => s,
                         other => format!("a TOML {}", other.type_str()),
                     };
-                    if !crate::samples::format::is_calendar_date(&date) {
+                    if !crate::format::is_calendar_date(&date) {
                         return Err(anyhow::anyhow!(
                             "{shown}:{}:{}: {label}: `until` must be a date of the calendar like 2027-01-31, not `{date}`",
                             at.0,

@@ -233,7 +233,7 @@ pub(crate) fn apply_sunset_policy(c: &mut Comparer<'_>, before: usize, deprecate
 /// `Sunset` header writes it) as `YYYY-MM-DD`.
 fn sunset_day(text: &str) -> Option<String> {
     let t = text.trim();
-    let iso = t.get(..10).filter(|d| crate::samples::format::is_date_shape(d));
+    let iso = t.get(..10).filter(|d| crate::format::is_date_shape(d));
     if let Some(d) = iso {
         return Some(d.to_string());
     }

@@ -13,7 +13,7 @@ use super::input::{self, Columns, InputFormat, Record};
 use super::merge::{cycles, redirects, survivor};
 use super::rules;
 use super::store::{Access, Store};
-use crate::config::CrosswalkConfig;
+use crate::crosswalk::settings::CrosswalkConfig;
 use crate::finding::{Finding, RuleMeta, Severity};
 use crate::model::{Location, Pos};
 
@@ -285,7 +285,7 @@ fn id_table<'a>(conn: &duckdb::Connection, name: &str, ids: impl Iterator<Item =
 }
 
 /// Reads a sample's ids and finds those without an active link of its system and entity.
-fn orphans(store: &Store, sample: &crate::config::CrosswalkSample) -> anyhow::Result<Orphans> {
+fn orphans(store: &Store, sample: &crate::crosswalk::settings::CrosswalkSample) -> anyhow::Result<Orphans> {
     let conn = &store.conn;
     let dberr = |e: duckdb::Error| anyhow::Error::from(store.err(e));
     let shown = crate::load::display_path(&sample.path);

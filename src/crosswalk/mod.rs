@@ -11,6 +11,7 @@
 //! are the same with and without the `crosswalk` feature; everything that needs DuckDB is behind it.
 
 pub mod rules;
+pub mod settings;
 
 #[cfg(feature = "crosswalk")]
 pub mod check;

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use super::check::{Conflict, Coverage, Orphans, health};
 use super::store::{Access, Store};
-use crate::config::CrosswalkConfig;
-use crate::report::html::esc;
+use crate::crosswalk::settings::CrosswalkConfig;
+use crate::escape::html as esc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
@@ -125,7 +125,7 @@ fn percent(r: f64) -> String {
 }
 
 fn md_cell(s: &str) -> String {
-    crate::report::printable(s).replace('|', "\\|")
+    crate::escape::printable(s).replace('|', "\\|")
 }
 
 fn load_label(l: &LoadRow) -> String {

@@ -132,7 +132,7 @@ fn alike(a: &[String], b: &[String]) -> f64 {
                     1.0
                 } else if w.len() >= 4 && x.len() >= 4 && (x.starts_with(w.as_str()) || w.starts_with(x.as_str())) {
                     0.8
-                } else if crate::rules::edit_distance(w, x) <= 1 && w.len() >= 4 {
+                } else if crate::suggest::edit_distance(w, x) <= 1 && w.len() >= 4 {
                     0.7
                 } else {
                     0.0
@@ -347,7 +347,7 @@ pub fn draft(r: &Request) -> String {
                 };
                 // Spelling, to break ties (`country_code` is nearer `CountryCode` than `Country`).
                 let spelling = 1.0
-                    - crate::rules::edit_distance(&t.plain, &s.plain) as f64
+                    - crate::suggest::edit_distance(&t.plain, &s.plain) as f64
                         / t.plain.len().max(s.plain.len()).max(1) as f64;
                 let mut score = (0.65 * names + 0.15 * parents).max(0.75 * whole) + 0.2 * kinds + 0.02 * spelling;
                 if kinds == 0.0 {

@@ -84,7 +84,7 @@ pub fn resolve<'a>(root: &'a Type, index: &TypeIndex<'a>, path: &str) -> Result<
         if !name.is_empty() {
             let fields = fields_of(ty, index, 0);
             let Some(field) = fields.iter().copied().find(|f| f.name == name) else {
-                let hint = crate::rules::did_you_mean(name, fields.iter().map(|f| f.name.as_str()));
+                let hint = crate::suggest::did_you_mean(name, fields.iter().map(|f| f.name.as_str()));
                 return Err(if walked.is_empty() {
                     format!("there is no field `{name}`{hint}")
                 } else {

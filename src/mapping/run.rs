@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 pub use crate::json::Tree as Node;
 
-use crate::samples::format::{is_calendar_date, is_time_of_day};
+use crate::format::{is_calendar_date, is_time_of_day};
 
 use super::spec::{Mapping, Rule, Transform};
 

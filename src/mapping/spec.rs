@@ -352,7 +352,7 @@ fn parse_rule(item: &Node, pointer: &str, bad: &mut impl FnMut(Pos, &str, String
                     "`convert` must be one of {}{}",
                     CONVERSIONS.join(", "),
                     c.as_str()
-                        .map(|t| crate::rules::did_you_mean(t, CONVERSIONS.iter().copied()))
+                        .map(|t| crate::suggest::did_you_mean(t, CONVERSIONS.iter().copied()))
                         .unwrap_or_default()
                 ),
             ),

@@ -66,22 +66,7 @@ const SCRIPT: &str = r#"
 })();
 "#;
 
-/// Escapes text for HTML element content and attribute values (control characters shown as
-/// escapes, see [`super::printable`]).
-pub(crate) fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in super::printable(s).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use crate::escape::html as esc;
 
 pub fn render(findings: &[Finding], summary: &Summary, cx: &ReportContext, out: &mut dyn Write) -> io::Result<()> {
     let failing = findings.iter().filter(|f| cx.fails(f)).count();

@@ -8,12 +8,12 @@ mod markdown;
 mod sarif;
 mod source_diff;
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
+pub use crate::escape::printable;
 use crate::finding::{Finding, Severity};
 use crate::model::Location;
 pub(crate) use crate::source::SourceFiles;
@@ -61,27 +61,6 @@ impl ReportContext<'_> {
     fn fails(&self, f: &Finding) -> bool {
         self.fail_on.is_some_and(|t| f.severity >= t)
     }
-}
-
-/// A string from a user's file made safe to print in a terminal, a CI log, Markdown, XML or HTML:
-/// control characters (C0 but tab, DEL, C1) and line and paragraph separators become visible
-/// escapes (`\n`, `\u{1b}`). Otherwise a name could move the cursor, retitle the terminal, or start
-/// a line of its own that CI reads as a command (`::error::` in GitHub Actions).
-pub fn printable(s: &str) -> Cow<'_, str> {
-    let unsafe_char = |c: char| (c.is_control() && c != '\t') || matches!(c, '\u{2028}' | '\u{2029}');
-    if !s.chars().any(unsafe_char) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
 }
 
 /// A finding with every string that came from a user's file [`printable`].

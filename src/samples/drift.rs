@@ -4,9 +4,9 @@
 //! findings are read off the merged result.
 
 use super::expect::{Eid, Expectations, Shape};
-use super::format::StringFormat;
 use super::observe::{AnomalyKind, Kind, Loc, Node, path_push};
 use crate::finding::{Finding, RuleMeta, Severity};
+use crate::format::StringFormat;
 
 crate::finding::rule_set! {
     UNDECLARED_FIELD = "undeclared-field", Warning,

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use super::format::StringFormat;
+use crate::format::StringFormat;
 use crate::json::{Kind, Shape as Seen, View};
 use crate::model::{Additional, Location, NamedType, Primitive, Type, TypeKind};
 
@@ -450,7 +450,7 @@ impl Expectations {
 
     /// Checks one value against a resolved node, reporting anomalies; false when the value's
     /// kind is wrong (its parts are then not judged). The scan passes what it already knows of the
-    /// value: its kind and, for a string, the formats [`super::format::detect`] found (a format
+    /// value: its kind and, for a string, the formats [`crate::format::detect`] found (a format
     /// found needs no second look).
     pub fn check(
         &self,

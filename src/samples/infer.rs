@@ -6,8 +6,8 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value, json};
 
-use super::format::StringFormat;
 use super::observe::{Kind, Node};
+use crate::format::StringFormat;
 
 /// The formats a draft declares, most specific first.
 const DECLARED_FORMATS: [StringFormat; 6] = [

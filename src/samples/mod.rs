@@ -9,7 +9,6 @@ pub mod avro_json;
 pub mod drift;
 pub mod envelope;
 pub mod expect;
-pub mod format;
 pub mod freshness;
 pub mod infer;
 pub mod observe;

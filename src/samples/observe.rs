@@ -10,7 +10,7 @@ use serde_json::Value;
 
 pub use super::expect::AnomalyKind;
 use super::expect::{Check, Eid, Expectations};
-use super::format::{self, StringFormat};
+use crate::format::{self, StringFormat};
 pub use crate::json::Kind;
 use crate::json::{Shape, Tree, View};
 
