@@ -1,11 +1,14 @@
 //! The rule registry: every rule mapcheck can report, with its category, default severity and the
 //! words `mapcheck rules`, `mapcheck explain`, SARIF output and `docs/rules/` show.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::LazyLock;
 
 use serde::Serialize;
 
-use crate::finding::{RuleMeta, Severity, lint};
+use crate::finding::{RuleMeta, Severity};
+use crate::load::lint;
 
 /// A group of rules that one kind of check reports.
 #[derive(Debug)]
@@ -76,8 +79,8 @@ pub struct Rule {
     pub explanation: &'static str,
 }
 
-/// Every rule, by category then in declaration order.
-pub fn all() -> Vec<Rule> {
+/// Every rule, by category then in declaration order: built once, on first use.
+static INDEX: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     categories()
         .iter()
         .flat_map(|c| {
@@ -90,11 +93,20 @@ pub fn all() -> Vec<Rule> {
             })
         })
         .collect()
+});
+
+/// Rule id -> position in [`INDEX`].
+static BY_ID: LazyLock<HashMap<&'static str, usize>> =
+    LazyLock::new(|| INDEX.iter().enumerate().map(|(i, r)| (r.id, i)).collect());
+
+/// Every rule, by category then in declaration order.
+pub fn all() -> &'static [Rule] {
+    &INDEX
 }
 
 /// Looks a rule up by id.
 pub fn find(id: &str) -> Option<Rule> {
-    all().into_iter().find(|r| r.id == id)
+    BY_ID.get(id).map(|&i| INDEX[i])
 }
 
 /// Rule ids close to `id` (for "did you mean"): same words, or a small edit away.
