@@ -36,9 +36,11 @@ pub fn run(args: &InspectArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
         }
     }
     // Inspect shows what loaded; files that did not load at all are errors on stderr.
-    for f in loaded.findings.iter().filter(|f| {
-        f.rule == crate::finding::lint::PARSE_ERROR.id || f.rule == crate::finding::lint::PROTO_COMPILE_ERROR.id
-    }) {
+    for f in loaded
+        .findings
+        .iter()
+        .filter(|f| f.rule == crate::load::lint::PARSE_ERROR.id || f.rule == crate::load::lint::PROTO_COMPILE_ERROR.id)
+    {
         let at = f.location.as_ref().map(|l| l.to_string()).unwrap_or_default();
         eprintln!("error: {at}: {}", f.message);
     }

@@ -5,7 +5,8 @@ use std::path::Path;
 use super::SourceFile;
 use super::schema::{Converter, Dialect, Doc, file_stem};
 use super::tree::Node;
-use crate::finding::{Finding, lint};
+use crate::finding::Finding;
+use crate::load::lint;
 use crate::model::{Contract, Format, Location, TypeOrigin, pointer_push, pointer_segments};
 
 /// The draft named by `$schema`; `None` when the value is not one we know.

@@ -4,6 +4,7 @@ pub mod avro;
 mod docs;
 mod editions;
 pub mod jsonschema;
+pub mod lint;
 pub mod openapi;
 pub mod protobuf;
 pub mod prune;
@@ -12,7 +13,7 @@ pub mod tree;
 
 use std::path::{Path, PathBuf};
 
-use crate::finding::{Finding, lint, normalize};
+use crate::finding::{Finding, normalize};
 use crate::model::{Contract, Format, Location, Pos};
 
 pub use docs::SourceFile;

@@ -12,7 +12,8 @@ use indexmap::IndexMap;
 use super::SourceFile;
 use super::schema::{Converter, Dialect, Doc, file_stem};
 use super::tree::Node;
-use crate::finding::{Finding, lint};
+use crate::finding::Finding;
+use crate::load::lint;
 use crate::model::{
     Contract, Format, Header, Location, MediaType, Operation, Parameter, RequestBody, Response, SecurityRequirement,
     SecurityScheme, Type, TypeKind, TypeOrigin, path_shape, pointer_push, template_variables,

@@ -272,7 +272,7 @@ fn bind<'w>(m: &'w Mapping, ws: &'w Workspace, c: &mut Checker) -> Option<Bound<
     let Some(sources) = loaded(ws, &m.source.contract) else {
         if let Some(outside) = ws.outside(&m.source.contract) {
             c.report(
-                &crate::finding::lint::REF_OUTSIDE_ROOT,
+                &crate::load::lint::REF_OUTSIDE_ROOT,
                 m.source.pos,
                 "/source",
                 "source",

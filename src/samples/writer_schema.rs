@@ -105,7 +105,7 @@ pub fn findings(
 /// A writer schema that cannot be read, located at the file that carries it.
 fn unreadable(shown: &str, message: String) -> Box<Finding> {
     Box::new(Finding::new(
-        &crate::finding::lint::PARSE_ERROR,
+        &crate::load::lint::PARSE_ERROR,
         message,
         Location::new(shown, "", Pos::new(0, 0)),
     ))

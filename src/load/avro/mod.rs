@@ -31,7 +31,8 @@ use serde_json::Value as Json;
 
 use super::SourceFile;
 use super::tree::{self, Node, Value};
-use crate::finding::{Finding, RuleMeta, lint};
+use crate::finding::{Finding, RuleMeta};
+use crate::load::lint;
 use crate::model::{
     AvroMessage, Contract, EnumValue, Field, Format, Location, NamedType, ObjectType, Primitive, Type, TypeKind,
     TypeOrigin, UnionKind, pointer_push,

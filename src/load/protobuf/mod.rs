@@ -41,7 +41,8 @@ use prost_types::{FileDescriptorProto, SourceCodeInfo};
 use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver, IncludeFileResolver};
 use serde_json::Value as Json;
 
-use crate::finding::{Finding, RuleMeta, lint, normalize};
+use crate::finding::{Finding, RuleMeta, normalize};
+use crate::load::lint;
 use crate::model::{
     Contract, EnumValue, Field, Format, JsonMap, Location, NamedType, ObjectType, Pos, Primitive, ProtoExtension,
     ProtoField, ProtoFile, ProtoMessage, Rpc, Service, Type, TypeKind, TypeOrigin,

@@ -18,7 +18,8 @@ use indexmap::IndexMap;
 
 use super::SourceFile;
 use super::tree::{Node, Value};
-use crate::finding::{Finding, RuleMeta, lint};
+use crate::finding::{Finding, RuleMeta};
+use crate::load::lint;
 use crate::model::{
     Additional, Conditional, Discriminator, EnumValue, Field, Location, NamedType, ObjectType, Pos, Primitive, Type,
     TypeKind, TypeOrigin, UnionKind, pointer_push, pointer_segments,
