@@ -100,8 +100,8 @@ static BY_ID: LazyLock<HashMap<&'static str, usize>> =
     LazyLock::new(|| INDEX.iter().enumerate().map(|(i, r)| (r.id, i)).collect());
 
 /// Every rule, by category then in declaration order.
-pub fn all() -> &'static [Rule] {
-    &INDEX
+pub fn all() -> Vec<Rule> {
+    INDEX.clone()
 }
 
 /// Looks a rule up by id.
@@ -113,8 +113,8 @@ pub fn find(id: &str) -> Option<Rule> {
 pub fn similar(id: &str) -> Vec<&'static str> {
     let words: Vec<&str> = id.split('-').filter(|w| w.len() > 2).collect();
     // Closest first: fewest edits, then most words in common.
-    let mut scored: Vec<(usize, usize, &'static str)> = all()
-        .into_iter()
+    let mut scored: Vec<(usize, usize, &'static str)> = INDEX
+        .iter()
         .map(|r| {
             let shared = words.iter().filter(|w| r.id.split('-').any(|x| x == **w)).count();
             (crate::suggest::edit_distance(r.id, id), words.len() - shared, r.id)
