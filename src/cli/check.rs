@@ -9,7 +9,6 @@ use anyhow::Context;
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
-use super::diff::{DiffArgs, compare_against};
 use super::{Exit, FailOn, LoadArgs, ReportArgs};
 use crate::config::Config;
 use crate::finding::Finding;
@@ -200,7 +199,7 @@ struct Checked {
     /// (title, HTML) sections for the HTML page: mapping lineage, crosswalk coverage.
     sections: Vec<(String, String)>,
     /// Keeps the ref's files on disk while the report quotes them.
-    _against: Option<super::diff::Against>,
+    _against: Option<crate::diff::Against>,
 }
 
 impl Checked {
@@ -344,26 +343,18 @@ fn collect(
             );
             super::note(format_args!("check: comparing with {described}"));
             let started = std::time::Instant::now();
-            let args = DiffArgs {
+            let req = crate::diff::DiffRequest {
                 paths: paths.clone(),
-                against: Some(reference.clone()),
-                mode: None,
-                proto_level: None,
-                content_model: None,
-                breaking_only: false,
-                report: ReportArgs {
-                    format: OutputFormat::Text,
-                    fail_on: FailOn::Error,
-                    context: 2,
-                },
-                load: LoadArgs {
-                    as_format: load.as_format,
-                    root: load.root.clone(),
-                    proto_paths: load.proto_paths.clone(),
-                },
+                load: load.options(),
+                today: crate::config::today(),
+                ..Default::default()
             };
-            let Some(a) = compare_against(&args, config, &reference)? else {
-                return Ok(None);
+            let a = match crate::diff::compare_against(&req, config, &reference)? {
+                Ok(a) => a,
+                Err(u) => {
+                    super::diff::print_unusable(&u);
+                    return Ok(None);
+                }
             };
             super::detail(started, format_args!("check: {} changes found", a.findings.len()));
             if parts.contracts {
@@ -448,7 +439,13 @@ fn collect(
             },
             &load.options(),
         )?;
-        let Ok(mut run) = run else { return Ok(None) };
+        let mut run = match run {
+            Ok(run) => run,
+            Err(stop) => {
+                super::drift::stopped(stop)?;
+                return Ok(None);
+            }
+        };
         suppressed = suppressed.plus(crate::suppress::apply(
             &mut run.findings,
             config,

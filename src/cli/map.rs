@@ -414,7 +414,7 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         .cloned()
         .unwrap_or_default();
     let canonical_path = root.join(&canonical);
-    let schema = super::read_json_document(&canonical_path, &canonical)?;
+    let schema = crate::load::read_json_document(&canonical_path, &canonical)?;
     // Records are validated for which keywords fail (no copy of a record per error); the exact
     // validator words the first message of each kind.
     fn compile<F: ::jsonschema::json::Json>(

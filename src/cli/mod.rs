@@ -71,33 +71,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// A note for the person running mapcheck (stderr), unless `--quiet`.
-pub fn note(message: impl std::fmt::Display) {
-    if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
-        eprintln!("mapcheck: {message}");
-    }
-}
-
-/// A JSON or YAML document read as JSON (for the `jsonschema` validator); `shown` names the file
-/// in errors.
-pub fn read_json_document(path: &std::path::Path, shown: &str) -> anyhow::Result<serde_json::Value> {
-    use anyhow::Context;
-    let text = std::fs::read_to_string(path).with_context(|| format!("{shown}: cannot read"))?;
-    let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    Ok(crate::load::tree::parse_auto(&text, json)
-        .map_err(|e| anyhow::anyhow!("{shown}:{e}"))?
-        .to_json())
-}
-
-/// A detail shown only with `--verbose` (stderr): what a step did and how long it took.
-pub fn detail(started: std::time::Instant, message: impl std::fmt::Display) {
-    if VERBOSE.load(std::sync::atomic::Ordering::Relaxed) {
-        eprintln!("mapcheck: {message} ({} ms)", started.elapsed().as_millis());
-    }
-}
+pub use crate::progress::{detail, note};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -347,8 +321,7 @@ pub fn run() -> ExitCode {
         }
     };
     let color = cli.color.enabled();
-    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
-    VERBOSE.store(cli.verbose, std::sync::atomic::Ordering::Relaxed);
+    crate::progress::set(cli.quiet, cli.verbose);
     let stdout = std::io::stdout();
     // Block-buffered: stdout is line-buffered, and JSON reports are millions of lines.
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());

@@ -416,3 +416,14 @@ pub fn parse_error(source: &SourceFile, pos: Pos, message: &str) -> Finding {
         Location::new(source.display.clone(), "", pos),
     )
 }
+
+/// A JSON or YAML document read as JSON (for the `jsonschema` validator); `shown` names the file
+/// in errors.
+pub fn read_json_document(path: &std::path::Path, shown: &str) -> anyhow::Result<serde_json::Value> {
+    use anyhow::Context;
+    let text = std::fs::read_to_string(path).with_context(|| format!("{shown}: cannot read"))?;
+    let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    Ok(tree::parse_auto(&text, json)
+        .map_err(|e| anyhow::anyhow!("{shown}:{e}"))?
+        .to_json())
+}

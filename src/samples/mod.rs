@@ -16,6 +16,7 @@ pub mod observe;
 pub mod parquet;
 pub mod protobuf;
 pub mod read;
+pub mod run;
 pub mod validate;
 pub mod values;
 pub mod writer_schema;
