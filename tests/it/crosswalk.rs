@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use crate::*;
 
@@ -595,26 +594,6 @@ fn big_csv(path: &Path, n: usize, tag: &str) {
     }
 }
 
-fn spawn_load(ws: &Ws, file: &str, system: &str) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_mapcheck"))
-        .args([
-            "crosswalk",
-            "--db",
-            "ids.duckdb",
-            "load",
-            file,
-            "--system",
-            system,
-            "--entity",
-            "customer",
-        ])
-        .current_dir(ws.dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn")
-}
-
 #[test]
 fn a_second_writer_is_told_the_store_is_in_use_and_changes_nothing() {
     use std::io::BufRead as _;
@@ -672,21 +651,34 @@ fn a_load_killed_at_any_point_leaves_the_store_as_it_was() {
     let before = ws.ok(&["export", "--format", "csv", "--history"]);
     let report_before = ws.ok(&["report", "--format", "json"]);
     let mut killed_mid_load = 0;
-    // Kill after a growing number of polls: early (reading), later (comparing, writing, committing).
-    for polls in [1u32, 5, 20, 60, 150, 300, 600, 1200] {
-        let mut child = spawn_load(&ws, "big.csv", "erp");
-        let mut finished = false;
-        for _ in 0..polls {
-            std::thread::sleep(Duration::from_millis(10));
-            if child.try_wait().expect("wait").is_some() {
-                finished = true;
-                break;
-            }
-        }
+    // Kill as each phase begins, as the load announces it on stderr (`--verbose`): reading,
+    // comparing with the store, writing, updating summaries.
+    for phase in [
+        "reading",
+        "comparing with the store",
+        "writing links",
+        "updating summaries",
+    ] {
+        use std::io::BufRead as _;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mapcheck"))
+            .args(["--verbose", "crosswalk", "--db", "ids.duckdb", "load", "big.csv"])
+            .args(["--system", "erp", "--entity", "customer"])
+            .current_dir(ws.dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let wanted = format!("load: {phase}");
+        let mut lines = std::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+        let announced = lines.any(|l| l.is_ok_and(|l| l.contains(&wanted)));
+        let finished = child.try_wait().expect("wait").is_some();
         if !finished {
             child.kill().expect("SIGKILL");
         }
+        drop(lines);
         let status = child.wait().expect("wait");
+        let finished = finished || status.success();
+        assert!(announced || finished, "the load never said `{wanted}`");
         let after = ws.ok(&["export", "--format", "csv", "--history"]);
         if after != before {
             // Only a load that committed may change the store, and then all of it is there.
@@ -695,7 +687,7 @@ fn a_load_killed_at_any_point_leaves_the_store_as_it_was() {
             assert_eq!(
                 report["active_links"],
                 3 + 1_500_000,
-                "killed after {polls} polls: a partial load"
+                "killed as it began {phase}: a partial load"
             );
             assert_eq!(report["loads"], 2);
             assert!(finished || !status.success());
