@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bufyaml;
+pub mod check;
 pub mod cli;
 pub mod compare;
 pub mod config;
@@ -28,3 +29,4 @@ pub mod samples;
 pub mod source;
 pub mod suggest;
 pub mod suppress;
+pub mod workspace;

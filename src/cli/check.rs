@@ -1,24 +1,17 @@
 //! `mapcheck check`: the pre-merge gate run from `mapcheck.toml`; `mapcheck baseline`: record
 //! today's findings so that `check` fails only on new ones; `mapcheck init`: scaffold a workspace.
 
-use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use serde::{Deserialize, Serialize};
 
 use super::{Exit, FailOn, LoadArgs, ReportArgs};
-use crate::config::Config;
-use crate::finding::Finding;
-use crate::load::load_paths;
+pub use crate::check::Part;
+use crate::check::{Checked, DEFAULT_BASELINE, Halt, Parts, apply_baseline, write_baseline};
 use crate::report::{OutputFormat, Summary};
-use crate::samples::freshness::Freshness;
-use crate::suppress::Suppressed;
-
-/// Where the baseline lives unless `--baseline` says otherwise (relative to mapcheck.toml).
-const DEFAULT_BASELINE: &str = ".mapcheck/baseline.json";
+use crate::workspace::Workspace;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -54,53 +47,6 @@ pub struct CheckArgs {
     pub report: ReportArgs,
     #[command(flatten)]
     pub load: LoadArgs,
-}
-
-/// A part of what `check` runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Part {
-    /// Lint every contract and diff it against the ref.
-    Contracts,
-    /// Validate the mappings and their impact.
-    Mappings,
-    /// Drift of each `[[samples]]` entry.
-    Samples,
-    /// The crosswalk store's checks.
-    Crosswalk,
-}
-
-/// Which parts a run of `check` covers.
-#[derive(Debug, Clone, Copy)]
-struct Parts {
-    contracts: bool,
-    mappings: bool,
-    samples: bool,
-    crosswalk: bool,
-}
-
-impl Parts {
-    const ALL: Parts = Parts {
-        contracts: true,
-        mappings: true,
-        samples: true,
-        crosswalk: true,
-    };
-
-    fn of(skip: &[Part], only: &[Part]) -> Parts {
-        let on = |p: Part| {
-            if only.is_empty() {
-                !skip.contains(&p)
-            } else {
-                only.contains(&p)
-            }
-        };
-        Parts {
-            contracts: on(Part::Contracts),
-            mappings: on(Part::Mappings),
-            samples: on(Part::Samples),
-            crosswalk: on(Part::Crosswalk),
-        }
-    }
 }
 
 /// One `--output FORMAT[=FILE]`.
@@ -168,361 +114,29 @@ pub struct InitArgs {
     pub dir: PathBuf,
 }
 
-/// The baseline format written. Version 1 fingerprints hashed the message too; its entries are
-/// matched by rule, file and path instead.
-const BASELINE_VERSION: u32 = 2;
-
-/// A baseline file: the fingerprints of the findings a team accepted on a given day.
-#[derive(Debug, Serialize, Deserialize)]
-struct Baseline {
-    schema_version: u32,
-    findings: Vec<BaselineEntry>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct BaselineEntry {
-    fingerprint: String,
-    rule: String,
-    path: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    file: Option<String>,
-}
-
-/// Everything `check` found, before the baseline.
-struct Checked {
-    findings: Vec<Finding>,
-    suppressed: Suppressed,
-    files: Vec<String>,
-    contracts: usize,
-    unusable: usize,
-    aliases: Vec<(String, PathBuf)>,
-    /// (title, HTML) sections for the HTML page: mapping lineage, crosswalk coverage.
-    sections: Vec<(String, String)>,
-    /// Keeps the ref's files on disk while the report quotes them.
-    _against: Option<crate::diff::Against>,
-}
-
-impl Checked {
-    /// The exit code of a report of these findings: 2 when a contract could not be loaded, else
-    /// 1 at or above `--fail-on`.
-    fn exit(&self, report: &ReportArgs) -> Exit {
-        if self.unusable > 0 {
-            return Exit::Error;
+/// Runs the gate from mapcheck.toml's directory; a halt is printed and is `None` (exit code 2).
+fn collect(against: Option<&str>, load: &LoadArgs, html: bool, parts: Parts) -> anyhow::Result<Option<Checked>> {
+    let ws = Workspace::enter(crate::config::today())?;
+    match crate::check::run(&ws, against, &load.options(), html, parts)? {
+        Ok(checked) => Ok(Some(checked)),
+        Err(Halt::Contracts(u)) => {
+            super::diff::print_unusable(&u);
+            Ok(None)
         }
-        report.exit(&self.findings)
-    }
-}
-
-/// The directories a check covers: the literal directory part of every contract set's globs
-/// (`contracts/erp/**/*.proto` -> `contracts/erp`), else `contracts/` when it exists, else `.`.
-fn scope(config: &Config) -> Vec<PathBuf> {
-    let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
-    for set in &config.contracts {
-        for glob in &set.paths {
-            let literal: Vec<&str> = glob
-                .split('/')
-                .take_while(|part| !part.contains(['*', '?', '[', '{']))
-                .collect();
-            let mut dir = PathBuf::from(literal.join("/"));
-            if dir.as_os_str().is_empty() {
-                dir = PathBuf::from(".");
-            } else if !dir.is_dir() && dir.parent().is_some_and(|p| !p.as_os_str().is_empty()) {
-                // A glob naming one file: its directory.
-                dir = dir.parent().map(Path::to_path_buf).unwrap_or_default();
-            }
-            if dir.exists() {
-                dirs.insert(dir);
-            }
+        Err(Halt::Samples(stop)) => {
+            super::drift::stopped(stop)?;
+            Ok(None)
         }
     }
-    // Nested directories are covered by their parents.
-    let all: Vec<PathBuf> = dirs.iter().cloned().collect();
-    dirs.retain(|d| !all.iter().any(|p| p != d && (p == Path::new(".") || d.starts_with(p))));
-    if dirs.is_empty() {
-        dirs.insert(if Path::new("contracts").is_dir() {
-            PathBuf::from("contracts")
-        } else {
-            PathBuf::from(".")
-        });
-    }
-    dirs.into_iter().collect()
 }
 
-/// Runs from the directory of mapcheck.toml, so globs, paths and baselines mean the same from
-/// anywhere in the repository.
-fn enter_workspace() -> anyhow::Result<Config> {
-    let config = Config::discover()?;
-    if config.path.is_some() {
-        std::env::set_current_dir(&config.dir).with_context(|| format!("entering {}", config.dir.display()))?;
+/// The exit code of a report of these findings: 2 when a contract could not be loaded, else 1 at
+/// or above `--fail-on`.
+fn exit_of(checked: &Checked, report: &ReportArgs) -> Exit {
+    if checked.unusable > 0 {
+        return Exit::Error;
     }
-    Ok(config)
-}
-
-/// `html`: also prepare the HTML page's extra sections (mapping lineage, crosswalk coverage).
-fn collect(
-    config: &Config,
-    against: Option<&str>,
-    load: &LoadArgs,
-    html: bool,
-    parts: Parts,
-) -> anyhow::Result<Option<Checked>> {
-    let paths = scope(config);
-    if parts.contracts {
-        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        super::note(format_args!("check: contracts under {}", shown.join(", ")));
-    }
-    let started = std::time::Instant::now();
-    // Lint: every contract in scope.
-    let loaded = if parts.contracts {
-        load_paths(&paths, &load.options())?
-    } else {
-        crate::load::Loaded::default()
-    };
-    let mut findings = loaded.findings;
-    let mut suppressed = crate::suppress::apply(&mut findings, config, &[], &crate::config::today());
-    let mut files: Vec<String> = loaded.contracts.iter().flat_map(|c| c.files.iter().cloned()).collect();
-    let unusable = loaded.unusable.len();
-    // Diff: against the ref given, else the merge base with the default branch.
-    let reference = match against {
-        Some(r) => Some((r.to_string(), r.to_string())),
-        None if !parts.contracts && !parts.mappings => None,
-        None => match crate::git::default_base() {
-            crate::git::Base::Found {
-                reference,
-                described,
-                is_head,
-            } => {
-                if is_head && crate::git::working_tree_clean() {
-                    findings.push(Finding::unlocated(
-                        &crate::git::NOTHING_COMPARED,
-                        format!(
-                            "`check` compares with {described}, which is HEAD itself, and nothing is uncommitted: \
-                             nothing was compared; pass --against with the ref to compare with"
-                        ),
-                    ));
-                }
-                Some((reference, described))
-            }
-            crate::git::Base::NoRepository => {
-                super::note(
-                    "check: not in a git repository: contracts linted, breaking changes not checked; pass --against in one",
-                );
-                None
-            }
-            crate::git::Base::Missing { shallow } => {
-                let why = if shallow {
-                    "this is a shallow clone without the default branch"
-                } else {
-                    "none of origin/HEAD, origin/main, origin/master, main, master is here"
-                };
-                let fix = "fetch the branch (actions/checkout: `fetch-depth: 0`; or `git fetch origin main \
-                           --depth=50`) or pass --against <GIT-REF>";
-                if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
-                    anyhow::bail!(
-                        "no git ref to compare with ({why}): breaking changes cannot be checked, and a gate that \
-                         checks nothing must not pass; {fix}"
-                    );
-                }
-                findings.push(Finding::unlocated(
-                    &crate::git::BASE_REF_MISSING,
-                    format!("no git ref to compare with ({why}): breaking changes were not checked; {fix}"),
-                ));
-                None
-            }
-        },
-    };
-    let mut against_result = None;
-    match reference {
-        // Mappings still measure their impact since the ref: it is compared when they run.
-        _ if !parts.contracts && !parts.mappings => {}
-        None => {}
-        Some((reference, described)) if unusable == 0 => {
-            super::detail(
-                started,
-                format_args!("check: linted {} contracts", loaded.contracts.len()),
-            );
-            super::note(format_args!("check: comparing with {described}"));
-            let started = std::time::Instant::now();
-            let req = crate::diff::DiffRequest {
-                paths: paths.clone(),
-                load: load.options(),
-                today: crate::config::today(),
-                ..Default::default()
-            };
-            let a = match crate::diff::compare_against(&req, config, &reference)? {
-                Ok(a) => a,
-                Err(u) => {
-                    super::diff::print_unusable(&u);
-                    return Ok(None);
-                }
-            };
-            super::detail(started, format_args!("check: {} changes found", a.findings.len()));
-            if parts.contracts {
-                findings.extend(a.findings.iter().cloned());
-                suppressed = suppressed.plus(a.suppressed);
-            }
-            against_result = Some(a);
-        }
-        Some(_) => {}
-    }
-    // More for the HTML page: the lineage matrix and crosswalk coverage.
-    let mut sections = Vec::new();
-    // Mappings: validated against today's contracts, and their impact since the ref.
-    let (root, mapping_files, shown) = super::map::mapping_files(&[])?;
-    if parts.mappings && !mapping_files.is_empty() {
-        let started = std::time::Instant::now();
-        let (mappings, problems) = super::map::read_mappings(&mapping_files, &shown)?;
-        let mut mapping_findings = problems;
-        let mut opts = load.options();
-        opts.root.get_or_insert_with(|| root.clone());
-        let mut now = crate::mapping::Workspace::new(&root, opts.clone());
-        mapping_findings.extend(crate::mapping::validate(&mappings, &mut now));
-        mapping_findings.extend(super::map::crosswalk_findings(config, &mappings));
-        if html {
-            sections.push((
-                "Mapping lineage".to_string(),
-                crate::report::html::lineage_matrix(&crate::mapping::lineage(&mappings, &mut now)),
-            ));
-        }
-        if let Some(a) = &against_result
-            && let Some(old_root) = a._snapshot.path_for(&root)
-        {
-            let mut old_opts = opts.clone();
-            old_opts.root = Some(old_root.clone());
-            old_opts.proto_paths = opts
-                .proto_paths
-                .iter()
-                .filter_map(|p| a._snapshot.path_for(p))
-                .collect();
-            let mut before = crate::mapping::Workspace::new(&old_root, old_opts);
-            mapping_findings.extend(crate::mapping::impact(
-                &mappings,
-                &mut before,
-                &mut now,
-                &crate::config::today(),
-            ));
-        }
-        mapping_findings.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
-        mapping_findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
-        suppressed = suppressed.plus(crate::suppress::apply(
-            &mut mapping_findings,
-            config,
-            &[],
-            &crate::config::today(),
-        ));
-        super::detail(started, format_args!("check: {} mappings checked", mappings.len()));
-        findings.extend(mapping_findings);
-        files.extend(shown);
-    }
-    // Drift: each `[[samples]]` entry against its contract.
-    for set in config.samples.iter().filter(|_| parts.samples) {
-        let started = std::time::Instant::now();
-        let sample_files = set
-            .files(&config.dir)
-            .map_err(|e| anyhow::anyhow!("mapcheck.toml: {e}"))?;
-        let run = super::drift::drift(
-            &set.contract,
-            set.type_name.as_deref(),
-            &sample_files,
-            super::drift::Limits {
-                max_errors: set.max_errors,
-                max_rate: set.max_rate,
-                validate: false,
-                max_record_bytes: set.max_record_bytes,
-                freshness: set.freshness.as_ref().map(|(field, max_age_ms)| Freshness {
-                    field: field.clone(),
-                    max_age_ms: *max_age_ms,
-                    now_ms: crate::samples::freshness::now_ms(),
-                }),
-                envelope: set.envelope,
-                proto: set.proto.clone(),
-            },
-            &load.options(),
-        )?;
-        let mut run = match run {
-            Ok(run) => run,
-            Err(stop) => {
-                super::drift::stopped(stop)?;
-                return Ok(None);
-            }
-        };
-        suppressed = suppressed.plus(crate::suppress::apply(
-            &mut run.findings,
-            config,
-            &[],
-            &crate::config::today(),
-        ));
-        super::detail(
-            started,
-            format_args!("check: {}: drift of {} sample files", set.label, sample_files.len()),
-        );
-        findings.extend(run.findings);
-        files.extend(run.files);
-    }
-    // Crosswalk: when mapcheck.toml has a `[crosswalk]` table and the store is there. A fresh
-    // clone has no store (it is a local DuckDB file): the checks are skipped with a note, unless
-    // `required = true` makes that an error.
-    let store_missing = !config.crosswalk_db().exists() && !config.crosswalk.required;
-    if parts.crosswalk && config.crosswalk_configured && store_missing {
-        super::note(format_args!(
-            "check: no crosswalk store at {}: crosswalk checks skipped (`mapcheck crosswalk init` creates it; \
-             `[crosswalk] required = true` makes a missing store an error)",
-            crate::load::display_path(&config.crosswalk_db())
-        ));
-    } else if parts.crosswalk && config.crosswalk_configured {
-        let started = std::time::Instant::now();
-        let (mut crosswalk, store, coverage) = crosswalk_findings(config)?;
-        if html {
-            sections.push((format!("Crosswalk coverage ({store})"), coverage));
-        }
-        suppressed = suppressed.plus(crate::suppress::apply(
-            &mut crosswalk,
-            config,
-            &[],
-            &crate::config::today(),
-        ));
-        super::detail(started, format_args!("check: crosswalk store {store} checked"));
-        findings.extend(crosswalk);
-        files.push(store);
-    }
-    crate::finding::normalize(&mut findings);
-    files.sort();
-    files.dedup();
-    let aliases = against_result.as_ref().map(|a| a.aliases.clone()).unwrap_or_default();
-    Ok(Some(Checked {
-        findings,
-        suppressed,
-        files,
-        contracts: loaded.contracts.len(),
-        unusable,
-        aliases,
-        sections,
-        _against: against_result,
-    }))
-}
-
-/// The crosswalk checks of `mapcheck crosswalk check`, and the store as reports show it.
-#[cfg(feature = "crosswalk")]
-fn crosswalk_findings(config: &Config) -> anyhow::Result<(Vec<Finding>, String, String)> {
-    let db = config.crosswalk_db();
-    let shown = crate::load::display_path(&db);
-    if !db.exists() {
-        anyhow::bail!(
-            "mapcheck.toml has a [crosswalk] table but there is no crosswalk store at {shown}: \
-             create it with `mapcheck crosswalk init` (or remove the table)"
-        );
-    }
-    let (health, findings) = crate::crosswalk::check::run(&db, &config.crosswalk)?;
-    let coverage = crate::crosswalk::report::coverage_html(&health.coverage);
-    Ok((findings, shown, coverage))
-}
-
-#[cfg(not(feature = "crosswalk"))]
-fn crosswalk_findings(_: &Config) -> anyhow::Result<(Vec<Finding>, String, String)> {
-    anyhow::bail!(
-        "mapcheck.toml has a [crosswalk] table, but this mapcheck was built without the crosswalk store \
-         (feature `crosswalk`)"
-    )
+    report.exit(&checked.findings)
 }
 
 /// Writes what `check` found; the HTML page gets the lineage and coverage sections too.
@@ -545,70 +159,6 @@ fn write_checked(
     crate::report::render(report.format, &checked.findings, summary, &cx, out)
 }
 
-/// What a baseline accepts: fingerprints (version 2), and (rule, file, path) of version 1 entries,
-/// whose fingerprints hashed the wording of messages as it was then.
-#[derive(Debug, Default)]
-struct Accepted {
-    fingerprints: BTreeSet<String>,
-    by_place: BTreeSet<(String, String, String)>,
-}
-
-impl Accepted {
-    fn contains(&self, f: &Finding) -> bool {
-        self.fingerprints.contains(&f.fingerprint)
-            || (!self.by_place.is_empty() && {
-                let file = f.location.as_ref().map(|l| l.file.to_string()).unwrap_or_default();
-                self.by_place.contains(&(f.rule.to_string(), file, f.path.clone()))
-            })
-    }
-}
-
-fn read_baseline(path: &Path) -> anyhow::Result<Accepted> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the baseline", path.display()))?;
-    let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{}:{}:{}: not a mapcheck baseline: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
-    })?;
-    let mut accepted = Accepted::default();
-    match baseline.schema_version {
-        1 => {
-            for e in baseline.findings {
-                accepted.by_place.insert((e.rule, e.file.unwrap_or_default(), e.path));
-            }
-        }
-        BASELINE_VERSION => accepted
-            .fingerprints
-            .extend(baseline.findings.into_iter().map(|e| e.fingerprint)),
-        other => anyhow::bail!(
-            "{}: baseline schema_version {other} is not one this mapcheck reads (1 or {BASELINE_VERSION}); \
-             re-create it with `mapcheck baseline`",
-            path.display(),
-        ),
-    }
-    Ok(accepted)
-}
-
-/// Leaves out the findings the baseline records (`--baseline`, else the default file if present).
-fn apply_baseline(checked: &mut Checked, baseline: Option<&Path>, no_baseline: bool) -> anyhow::Result<()> {
-    let path = match (baseline, no_baseline) {
-        (_, true) => None,
-        (Some(p), _) => Some(p.to_path_buf()),
-        (None, _) => Some(PathBuf::from(DEFAULT_BASELINE)).filter(|p| p.is_file()),
-    };
-    if let Some(path) = &path {
-        let known = read_baseline(path)?;
-        let before = checked.findings.len();
-        checked.findings.retain(|f| !known.contains(f));
-        checked.suppressed.baselined = before - checked.findings.len();
-    }
-    Ok(())
-}
-
 pub fn run_check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     // Paths on the command line are relative to where mapcheck was started.
     let baseline = args.baseline.as_ref().map(|p| crate::load::absolute(p));
@@ -624,10 +174,9 @@ pub fn run_check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> anyhow::
     if outputs.iter().filter(|o| o.file.is_none()).count() > 1 {
         anyhow::bail!("--output: at most one format can go to stdout; give the others a file (FORMAT=FILE)");
     }
-    let config = enter_workspace()?;
     let html = args.report.format == OutputFormat::Html || outputs.iter().any(|o| o.format == OutputFormat::Html);
     let parts = Parts::of(&args.skip, &args.only);
-    let Some(mut checked) = collect(&config, args.against.as_deref(), &args.load, html, parts)? else {
+    let Some(mut checked) = collect(args.against.as_deref(), &args.load, html, parts)? else {
         return Ok(Exit::Error);
     };
     apply_baseline(&mut checked, baseline.as_deref(), args.no_baseline)?;
@@ -679,15 +228,14 @@ pub fn run_check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> anyhow::
             &mut file,
         )?;
     }
-    Ok(checked.exit(&args.report))
+    Ok(exit_of(&checked, &args.report))
 }
 
 /// `mapcheck report --html FILE`: what `check` reports, as one self-contained page.
 pub fn run_report(args: &ReportCommandArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let target = crate::load::absolute(&args.html);
     let baseline = args.baseline.as_ref().map(|p| crate::load::absolute(p));
-    let config = enter_workspace()?;
-    let Some(mut checked) = collect(&config, args.against.as_deref(), &args.load, true, Parts::ALL)? else {
+    let Some(mut checked) = collect(args.against.as_deref(), &args.load, true, Parts::ALL)? else {
         return Ok(Exit::Error);
     };
     apply_baseline(&mut checked, baseline.as_deref(), args.no_baseline)?;
@@ -703,41 +251,16 @@ pub fn run_report(args: &ReportCommandArgs, out: &mut dyn Write) -> anyhow::Resu
     std::fs::write(&target, page).with_context(|| format!("writing {}", target.display()))?;
     writeln!(out, "wrote {} ({})", args.html.display(), summary.line())?;
     // The exit code says what the page says, as `check`'s does.
-    Ok(checked.exit(&report))
+    Ok(exit_of(&checked, &report))
 }
 
 pub fn run_baseline(args: &BaselineArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let output = args.output.as_ref().map(|p| crate::load::absolute(p));
-    let config = enter_workspace()?;
-    let Some(checked) = collect(&config, args.against.as_deref(), &args.load, false, Parts::ALL)? else {
+    let Some(checked) = collect(args.against.as_deref(), &args.load, false, Parts::ALL)? else {
         return Ok(Exit::Error);
     };
     let path = output.unwrap_or_else(|| PathBuf::from(DEFAULT_BASELINE));
-    let mut entries: Vec<BaselineEntry> = checked
-        .findings
-        .iter()
-        .map(|f| BaselineEntry {
-            fingerprint: f.fingerprint.clone(),
-            rule: f.rule.to_string(),
-            path: f.path.clone(),
-            file: f.location.as_ref().map(|l| l.file.to_string()),
-        })
-        .collect();
-    entries
-        .sort_by(|a, b| (&a.file, &a.rule, &a.path, &a.fingerprint).cmp(&(&b.file, &b.rule, &b.path, &b.fingerprint)));
-    entries.dedup_by(|a, b| a.fingerprint == b.fingerprint);
-    let count = entries.len();
-    let text = serde_json::to_string_pretty(&Baseline {
-        schema_version: BASELINE_VERSION,
-        findings: entries,
-    })?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    // Written beside the target and renamed over it: an interrupted run leaves the old baseline.
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text + "\n").with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+    let count = write_baseline(&checked, &path)?;
     writeln!(
         out,
         "recorded {count} finding{} in {}; `mapcheck check` now fails only on new ones",

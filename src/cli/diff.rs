@@ -83,16 +83,7 @@ fn run_versions(args: &DiffArgs, config: &Config, color: bool, out: &mut dyn Wri
         Err(u) => return Ok(print_unusable(&u)),
     };
     let (newest, earlier) = v.split();
-    let exit = write(
-        args,
-        &v.findings,
-        v.suppressed,
-        &earlier,
-        newest,
-        &[],
-        color,
-        out,
-    );
+    let exit = write(args, &v.findings, v.suppressed, &earlier, newest, &[], color, out);
     // The process ends after one diff: freeing every parsed tree one by one would only cost time.
     std::mem::forget(v);
     exit

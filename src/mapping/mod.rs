@@ -2,7 +2,9 @@
 //! ([`spec`]), path resolution in the model ([`resolve`]), validation (`mapcheck map validate`)
 //! and lineage (`mapcheck map lineage`).
 
+pub mod batch;
 pub mod draft;
+pub mod files;
 pub mod resolve;
 pub mod rules;
 pub mod run;

@@ -1,0 +1,117 @@
+//! Finding and reading a workspace's mapping files, and checking their crosswalk lookups against
+//! the store.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use super::Mapping;
+use crate::config::Config;
+
+/// The workspace root (mapcheck.toml's directory, else the current one) and the mapping files.
+/// The directory mapping paths are relative to: mapcheck.toml's, else the current one.
+pub fn mapping_root() -> anyhow::Result<PathBuf> {
+    let config = Config::discover()?;
+    match config.path {
+        Some(_) => Ok(config.dir),
+        None => std::env::current_dir().context("the current directory"),
+    }
+}
+
+pub fn mapping_files(given: &[PathBuf]) -> anyhow::Result<(PathBuf, Vec<PathBuf>, Vec<String>)> {
+    let root = mapping_root()?;
+    let files: Vec<PathBuf> = if given.is_empty() {
+        let dir = root.join("mappings");
+        let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+            .collect();
+        found.sort();
+        // Found by listing the folder, not named by anyone: a link out of the workspace is refused
+        // rather than read (its text would end up in parse errors).
+        for p in &found {
+            if let Err(outside) = crate::load::inside_root(&crate::load::absolute(&root), &crate::load::absolute(p)) {
+                anyhow::bail!(
+                    "{}: {}; it is not read",
+                    crate::load::display_path(p),
+                    outside.describe(&crate::load::absolute(&root))
+                );
+            }
+        }
+        found
+    } else {
+        for p in given {
+            if !p.is_file() {
+                anyhow::bail!("{}: no such file", p.display());
+            }
+        }
+        given.iter().map(|p| crate::load::absolute(p)).collect()
+    };
+    // Shown relative to the workspace root, as contracts are.
+    let shown = files
+        .iter()
+        .map(|p| {
+            let abs = crate::load::absolute(p);
+            abs.strip_prefix(crate::load::absolute(&root))
+                .map(|r| r.display().to_string())
+                .unwrap_or_else(|_| p.display().to_string())
+        })
+        .collect();
+    Ok((root, files, shown))
+}
+
+pub fn read_mappings(
+    files: &[PathBuf],
+    shown: &[String],
+) -> anyhow::Result<(Vec<Mapping>, Vec<crate::finding::Finding>)> {
+    let mut mappings = Vec::new();
+    let mut problems = Vec::new();
+    for (path, name) in files.iter().zip(shown) {
+        let text = std::fs::read_to_string(path).with_context(|| format!("{name}: cannot read"))?;
+        let (m, p) = crate::mapping::spec::parse(name, &text);
+        mappings.extend(m);
+        problems.extend(p);
+    }
+    Ok((mappings, problems))
+}
+
+/// `mapping-unknown-crosswalk` findings: `crosswalk:` lookups of pairs the configured crosswalk
+/// store has never linked. Nothing when there is no store (or no crosswalk feature).
+pub fn crosswalk_findings(config: &Config, mappings: &[Mapping]) -> Vec<crate::finding::Finding> {
+    use crate::mapping::spec::Transform;
+    let uses = mappings.iter().any(|m| {
+        m.rules
+            .iter()
+            .any(|r| matches!(r.transform, Transform::Crosswalk { .. }))
+    });
+    if !uses {
+        return Vec::new();
+    }
+    #[cfg(feature = "crosswalk")]
+    {
+        use crate::crosswalk::store::{Access, Store};
+        let db = config.crosswalk_db();
+        if !db.exists() {
+            return Vec::new();
+        }
+        let shown = crate::load::display_path(&db);
+        let known = Store::open(&db, Access::Read)
+            .map_err(anyhow::Error::from)
+            .and_then(|store| crate::crosswalk::resolve::known_pairs(&store));
+        match known {
+            Ok(known) => crate::mapping::check_crosswalks(mappings, &known, &shown),
+            Err(e) => {
+                crate::progress::note(format!("warning: crosswalk lookups not checked against {shown}: {e:#}"));
+                Vec::new()
+            }
+        }
+    }
+    #[cfg(not(feature = "crosswalk"))]
+    {
+        let _ = config;
+        Vec::new()
+    }
+}
