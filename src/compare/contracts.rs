@@ -109,19 +109,6 @@ pub fn diff_sides_with(old_side: Side, new_side: Side, mode: Mode, opts: &DiffOp
     findings
 }
 
-/// `canonical/<entity>/v<N>.<ext>` -> (entity, N).
-fn canonical_version(file: &str) -> Option<(&str, u32)> {
-    let mut parts = file.rsplit('/');
-    let name = parts.next()?;
-    let entity = parts.next()?;
-    if parts.next()? != "canonical" {
-        return None;
-    }
-    let rest = name.strip_prefix('v')?;
-    let digits: &str = &rest[..rest.find(|c: char| !c.is_ascii_digit())?];
-    Some((entity, digits.parse().ok()?))
-}
-
 /// The leading number of a version (`2.4.1` -> 2, `v3` -> 3).
 fn major(version: &str) -> Option<u64> {
     let v = version.trim().trim_start_matches(['v', 'V']);
@@ -152,7 +139,7 @@ fn version_policy(pairs: &[Pair], findings: &[Finding]) -> Vec<Finding> {
             format!("{count} breaking changes")
         };
         fn canonical(c: &Contract) -> Option<(&str, u32)> {
-            c.files.first().and_then(|f| canonical_version(f))
+            c.files.first().and_then(|f| crate::model::canonical::entity_version(f))
         }
         match (canonical(o), canonical(n)) {
             // v1 -> v2 of one entity is a new version, published beside the old one: the

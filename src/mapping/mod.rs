@@ -23,8 +23,7 @@ use resolve::{Kind, Resolved, field_paths, resolve};
 use rules::*;
 use spec::{Mapping, Rule, Transform};
 
-/// Where canonical entities live, relative to the workspace root.
-pub const CANONICAL_DIR: &str = "contracts/canonical";
+pub use crate::model::canonical::CANONICAL_DIR;
 
 /// Contracts read for mappings, each file loaded once.
 pub struct Workspace {
@@ -81,9 +80,7 @@ impl Workspace {
         let mut out = BTreeMap::new();
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().to_string();
-            let Some(rest) = name.strip_prefix('v') else { continue };
-            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            if let (Ok(n), true) = (digits.parse::<u32>(), rest[digits.len()..].starts_with('.')) {
+            if let Some(n) = crate::model::canonical::version_of(&name) {
                 out.insert(n, format!("{CANONICAL_DIR}/{entity}/{name}"));
             }
         }

@@ -3,6 +3,7 @@
 //! Loaders turn OpenAPI, Avro, Protobuf and JSON Schema files into a [`Contract`]; everything else
 //! (inspect, lint, comparison, drift, mappings) reads only this model.
 
+pub mod canonical;
 mod contract;
 mod location;
 mod schema;
