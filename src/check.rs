@@ -253,7 +253,7 @@ pub fn run(
     // More for the HTML page: the lineage matrix and crosswalk coverage.
     let mut sections = Vec::new();
     // Mappings: validated against today's contracts, and their impact since the ref.
-    let (root, mapping_files, shown) = crate::mapping::files::mapping_files(&[])?;
+    let (root, mapping_files, shown) = crate::mapping::files::mapping_files(crate::workspace::mapping_root()?, &[])?;
     if parts.mappings && !mapping_files.is_empty() {
         let started = std::time::Instant::now();
         let (mappings, problems) = crate::mapping::files::read_mappings(&mapping_files, &shown)?;
@@ -262,7 +262,10 @@ pub fn run(
         opts.root.get_or_insert_with(|| root.clone());
         let mut now = crate::mapping::Workspace::new(&root, opts.clone());
         mapping_findings.extend(crate::mapping::validate(&mappings, &mut now));
-        mapping_findings.extend(crate::mapping::files::crosswalk_findings(config, &mappings));
+        mapping_findings.extend(crate::mapping::files::crosswalk_findings(
+            &config.crosswalk_db(),
+            &mappings,
+        ));
         if html {
             sections.push((
                 "Mapping lineage".to_string(),

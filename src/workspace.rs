@@ -1,6 +1,8 @@
 //! What every command starts from: mapcheck.toml (discovered from the current directory up) and
 //! today's date, read once at the edge so that everything below is a function of its inputs.
 
+use std::path::PathBuf;
+
 use anyhow::Context;
 
 use crate::config::Config;
@@ -30,5 +32,14 @@ impl Workspace {
             std::env::set_current_dir(&config.dir).with_context(|| format!("entering {}", config.dir.display()))?;
         }
         Ok(Workspace { config, today })
+    }
+}
+
+/// The directory mapping paths are relative to: mapcheck.toml's, else the current one.
+pub fn mapping_root() -> anyhow::Result<PathBuf> {
+    let config = Config::discover()?;
+    match config.path {
+        Some(_) => Ok(config.dir),
+        None => std::env::current_dir().context("the current directory"),
     }
 }

@@ -9,8 +9,9 @@ use clap::{Args, Subcommand, ValueEnum};
 use super::{Exit, LoadArgs, ReportArgs};
 use crate::config::Config;
 use crate::mapping::batch::{Crosswalks, Input, Keep, Sinks, Tally, Validators, dedupe_winners, run_batches};
-use crate::mapping::files::{crosswalk_findings, mapping_files, mapping_root, read_mappings};
+use crate::mapping::files::{crosswalk_findings, mapping_files, read_mappings};
 use crate::mapping::{Lineage, Workspace, lineage, validate};
+use crate::workspace::mapping_root;
 
 use crate::report::Summary;
 
@@ -233,13 +234,13 @@ fn run_draft(args: &DraftArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
 
 fn run_validate(args: &ValidateArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let config = Config::discover()?;
-    let (root, files, shown) = mapping_files(&args.mappings)?;
+    let (root, files, shown) = mapping_files(mapping_root()?, &args.mappings)?;
     let (mappings, mut findings) = read_mappings(&files, &shown)?;
     let mut opts = args.load.options();
     opts.root.get_or_insert_with(|| root.clone());
     let mut ws = Workspace::new(&root, opts);
     findings.extend(validate(&mappings, &mut ws));
-    findings.extend(crosswalk_findings(&config, &mappings));
+    findings.extend(crosswalk_findings(&config.crosswalk_db(), &mappings));
     crate::finding::normalize(&mut findings);
     let suppressed = crate::suppress::apply(&mut findings, &config, &[], &crate::config::today());
     let summary = Summary::of(&findings, 0, 0).with_suppressed(suppressed);
@@ -257,7 +258,7 @@ fn run_validate(args: &ValidateArgs, color: bool, out: &mut dyn Write) -> anyhow
 
 fn run_impact(args: &ImpactArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let config = Config::discover()?;
-    let (root, files, shown) = mapping_files(&args.mappings)?;
+    let (root, files, shown) = mapping_files(mapping_root()?, &args.mappings)?;
     let (mappings, mut findings) = read_mappings(&files, &shown)?;
     let (reference, described) = match &args.against {
         Some(r) => (r.clone(), r.clone()),
@@ -316,7 +317,7 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         }
     }
     let started = std::time::Instant::now();
-    let (root, files, shown) = mapping_files(std::slice::from_ref(&args.mapping))?;
+    let (root, files, shown) = mapping_files(mapping_root()?, std::slice::from_ref(&args.mapping))?;
     let (mappings, problems) = read_mappings(&files, &shown)?;
     let mut opts = args.load.options();
     opts.root.get_or_insert_with(|| root.clone());
@@ -386,7 +387,7 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         None => Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock())),
     };
     let started = std::time::Instant::now();
-    let crosswalks = Crosswalks::open(mapping, args.db.as_deref())?;
+    let crosswalks = Crosswalks::open(mapping, args.db.as_deref(), &|| Ok(Config::discover()?.crosswalk_db()))?;
     super::detail(started, "map run: crosswalk links read");
     let proto = match args.proto.spec() {
         Some(spec) => Some(
@@ -532,7 +533,7 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
 }
 
 fn run_lineage(args: &LineageArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let (root, files, shown) = mapping_files(&args.mappings)?;
+    let (root, files, shown) = mapping_files(mapping_root()?, &args.mappings)?;
     let (mappings, problems) = read_mappings(&files, &shown)?;
     for p in &problems {
         if let Some(l) = &p.location {

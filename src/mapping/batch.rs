@@ -22,7 +22,12 @@ pub(crate) struct Crosswalks {
 impl Crosswalks {
     /// Reads the links `mapping` needs. Without a store (none given and none at the configured
     /// place) every looked-up id is an orphan, which the report says.
-    pub(crate) fn open(mapping: &Mapping, db: Option<&Path>) -> anyhow::Result<Crosswalks> {
+    /// `configured` says where the configured store is (read only when no store is given).
+    pub(crate) fn open(
+        mapping: &Mapping,
+        db: Option<&Path>,
+        configured: &dyn Fn() -> anyhow::Result<PathBuf>,
+    ) -> anyhow::Result<Crosswalks> {
         use crate::mapping::spec::Transform;
         let pairs: std::collections::BTreeSet<(&str, &str)> = mapping
             .rules
@@ -35,20 +40,21 @@ impl Crosswalks {
         if pairs.is_empty() {
             return Ok(Crosswalks::default());
         }
-        Crosswalks::read(&pairs, db)
+        Crosswalks::read(&pairs, db, configured)
     }
 
     #[cfg(feature = "crosswalk")]
     pub(crate) fn read(
         pairs: &std::collections::BTreeSet<(&str, &str)>,
         db: Option<&Path>,
+        configured: &dyn Fn() -> anyhow::Result<PathBuf>,
     ) -> anyhow::Result<Crosswalks> {
         use crate::crosswalk::store::{Access, Store};
         use crate::load::display_path as shown;
         let path = match db {
             Some(p) => p.to_path_buf(),
             None => {
-                let configured = crate::config::Config::discover()?.crosswalk_db();
+                let configured = configured()?;
                 if !configured.exists() {
                     crate::progress::note(format!(
                         "map run: no crosswalk store at {}: every crosswalk id is reported as an orphan \
@@ -79,7 +85,11 @@ impl Crosswalks {
     }
 
     #[cfg(not(feature = "crosswalk"))]
-    pub(crate) fn read(_: &std::collections::BTreeSet<(&str, &str)>, db: Option<&Path>) -> anyhow::Result<Crosswalks> {
+    pub(crate) fn read(
+        _: &std::collections::BTreeSet<(&str, &str)>,
+        db: Option<&Path>,
+        _: &dyn Fn() -> anyhow::Result<PathBuf>,
+    ) -> anyhow::Result<Crosswalks> {
         if let Some(db) = db {
             anyhow::bail!(
                 "--db {}: this mapcheck was built without the crosswalk store (feature `crosswalk`)",

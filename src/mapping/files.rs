@@ -1,25 +1,15 @@
 //! Finding and reading a workspace's mapping files, and checking their crosswalk lookups against
 //! the store.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
 use super::Mapping;
-use crate::config::Config;
 
-/// The workspace root (mapcheck.toml's directory, else the current one) and the mapping files.
-/// The directory mapping paths are relative to: mapcheck.toml's, else the current one.
-pub fn mapping_root() -> anyhow::Result<PathBuf> {
-    let config = Config::discover()?;
-    match config.path {
-        Some(_) => Ok(config.dir),
-        None => std::env::current_dir().context("the current directory"),
-    }
-}
-
-pub fn mapping_files(given: &[PathBuf]) -> anyhow::Result<(PathBuf, Vec<PathBuf>, Vec<String>)> {
-    let root = mapping_root()?;
+/// The mapping files: those given, else every `.yaml` under `<root>/mappings/`, with how they are
+/// shown (relative to the workspace root `root`).
+pub fn mapping_files(root: PathBuf, given: &[PathBuf]) -> anyhow::Result<(PathBuf, Vec<PathBuf>, Vec<String>)> {
     let files: Vec<PathBuf> = if given.is_empty() {
         let dir = root.join("mappings");
         let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -80,7 +70,7 @@ pub fn read_mappings(
 
 /// `mapping-unknown-crosswalk` findings: `crosswalk:` lookups of pairs the configured crosswalk
 /// store has never linked. Nothing when there is no store (or no crosswalk feature).
-pub fn crosswalk_findings(config: &Config, mappings: &[Mapping]) -> Vec<crate::finding::Finding> {
+pub fn crosswalk_findings(db: &Path, mappings: &[Mapping]) -> Vec<crate::finding::Finding> {
     use crate::mapping::spec::Transform;
     let uses = mappings.iter().any(|m| {
         m.rules
@@ -93,12 +83,11 @@ pub fn crosswalk_findings(config: &Config, mappings: &[Mapping]) -> Vec<crate::f
     #[cfg(feature = "crosswalk")]
     {
         use crate::crosswalk::store::{Access, Store};
-        let db = config.crosswalk_db();
         if !db.exists() {
             return Vec::new();
         }
-        let shown = crate::load::display_path(&db);
-        let known = Store::open(&db, Access::Read)
+        let shown = crate::load::display_path(db);
+        let known = Store::open(db, Access::Read)
             .map_err(anyhow::Error::from)
             .and_then(|store| crate::crosswalk::resolve::known_pairs(&store));
         match known {
@@ -111,7 +100,7 @@ pub fn crosswalk_findings(config: &Config, mappings: &[Mapping]) -> Vec<crate::f
     }
     #[cfg(not(feature = "crosswalk"))]
     {
-        let _ = config;
+        let _ = db;
         Vec::new()
     }
 }
