@@ -1,11 +1,11 @@
 //! The rule registry: every rule mapcheck can report, with its category, default severity and the
 //! words `mapcheck rules`, `mapcheck explain`, SARIF output and `docs/rules/` show.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::finding::{RuleMeta, Severity};
 use crate::load::lint;
@@ -125,19 +125,86 @@ pub fn similar(id: &str) -> Vec<&'static str> {
     scored.into_iter().map(|(_, _, id)| id).take(5).collect()
 }
 
-/// `mapcheck explain`: the rule in full, as text.
+/// A rule shown at work: the two versions of one of its fixtures and what `mapcheck diff`
+/// reports for them. Generated from `tests/fixtures/rules/` into `src/rules/examples.json` (by
+/// `MAPCHECK_BLESS=1 cargo test --test it rules_docs`) and shown by `explain` and the rule pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Example {
+    /// The fixture directory (`tests/fixtures/rules/<id>/<case>`).
+    pub fixture: String,
+    /// The old and new versions' files, (path in the fixture, text): `old.schema.json`, or
+    /// `old/billing.proto` when a version is a directory.
+    pub files: Vec<(String, String)>,
+    /// The command, as run in the fixture's directory.
+    pub command: String,
+    /// What it printed (the text format).
+    pub output: String,
+}
+
+/// Examples by rule id.
+pub type Examples = BTreeMap<String, Example>;
+
+static EXAMPLES: LazyLock<Examples> =
+    LazyLock::new(|| serde_json::from_str(include_str!("rules/examples.json")).unwrap_or_default());
+
+/// The examples built into mapcheck.
+pub fn examples() -> &'static Examples {
+    &EXAMPLES
+}
+
+/// `mapcheck explain`: the rule in full, as text, with its example when it has one.
 pub fn explain_text(rule: &Rule) -> String {
-    format!(
+    let mut text = format!(
         "{id} ({category}, default severity: {severity})\n\n{summary}\n\n{explanation}\n",
         id = rule.id,
         category = rule.category,
         severity = rule.severity,
         summary = rule.summary,
         explanation = wrap(rule.explanation, 100),
-    )
+    );
+    if let Some(e) = examples().get(rule.id) {
+        let _ = write!(text, "\nExample ({}):\n", e.fixture);
+        for (name, body) in &e.files {
+            let _ = write!(text, "\n--- {name}\n{}", with_newline(body));
+        }
+        let _ = write!(text, "\n$ {}\n{}", e.command, with_newline(&e.output));
+    }
+    text
 }
 
-/// Wraps text at word boundaries.
+fn with_newline(s: &str) -> String {
+    if s.ends_with('\n') {
+        s.to_string()
+    } else {
+        format!("{s}\n")
+    }
+}
+
+/// The Markdown fence language of a contract file.
+fn fence(name: &str) -> &'static str {
+    match name.rsplit('.').next() {
+        Some("json" | "avsc" | "avpr") => "json",
+        Some("yaml" | "yml") => "yaml",
+        Some("proto") => "proto",
+        _ => "text",
+    }
+}
+
+/// The `## Example` section of a rule page.
+fn example_markdown(e: &Example) -> String {
+    let mut md = format!("\n## Example\n\nFrom [`{0}`](../../{0}):\n", e.fixture);
+    for (name, body) in &e.files {
+        let _ = write!(md, "\n`{name}`:\n\n```{}\n{}```\n", fence(name), with_newline(body));
+    }
+    let _ = write!(
+        md,
+        "\n`{}` reports:\n\n```text\n{}```\n",
+        e.command,
+        with_newline(&e.output)
+    );
+    md
+}
+
 fn wrap(text: &str, width: usize) -> String {
     let mut out = String::new();
     let mut line = 0;
@@ -173,6 +240,11 @@ pub fn list_text() -> String {
 /// The pages of `docs/rules/`: an index and one page per rule, generated from this registry
 /// (a test fails when the files on disk differ).
 pub fn doc_pages() -> Vec<(String, String)> {
+    doc_pages_with(examples())
+}
+
+/// The pages of `docs/rules/`, with these examples.
+pub fn doc_pages_with(examples: &Examples) -> Vec<(String, String)> {
     let mut pages = Vec::new();
     let mut index = String::from(
         "# Rules\n\n<!-- Generated from the rule registry (src/rules.rs and the rule sets it lists). \
@@ -203,6 +275,10 @@ rule's page in the terminal.\n",
                 summary = r.summary,
                 explanation = r.explanation,
             );
+            let page = match examples.get(r.id) {
+                Some(e) => page + &example_markdown(e),
+                None => page,
+            };
             pages.push((format!("{}.md", r.id), page));
         }
     }

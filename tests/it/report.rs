@@ -221,12 +221,128 @@ fn rules_lists_every_rule_and_explain_prints_one() {
     );
 }
 
-/// docs/rules/ is generated from the registry; this fails when it is stale.
-/// `MAPCHECK_BLESS=1 cargo test --test it rules_docs` regenerates it.
+/// `explain` shows a rule at work: its fixture's two versions and what `diff` reports for them,
+/// and the generated page has the same example.
+#[test]
+fn explain_shows_an_example_from_the_rules_fixture() {
+    let o = mapcheck(&["explain", "proto-field-removed"]);
+    assert_eq!(code(&o), 0);
+    let text = stdout(&o);
+    assert!(
+        text.contains("Example (tests/fixtures/rules/proto-field-removed)"),
+        "{text}"
+    );
+    assert!(text.contains("--- old/customer.proto\n") && text.contains("--- new/customer.proto\n"));
+    assert!(text.contains("$ mapcheck diff old new\n"));
+    assert!(text.contains("error[proto-field-removed]: field `acme.v1.Customer.fax` (number 14) was removed"));
+    let page = std::fs::read_to_string(repo().join("docs/rules/proto-field-removed.md")).unwrap();
+    assert!(page.contains("## Example") && page.contains("```proto\n"), "{page}");
+    // A rule without a fixture has no example.
+    let o = mapcheck(&["explain", "unresolved-ref"]);
+    assert!(!stdout(&o).contains("Example ("), "{}", stdout(&o));
+}
+
+/// The example of each rule: the first case of its fixtures under `tests/fixtures/rules/<id>/`
+/// whose two versions (files, or directories of at most three files) are at most 60 lines each,
+/// and what `mapcheck diff` prints for them, run in the case's directory.
+fn rule_examples() -> mapcheck::rules::Examples {
+    let root = repo().join("tests/fixtures/rules");
+    let side = |dir: &std::path::Path, name: &str| -> Option<PathBuf> {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n == name || n.starts_with(&format!("{name}.")))
+            })
+            .collect();
+        found.sort();
+        found.into_iter().next()
+    };
+    // The files of a version, (path in the case, text); `None` when it is too long to show.
+    let files = |case: &std::path::Path, version: &std::path::Path| -> Option<Vec<(String, String)>> {
+        let mut paths = Vec::new();
+        if version.is_dir() {
+            for e in std::fs::read_dir(version).ok()?.flatten() {
+                if !e.path().is_file() {
+                    return None;
+                }
+                paths.push(e.path());
+            }
+            paths.sort();
+        } else {
+            paths.push(version.to_path_buf());
+        }
+        let mut out = Vec::new();
+        let mut lines = 0;
+        for p in &paths {
+            let text = std::fs::read_to_string(p).ok()?;
+            lines += text.lines().count();
+            out.push((p.strip_prefix(case).unwrap().to_string_lossy().into_owned(), text));
+        }
+        (paths.len() <= 3 && lines <= 60).then_some(out)
+    };
+    let mut examples = mapcheck::rules::Examples::new();
+    for rule in mapcheck::rules::all() {
+        let rule_dir = root.join(rule.id);
+        let mut cases = vec![rule_dir.clone()];
+        let mut subs: Vec<PathBuf> = std::fs::read_dir(&rule_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir() && !matches!(p.file_name().and_then(|n| n.to_str()), Some("old" | "new")))
+            .collect();
+        subs.sort();
+        cases.extend(subs);
+        for case in cases {
+            let (Some(old), Some(new)) = (side(&case, "old"), side(&case, "new")) else {
+                continue;
+            };
+            let (Some(old_files), Some(new_files)) = (files(&case, &old), files(&case, &new)) else {
+                continue;
+            };
+            let name = |p: &PathBuf| p.file_name().unwrap().to_string_lossy().into_owned();
+            let extra: Vec<String> = std::fs::read_to_string(case.join("args"))
+                .map(|s| s.split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default();
+            let mut args = vec!["diff".to_string(), name(&old), name(&new)];
+            args.extend(extra);
+            let o = std::process::Command::new(env!("CARGO_BIN_EXE_mapcheck"))
+                .args(&args)
+                .current_dir(&case)
+                .env("NO_COLOR", "1")
+                .output()
+                .expect("run mapcheck");
+            let output = String::from_utf8_lossy(&o.stdout).into_owned();
+            let fixture = case.strip_prefix(repo()).unwrap().to_string_lossy().into_owned();
+            examples.insert(
+                rule.id.to_string(),
+                mapcheck::rules::Example {
+                    fixture,
+                    files: old_files.into_iter().chain(new_files).collect(),
+                    command: format!("mapcheck {}", args.join(" ")),
+                    output,
+                },
+            );
+            break;
+        }
+    }
+    examples
+}
+
+/// docs/rules/ and the examples `mapcheck explain` shows (src/rules/examples.json) are generated
+/// from the registry and the rule fixtures; this fails when they are stale.
+/// `MAPCHECK_BLESS=1 cargo test --test it rules_docs` regenerates them.
 #[test]
 fn rules_docs_are_up_to_date() {
     let dir = repo().join("docs/rules");
-    let pages = mapcheck::rules::doc_pages();
+    let examples = rule_examples();
+    let examples_file = repo().join("src/rules/examples.json");
+    let examples_json = serde_json::to_string_pretty(&examples).expect("examples as JSON") + "\n";
+    let pages = mapcheck::rules::doc_pages_with(&examples);
     if std::env::var_os("MAPCHECK_BLESS").is_some() {
         if dir.exists() {
             std::fs::remove_dir_all(&dir).expect("clear docs/rules");
@@ -235,8 +351,13 @@ fn rules_docs_are_up_to_date() {
         for (name, text) in &pages {
             std::fs::write(dir.join(name), text).expect("write page");
         }
+        std::fs::write(&examples_file, &examples_json).expect("write examples");
         return;
     }
+    assert!(
+        std::fs::read_to_string(&examples_file).ok().as_deref() == Some(examples_json.as_str()),
+        "src/rules/examples.json is stale: run MAPCHECK_BLESS=1 cargo test --test it rules_docs"
+    );
     let mut stale = Vec::new();
     for (name, text) in &pages {
         if std::fs::read_to_string(dir.join(name)).ok().as_deref() != Some(text.as_str()) {
