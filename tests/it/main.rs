@@ -1,5 +1,6 @@
 //! Integration tests: the real binary on real files. One test binary (DuckDB makes links slow).
 
+mod architecture;
 mod avro;
 mod avro_resolution;
 mod buf_yaml;
