@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Two builds of mapcheck side by side on the inputs of the load, Avro and OpenAPI benchmarks: runs
+# each command with A and B in turn (RUNS times), prints the median wall time and peak memory of
+# each, and checks that both printed the same bytes. For restructurings (the numbers should agree
+# within noise, the output exactly).
+#
+#   bash ci/bench-ab.sh OLD_BINARY NEW_BINARY     # e.g. a release build of main and of a branch
+#
+# Inputs: what ci/bench-load.sh, ci/bench-avro.sh and ci/bench-openapi-diff.sh put in
+# ci/bench-data/ (run those once first).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+a=${1:?usage: bench-ab.sh OLD_BINARY NEW_BINARY}
+b=${2:?usage: bench-ab.sh OLD_BINARY NEW_BINARY}
+runs=${RUNS:-5}
+data=ci/bench-data
+gh="$data/node_modules/@octokit/openapi/generated"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# label | arguments
+commands=(
+  "avro diff --mode full (2,080 fields)|diff $data/avro/old.avsc $data/avro/new.avsc --mode full --format json"
+  "inspect api.github.com.json|inspect $gh/api.github.com.json --format json"
+  "lint api.github.com.json|lint $gh/api.github.com.json --fail-on never"
+  "diff ghes-3.17 -> 3.18|diff $gh/ghes-3.17.json $gh/ghes-3.18.json --format json --fail-on never"
+  "diff ghes-3.18 -> 3.19|diff $gh/ghes-3.18.json $gh/ghes-3.19.json --format json --fail-on never"
+  "lint google-proto-files|lint $data/google-protos --fail-on never"
+  "diff example workspace v1 -> v2|diff contracts/canonical/customer/v1.schema.json contracts/canonical/customer/v2.schema.json --format json --fail-on never"
+)
+
+median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+
+printf '%-40s %12s %12s %10s %10s  %s\n' "command" "A wall s" "B wall s" "A MB" "B MB" "output"
+for entry in "${commands[@]}"; do
+  label=${entry%%|*}
+  read -r -a args <<<"${entry#*|}"
+  : >"$work/a.t"
+  : >"$work/b.t"
+  for _ in $(seq "$runs"); do
+    for side in a b; do
+      bin=$a
+      [ "$side" = b ] && bin=$b
+      /usr/bin/time -o "$work/time" -f '%e %M' "$bin" "${args[@]}" >"$work/$side.out" 2>/dev/null || true
+      cat "$work/time" >>"$work/$side.t"
+    done
+  done
+  same=same
+  cmp -s "$work/a.out" "$work/b.out" || same=DIFFERENT
+  aw=$(cut -d' ' -f1 "$work/a.t" | median)
+  bw=$(cut -d' ' -f1 "$work/b.t" | median)
+  am=$(cut -d' ' -f2 "$work/a.t" | median)
+  bm=$(cut -d' ' -f2 "$work/b.t" | median)
+  printf '%-40s %12s %12s %10.1f %10.1f  %s\n' "$label" "$aw" "$bw" "$(echo "$am / 1024" | bc -l)" "$(echo "$bm / 1024" | bc -l)" "$same"
+done
