@@ -260,7 +260,7 @@ pub fn run(
         let mut mapping_findings = problems;
         let mut opts = load.clone();
         opts.root.get_or_insert_with(|| root.clone());
-        let mut now = crate::mapping::Workspace::new(&root, opts.clone());
+        let mut now = crate::mapping::Contracts::new(&root, opts.clone());
         mapping_findings.extend(crate::mapping::validate(&mappings, &mut now));
         mapping_findings.extend(crate::mapping::files::crosswalk_findings(
             &config.crosswalk_db(),
@@ -282,7 +282,7 @@ pub fn run(
                 .iter()
                 .filter_map(|p| a._snapshot.path_for(p))
                 .collect();
-            let mut before = crate::mapping::Workspace::new(&old_root, old_opts);
+            let mut before = crate::mapping::Contracts::new(&old_root, old_opts);
             mapping_findings.extend(crate::mapping::impact(&mappings, &mut before, &mut now, &ws.today));
         }
         mapping_findings.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));

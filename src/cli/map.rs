@@ -10,7 +10,7 @@ use super::{Exit, LoadArgs, ReportArgs};
 use crate::config::Config;
 use crate::mapping::batch::{Crosswalks, Input, Keep, Sinks, Tally, Validators, dedupe_winners, run_batches};
 use crate::mapping::files::{crosswalk_findings, mapping_files, read_mappings};
-use crate::mapping::{Lineage, Workspace, lineage, validate};
+use crate::mapping::{Contracts, Lineage, lineage, validate};
 use crate::workspace::mapping_root;
 
 use crate::report::Summary;
@@ -208,7 +208,7 @@ fn run_draft(args: &DraftArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     };
     let mut opts = args.load.options();
     opts.root.get_or_insert_with(|| root.clone());
-    let mut ws = Workspace::new(&root, opts);
+    let mut ws = Contracts::new(&root, opts);
     let text = crate::mapping::draft_mapping(&mut ws, &args.source, &args.type_name, entity, version, &seen)
         .map_err(|e| anyhow::anyhow!(e))?;
     match &args.output {
@@ -238,7 +238,7 @@ fn run_validate(args: &ValidateArgs, color: bool, out: &mut dyn Write) -> anyhow
     let (mappings, mut findings) = read_mappings(&files, &shown)?;
     let mut opts = args.load.options();
     opts.root.get_or_insert_with(|| root.clone());
-    let mut ws = Workspace::new(&root, opts);
+    let mut ws = Contracts::new(&root, opts);
     findings.extend(validate(&mappings, &mut ws));
     findings.extend(crosswalk_findings(&config.crosswalk_db(), &mappings));
     crate::finding::normalize(&mut findings);
@@ -283,8 +283,8 @@ fn run_impact(args: &ImpactArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
         .iter()
         .filter_map(|p| snapshot.path_for(p))
         .collect();
-    let mut old_ws = Workspace::new(&old_root, old_opts);
-    let mut new_ws = Workspace::new(&root, new_opts);
+    let mut old_ws = Contracts::new(&old_root, old_opts);
+    let mut new_ws = Contracts::new(&root, new_opts);
     findings.extend(crate::mapping::impact(
         &mappings,
         &mut old_ws,
@@ -305,12 +305,6 @@ fn run_impact(args: &ImpactArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
 }
 
 fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    use crate::finding::Finding;
-    use crate::mapping::rules::{
-        MAP_RUN_INVALID_RECORD, MAP_RUN_MALFORMED_RECORD, MAP_RUN_ORPHAN_ID, MAP_RUN_TRANSFORM_FAILED,
-    };
-    use crate::model::{Location, Pos};
-
     for s in &args.samples {
         if !s.is_file() {
             anyhow::bail!("{}: no such file", s.display());
@@ -321,7 +315,7 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
     let (mappings, problems) = read_mappings(&files, &shown)?;
     let mut opts = args.load.options();
     opts.root.get_or_insert_with(|| root.clone());
-    let mut ws = Workspace::new(&root, opts);
+    let mut ws = Contracts::new(&root, opts);
     let mut invalid: Vec<_> = problems;
     invalid.extend(
         validate(&mappings, &mut ws)
@@ -435,55 +429,17 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
     if let Some(mut f) = rejects_file {
         f.flush()?;
     }
+    super::detail(started, format_args!("map run: {} records", tally.records));
+    let mut findings = tally.findings(&mapping.name, &crate::load::display_path(&args.samples[0]));
     let Tally {
         records,
         written,
         rejected,
         skipped,
         deletes,
-        transform,
-        orphans,
-        invalid_records,
         malformed,
+        ..
     } = tally;
-    super::detail(started, format_args!("map run: {records} records"));
-    let sample_file = crate::load::display_path(&args.samples[0]);
-    let mut findings = Vec::new();
-    for (rule, problems, one, many) in [
-        (
-            &MAP_RUN_INVALID_RECORD,
-            &invalid_records,
-            "canonical record fails",
-            "canonical records fail",
-        ),
-        (
-            &MAP_RUN_TRANSFORM_FAILED,
-            &transform,
-            "record: rule failed,",
-            "records: rule failed,",
-        ),
-        (&MAP_RUN_ORPHAN_ID, &orphans, "record:", "records:"),
-        (&MAP_RUN_MALFORMED_RECORD, &malformed, "line is", "lines are"),
-    ] {
-        for (kind, p) in &problems.by_kind {
-            let what = if p.count == 1 { one } else { many };
-            let first = p.places.first().cloned().unwrap_or_default();
-            let (file, line) = first.rsplit_once(':').unwrap_or((&sample_file, "0"));
-            let rate = if records > 0 {
-                p.count as f64 * 100.0 / records as f64
-            } else {
-                0.0
-            };
-            let message = format!(
-                "{} {what} {kind}: {} ({rate:.1}% of {records}; first at {})",
-                p.count,
-                p.example,
-                p.places.join(", ")
-            );
-            let location = Location::new(file.to_string(), "", Pos::new(line.parse().unwrap_or(0), 1));
-            findings.push(Finding::new(rule, message, location).with_path(format!("{}: {kind}", mapping.name)));
-        }
-    }
     crate::finding::normalize(&mut findings);
     let summary = crate::report::Summary {
         contracts: 1,
@@ -542,7 +498,7 @@ fn run_lineage(args: &LineageArgs, out: &mut dyn Write) -> anyhow::Result<Exit> 
     }
     let mut opts = args.load.options();
     opts.root.get_or_insert_with(|| root.clone());
-    let mut ws = Workspace::new(&root, opts);
+    let mut ws = Contracts::new(&root, opts);
     let lineages = lineage(&mappings, &mut ws);
     match args.format {
         LineageFormat::Json => {

@@ -143,6 +143,54 @@ pub(crate) struct Tally {
 }
 
 impl Tally {
+    /// The findings of a run: one per kind of problem records had (invalid canonical records,
+    /// failed transforms, orphan ids, malformed lines), at the first record that had it.
+    pub(crate) fn findings(&self, mapping: &str, sample_file: &str) -> Vec<crate::finding::Finding> {
+        use crate::finding::Finding;
+        use crate::mapping::rules::{
+            MAP_RUN_INVALID_RECORD, MAP_RUN_MALFORMED_RECORD, MAP_RUN_ORPHAN_ID, MAP_RUN_TRANSFORM_FAILED,
+        };
+        use crate::model::{Location, Pos};
+        let records = self.records;
+        let mut findings = Vec::new();
+        for (rule, problems, one, many) in [
+            (
+                &MAP_RUN_INVALID_RECORD,
+                &self.invalid_records,
+                "canonical record fails",
+                "canonical records fail",
+            ),
+            (
+                &MAP_RUN_TRANSFORM_FAILED,
+                &self.transform,
+                "record: rule failed,",
+                "records: rule failed,",
+            ),
+            (&MAP_RUN_ORPHAN_ID, &self.orphans, "record:", "records:"),
+            (&MAP_RUN_MALFORMED_RECORD, &self.malformed, "line is", "lines are"),
+        ] {
+            for (kind, p) in &problems.by_kind {
+                let what = if p.count == 1 { one } else { many };
+                let first = p.places.first().cloned().unwrap_or_default();
+                let (file, line) = first.rsplit_once(':').unwrap_or((sample_file, "0"));
+                let rate = if records > 0 {
+                    p.count as f64 * 100.0 / records as f64
+                } else {
+                    0.0
+                };
+                let message = format!(
+                    "{} {what} {kind}: {} ({rate:.1}% of {records}; first at {})",
+                    p.count,
+                    p.example,
+                    p.places.join(", ")
+                );
+                let location = Location::new(file.to_string(), "", Pos::new(line.parse().unwrap_or(0), 1));
+                findings.push(Finding::new(rule, message, location).with_path(format!("{mapping}: {kind}")));
+            }
+        }
+        findings
+    }
+
     pub(crate) fn merge(&mut self, o: Tally) {
         self.records += o.records;
         self.written += o.written;

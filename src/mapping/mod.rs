@@ -26,16 +26,16 @@ use spec::{Mapping, Rule, Transform};
 pub use crate::model::canonical::CANONICAL_DIR;
 
 /// Contracts read for mappings, each file loaded once.
-pub struct Workspace {
+pub struct Contracts {
     root: PathBuf,
     opts: LoadOptions,
     loaded: HashMap<PathBuf, Option<Vec<Contract>>>,
 }
 
-impl Workspace {
+impl Contracts {
     /// `root`: the directory mapping paths are relative to (where mapcheck.toml is).
     pub fn new(root: &Path, opts: LoadOptions) -> Self {
-        Workspace {
+        Contracts {
             root: root.to_path_buf(),
             opts,
             loaded: HashMap::new(),
@@ -91,7 +91,7 @@ impl Workspace {
 /// `mapcheck map draft`: a mapping of type `ty` of the contract `source` into canonical `entity`
 /// version `version`, as YAML for a person to edit (see [`draft`]).
 pub fn draft_mapping(
-    ws: &mut Workspace,
+    ws: &mut Contracts,
     source: &str,
     ty: &str,
     entity: &str,
@@ -194,7 +194,7 @@ impl Checker<'_> {
 }
 
 /// Validates each mapping; contracts are read through `ws`.
-pub fn validate(mappings: &[Mapping], ws: &mut Workspace) -> Vec<Finding> {
+pub fn validate(mappings: &[Mapping], ws: &mut Contracts) -> Vec<Finding> {
     // Load every contract first, so the borrows below are shared.
     for m in mappings {
         ws.contracts(&m.source.contract);
@@ -262,12 +262,12 @@ fn outside(root: &Path, path: &Path) -> Option<crate::load::Outside> {
     crate::load::inside_root(&crate::load::absolute(root), &crate::load::absolute(path)).err()
 }
 
-fn loaded<'w>(ws: &'w Workspace, rel: &str) -> Option<&'w [Contract]> {
+fn loaded<'w>(ws: &'w Contracts, rel: &str) -> Option<&'w [Contract]> {
     ws.loaded.get(&ws.root.join(rel)).and_then(|c| c.as_deref())
 }
 
 /// Finds the source type and the canonical version a mapping names, reporting what is missing.
-fn bind<'w>(m: &'w Mapping, ws: &'w Workspace, c: &mut Checker) -> Option<Bound<'w>> {
+fn bind<'w>(m: &'w Mapping, ws: &'w Contracts, c: &mut Checker) -> Option<Bound<'w>> {
     let Some(sources) = loaded(ws, &m.source.contract) else {
         if let Some(outside) = ws.outside(&m.source.contract) {
             c.report(
@@ -843,7 +843,7 @@ pub struct LineageSource {
 }
 
 /// The lineage of every canonical entity version some mapping targets (and of no others).
-pub fn lineage(mappings: &[Mapping], ws: &mut Workspace) -> Vec<Lineage> {
+pub fn lineage(mappings: &[Mapping], ws: &mut Contracts) -> Vec<Lineage> {
     let mut targets: BTreeMap<(String, u32), String> = BTreeMap::new();
     for m in mappings {
         if let Some(file) = ws.canonical_versions(&m.target.entity).get(&m.target.version) {
@@ -916,7 +916,7 @@ pub fn lineage(mappings: &[Mapping], ws: &mut Workspace) -> Vec<Lineage> {
 
 /// `mapcheck map impact`: the mapping rules that contract changes since a git ref break or touch.
 /// `old` reads the contracts as they were at the ref; `new` as they are.
-pub fn impact(mappings: &[Mapping], old: &mut Workspace, new: &mut Workspace, today: &str) -> Vec<Finding> {
+pub fn impact(mappings: &[Mapping], old: &mut Contracts, new: &mut Contracts, today: &str) -> Vec<Finding> {
     use crate::compare::{Comparer, Variance};
     for m in mappings {
         for ws in [&mut *old, &mut *new] {
