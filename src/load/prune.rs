@@ -11,6 +11,7 @@
 //! known on both sides. Imports are read with a light scan, not a parse, and an import matches
 //! every file whose path ends with it: a scan that sees too much only loads more, never less.
 
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -53,19 +54,22 @@ pub fn unchanged_protos(old_dir: &Path, new_dir: &Path) -> Option<Unchanged> {
         .into_iter()
         .collect();
     // Each file is read once per side; identical files are scanned once.
-    let compared = super::protobuf::parallel_map(&rels, |rel| {
-        let read = |files: &BTreeMap<String, PathBuf>| files.get(*rel).map(std::fs::read).transpose();
-        let (a, b) = (read(&old_files).ok()?, read(&new_files).ok()?);
-        let identical = matches!((&a, &b), (Some(x), Some(y)) if x == y);
-        let new = b.as_deref().map(scan);
-        let old = if identical { None } else { a.as_deref().map(scan) };
-        Some(Compared {
-            rel: (*rel).clone(),
-            old,
-            new,
-            identical,
+    let compared: Vec<_> = rels
+        .par_iter()
+        .map(|rel| {
+            let read = |files: &BTreeMap<String, PathBuf>| files.get(*rel).map(std::fs::read).transpose();
+            let (a, b) = (read(&old_files).ok()?, read(&new_files).ok()?);
+            let identical = matches!((&a, &b), (Some(x), Some(y)) if x == y);
+            let new = b.as_deref().map(scan);
+            let old = if identical { None } else { a.as_deref().map(scan) };
+            Some(Compared {
+                rel: (*rel).clone(),
+                old,
+                new,
+                identical,
+            })
         })
-    });
+        .collect();
     let compared: Vec<Compared> = compared.into_iter().collect::<Option<_>>()?;
     let old: HashMap<&str, &Scanned> = compared
         .iter()

@@ -2,6 +2,7 @@
 //! and column.
 
 use super::*;
+use rayon::prelude::*;
 
 pub(super) fn compile_unit(
     unit: &Unit,
@@ -41,15 +42,18 @@ pub(super) fn compile_unit(
         .into_iter()
         .filter_map(|(name, index, declarations)| Some((name, sources.get(index)?, declarations)))
         .collect();
-    let contracts = parallel_map(&compiled, |(name, source, declarations)| {
-        let file = pool.get_file_by_name(name)?;
-        let declarations = std::mem::take(&mut *declarations.lock().unwrap_or_else(|e| e.into_inner()));
-        let mut contract = build_contract(&file, &source.display, declarations, true);
-        if let Some(edition) = &source.edition {
-            apply_edition(&mut contract, edition);
-        }
-        Some(contract)
-    });
+    let contracts: Vec<_> = compiled
+        .par_iter()
+        .map(|(name, source, declarations)| {
+            let file = pool.get_file_by_name(name)?;
+            let declarations = std::mem::take(&mut *declarations.lock().unwrap_or_else(|e| e.into_inner()));
+            let mut contract = build_contract(&file, &source.display, declarations, true);
+            if let Some(edition) = &source.edition {
+                apply_edition(&mut contract, edition);
+            }
+            Some(contract)
+        })
+        .collect();
     out.contracts.extend(contracts.into_iter().flatten());
     match keep {
         Some(pools) => pools.push(pool),

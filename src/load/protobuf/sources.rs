@@ -2,6 +2,7 @@
 //! include roots imports are looked up under, and the resolvers the compiler reads through.
 
 use super::*;
+use rayon::prelude::*;
 
 /// Reads and parses every file; unreadable or unparsable files become findings and are not compiled.
 ///
@@ -15,7 +16,10 @@ pub(super) fn read_sources(files: &[PathBuf], out: &mut ProtoLoad) -> Vec<Source
         .map(|f| (f, crate::load::absolute(f)))
         .filter(|(_, path)| seen.insert(path.clone()))
         .collect();
-    let read = parallel_map(&files, |(file, path)| read_source(file, path.clone()));
+    let read: Vec<_> = files
+        .par_iter()
+        .map(|(file, path)| read_source(file, path.clone()))
+        .collect();
     let mut sources = Vec::with_capacity(read.len());
     for result in read {
         match result {
