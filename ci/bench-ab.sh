@@ -42,7 +42,7 @@ for entry in "${commands[@]}"; do
       bin=$a
       [ "$side" = b ] && bin=$b
       /usr/bin/time -o "$work/time" -f '%e %M' "$bin" "${args[@]}" >"$work/$side.out" 2>/dev/null || true
-      cat "$work/time" >>"$work/$side.t"
+      tail -1 "$work/time" >>"$work/$side.t"
     done
   done
   same=same
