@@ -247,20 +247,6 @@ fn explain_shows_an_example_from_the_rules_fixture() {
 /// and what `mapcheck diff` prints for them, run in the case's directory.
 fn rule_examples() -> mapcheck::rules::Examples {
     let root = repo().join("tests/fixtures/rules");
-    let side = |dir: &std::path::Path, name: &str| -> Option<PathBuf> {
-        let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
-            .ok()?
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n == name || n.starts_with(&format!("{name}.")))
-            })
-            .collect();
-        found.sort();
-        found.into_iter().next()
-    };
     // The files of a version, (path in the case, text); `None` when it is too long to show.
     let files = |case: &std::path::Path, version: &std::path::Path| -> Option<Vec<(String, String)>> {
         let mut paths = Vec::new();
@@ -298,7 +284,7 @@ fn rule_examples() -> mapcheck::rules::Examples {
         subs.sort();
         cases.extend(subs);
         for case in cases {
-            let (Some(old), Some(new)) = (side(&case, "old"), side(&case, "new")) else {
+            let (Some(old), Some(new)) = (crate::rules::side(&case, "old"), crate::rules::side(&case, "new")) else {
                 continue;
             };
             let (Some(old_files), Some(new_files)) = (files(&case, &old), files(&case, &new)) else {

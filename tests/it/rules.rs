@@ -18,7 +18,8 @@ struct Case {
     args: Vec<String>,
 }
 
-fn side(dir: &Path, name: &str) -> Option<PathBuf> {
+/// The version `name` (`old`, `new`) of a case: a file `name.<ext>` or a directory `name`.
+pub(crate) fn side(dir: &Path, name: &str) -> Option<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
         .ok()?
         .flatten()
