@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bufyaml;
+pub mod changelog;
 pub mod check;
 pub mod cli;
 pub mod compare;
@@ -17,6 +18,7 @@ pub mod escape;
 pub mod finding;
 pub mod format;
 pub mod git;
+pub mod init;
 pub mod inspect;
 pub mod json;
 pub mod load;
