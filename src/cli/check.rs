@@ -270,60 +270,8 @@ pub fn run_baseline(args: &BaselineArgs, out: &mut dyn Write) -> anyhow::Result<
     Ok(Exit::Clean)
 }
 
-/// What `init` writes, relative to the directory: path and contents.
-const SCAFFOLD: &[(&str, &str)] = &[
-    ("mapcheck.toml", include_str!("../../templates/mapcheck.toml")),
-    (
-        "contracts/README.md",
-        include_str!("../../templates/contracts-README.md"),
-    ),
-    ("mappings/README.md", include_str!("../../templates/mappings-README.md")),
-    (
-        ".github/workflows/mapcheck.yml",
-        include_str!("../../templates/github-workflow.yml"),
-    ),
-];
-
-/// The `proto_paths` line `init` writes when the directory already holds `.proto` files: the
-/// include roots their imports call for, else the directories that hold them. Without it, each
-/// version of a tree derives its roots from its own imports (docs/protobuf-compatibility.md).
-fn proto_paths_line(dir: &Path) -> Option<String> {
-    let files = crate::load::prune::proto_files(dir)?;
-    if files.is_empty() {
-        return None;
-    }
-    let mut roots = crate::load::prune::import_roots_of(&files);
-    if roots.is_empty() {
-        roots = files
-            .keys()
-            .map(|rel| rel.rsplit_once('/').map_or("", |(d, _)| d).to_string())
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-    }
-    let quoted: Vec<String> = roots
-        .iter()
-        .map(|r| format!("{:?}", if r.is_empty() { "." } else { r.as_str() }))
-        .collect();
-    Some(format!(
-        "proto_paths = [{}]  # Protobuf import roots, found from the .proto files here",
-        quoted.join(", ")
-    ))
-}
-
 pub fn run_init(args: &InitArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let proto_paths = proto_paths_line(&args.dir);
-    for (rel, contents) in SCAFFOLD {
-        let contents = match (*rel, &proto_paths) {
-            ("mapcheck.toml", Some(line)) => std::borrow::Cow::Owned(
-                contents.replace("# proto_paths = [\"third_party/protos\"] # Protobuf import paths", line),
-            ),
-            // The workflow installs the version that wrote it.
-            (".github/workflows/mapcheck.yml", _) => {
-                std::borrow::Cow::Owned(contents.replace("MAPCHECK_VERSION", env!("CARGO_PKG_VERSION")))
-            }
-            _ => std::borrow::Cow::Borrowed(*contents),
-        };
+    for (rel, contents) in crate::init::files(&args.dir) {
         let path = args.dir.join(rel);
         if path.exists() {
             writeln!(out, "kept     {} (exists)", path.display())?;
@@ -342,24 +290,16 @@ pub fn run_init(args: &InitArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
             .with_context(|| format!("writing {}", path.display()))?;
         writeln!(out, "created  {}", path.display())?;
     }
-    // The crosswalk store is a local database; the baseline beside it is committed.
     let gitignore = args.dir.join(".gitignore");
     let existing = std::fs::read_to_string(&gitignore).unwrap_or_default();
-    const STORE: &str = ".mapcheck/*.duckdb*";
-    if !existing.lines().any(|l| l.trim() == STORE) {
-        let mut text = existing.clone();
-        if !text.is_empty() && !text.ends_with('\n') {
-            text.push('\n');
-        }
-        text.push_str("# mapcheck: the crosswalk store is local (.mapcheck/baseline.json is committed)\n");
-        text.push_str(STORE);
-        text.push('\n');
+    if let Some(text) = crate::init::gitignore_with_store(&existing) {
         std::fs::write(&gitignore, text).with_context(|| format!("writing {}", gitignore.display()))?;
         let verb = if existing.is_empty() { "created " } else { "updated " };
         writeln!(
             out,
-            "{verb} {} (ignores the crosswalk store {STORE}; .mapcheck/baseline.json stays committed)",
-            gitignore.display()
+            "{verb} {} (ignores the crosswalk store {}; .mapcheck/baseline.json stays committed)",
+            gitignore.display(),
+            crate::init::STORE_PATTERN
         )?;
     }
     writeln!(
