@@ -12,7 +12,6 @@ use super::{Exit, LoadArgs};
 use crate::changelog::{group, write_markdown};
 use crate::compare::mode::Mode;
 use crate::compare::protobuf::Level;
-use crate::config::Config;
 use crate::diff::{DiffRequest, compare_against, diff_versions};
 
 #[derive(Debug, Args)]
@@ -46,14 +45,14 @@ pub enum ChangelogFormat {
 }
 
 pub fn run(args: &ChangelogArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let config = Config::discover()?;
+    let crate::workspace::Workspace { config, today } = crate::workspace::Workspace::discover(crate::config::today())?;
     let req = DiffRequest {
         paths: args.paths.clone(),
         mode: args.mode,
         proto_level: args.proto_level,
         content_model: args.content_model,
         load: args.load.options(),
-        today: crate::config::today(),
+        today,
     };
     let findings = match &args.against {
         Some(reference) => match compare_against(&req, &config, reference)? {

@@ -214,7 +214,7 @@ pub struct ExportCmd {
 }
 
 pub fn run(args: &CrosswalkArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let config = Config::discover()?;
+    let crate::workspace::Workspace { config, today } = crate::workspace::Workspace::discover(crate::config::today())?;
     let db = args.db.clone().unwrap_or_else(|| config.crosswalk_db());
     match &args.command {
         CrosswalkCommand::Init => {
@@ -256,7 +256,7 @@ pub fn run(args: &CrosswalkArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
         }
         CrosswalkCommand::Check(cmd) => {
             let (_, mut findings) = check::run(&db, &config.crosswalk)?;
-            let suppressed = crate::suppress::apply(&mut findings, &config, &[], &crate::config::today());
+            let suppressed = crate::suppress::apply(&mut findings, &config, &[], &today);
             let mut summary = Summary::of(&findings, 1, 0).with_suppressed(suppressed);
             summary.unit = Some("crosswalk store");
             let files = vec![crate::load::display_path(&db)];

@@ -6,11 +6,11 @@ use clap::Args;
 use super::{Exit, LoadArgs, ReportArgs};
 use crate::compare::mode::Mode;
 use crate::compare::protobuf::Level;
-use crate::config::Config;
 use crate::diff::{DiffRequest, Unusable, Version, compare_against, diff_versions};
 use crate::finding::{Finding, Severity};
 use crate::report::Summary;
 use crate::suppress::Suppressed;
+use crate::workspace::Workspace;
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
@@ -50,14 +50,14 @@ pub struct DiffArgs {
 }
 
 /// What `diff`'s arguments ask the library for.
-fn request(args: &DiffArgs) -> DiffRequest {
+fn request(args: &DiffArgs, today: &str) -> DiffRequest {
     DiffRequest {
         paths: args.paths.clone(),
         mode: args.mode,
         proto_level: args.proto_level,
         content_model: args.content_model,
         load: args.load.options(),
-        today: crate::config::today(),
+        today: today.to_string(),
     }
 }
 
@@ -70,15 +70,15 @@ pub fn print_unusable(u: &Unusable) -> Exit {
 }
 
 pub fn run(args: &DiffArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let config = Config::discover()?;
+    let ws = Workspace::discover(crate::config::today())?;
     match &args.against {
-        Some(reference) => run_against(args, &config, reference, color, out),
-        None => run_versions(args, &config, color, out),
+        Some(reference) => run_against(args, &ws, reference, color, out),
+        None => run_versions(args, &ws, color, out),
     }
 }
 
-fn run_versions(args: &DiffArgs, config: &Config, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let v = match diff_versions(&request(args), config)? {
+fn run_versions(args: &DiffArgs, ws: &Workspace, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let v = match diff_versions(&request(args, &ws.today), &ws.config)? {
         Ok(v) => v,
         Err(u) => return Ok(print_unusable(&u)),
     };
@@ -128,12 +128,12 @@ fn write(
 
 fn run_against(
     args: &DiffArgs,
-    config: &Config,
+    ws: &Workspace,
     reference: &str,
     color: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<Exit> {
-    match compare_against(&request(args), config, reference)? {
+    match compare_against(&request(args, &ws.today), &ws.config, reference)? {
         Err(u) => Ok(print_unusable(&u)),
         Ok(a) => {
             let old: Vec<&Version> = a.old.iter().collect();

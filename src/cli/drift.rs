@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{Exit, LoadArgs, ReportArgs};
-use crate::config::Config;
 use crate::report::Summary;
 use crate::samples::ScanError;
 use crate::samples::envelope::Envelope;
@@ -137,7 +136,7 @@ pub fn scan_failed(e: ScanError) -> anyhow::Result<Exit> {
 }
 
 pub fn run(args: &DriftArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let config = Config::discover()?;
+    let crate::workspace::Workspace { config, today } = crate::workspace::Workspace::discover(crate::config::today())?;
     let files = sample_files(&args.samples)?;
     let run = match drift(
         &args.contract,
@@ -162,7 +161,7 @@ pub fn run(args: &DriftArgs, color: bool, out: &mut dyn Write) -> anyhow::Result
         files: report_files,
         contracts,
     } = run;
-    let suppressed = crate::suppress::apply(&mut findings, &config, &[], &crate::config::today());
+    let suppressed = crate::suppress::apply(&mut findings, &config, &[], &today);
     let summary = Summary::of(&findings, contracts, 0).with_suppressed(suppressed);
     args.report
         .write("drift", &findings, &summary, &report_files, color, out)?;

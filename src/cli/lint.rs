@@ -19,10 +19,10 @@ pub struct LintArgs {
 }
 
 pub fn run(args: &LintArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let config = crate::config::Config::discover()?;
+    let crate::workspace::Workspace { config, today } = crate::workspace::Workspace::discover(crate::config::today())?;
     let loaded = load_paths(&args.paths, &args.load.options())?;
     let mut findings = loaded.findings;
-    let suppressed = crate::suppress::apply(&mut findings, &config, &[], &crate::config::today());
+    let suppressed = crate::suppress::apply(&mut findings, &config, &[], &today);
     let summary = Summary::of(&findings, loaded.contracts.len(), loaded.unusable.len()).with_suppressed(suppressed);
     let files: Vec<String> = loaded.contracts.iter().flat_map(|c| c.files.iter().cloned()).collect();
     args.report.write("lint", &findings, &summary, &files, color, out)?;

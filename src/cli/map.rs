@@ -233,7 +233,7 @@ fn run_draft(args: &DraftArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
 }
 
 fn run_validate(args: &ValidateArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let config = Config::discover()?;
+    let crate::workspace::Workspace { config, today } = crate::workspace::Workspace::discover(crate::config::today())?;
     let (root, files, shown) = mapping_files(mapping_root()?, &args.mappings)?;
     let (mappings, mut findings) = read_mappings(&files, &shown)?;
     let mut opts = args.load.options();
@@ -242,7 +242,7 @@ fn run_validate(args: &ValidateArgs, color: bool, out: &mut dyn Write) -> anyhow
     findings.extend(validate(&mappings, &mut ws));
     findings.extend(crosswalk_findings(&config.crosswalk_db(), &mappings));
     crate::finding::normalize(&mut findings);
-    let suppressed = crate::suppress::apply(&mut findings, &config, &[], &crate::config::today());
+    let suppressed = crate::suppress::apply(&mut findings, &config, &[], &today);
     let summary = Summary::of(&findings, 0, 0).with_suppressed(suppressed);
     let summary = Summary {
         contracts: shown.len(),
@@ -257,7 +257,7 @@ fn run_validate(args: &ValidateArgs, color: bool, out: &mut dyn Write) -> anyhow
 }
 
 fn run_impact(args: &ImpactArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let config = Config::discover()?;
+    let crate::workspace::Workspace { config, today } = crate::workspace::Workspace::discover(crate::config::today())?;
     let (root, files, shown) = mapping_files(mapping_root()?, &args.mappings)?;
     let (mappings, mut findings) = read_mappings(&files, &shown)?;
     let (reference, described) = match &args.against {
@@ -285,14 +285,9 @@ fn run_impact(args: &ImpactArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
         .collect();
     let mut old_ws = Contracts::new(&old_root, old_opts);
     let mut new_ws = Contracts::new(&root, new_opts);
-    findings.extend(crate::mapping::impact(
-        &mappings,
-        &mut old_ws,
-        &mut new_ws,
-        &crate::config::today(),
-    ));
+    findings.extend(crate::mapping::impact(&mappings, &mut old_ws, &mut new_ws, &today));
     crate::finding::normalize(&mut findings);
-    let suppressed = crate::suppress::apply(&mut findings, &config, &[], &crate::config::today());
+    let suppressed = crate::suppress::apply(&mut findings, &config, &[], &today);
     let summary = Summary {
         contracts: shown.len(),
         unit: Some("mapping file"),
