@@ -8,7 +8,6 @@ use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{Exit, ReportArgs};
-use crate::config::Config;
 use crate::crosswalk::export::{ExportFormat, ExportRequest};
 use crate::crosswalk::input::InputFormat;
 use crate::crosswalk::load::{LoadRequest, Progress};
