@@ -1,6 +1,7 @@
 //! Breaking-change concepts shared by every format: each written once, judged by variance.
 
 use super::{Comparer, Effect, Variance};
+use crate::finding::RuleMeta;
 use crate::model::{Constraints, Type};
 
 crate::finding::rule_set! {
@@ -159,240 +160,244 @@ crate::finding::rule_set! {
         "An extensible enum tells clients to expect values they do not know yet, so a new value breaks nobody. Removing a value is reported as `enum-value-removed`.";
 }
 
-/// Compares value constraints of two resolved types.
+/// Compares value constraints of two resolved types: each row of [`CONSTRAINTS`] that changed is
+/// reported at its keyword, on each side where it is written.
 pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, variance: Variance, path: &str) {
     let (a, b) = (old.constraints(), new.constraints());
-    // Each change points at the keyword that changed, on each side where it is written.
-    let at = |t: &Type, keys: &[&str]| t.keyword_location(keys);
-    // Upper bounds: lowering (or adding) narrows.
-    let upper = |x: Option<u64>, y: Option<u64>| -> Option<Effect> {
+    for row in CONSTRAINTS {
+        if let Some(moved) = (row.compare)(a, b) {
+            c.change(
+                moved.rule,
+                moved.effect,
+                variance,
+                path,
+                format!("`{path}` {} changed from {} to {}", row.what, moved.from, moved.to),
+                &old.keyword_location(row.keys),
+                &new.keyword_location(row.keys),
+            );
+        }
+    }
+}
+
+/// One value constraint: what the message calls it, the keywords it is written with, and how a
+/// change of it is judged.
+struct Constraint {
+    what: &'static str,
+    keys: &'static [&'static str],
+    compare: fn(&Constraints, &Constraints) -> Option<Moved>,
+}
+
+/// How a constraint changed: the rule, how it moves the set of valid values, and the values
+/// before and after as the message shows them.
+struct Moved {
+    rule: &'static RuleMeta,
+    effect: Effect,
+    from: String,
+    to: String,
+}
+
+/// Every value constraint compared, in the order their changes are reported.
+const CONSTRAINTS: &[Constraint] = &[
+    Constraint {
+        what: "maxLength",
+        keys: &["maxLength"],
+        compare: |a, b| count(a.max_length, b.max_length, true),
+    },
+    Constraint {
+        what: "maxItems",
+        keys: &["maxItems"],
+        compare: |a, b| count(a.max_items, b.max_items, true),
+    },
+    Constraint {
+        what: "maxProperties",
+        keys: &["maxProperties"],
+        compare: |a, b| count(a.max_properties, b.max_properties, true),
+    },
+    Constraint {
+        what: "minLength",
+        keys: &["minLength"],
+        compare: |a, b| count(a.min_length, b.min_length, false),
+    },
+    Constraint {
+        what: "minItems",
+        keys: &["minItems"],
+        compare: |a, b| count(a.min_items, b.min_items, false),
+    },
+    Constraint {
+        what: "minProperties",
+        keys: &["minProperties"],
+        compare: |a, b| count(a.min_properties, b.min_properties, false),
+    },
+    Constraint {
+        what: "maximum",
+        keys: &["maximum", "exclusiveMaximum"],
+        compare: |a, b| bound(upper_bound(a), upper_bound(b), true),
+    },
+    Constraint {
+        what: "minimum",
+        keys: &["minimum", "exclusiveMinimum"],
+        compare: |a, b| bound(lower_bound(a), lower_bound(b), false),
+    },
+    Constraint {
+        what: "pattern",
+        keys: &["pattern"],
+        compare: |a, b| text(&PATTERN_CHANGED, &a.pattern, &b.pattern),
+    },
+    Constraint {
+        what: "format",
+        keys: &["format"],
+        compare: |a, b| text(&FORMAT_CHANGED, &a.format, &b.format),
+    },
+    Constraint {
+        what: "multipleOf",
+        keys: &["multipleOf"],
+        compare: |a, b| {
+            let effect = match (a.multiple_of, b.multiple_of) {
+                (x, y) if x == y => return None,
+                (None, Some(_)) => Effect::Narrows,
+                (Some(_), None) => Effect::Widens,
+                // A new step that divides the old one accepts every old value.
+                (Some(x), Some(y)) if y != 0.0 && (x / y).fract() == 0.0 => Effect::Widens,
+                (Some(x), Some(y)) if x != 0.0 && (y / x).fract() == 0.0 => Effect::Narrows,
+                _ => Effect::Replaces,
+            };
+            Some(Moved {
+                rule: &MULTIPLE_OF_CHANGED,
+                effect,
+                from: format!("{:?}", a.multiple_of),
+                to: format!("{:?}", b.multiple_of),
+            })
+        },
+    },
+    Constraint {
+        what: "uniqueItems",
+        keys: &["uniqueItems"],
+        compare: |a, b| {
+            (a.unique_items != b.unique_items).then(|| Moved {
+                rule: &UNIQUE_ITEMS_CHANGED,
+                effect: if b.unique_items {
+                    Effect::Narrows
+                } else {
+                    Effect::Widens
+                },
+                from: a.unique_items.to_string(),
+                to: b.unique_items.to_string(),
+            })
+        },
+    },
+    Constraint {
+        what: "const",
+        keys: &["const"],
+        compare: |a, b| {
+            (a.const_value != b.const_value).then(|| Moved {
+                rule: &CONST_CHANGED,
+                effect: presence(a.const_value.is_some(), b.const_value.is_some()),
+                from: show_json(a.const_value.as_ref()),
+                to: show_json(b.const_value.as_ref()),
+            })
+        },
+    },
+    Constraint {
+        what: "allowed values",
+        keys: &["enum"],
+        compare: |a, b| {
+            if a.allowed_values == b.allowed_values {
+                return None;
+            }
+            let old_vals = a.allowed_values.clone().unwrap_or_default();
+            let new_vals = b.allowed_values.clone().unwrap_or_default();
+            let removed = a.allowed_values.is_some()
+                && (b.allowed_values.is_none() || old_vals.iter().any(|v| !new_vals.contains(v)));
+            let added = b.allowed_values.is_none()
+                || a.allowed_values.is_none()
+                || new_vals.iter().any(|v| !old_vals.contains(v));
+            let effect = match (a.allowed_values.is_some(), b.allowed_values.is_some(), removed, added) {
+                (false, true, _, _) => Effect::Narrows,
+                (true, false, _, _) => Effect::Widens,
+                (_, _, true, true) => Effect::Replaces,
+                (_, _, true, false) => Effect::Narrows,
+                _ => Effect::Widens,
+            };
+            let shown =
+                |v: &Option<Vec<serde_json::Value>>| show_json(v.clone().map(serde_json::Value::Array).as_ref());
+            Some(Moved {
+                rule: &ENUM_CONSTRAINT_CHANGED,
+                effect,
+                from: shown(&a.allowed_values),
+                to: shown(&b.allowed_values),
+            })
+        },
+    },
+];
+
+/// A count limit moved: an upper one (`maxLength`: lowering or adding it narrows), else a lower
+/// one (`minLength`, absent is 0: raising it narrows).
+fn count(x: Option<u64>, y: Option<u64>, upper: bool) -> Option<Moved> {
+    let effect = if upper {
         match (x, y) {
-            (Some(x), Some(y)) if y < x => Some(Effect::Narrows),
-            (Some(x), Some(y)) if y > x => Some(Effect::Widens),
-            (None, Some(_)) => Some(Effect::Narrows),
-            (Some(_), None) => Some(Effect::Widens),
-            _ => None,
+            (Some(x), Some(y)) if y < x => Effect::Narrows,
+            (Some(x), Some(y)) if y > x => Effect::Widens,
+            (None, Some(_)) => Effect::Narrows,
+            (Some(_), None) => Effect::Widens,
+            _ => return None,
         }
-    };
-    let lower = |x: Option<u64>, y: Option<u64>| -> Option<Effect> {
+    } else {
         match (x.unwrap_or(0), y.unwrap_or(0)) {
-            (x, y) if y > x => Some(Effect::Narrows),
-            (x, y) if y < x => Some(Effect::Widens),
-            _ => None,
+            (x, y) if y > x => Effect::Narrows,
+            (x, y) if y < x => Effect::Widens,
+            _ => return None,
         }
     };
-    for (what, x, y) in [
-        ("maxLength", a.max_length, b.max_length),
-        ("maxItems", a.max_items, b.max_items),
-        ("maxProperties", a.max_properties, b.max_properties),
-    ] {
-        if let Some(e) = upper(x, y) {
-            let rule = if e == Effect::Narrows {
-                &MAX_LENGTH_DECREASED
-            } else {
-                &MAX_LENGTH_INCREASED
-            };
-            c.change(
-                rule,
-                e,
-                variance,
-                path,
-                format!("`{path}` {what} changed from {} to {}", show(x), show(y)),
-                &at(old, &[what]),
-                &at(new, &[what]),
-            );
-        }
-    }
-    for (what, x, y) in [
-        ("minLength", a.min_length, b.min_length),
-        ("minItems", a.min_items, b.min_items),
-        ("minProperties", a.min_properties, b.min_properties),
-    ] {
-        if let Some(e) = lower(x, y) {
-            let rule = if e == Effect::Narrows {
-                &MIN_LENGTH_INCREASED
-            } else {
-                &MIN_LENGTH_DECREASED
-            };
-            c.change(
-                rule,
-                e,
-                variance,
-                path,
-                format!("`{path}` {what} changed from {} to {}", show(x), show(y)),
-                &at(old, &[what]),
-                &at(new, &[what]),
-            );
-        }
-    }
-    if let Some(e) = bound_effect(upper_bound(a), upper_bound(b), true) {
-        let rule = if e == Effect::Narrows {
-            &MAXIMUM_DECREASED
-        } else {
-            &MAXIMUM_INCREASED
-        };
-        c.change(
-            rule,
-            e,
-            variance,
-            path,
-            format!(
-                "`{path}` maximum changed from {} to {}",
-                show_bound(upper_bound(a), "<"),
-                show_bound(upper_bound(b), "<")
-            ),
-            &at(old, &["maximum", "exclusiveMaximum"]),
-            &at(new, &["maximum", "exclusiveMaximum"]),
-        );
-    }
-    if let Some(e) = bound_effect(lower_bound(a), lower_bound(b), false) {
-        let rule = if e == Effect::Narrows {
-            &MINIMUM_INCREASED
-        } else {
-            &MINIMUM_DECREASED
-        };
-        c.change(
-            rule,
-            e,
-            variance,
-            path,
-            format!(
-                "`{path}` minimum changed from {} to {}",
-                show_bound(lower_bound(a), ">"),
-                show_bound(lower_bound(b), ">")
-            ),
-            &at(old, &["minimum", "exclusiveMinimum"]),
-            &at(new, &["minimum", "exclusiveMinimum"]),
-        );
-    }
-    if a.pattern != b.pattern {
-        let effect = match (&a.pattern, &b.pattern) {
-            (None, Some(_)) => Effect::Narrows,
-            (Some(_), None) => Effect::Widens,
-            _ => Effect::Replaces,
-        };
-        c.change(
-            &PATTERN_CHANGED,
-            effect,
-            variance,
-            path,
-            format!(
-                "`{path}` pattern changed from {} to {}",
-                show_str(&a.pattern),
-                show_str(&b.pattern)
-            ),
-            &at(old, &["pattern"]),
-            &at(new, &["pattern"]),
-        );
-    }
-    if a.format != b.format {
-        let effect = match (&a.format, &b.format) {
-            (None, Some(_)) => Effect::Narrows,
-            (Some(_), None) => Effect::Widens,
-            _ => Effect::Replaces,
-        };
-        c.change(
-            &FORMAT_CHANGED,
-            effect,
-            variance,
-            path,
-            format!(
-                "`{path}` format changed from {} to {}",
-                show_str(&a.format),
-                show_str(&b.format)
-            ),
-            &at(old, &["format"]),
-            &at(new, &["format"]),
-        );
-    }
-    if a.multiple_of != b.multiple_of {
-        let effect = match (a.multiple_of, b.multiple_of) {
-            (None, Some(_)) => Effect::Narrows,
-            (Some(_), None) => Effect::Widens,
-            // A new step that divides the old one accepts every old value.
-            (Some(x), Some(y)) if y != 0.0 && (x / y).fract() == 0.0 => Effect::Widens,
-            (Some(x), Some(y)) if x != 0.0 && (y / x).fract() == 0.0 => Effect::Narrows,
-            _ => Effect::Replaces,
-        };
-        c.change(
-            &MULTIPLE_OF_CHANGED,
-            effect,
-            variance,
-            path,
-            format!(
-                "`{path}` multipleOf changed from {:?} to {:?}",
-                a.multiple_of, b.multiple_of
-            ),
-            &at(old, &["multipleOf"]),
-            &at(new, &["multipleOf"]),
-        );
-    }
-    if a.unique_items != b.unique_items {
-        let effect = if b.unique_items {
-            Effect::Narrows
-        } else {
-            Effect::Widens
-        };
-        c.change(
-            &UNIQUE_ITEMS_CHANGED,
-            effect,
-            variance,
-            path,
-            format!(
-                "`{path}` uniqueItems changed from {} to {}",
-                a.unique_items, b.unique_items
-            ),
-            &at(old, &["uniqueItems"]),
-            &at(new, &["uniqueItems"]),
-        );
-    }
-    if a.const_value != b.const_value {
-        let effect = match (&a.const_value, &b.const_value) {
-            (None, Some(_)) => Effect::Narrows,
-            (Some(_), None) => Effect::Widens,
-            _ => Effect::Replaces,
-        };
-        c.change(
-            &CONST_CHANGED,
-            effect,
-            variance,
-            path,
-            format!(
-                "`{path}` const changed from {} to {}",
-                show_json(a.const_value.as_ref()),
-                show_json(b.const_value.as_ref())
-            ),
-            &at(old, &["const"]),
-            &at(new, &["const"]),
-        );
-    }
-    if a.allowed_values != b.allowed_values {
-        let old_vals = a.allowed_values.clone().unwrap_or_default();
-        let new_vals = b.allowed_values.clone().unwrap_or_default();
-        let removed = a.allowed_values.is_some()
-            && (b.allowed_values.is_none() || old_vals.iter().any(|v| !new_vals.contains(v)));
-        let added =
-            b.allowed_values.is_none() || a.allowed_values.is_none() || new_vals.iter().any(|v| !old_vals.contains(v));
-        let effect = match (a.allowed_values.is_some(), b.allowed_values.is_some(), removed, added) {
-            (false, true, _, _) => Effect::Narrows,
-            (true, false, _, _) => Effect::Widens,
-            (_, _, true, true) => Effect::Replaces,
-            (_, _, true, false) => Effect::Narrows,
-            _ => Effect::Widens,
-        };
-        c.change(
-            &ENUM_CONSTRAINT_CHANGED,
-            effect,
-            variance,
-            path,
-            format!(
-                "`{path}` allowed values changed from {} to {}",
-                show_json(a.allowed_values.clone().map(serde_json::Value::Array).as_ref()),
-                show_json(b.allowed_values.clone().map(serde_json::Value::Array).as_ref())
-            ),
-            &at(old, &["enum"]),
-            &at(new, &["enum"]),
-        );
+    let rule = match (upper, effect == Effect::Narrows) {
+        (true, true) => &MAX_LENGTH_DECREASED,
+        (true, false) => &MAX_LENGTH_INCREASED,
+        (false, true) => &MIN_LENGTH_INCREASED,
+        (false, false) => &MIN_LENGTH_DECREASED,
+    };
+    Some(Moved {
+        rule,
+        effect,
+        from: show(x),
+        to: show(y),
+    })
+}
+
+/// A numeric bound moved (`maximum`/`exclusiveMaximum` when `upper`, else the minimums).
+fn bound(x: Bound, y: Bound, upper: bool) -> Option<Moved> {
+    let effect = bound_effect(x, y, upper)?;
+    let rule = match (upper, effect == Effect::Narrows) {
+        (true, true) => &MAXIMUM_DECREASED,
+        (true, false) => &MAXIMUM_INCREASED,
+        (false, true) => &MINIMUM_INCREASED,
+        (false, false) => &MINIMUM_DECREASED,
+    };
+    let op = if upper { "<" } else { ">" };
+    Some(Moved {
+        rule,
+        effect,
+        from: show_bound(x, op),
+        to: show_bound(y, op),
+    })
+}
+
+/// A string-valued constraint (`pattern`, `format`) changed: adding one narrows, removing one
+/// widens, another one replaces.
+fn text(rule: &'static RuleMeta, x: &Option<String>, y: &Option<String>) -> Option<Moved> {
+    (x != y).then(|| Moved {
+        rule,
+        effect: presence(x.is_some(), y.is_some()),
+        from: show_str(x),
+        to: show_str(y),
+    })
+}
+
+/// How a constraint that changed moves the valid values by being there: added narrows, removed
+/// widens, replaced (present on both sides) replaces.
+fn presence(before: bool, after: bool) -> Effect {
+    match (before, after) {
+        (false, true) => Effect::Narrows,
+        (true, false) => Effect::Widens,
+        _ => Effect::Replaces,
     }
 }
 
@@ -941,6 +946,43 @@ fn compare_discriminators(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_constraint_row_judges_its_own_keyword() {
+        let changed = |edit: fn(&mut Constraints)| -> Vec<(&'static str, &'static str, Effect, String, String)> {
+            let old = Constraints::default();
+            let mut new = old.clone();
+            edit(&mut new);
+            CONSTRAINTS
+                .iter()
+                .filter_map(|row| (row.compare)(&old, &new).map(|m| (row.what, m.rule.id, m.effect, m.from, m.to)))
+                .collect()
+        };
+        let one =
+            |what, rule, effect, from: &str, to: &str| vec![(what, rule, effect, from.to_string(), to.to_string())];
+        assert_eq!(
+            changed(|c| c.max_items = Some(3)),
+            one("maxItems", "max-length-decreased", Effect::Narrows, "none", "3")
+        );
+        assert_eq!(
+            changed(|c| c.min_properties = Some(1)),
+            one("minProperties", "min-length-increased", Effect::Narrows, "none", "1")
+        );
+        assert_eq!(changed(|c| c.min_length = Some(0)), vec![]);
+        assert_eq!(
+            changed(|c| c.exclusive_minimum = Some(0.0)),
+            one("minimum", "minimum-increased", Effect::Narrows, "none", ">0")
+        );
+        assert_eq!(
+            changed(|c| c.format = Some("date".into())),
+            one("format", "format-changed", Effect::Narrows, "none", "`date`")
+        );
+        assert_eq!(
+            changed(|c| c.unique_items = true),
+            one("uniqueItems", "unique-items-changed", Effect::Narrows, "false", "true")
+        );
+        assert_eq!(changed(|_| {}), vec![]);
+    }
 
     #[test]
     fn bounds_judge_direction_and_exclusivity() {
