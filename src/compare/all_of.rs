@@ -15,13 +15,13 @@ impl<'a> Comparer<'a> {
         variance: Variance,
         path: &str,
     ) {
-        let (rule, effect, word) = if added {
-            (&concepts::TYPE_NARROWED, Effect::Narrows, "must now also match")
+        let (effect, word) = if added {
+            (Effect::Narrows, "must now also match")
         } else {
-            (&concepts::TYPE_WIDENED, Effect::Widens, "no longer has to match")
+            (Effect::Widens, "no longer has to match")
         };
         self.change(
-            rule,
+            concepts::TYPE.of(effect),
             effect,
             variance,
             path,

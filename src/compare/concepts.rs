@@ -160,6 +160,56 @@ crate::finding::rule_set! {
         "An extensible enum tells clients to expect values they do not know yet, so a new value breaks nobody. Removing a value is reported as `enum-value-removed`.";
 }
 
+/// The rules one kind of change is reported under, by its direction: `narrows` when the change
+/// rejects values that were valid, `widens` when it admits values that were not.
+#[derive(Debug, Clone, Copy)]
+pub struct Directed {
+    pub narrows: &'static RuleMeta,
+    pub widens: &'static RuleMeta,
+}
+
+impl Directed {
+    pub const fn new(narrows: &'static RuleMeta, widens: &'static RuleMeta) -> Directed {
+        Directed { narrows, widens }
+    }
+
+    /// One rule, whichever the direction.
+    pub const fn either(rule: &'static RuleMeta) -> Directed {
+        Directed {
+            narrows: rule,
+            widens: rule,
+        }
+    }
+
+    /// The rule of a change with this effect (a change that only narrows or widens).
+    pub fn of(self, effect: Effect) -> &'static RuleMeta {
+        if effect == Effect::Widens {
+            self.widens
+        } else {
+            self.narrows
+        }
+    }
+}
+
+/// A type that admits fewer values, or more.
+pub const TYPE: Directed = Directed::new(&TYPE_NARROWED, &TYPE_WIDENED);
+/// Null no longer admitted, or newly admitted.
+pub const NULLABLE: Directed = Directed::new(&NULLABLE_REMOVED, &NULLABLE_ADDED);
+/// An enum value gone, or new.
+pub const ENUM_VALUE: Directed = Directed::new(&ENUM_VALUE_REMOVED, &ENUM_VALUE_ADDED);
+/// An upper count limit (`maxLength`, `maxItems`, `maxProperties`) lowered, or raised.
+pub const MAX_LENGTH: Directed = Directed::new(&MAX_LENGTH_DECREASED, &MAX_LENGTH_INCREASED);
+/// A lower count limit (`minLength`, `minItems`, `minProperties`) raised, or lowered.
+pub const MIN_LENGTH: Directed = Directed::new(&MIN_LENGTH_INCREASED, &MIN_LENGTH_DECREASED);
+/// An upper numeric bound lowered, or raised.
+pub const MAXIMUM: Directed = Directed::new(&MAXIMUM_DECREASED, &MAXIMUM_INCREASED);
+/// A lower numeric bound raised, or lowered.
+pub const MINIMUM: Directed = Directed::new(&MINIMUM_INCREASED, &MINIMUM_DECREASED);
+/// An object closed to undeclared properties, or opened.
+pub const ADDITIONAL_PROPERTIES: Directed = Directed::new(&ADDITIONAL_PROPERTIES_CLOSED, &ADDITIONAL_PROPERTIES_OPENED);
+/// A field that became required, or optional.
+pub const REQUIRED: Directed = Directed::new(&FIELD_BECAME_REQUIRED, &FIELD_BECAME_OPTIONAL);
+
 /// Compares value constraints of two resolved types: each row of [`CONSTRAINTS`] that changed is
 /// reported at its keyword, on each side where it is written.
 pub fn compare_constraints(c: &mut Comparer<'_>, old: &Type, new: &Type, variance: Variance, path: &str) {
@@ -348,14 +398,8 @@ fn count(x: Option<u64>, y: Option<u64>, upper: bool) -> Option<Moved> {
             _ => return None,
         }
     };
-    let rule = match (upper, effect == Effect::Narrows) {
-        (true, true) => &MAX_LENGTH_DECREASED,
-        (true, false) => &MAX_LENGTH_INCREASED,
-        (false, true) => &MIN_LENGTH_INCREASED,
-        (false, false) => &MIN_LENGTH_DECREASED,
-    };
     Some(Moved {
-        rule,
+        rule: if upper { MAX_LENGTH } else { MIN_LENGTH }.of(effect),
         effect,
         from: show(x),
         to: show(y),
@@ -365,12 +409,7 @@ fn count(x: Option<u64>, y: Option<u64>, upper: bool) -> Option<Moved> {
 /// A numeric bound moved (`maximum`/`exclusiveMaximum` when `upper`, else the minimums).
 fn bound(x: Bound, y: Bound, upper: bool) -> Option<Moved> {
     let effect = bound_effect(x, y, upper)?;
-    let rule = match (upper, effect == Effect::Narrows) {
-        (true, true) => &MAXIMUM_DECREASED,
-        (true, false) => &MAXIMUM_INCREASED,
-        (false, true) => &MINIMUM_INCREASED,
-        (false, false) => &MINIMUM_DECREASED,
-    };
+    let rule = if upper { MAXIMUM } else { MINIMUM }.of(effect);
     let op = if upper { "<" } else { ">" };
     Some(Moved {
         rule,

@@ -91,14 +91,14 @@ impl<'a> Comparer<'a> {
                 };
                 let (rule, message, why_text, old_at, new_at) = match variance {
                     Variance::Accepts => (
-                        why.narrow,
+                        why.rules.narrows,
                         format!("{shown}: the old schema accepts {}{reading_note}", why.what),
                         "the new schema rejects them".to_string(),
                         fix(&why.sub_at, &old.location),
                         fix(&why.sup_at, &new.location),
                     ),
                     Variance::Produces => (
-                        why.widen,
+                        why.rules.widens,
                         format!("{shown}: the new schema allows {}{reading_note}", why.what),
                         "consumers of the old contract reject them".to_string(),
                         fix(&why.sup_at, &old.location),

@@ -71,8 +71,7 @@ impl<'a> Comparer<'a> {
                 if a != b {
                     let effect = primitive_effect(*a, *b);
                     let rule = match effect {
-                        Effect::Narrows => &concepts::TYPE_NARROWED,
-                        Effect::Widens => &concepts::TYPE_WIDENED,
+                        Effect::Narrows | Effect::Widens => concepts::TYPE.of(effect),
                         _ => &concepts::TYPE_CHANGED,
                     };
                     self.change(

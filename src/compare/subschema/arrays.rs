@@ -78,8 +78,7 @@ impl<'a> Checker<'a> {
         let ya: Vec<&Type> = y.parts.iter().map(arr_ty).collect();
         if xmin < ymin {
             return self.no(
-                &c::MIN_LENGTH_INCREASED,
-                &c::MIN_LENGTH_DECREASED,
+                c::MIN_LENGTH,
                 path,
                 format!("arrays of {xmin} items"),
                 &xa,
@@ -94,14 +93,13 @@ impl<'a> Checker<'a> {
                 .parts
                 .iter()
                 .any(|p| matches!(p, ArrPart::Array { prefix, .. } if !prefix.is_empty()));
-            let (narrow, widen) = if tuple {
-                (&c::PREFIX_ITEMS_CHANGED, &c::PREFIX_ITEMS_CHANGED)
+            let rules = if tuple {
+                c::Directed::either(&c::PREFIX_ITEMS_CHANGED)
             } else {
-                (&c::MAX_LENGTH_DECREASED, &c::MAX_LENGTH_INCREASED)
+                c::MAX_LENGTH
             };
             return self.no(
-                narrow,
-                widen,
+                rules,
                 path,
                 format!("arrays of {} items", ym + 1),
                 &xa,
@@ -136,8 +134,7 @@ impl<'a> Checker<'a> {
         let unique = |s: &ArrSet| s.parts.iter().any(|p| arr_ty(p).constraints().unique_items);
         if unique(y) && !unique(x) && xmax.is_none_or(|m| m > 1) {
             return self.no(
-                &c::UNIQUE_ITEMS_CHANGED,
-                &c::UNIQUE_ITEMS_CHANGED,
+                c::Directed::either(&c::UNIQUE_ITEMS_CHANGED),
                 path,
                 "arrays with duplicate items".into(),
                 &xa,
@@ -171,8 +168,7 @@ impl<'a> Checker<'a> {
                 }
                 if !ok {
                     return self.no(
-                        &c::CONTAINS_CHANGED,
-                        &c::CONTAINS_CHANGED,
+                        c::Directed::either(&c::CONTAINS_CHANGED),
                         path,
                         format!("arrays with fewer than {need} items matching `contains`"),
                         &xa,
@@ -194,8 +190,7 @@ impl<'a> Checker<'a> {
                 }
                 if !ok {
                     return self.no(
-                        &c::CONTAINS_CHANGED,
-                        &c::CONTAINS_CHANGED,
+                        c::Directed::either(&c::CONTAINS_CHANGED),
                         path,
                         format!("arrays with more than {most} items matching `contains`"),
                         &xa,

@@ -34,7 +34,6 @@ use serde_json::Value;
 
 use super::TypeIndex;
 use super::concepts as c;
-use crate::finding::RuleMeta;
 use crate::model::{Location, Type, TypeKind};
 use norm::{ArrPart, ArrSet, Norm, ObjPart, ObjSet};
 use scalar::{NumGap, Str};
@@ -59,10 +58,9 @@ impl Side {
 /// change (one when the included side is the old one, one when it is the new one).
 #[derive(Debug, Clone)]
 pub struct Why {
-    /// The rule when the old schema must be included in the new one (a narrowing).
-    pub narrow: &'static RuleMeta,
-    /// The rule when the new schema must be included in the old one (a widening).
-    pub widen: &'static RuleMeta,
+    /// The rules: `narrows` when the old schema must be included in the new one, `widens` when
+    /// the new one must be included in the old one.
+    pub rules: c::Directed,
     /// Where, below the compared position (`.bar`, `[]`, `[0]`, `{}`).
     pub path: String,
     /// The documents that escape: "null", "`bar` as a string", "arrays with 3 items".
@@ -372,19 +370,9 @@ impl<'a> Checker<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn no(
-        &self,
-        narrow: &'static RuleMeta,
-        widen: &'static RuleMeta,
-        path: &str,
-        what: String,
-        a: &[&Type],
-        b: &[&Type],
-        keywords: &[&str],
-    ) -> Verdict {
+    fn no(&self, rules: c::Directed, path: &str, what: String, a: &[&Type], b: &[&Type], keywords: &[&str]) -> Verdict {
         Verdict::No(Box::new(Why {
-            narrow,
-            widen,
+            rules,
             path: path.to_string(),
             what,
             sub_at: at(a, keywords),
@@ -408,7 +396,7 @@ impl<'a> Checker<'a> {
         'a: 't,
     {
         if na.null && !nb.null {
-            return self.no(&c::NULLABLE_REMOVED, &c::NULLABLE_ADDED, path, "null".into(), a, b, &[]);
+            return self.no(c::NULLABLE, path, "null".into(), a, b, &[]);
         }
         for (i, word) in ["false", "true"].iter().enumerate() {
             if na.bools[i] && !nb.bools[i] {
@@ -417,15 +405,7 @@ impl<'a> Checker<'a> {
                 } else {
                     "booleans".to_string()
                 };
-                return self.no(
-                    &c::TYPE_NARROWED,
-                    &c::TYPE_WIDENED,
-                    path,
-                    what,
-                    a,
-                    b,
-                    &["enum", "const"],
-                );
+                return self.no(c::TYPE, path, what, a, b, &["enum", "const"]);
             }
         }
         for x in &na.nums {
@@ -433,54 +413,43 @@ impl<'a> Checker<'a> {
                 continue;
             }
             if nb.nums.is_empty() {
-                return self.no(&c::TYPE_NARROWED, &c::TYPE_WIDENED, path, "numbers".into(), a, b, &[]);
+                return self.no(c::TYPE, path, "numbers".into(), a, b, &[]);
             }
             if let Err(gap) = scalar::num_within(x, &nb.nums) {
-                let (narrow, widen, what, kw): (&'static RuleMeta, &'static RuleMeta, String, &[&str]) = match gap {
+                let (rules, what, kw): (c::Directed, String, &[&str]) = match gap {
                     NumGap::Value(v) if nb.nums.iter().any(|n| n.values.is_some()) || x.values.is_some() => (
-                        &c::ENUM_CONSTRAINT_CHANGED,
-                        &c::ENUM_CONSTRAINT_CHANGED,
+                        c::Directed::either(&c::ENUM_CONSTRAINT_CHANGED),
                         format!("the number {}", show_num(v)),
                         &["enum", "const"],
                     ),
                     NumGap::Value(v) => (
-                        &c::MINIMUM_INCREASED,
-                        &c::MINIMUM_DECREASED,
+                        c::MINIMUM,
                         format!("the number {}", show_num(v)),
                         &["minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"],
                     ),
                     NumGap::Below => (
-                        &c::MINIMUM_INCREASED,
-                        &c::MINIMUM_DECREASED,
+                        c::MINIMUM,
                         "numbers below the new lower bound".into(),
                         &["minimum", "exclusiveMinimum"],
                     ),
                     NumGap::Above => (
-                        &c::MAXIMUM_DECREASED,
-                        &c::MAXIMUM_INCREASED,
+                        c::MAXIMUM,
                         "numbers above the new upper bound".into(),
                         &["maximum", "exclusiveMaximum"],
                     ),
-                    NumGap::Fraction => (
-                        &c::TYPE_NARROWED,
-                        &c::TYPE_WIDENED,
-                        "numbers with a fraction".into(),
-                        &["type"],
-                    ),
+                    NumGap::Fraction => (c::TYPE, "numbers with a fraction".into(), &["type"]),
                     NumGap::Step => (
-                        &c::MULTIPLE_OF_CHANGED,
-                        &c::MULTIPLE_OF_CHANGED,
+                        c::Directed::either(&c::MULTIPLE_OF_CHANGED),
                         "numbers that are not multiples of the new step".into(),
                         &["multipleOf"],
                     ),
                     NumGap::Excluded(v) => (
-                        &c::NOT_CHANGED,
-                        &c::NOT_CHANGED,
+                        c::Directed::either(&c::NOT_CHANGED),
                         format!("the number {}", show_num(v)),
                         &["not"],
                     ),
                 };
-                return self.no(narrow, widen, path, what, a, b, kw);
+                return self.no(rules, path, what, a, b, kw);
             }
         }
         for x in &na.strs {

@@ -121,14 +121,13 @@ impl<'a> Checker<'a> {
             let fpath = join(path, &field_seg(name));
             let tx = self.property_types(x, name);
             if req_y.contains(name) && !req_x.contains(name) {
-                let (narrow, widen) = if Self::declares(x, name) {
-                    (&c::FIELD_BECAME_REQUIRED, &c::FIELD_BECAME_OPTIONAL)
+                let rules = if Self::declares(x, name) {
+                    c::REQUIRED
                 } else {
-                    (&c::FIELD_ADDED, &c::FIELD_REMOVED)
+                    c::Directed::new(&c::FIELD_ADDED, &c::FIELD_REMOVED)
                 };
                 return self.no(
-                    narrow,
-                    widen,
+                    rules,
                     &fpath,
                     format!("documents without `{name}`"),
                     &xa,
@@ -144,14 +143,13 @@ impl<'a> Checker<'a> {
             let in_x = Self::declares(x, name);
             let in_y = Self::declares(y, name);
             let Some(ty) = ty else {
-                let (narrow, widen) = if in_x {
-                    (&c::FIELD_REMOVED, &c::FIELD_ADDED)
+                let rules = if in_x {
+                    c::Directed::new(&c::FIELD_REMOVED, &c::FIELD_ADDED)
                 } else {
-                    (&c::ADDITIONAL_PROPERTIES_CLOSED, &c::ADDITIONAL_PROPERTIES_OPENED)
+                    c::ADDITIONAL_PROPERTIES
                 };
                 let mut v = self.no(
-                    narrow,
-                    widen,
+                    rules,
                     &fpath,
                     format!("documents with `{name}`"),
                     &xa,
@@ -169,13 +167,11 @@ impl<'a> Checker<'a> {
                     if in_y && !in_x {
                         // Declared only on the including side: the old object allowed the name
                         // through its pattern or additional properties.
-                        w.narrow = &c::FIELD_ADDED;
-                        w.widen = &c::FIELD_REMOVED;
+                        w.rules = c::Directed::new(&c::FIELD_ADDED, &c::FIELD_REMOVED);
                         w.reading = true;
                         w.what = format!("`{name}` as {}", w.what);
                     } else if in_x && !in_y {
-                        w.narrow = &c::FIELD_REMOVED;
-                        w.widen = &c::FIELD_ADDED;
+                        w.rules = c::Directed::new(&c::FIELD_REMOVED, &c::FIELD_ADDED);
                         w.reading = true;
                         w.what = format!("`{name}` as {}", w.what);
                     }
@@ -220,8 +216,7 @@ impl<'a> Checker<'a> {
             let fpath = join(path, "{}");
             let Some(ty) = self.property_types(y, probe) else {
                 let mut v = self.no(
-                    &c::ADDITIONAL_PROPERTIES_CLOSED,
-                    &c::ADDITIONAL_PROPERTIES_OPENED,
+                    c::ADDITIONAL_PROPERTIES,
                     &fpath,
                     which.clone(),
                     &xa,
@@ -238,8 +233,7 @@ impl<'a> Checker<'a> {
                 Verdict::No(mut w) => {
                     w.what = format!("{which} with {}", w.what);
                     w.reading = true;
-                    w.narrow = &c::ADDITIONAL_PROPERTIES_CLOSED;
-                    w.widen = &c::ADDITIONAL_PROPERTIES_OPENED;
+                    w.rules = c::ADDITIONAL_PROPERTIES;
                     return Verdict::No(w);
                 }
                 Verdict::Unknown(r) => undecided = undecided.or(Some(r)),
@@ -276,8 +270,7 @@ impl<'a> Checker<'a> {
                 match self.within(&xnames, &[pn], declared, &join(path, "{key}"), depth + 1) {
                     Verdict::Yes => {}
                     Verdict::No(mut w) => {
-                        w.narrow = &c::PROPERTY_NAMES_CHANGED;
-                        w.widen = &c::PROPERTY_NAMES_CHANGED;
+                        w.rules = c::Directed::either(&c::PROPERTY_NAMES_CHANGED);
                         w.what = format!("property names such as {}", w.what);
                         return Verdict::No(w);
                     }
@@ -289,8 +282,7 @@ impl<'a> Checker<'a> {
                     && !self.norm_accepts_type(pn, &Value::String(name.clone()), depth)
                 {
                     return self.no(
-                        &c::PROPERTY_NAMES_CHANGED,
-                        &c::PROPERTY_NAMES_CHANGED,
+                        c::Directed::either(&c::PROPERTY_NAMES_CHANGED),
                         path,
                         format!("documents with the property `{name}`"),
                         &xa,
@@ -318,8 +310,7 @@ impl<'a> Checker<'a> {
         let (ymin, ymax) = counts(y);
         if xmin < ymin {
             return self.no(
-                &c::MIN_LENGTH_INCREASED,
-                &c::MIN_LENGTH_DECREASED,
+                c::MIN_LENGTH,
                 path,
                 format!("objects with {xmin} properties"),
                 &xa,
@@ -340,8 +331,7 @@ impl<'a> Checker<'a> {
             };
             if xm.is_none_or(|xm| xm > ym) {
                 return self.no(
-                    &c::MAX_LENGTH_DECREASED,
-                    &c::MAX_LENGTH_INCREASED,
+                    c::MAX_LENGTH,
                     path,
                     format!("objects with {} properties", ym + 1),
                     &xa,
@@ -365,8 +355,7 @@ impl<'a> Checker<'a> {
                 let have = self.required_names(&with);
                 if let Some(d) = deps.iter().find(|d| !have.contains(*d)) {
                     return self.no(
-                        &c::DEPENDENT_REQUIRED_CHANGED,
-                        &c::DEPENDENT_REQUIRED_CHANGED,
+                        c::Directed::either(&c::DEPENDENT_REQUIRED_CHANGED),
                         &join(path, &field_seg(trigger)),
                         format!("documents with `{trigger}` but without `{d}`"),
                         &xa,
@@ -414,8 +403,7 @@ impl<'a> Checker<'a> {
                     match self.obj_in_union(xo, &keep, &ns, declared, path, depth + 1, &xa, &[schema]) {
                         Verdict::Yes => {}
                         Verdict::No(mut w) => {
-                            w.narrow = &c::DEPENDENT_SCHEMAS_CHANGED;
-                            w.widen = &c::DEPENDENT_SCHEMAS_CHANGED;
+                            w.rules = c::Directed::either(&c::DEPENDENT_SCHEMAS_CHANGED);
                             w.what = format!("documents with `{trigger}` and {}", w.what);
                             return Verdict::No(w);
                         }

@@ -19,41 +19,24 @@ impl<'a> Checker<'a> {
                     .any(|y| (y.format.is_none() || y.format == x.format) && self.str_admits(y, &v));
                 if !ok {
                     let rule = if ys.iter().any(|y| y.values.is_some()) {
-                        (&c::ENUM_VALUE_REMOVED, &c::ENUM_VALUE_ADDED)
+                        c::ENUM_VALUE
                     } else if ys.is_empty() {
-                        (&c::TYPE_NARROWED, &c::TYPE_WIDENED)
+                        c::TYPE
                     } else {
-                        (&c::PATTERN_CHANGED, &c::PATTERN_CHANGED)
+                        c::Directed::either(&c::PATTERN_CHANGED)
                     };
-                    return Some(self.no(
-                        rule.0,
-                        rule.1,
-                        path,
-                        format!("the string \"{v}\""),
-                        a,
-                        b,
-                        &["enum", "const"],
-                    ));
+                    return Some(self.no(rule, path, format!("the string \"{v}\""), a, b, &["enum", "const"]));
                 }
             }
             return None;
         }
         if ys.is_empty() {
-            return Some(self.no(
-                &c::TYPE_NARROWED,
-                &c::TYPE_WIDENED,
-                path,
-                "strings".into(),
-                a,
-                b,
-                &["type"],
-            ));
+            return Some(self.no(c::TYPE, path, "strings".into(), a, b, &["type"]));
         }
         // A finite set cannot hold an infinite one.
         if ys.iter().all(|y| y.values.is_some()) {
             return Some(self.no(
-                &c::TYPE_NARROWED,
-                &c::TYPE_WIDENED,
+                c::TYPE,
                 path,
                 "strings outside the listed values".into(),
                 a,
@@ -86,8 +69,7 @@ impl<'a> Checker<'a> {
         if usable.is_empty() {
             if let Some(e) = excluded_gap.filter(|_| pattern_gap.is_none() && !format_gap) {
                 return Some(self.no(
-                    &c::NOT_CHANGED,
-                    &c::NOT_CHANGED,
+                    c::Directed::either(&c::NOT_CHANGED),
                     path,
                     format!("the string \"{e}\""),
                     a,
@@ -97,8 +79,7 @@ impl<'a> Checker<'a> {
             }
             if format_gap && pattern_gap.is_none() {
                 return Some(self.no(
-                    &c::FORMAT_CHANGED,
-                    &c::FORMAT_CHANGED,
+                    c::Directed::either(&c::FORMAT_CHANGED),
                     path,
                     "strings of another format".into(),
                     a,
@@ -111,8 +92,7 @@ impl<'a> Checker<'a> {
                 for probe in probes(x) {
                     if self.str_admits(x, &probe) && !ys.iter().any(|y| self.str_admits(y, &probe)) {
                         return Some(self.no(
-                            &c::PATTERN_CHANGED,
-                            &c::PATTERN_CHANGED,
+                            c::Directed::either(&c::PATTERN_CHANGED),
                             path,
                             format!("the string \"{probe}\""),
                             a,
@@ -128,22 +108,16 @@ impl<'a> Checker<'a> {
         }
         // Lengths.
         let min_ok = usable.iter().any(|(l, _)| *l <= x.min);
-        let (narrow, widen, what, kw): (&'static RuleMeta, &'static RuleMeta, String, &[&str]) = if !min_ok {
+        let (rules, what, kw): (c::Directed, String, &[&str]) = if !min_ok {
             (
-                &c::MIN_LENGTH_INCREASED,
-                &c::MIN_LENGTH_DECREASED,
+                c::MIN_LENGTH,
                 format!("strings of {} characters", x.min),
                 &["minLength"],
             )
         } else {
-            (
-                &c::MAX_LENGTH_DECREASED,
-                &c::MAX_LENGTH_INCREASED,
-                "longer strings".into(),
-                &["maxLength"],
-            )
+            (c::MAX_LENGTH, "longer strings".into(), &["maxLength"])
         };
-        Some(self.no(narrow, widen, path, what, a, b, kw))
+        Some(self.no(rules, path, what, a, b, kw))
     }
 }
 

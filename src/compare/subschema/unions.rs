@@ -24,8 +24,7 @@ impl<'a> Checker<'a> {
             for v in values {
                 if self.arr_accepts(x, v, depth) && !self.norm_accepts(nb, v, depth) {
                     return self.no(
-                        &c::ENUM_CONSTRAINT_CHANGED,
-                        &c::ENUM_CONSTRAINT_CHANGED,
+                        c::Directed::either(&c::ENUM_CONSTRAINT_CHANGED),
                         path,
                         format!("the array {v}"),
                         a,
@@ -37,15 +36,7 @@ impl<'a> Checker<'a> {
             return Verdict::Yes;
         }
         if ys.is_empty() {
-            return self.no(
-                &c::TYPE_NARROWED,
-                &c::TYPE_WIDENED,
-                path,
-                "arrays".into(),
-                a,
-                b,
-                &["type"],
-            );
+            return self.no(c::TYPE, path, "arrays".into(), a, b, &["type"]);
         }
         let mut first = None;
         for y in ys.iter().filter(|y| y.values.is_none()) {
@@ -76,8 +67,7 @@ impl<'a> Checker<'a> {
             )),
             Some(v) => v,
             None => self.no(
-                &c::TYPE_NARROWED,
-                &c::TYPE_WIDENED,
+                c::TYPE,
                 path,
                 format!("{what} outside the listed values"),
                 a,
@@ -107,8 +97,7 @@ impl<'a> Checker<'a> {
             for v in values {
                 if self.obj_accepts(x, v, depth) && !self.norm_accepts(nb, v, depth) {
                     return self.no(
-                        &c::ENUM_CONSTRAINT_CHANGED,
-                        &c::ENUM_CONSTRAINT_CHANGED,
+                        c::Directed::either(&c::ENUM_CONSTRAINT_CHANGED),
                         path,
                         format!("the object {v}"),
                         a,
@@ -123,15 +112,7 @@ impl<'a> Checker<'a> {
             return Verdict::Yes;
         }
         if ys.is_empty() {
-            return self.no(
-                &c::TYPE_NARROWED,
-                &c::TYPE_WIDENED,
-                path,
-                "objects".into(),
-                a,
-                b,
-                &["type"],
-            );
+            return self.no(c::TYPE, path, "objects".into(), a, b, &["type"]);
         }
         let mut first = None;
         for y in ys.iter().filter(|y| y.values.is_none()) {
