@@ -256,41 +256,31 @@ pub fn run(
     let (root, mapping_files, shown) = crate::mapping::files::mapping_files(crate::workspace::mapping_root()?, &[])?;
     if parts.mappings && !mapping_files.is_empty() {
         let started = std::time::Instant::now();
-        let (mappings, problems) = crate::mapping::files::read_mappings(&mapping_files, &shown)?;
-        let mut mapping_findings = problems;
-        let mut opts = load.clone();
-        opts.root.get_or_insert_with(|| root.clone());
-        let mut now = crate::mapping::Contracts::new(&root, opts.clone());
-        mapping_findings.extend(crate::mapping::validate(&mappings, &mut now));
+        let read = crate::mapping::files::Read::files(root, mapping_files, shown)?;
+        let mut mapping_findings = read.problems;
+        let mut now = crate::mapping::Contracts::new(&read.root, load.clone());
+        mapping_findings.extend(crate::mapping::validate(&read.mappings, &mut now));
         mapping_findings.extend(crate::mapping::files::crosswalk_findings(
             &config.crosswalk_db(),
-            &mappings,
+            &read.mappings,
         ));
         if html {
             sections.push((
                 "Mapping lineage".to_string(),
-                crate::report::html::lineage_matrix(&crate::mapping::lineage(&mappings, &mut now)),
+                crate::report::html::lineage_matrix(&crate::mapping::lineage(&read.mappings, &mut now)),
             ));
         }
         if let Some(a) = &against_result
-            && let Some(old_root) = a._snapshot.path_for(&root)
+            && let Some(mut before) = crate::mapping::Contracts::at_snapshot(&a._snapshot, &read.root, load)
         {
-            let mut old_opts = opts.clone();
-            old_opts.root = Some(old_root.clone());
-            old_opts.proto_paths = opts
-                .proto_paths
-                .iter()
-                .filter_map(|p| a._snapshot.path_for(p))
-                .collect();
-            let mut before = crate::mapping::Contracts::new(&old_root, old_opts);
-            mapping_findings.extend(crate::mapping::impact(&mappings, &mut before, &mut now, &ws.today));
+            mapping_findings.extend(crate::mapping::impact(&read.mappings, &mut before, &mut now, &ws.today));
         }
         mapping_findings.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
         mapping_findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
         suppressed = suppressed.plus(crate::suppress::apply(&mut mapping_findings, config, &[], &ws.today));
-        crate::progress::detail(started, format_args!("check: {} mappings checked", mappings.len()));
+        crate::progress::detail(started, format_args!("check: {} mappings checked", read.mappings.len()));
         findings.extend(mapping_findings);
-        files.extend(shown);
+        files.extend(read.shown);
     }
     // Drift: each `[[samples]]` entry against its contract.
     for set in config.samples.iter().filter(|_| parts.samples) {

@@ -1,6 +1,6 @@
 //! `mapcheck crosswalk ...`: the ID tables in the DuckDB store.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -86,13 +86,6 @@ pub enum Plain {
     Json,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ResolveFormat {
-    Text,
-    Json,
-    Csv,
-}
-
 #[derive(Debug, Args)]
 pub struct LoadCmd {
     /// The file: .csv (or .tsv), .ndjson/.jsonl, or .parquet.
@@ -151,8 +144,8 @@ pub struct ResolveCmd {
     /// Resolve as of this UTC time (`2026-11-26`, `2026-11-26T14:30:00Z`) instead of now.
     #[arg(long, value_name = "TIME")]
     pub as_of: Option<String>,
-    #[arg(long, value_enum, default_value_t = ResolveFormat::Text)]
-    pub format: ResolveFormat,
+    #[arg(long, value_enum, default_value_t = resolve::ResolveFormat::Text)]
+    pub format: resolve::ResolveFormat,
 }
 
 #[derive(Debug, Args)]
@@ -234,22 +227,7 @@ pub fn run(args: &CrosswalkArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
             let o = merge::run(&db, &cmd.from, &cmd.into)?;
             match cmd.format {
                 Plain::Json => writeln!(out, "{}", serde_json::to_string_pretty(&o)?)?,
-                Plain::Text => {
-                    write!(
-                        out,
-                        "merged {} into {} (load {} at {} UTC): {} link{} moved",
-                        o.from,
-                        o.into,
-                        o.load_id,
-                        o.at,
-                        o.links_moved,
-                        if o.links_moved == 1 { "" } else { "s" }
-                    )?;
-                    if o.survivor != o.into {
-                        write!(out, "; {} resolves to {}", o.into, o.survivor)?;
-                    }
-                    writeln!(out)?;
-                }
+                Plain::Text => o.write_text(out)?,
             }
             Ok(Exit::Clean)
         }
@@ -396,48 +374,7 @@ fn run_load(db: &Path, cmd: &LoadCmd, out: &mut dyn Write) -> anyhow::Result<Exi
         return Ok(Exit::Clean);
     }
     let what = format!("{}/{} ({}) from {shown}", cmd.system, cmd.entity, cmd.feed);
-    let mut details = format!(
-        "{} added, {} changed, {} unchanged",
-        outcome.added, outcome.changed, outcome.unchanged
-    );
-    if outcome.minted > 0 {
-        details.push_str(&format!(", {} minted", outcome.minted));
-    }
-    if outcome.repeated > 0 {
-        details.push_str(&format!(", {} repeated rows", outcome.repeated));
-    }
-    if outcome.rejected > 0 {
-        let to = cmd
-            .reject_file
-            .as_deref()
-            .map(crate::load::display_path)
-            .unwrap_or_default();
-        if outcome.dry_run {
-            details.push_str(&format!(", {} rows would be rejected to {to}", outcome.rejected));
-        } else {
-            details.push_str(&format!(", {} rows rejected to {to}", outcome.rejected));
-        }
-    }
-    if outcome.dry_run {
-        writeln!(out, "dry run, nothing changed: {what}: would have {details}")?;
-        for c in &outcome.examples {
-            match &c.previous {
-                Some(p) => writeln!(out, "  ~ {}: {} -> {}", c.source_id, p, c.canonical_id)?,
-                None => writeln!(out, "  + {}: {}", c.source_id, c.canonical_id)?,
-            }
-        }
-        if outcome.changes() as usize > outcome.examples.len() {
-            writeln!(
-                out,
-                "  ... and {} more",
-                outcome.changes() as usize - outcome.examples.len()
-            )?;
-        }
-    } else if let Some(id) = outcome.load_id {
-        writeln!(out, "loaded {what}: {details} (load {id} at {} UTC)", outcome.at)?;
-    } else {
-        writeln!(out, "no changes: {what} is already loaded ({details})")?;
-    }
+    outcome.write_text(&what, cmd.reject_file.as_deref(), out)?;
     Ok(Exit::Clean)
 }
 
@@ -454,75 +391,22 @@ fn parquet_rows(path: &Path) -> Option<u64> {
 }
 
 fn run_resolve(db: &Path, cmd: &ResolveCmd, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let ids: Vec<String> = match &cmd.file {
+    let ids = match &cmd.file {
         None => cmd.ids.clone(),
-        Some(path) => {
-            let shown = crate::load::display_path(path);
-            let mut bytes = Vec::new();
-            if path.as_os_str() == "-" {
-                std::io::stdin().lock().read_to_end(&mut bytes)
-            } else {
-                std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes))
-            }
-            .map_err(|e| anyhow::anyhow!("{shown}: cannot read: {e}"))?;
-            let mut ids = Vec::new();
-            for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
-                let line = std::str::from_utf8(line).map_err(|e| anyhow::anyhow!("{shown}: line {}: {e}", i + 1))?;
-                let id = line.trim();
-                if !id.is_empty() {
-                    ids.push(id.to_string());
-                }
-            }
-            ids
-        }
+        Some(path) => resolve::read_ids(path)?,
     };
     let resolved = resolve::run(db, &cmd.system, cmd.entity.as_deref(), ids, cmd.as_of.as_deref())?;
-    let unresolved = resolved.iter().filter(|r| r.canonical_ids.is_empty()).count();
-    let ambiguous = resolved.iter().filter(|r| r.canonical_ids.len() > 1).count();
-    match cmd.format {
-        ResolveFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &resolved)?;
-            writeln!(out)?;
-        }
-        ResolveFormat::Text => {
-            // Tab-separated, unquoted: ids are single lines, so no field needs quoting.
-            for r in &resolved {
-                if r.canonical_ids.is_empty() {
-                    writeln!(out, "{}\t-", r.source_id)?;
-                }
-                for c in &r.canonical_ids {
-                    writeln!(out, "{}\t{c}", r.source_id)?;
-                }
-            }
-        }
-        ResolveFormat::Csv => {
-            let mut w = csv::Writer::from_writer(&mut *out);
-            w.write_record(["source_id", "canonical_id"])?;
-            for r in &resolved {
-                if r.canonical_ids.is_empty() {
-                    w.write_record([r.source_id.as_str(), ""])?;
-                }
-                for c in &r.canonical_ids {
-                    w.write_record([r.source_id.as_str(), c.as_str()])?;
-                }
-            }
-            w.flush()?;
-        }
-    }
-    let total = resolved.len();
+    resolve::write(&resolved, cmd.format, out)?;
+    let note = resolve::shortfall(&resolved, &cmd.system);
     // The process ends next: freeing a million results one by one would only cost time.
     std::mem::forget(resolved);
-    if unresolved + ambiguous > 0 {
-        eprintln!(
-            "{unresolved} of {total} id{} {} no link in {}; {ambiguous} {} more than one canonical id",
-            if total == 1 { "" } else { "s" },
-            if unresolved == 1 { "has" } else { "have" },
-            cmd.system,
-            if ambiguous == 1 { "has" } else { "have" },
-        );
-        return Ok(Exit::Findings);
+    match note {
+        Some(note) => {
+            eprintln!("{note}");
+            Ok(Exit::Findings)
+        }
+        None => Ok(Exit::Clean),
     }
-    Ok(Exit::Clean)
 }
 
 fn run_history(db: &Path, cmd: &HistoryCmd, out: &mut dyn Write) -> anyhow::Result<Exit> {
@@ -535,30 +419,6 @@ fn run_history(db: &Path, cmd: &HistoryCmd, out: &mut dyn Write) -> anyhow::Resu
         writeln!(out, "no links ever mentioned '{}'", h.id)?;
         return Ok(Exit::Findings);
     }
-    for l in &h.links {
-        let until = l.valid_to.as_deref().unwrap_or("now");
-        writeln!(
-            out,
-            "{} .. {}  {}/{} ({})  {} -> {}  load {}{}  {}",
-            l.valid_from,
-            until,
-            l.system,
-            l.entity,
-            l.feed,
-            l.source_id,
-            l.canonical_id,
-            l.load_id,
-            l.closed_by.map(|c| format!(", closed by {c}")).unwrap_or_default(),
-            l.source_file
-        )?;
-    }
-    for r in &h.redirects {
-        let until = r.valid_to.as_deref().unwrap_or("now");
-        writeln!(
-            out,
-            "{} .. {}  merged {} -> {}  load {}",
-            r.valid_from, until, r.from_id, r.into_id, r.load_id
-        )?;
-    }
+    h.write_text(out)?;
     Ok(Exit::Clean)
 }

@@ -8,10 +8,10 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::{Exit, LoadArgs, ReportArgs};
 use crate::config::Config;
-use crate::mapping::batch::{Crosswalks, Input, Keep, Sinks, Tally, Validators, dedupe_winners, run_batches};
-use crate::mapping::files::{crosswalk_findings, mapping_files, read_mappings};
-use crate::mapping::{Contracts, Lineage, lineage, validate};
-use crate::workspace::mapping_root;
+use crate::mapping::batch::{Crosswalks, Input, Keep, Sinks, dedupe_winners, prepare, run_batches};
+use crate::mapping::files::{Read, crosswalk_findings};
+use crate::mapping::{Contracts, lineage, validate};
+use crate::workspace::{Workspace, mapping_root};
 
 use crate::report::Summary;
 
@@ -206,10 +206,8 @@ fn run_draft(args: &DraftArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
             Err(e) => return super::drift::scan_failed(e),
         }
     };
-    let mut opts = args.load.options();
-    opts.root.get_or_insert_with(|| root.clone());
-    let mut ws = Contracts::new(&root, opts);
-    let text = crate::mapping::draft_mapping(&mut ws, &args.source, &args.type_name, entity, version, &seen)
+    let mut contracts = Contracts::new(&root, args.load.options());
+    let text = crate::mapping::draft_mapping(&mut contracts, &args.source, &args.type_name, entity, version, &seen)
         .map_err(|e| anyhow::anyhow!(e))?;
     match &args.output {
         Some(path) => {
@@ -233,33 +231,52 @@ fn run_draft(args: &DraftArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
 }
 
 fn run_validate(args: &ValidateArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let crate::workspace::Workspace { config, today } = crate::workspace::Workspace::discover(crate::config::today())?;
-    let (root, files, shown) = mapping_files(mapping_root()?, &args.mappings)?;
-    let (mappings, mut findings) = read_mappings(&files, &shown)?;
-    let mut opts = args.load.options();
-    opts.root.get_or_insert_with(|| root.clone());
-    let mut ws = Contracts::new(&root, opts);
-    findings.extend(validate(&mappings, &mut ws));
-    findings.extend(crosswalk_findings(&config.crosswalk_db(), &mappings));
-    crate::finding::normalize(&mut findings);
-    let suppressed = crate::suppress::apply(&mut findings, &config, &[], &today);
-    let summary = Summary::of(&findings, 0, 0).with_suppressed(suppressed);
-    let summary = Summary {
-        contracts: shown.len(),
-        unit: Some("mapping file"),
-        ..summary
-    };
+    let Workspace { config, today } = Workspace::discover(crate::config::today())?;
+    let read = Read::of(mapping_root()?, &args.mappings)?;
+    let mut findings = read.problems.clone();
+    let mut contracts = Contracts::new(&read.root, args.load.options());
+    findings.extend(validate(&read.mappings, &mut contracts));
+    findings.extend(crosswalk_findings(&config.crosswalk_db(), &read.mappings));
     // Snippets quote the mapping files, which are shown relative to the workspace root.
-    let aliases: Vec<(String, PathBuf)> = shown.iter().zip(&files).map(|(s, f)| (s.clone(), f.clone())).collect();
-    args.report
-        .write_with_sources("map validate", &findings, &summary, &shown, &aliases, color, out)?;
-    Ok(args.report.exit(&findings))
+    write_mapping_report(
+        "map validate",
+        &args.report,
+        findings,
+        &config,
+        &today,
+        &read,
+        color,
+        out,
+    )
+}
+
+/// Writes a report on mapping files: findings normalized and suppressed as mapcheck.toml says,
+/// snippets quoting the mapping files.
+#[allow(clippy::too_many_arguments)]
+fn write_mapping_report(
+    command: &str,
+    report: &ReportArgs,
+    mut findings: Vec<crate::finding::Finding>,
+    config: &Config,
+    today: &str,
+    read: &Read,
+    color: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<Exit> {
+    crate::finding::normalize(&mut findings);
+    let suppressed = crate::suppress::apply(&mut findings, config, &[], today);
+    let summary = Summary {
+        contracts: read.shown.len(),
+        unit: Some("mapping file"),
+        ..Summary::of(&findings, 0, 0).with_suppressed(suppressed)
+    };
+    report.write_with_sources(command, &findings, &summary, &read.shown, &read.aliases(), color, out)?;
+    Ok(report.exit(&findings))
 }
 
 fn run_impact(args: &ImpactArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let crate::workspace::Workspace { config, today } = crate::workspace::Workspace::discover(crate::config::today())?;
-    let (root, files, shown) = mapping_files(mapping_root()?, &args.mappings)?;
-    let (mappings, mut findings) = read_mappings(&files, &shown)?;
+    let Workspace { config, today } = Workspace::discover(crate::config::today())?;
+    let read = Read::of(mapping_root()?, &args.mappings)?;
     let (reference, described) = match &args.against {
         Some(r) => (r.clone(), r.clone()),
         None => match crate::git::default_base() {
@@ -271,32 +288,12 @@ fn run_impact(args: &ImpactArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
     };
     super::note(format_args!("map impact: comparing contracts with {described}"));
     let snapshot = crate::git::snapshot(&reference)?;
-    let old_root = snapshot
-        .path_for(&root)
-        .ok_or_else(|| anyhow::anyhow!("{}: outside the git repository", root.display()))?;
-    let mut new_opts = args.load.options();
-    new_opts.root.get_or_insert_with(|| root.clone());
-    let mut old_opts = args.load.options();
-    old_opts.root = Some(old_root.clone());
-    old_opts.proto_paths = old_opts
-        .proto_paths
-        .iter()
-        .filter_map(|p| snapshot.path_for(p))
-        .collect();
-    let mut old_ws = Contracts::new(&old_root, old_opts);
-    let mut new_ws = Contracts::new(&root, new_opts);
-    findings.extend(crate::mapping::impact(&mappings, &mut old_ws, &mut new_ws, &today));
-    crate::finding::normalize(&mut findings);
-    let suppressed = crate::suppress::apply(&mut findings, &config, &[], &today);
-    let summary = Summary {
-        contracts: shown.len(),
-        unit: Some("mapping file"),
-        ..Summary::of(&findings, 0, 0).with_suppressed(suppressed)
-    };
-    let aliases: Vec<(String, PathBuf)> = shown.iter().zip(&files).map(|(s, f)| (s.clone(), f.clone())).collect();
-    args.report
-        .write_with_sources("map impact", &findings, &summary, &shown, &aliases, color, out)?;
-    Ok(args.report.exit(&findings))
+    let mut before = Contracts::at_snapshot(&snapshot, &read.root, &args.load.options())
+        .ok_or_else(|| anyhow::anyhow!("{}: outside the git repository", read.root.display()))?;
+    let mut now = Contracts::new(&read.root, args.load.options());
+    let mut findings = read.problems.clone();
+    findings.extend(crate::mapping::impact(&read.mappings, &mut before, &mut now, &today));
+    write_mapping_report("map impact", &args.report, findings, &config, &today, &read, color, out)
 }
 
 fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
@@ -306,52 +303,22 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
         }
     }
     let started = std::time::Instant::now();
-    let (root, files, shown) = mapping_files(mapping_root()?, std::slice::from_ref(&args.mapping))?;
-    let (mappings, problems) = read_mappings(&files, &shown)?;
-    let mut opts = args.load.options();
-    opts.root.get_or_insert_with(|| root.clone());
-    let mut ws = Contracts::new(&root, opts);
-    let mut invalid: Vec<_> = problems;
-    invalid.extend(
-        validate(&mappings, &mut ws)
-            .into_iter()
-            .filter(|f| f.severity == crate::finding::Severity::Error),
-    );
+    let read = Read::of(mapping_root()?, std::slice::from_ref(&args.mapping))?;
+    let mut contracts = Contracts::new(&read.root, args.load.options());
+    let prepared = prepare(&read, &mut contracts)?;
     super::detail(started, "map run: mapping validated");
-    let Some(mapping) = mappings.first().filter(|_| invalid.is_empty()) else {
-        for f in &invalid {
-            let at = f.location.as_ref().map(|l| l.to_string()).unwrap_or_default();
-            eprintln!("error: {at}: {}", f.message);
+    let (mapping, validator) = match prepared {
+        Ok(ready) => ready,
+        Err(invalid) => {
+            for f in &invalid {
+                let at = f.location.as_ref().map(|l| l.to_string()).unwrap_or_default();
+                eprintln!("error: {at}: {}", f.message);
+            }
+            anyhow::bail!(
+                "{}: the mapping does not validate; fix it first (mapcheck map validate)",
+                args.mapping.display()
+            );
         }
-        anyhow::bail!(
-            "{}: the mapping does not validate; fix it first (mapcheck map validate)",
-            args.mapping.display()
-        );
-    };
-    // The canonical schema the records must satisfy (JSON-Schema-shaped canonical versions).
-    let canonical = ws
-        .canonical_versions(&mapping.target.entity)
-        .get(&mapping.target.version)
-        .cloned()
-        .unwrap_or_default();
-    let canonical_path = root.join(&canonical);
-    let schema = crate::load::read_json_document(&canonical_path, &canonical)?;
-    // Records are validated for which keywords fail (no copy of a record per error); the exact
-    // validator words the first message of each kind.
-    fn compile<F: ::jsonschema::json::Json>(
-        schema: &serde_json::Value,
-        shown: &str,
-    ) -> anyhow::Result<::jsonschema::Validator<F>> {
-        // Formats are assertions here, as drift checks them: a canonical `uuid` that is not one
-        // fails the record.
-        ::jsonschema::options_for::<F>()
-            .should_validate_formats(true)
-            .build(schema)
-            .map_err(|e| anyhow::anyhow!("{shown}: {e}"))
-    }
-    let validator = Validators {
-        keywords: compile(&schema, &canonical)?,
-        exact: compile(&schema, &canonical)?,
     };
 
     // Never write over an input (replaying a rejects file into itself would empty it first).
@@ -380,8 +347,11 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
     super::detail(started, "map run: crosswalk links read");
     let proto = match args.proto.spec() {
         Some(spec) => Some(
-            spec.resolve(&root.join(&mapping.source.contract), &args.load.options().proto_paths)
-                .map_err(|e| anyhow::anyhow!("--proto-type: {e}"))?,
+            spec.resolve(
+                &read.root.join(&mapping.source.contract),
+                &args.load.options().proto_paths,
+            )
+            .map_err(|e| anyhow::anyhow!("--proto-type: {e}"))?,
         ),
         None => None,
     };
@@ -426,45 +396,18 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
     }
     super::detail(started, format_args!("map run: {} records", tally.records));
     let mut findings = tally.findings(&mapping.name, &crate::load::display_path(&args.samples[0]));
-    let Tally {
-        records,
-        written,
-        rejected,
-        skipped,
-        deletes,
-        malformed,
-        ..
-    } = tally;
     crate::finding::normalize(&mut findings);
     let summary = crate::report::Summary {
         contracts: 1,
         unit: Some("mapping"),
         ..crate::report::Summary::of(&findings, 1, 0)
     };
-    let files_shown = vec![shown[0].clone()];
-    let malformed_lines: u64 = malformed.by_kind.values().map(|p| p.count).sum();
-    let note = format!(
-        "map run: {records} source records: {written} canonical records written, {rejected} rejected{}{}{}{}",
-        match &args.rejects {
-            Some(path) if rejected > 0 => format!(" (to {})", path.display()),
-            _ if rejected > 0 && !args.keep_invalid => " (not written; --rejects FILE keeps them)".to_string(),
-            _ => String::new(),
-        },
-        if args.dedupe_key.is_some() {
-            format!(", {skipped} duplicates skipped")
-        } else {
-            String::new()
-        },
-        if args.envelope != crate::samples::envelope::Envelope::None {
-            format!(", {deletes} deletes and tombstones skipped")
-        } else {
-            String::new()
-        },
-        if malformed_lines > 0 {
-            format!(", {malformed_lines} lines skipped as malformed")
-        } else {
-            String::new()
-        }
+    let files_shown = vec![read.shown[0].clone()];
+    let note = tally.summary_line(
+        args.rejects.as_deref(),
+        args.keep_invalid,
+        args.dedupe_key.is_some(),
+        args.envelope != crate::samples::envelope::Envelope::None,
     );
     match &args.out {
         Some(_) => {
@@ -484,78 +427,21 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
 }
 
 fn run_lineage(args: &LineageArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let (root, files, shown) = mapping_files(mapping_root()?, &args.mappings)?;
-    let (mappings, problems) = read_mappings(&files, &shown)?;
-    for p in &problems {
+    let read = Read::of(mapping_root()?, &args.mappings)?;
+    for p in &read.problems {
         if let Some(l) = &p.location {
             eprintln!("warning: {l}: {}", p.message);
         }
     }
-    let mut opts = args.load.options();
-    opts.root.get_or_insert_with(|| root.clone());
-    let mut ws = Contracts::new(&root, opts);
-    let lineages = lineage(&mappings, &mut ws);
+    let mut contracts = Contracts::new(&read.root, args.load.options());
+    let lineages = lineage(&read.mappings, &mut contracts);
     match args.format {
         LineageFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &lineages)?;
             writeln!(out)?;
         }
-        LineageFormat::Markdown => write_markdown(&lineages, out)?,
+        LineageFormat::Markdown => crate::report::markdown::lineage(&lineages, out)?,
         LineageFormat::Html => out.write_all(crate::report::html::lineage_page(&lineages).as_bytes())?,
     }
     Ok(Exit::Clean)
-}
-
-fn write_markdown(lineages: &[Lineage], out: &mut dyn Write) -> std::io::Result<()> {
-    if lineages.is_empty() {
-        return writeln!(out, "No mapping targets a canonical entity version that exists.");
-    }
-    // Names come from users' files: no control characters or line breaks reach the page raw.
-    let p = |s: &str| crate::report::printable(s).into_owned();
-    for l in lineages {
-        writeln!(out, "## {} v{} (`{}`)\n", p(&l.entity), l.version, p(&l.file))?;
-        writeln!(out, "| canonical field | required | fed by |")?;
-        writeln!(out, "|---|---|---|")?;
-        let mut unfilled = Vec::new();
-        for f in &l.fields {
-            let fed = if f.through_fields {
-                "(through its fields)".to_string()
-            } else if f.sources.is_empty() {
-                unfilled.push(f.path.as_str());
-                "—".to_string()
-            } else {
-                f.sources
-                    .iter()
-                    .map(|s| {
-                        let from = if s.from.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" `{}`", p(&s.from.join("`, `")))
-                        };
-                        format!("{}{from} ({})", p(&s.system), p(&s.transform))
-                    })
-                    .collect::<Vec<_>>()
-                    .join("<br>")
-            };
-            writeln!(
-                out,
-                "| `{}` | {} | {fed} |",
-                p(&f.path),
-                if f.required { "yes" } else { "" }
-            )?;
-        }
-        writeln!(out)?;
-        if !unfilled.is_empty() {
-            writeln!(
-                out,
-                "No source fills: {}.\n",
-                unfilled
-                    .iter()
-                    .map(|u| format!("`{}`", p(u)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )?;
-        }
-    }
-    Ok(())
 }

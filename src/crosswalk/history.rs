@@ -37,6 +37,38 @@ pub struct History {
     pub redirects: Vec<RedirectRow>,
 }
 
+impl History {
+    /// `crosswalk history`'s text output: a line per link and per redirect, oldest first.
+    pub fn write_text(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        for l in &self.links {
+            let until = l.valid_to.as_deref().unwrap_or("now");
+            writeln!(
+                out,
+                "{} .. {}  {}/{} ({})  {} -> {}  load {}{}  {}",
+                l.valid_from,
+                until,
+                l.system,
+                l.entity,
+                l.feed,
+                l.source_id,
+                l.canonical_id,
+                l.load_id,
+                l.closed_by.map(|c| format!(", closed by {c}")).unwrap_or_default(),
+                l.source_file
+            )?;
+        }
+        for r in &self.redirects {
+            let until = r.valid_to.as_deref().unwrap_or("now");
+            writeln!(
+                out,
+                "{} .. {}  merged {} -> {}  load {}",
+                r.valid_from, until, r.from_id, r.into_id, r.load_id
+            )?;
+        }
+        Ok(())
+    }
+}
+
 pub fn run(db: &Path, id: &str, system: Option<&str>) -> anyhow::Result<History> {
     let store = Store::open(db, Access::Read)?;
     let dberr = |e: duckdb::Error| anyhow::Error::from(store.err(e));

@@ -85,6 +85,51 @@ impl LoadOutcome {
     pub fn changes(&self) -> u64 {
         self.added + self.changed
     }
+
+    /// `crosswalk load`'s text output: what changed in `what` (`system/entity (feed) from FILE`),
+    /// or what a dry run would have changed, with examples.
+    pub fn write_text(
+        &self,
+        what: &str,
+        reject_file: Option<&Path>,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        let mut details = format!(
+            "{} added, {} changed, {} unchanged",
+            self.added, self.changed, self.unchanged
+        );
+        if self.minted > 0 {
+            details.push_str(&format!(", {} minted", self.minted));
+        }
+        if self.repeated > 0 {
+            details.push_str(&format!(", {} repeated rows", self.repeated));
+        }
+        if self.rejected > 0 {
+            let to = reject_file.map(crate::load::display_path).unwrap_or_default();
+            if self.dry_run {
+                details.push_str(&format!(", {} rows would be rejected to {to}", self.rejected));
+            } else {
+                details.push_str(&format!(", {} rows rejected to {to}", self.rejected));
+            }
+        }
+        if self.dry_run {
+            writeln!(out, "dry run, nothing changed: {what}: would have {details}")?;
+            for c in &self.examples {
+                match &c.previous {
+                    Some(p) => writeln!(out, "  ~ {}: {} -> {}", c.source_id, p, c.canonical_id)?,
+                    None => writeln!(out, "  + {}: {}", c.source_id, c.canonical_id)?,
+                }
+            }
+            if self.changes() as usize > self.examples.len() {
+                writeln!(out, "  ... and {} more", self.changes() as usize - self.examples.len())?;
+            }
+        } else if let Some(id) = self.load_id {
+            writeln!(out, "loaded {what}: {details} (load {id} at {} UTC)", self.at)?;
+        } else {
+            writeln!(out, "no changes: {what} is already loaded ({details})")?;
+        }
+        Ok(())
+    }
 }
 
 /// Malformed rows listed in an error, at most.

@@ -56,6 +56,28 @@ pub struct MergeOutcome {
     pub links_moved: u64,
 }
 
+impl MergeOutcome {
+    /// `crosswalk merge`'s text output: one line, with the survivor when the merge followed a
+    /// redirect.
+    pub fn write_text(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        write!(
+            out,
+            "merged {} into {} (load {} at {} UTC): {} link{} moved",
+            self.from,
+            self.into,
+            self.load_id,
+            self.at,
+            self.links_moved,
+            if self.links_moved == 1 { "" } else { "s" }
+        )?;
+        if self.survivor != self.into {
+            write!(out, "; {} resolves to {}", self.into, self.survivor)?;
+        }
+        writeln!(out)?;
+        Ok(())
+    }
+}
+
 pub fn run(db: &Path, from: &str, into: &str) -> anyhow::Result<MergeOutcome> {
     if from == into {
         anyhow::bail!("cannot merge '{from}' into itself");

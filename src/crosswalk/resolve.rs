@@ -15,6 +15,87 @@ use duckdb::params;
 use super::merge::{redirects, survivor};
 use super::store::{Access, Store};
 
+/// How `crosswalk resolve` writes its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ResolveFormat {
+    Text,
+    Json,
+    Csv,
+}
+
+/// The ids of a file (`-`: standard input), one per line; blank lines skipped.
+pub fn read_ids(path: &Path) -> anyhow::Result<Vec<String>> {
+    use std::io::Read as _;
+    let shown = crate::load::display_path(path);
+    let mut bytes = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin().lock().read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes))
+    }
+    .map_err(|e| anyhow::anyhow!("{shown}: cannot read: {e}"))?;
+    let mut ids = Vec::new();
+    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        let line = std::str::from_utf8(line).map_err(|e| anyhow::anyhow!("{shown}: line {}: {e}", i + 1))?;
+        let id = line.trim();
+        if !id.is_empty() {
+            ids.push(id.to_string());
+        }
+    }
+    Ok(ids)
+}
+
+/// Writes resolutions: a line per (source id, canonical id), `-` (or an empty cell) for an id
+/// without a link; or the JSON list.
+pub fn write(resolved: &[Resolution], format: ResolveFormat, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    match format {
+        ResolveFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, resolved)?;
+            writeln!(out)?;
+        }
+        ResolveFormat::Text => {
+            // Tab-separated, unquoted: ids are single lines, so no field needs quoting.
+            for r in resolved {
+                if r.canonical_ids.is_empty() {
+                    writeln!(out, "{}\t-", r.source_id)?;
+                }
+                for c in &r.canonical_ids {
+                    writeln!(out, "{}\t{c}", r.source_id)?;
+                }
+            }
+        }
+        ResolveFormat::Csv => {
+            let mut w = csv::Writer::from_writer(&mut *out);
+            w.write_record(["source_id", "canonical_id"])?;
+            for r in resolved {
+                if r.canonical_ids.is_empty() {
+                    w.write_record([r.source_id.as_str(), ""])?;
+                }
+                for c in &r.canonical_ids {
+                    w.write_record([r.source_id.as_str(), c.as_str()])?;
+                }
+            }
+            w.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// What did not resolve to exactly one canonical id, as one line; `None` when everything did.
+pub fn shortfall(resolved: &[Resolution], system: &str) -> Option<String> {
+    let unresolved = resolved.iter().filter(|r| r.canonical_ids.is_empty()).count();
+    let ambiguous = resolved.iter().filter(|r| r.canonical_ids.len() > 1).count();
+    let total = resolved.len();
+    (unresolved + ambiguous > 0).then(|| {
+        format!(
+            "{unresolved} of {total} id{} {} no link in {system}; {ambiguous} {} more than one canonical id",
+            if total == 1 { "" } else { "s" },
+            if unresolved == 1 { "has" } else { "have" },
+            if ambiguous == 1 { "has" } else { "have" },
+        )
+    })
+}
+
 /// One input id and what it resolves to.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Resolution {

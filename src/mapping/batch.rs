@@ -143,6 +143,50 @@ pub(crate) struct Tally {
 }
 
 impl Tally {
+    /// The line `map run` ends with: records read, written, rejected (and where), duplicates,
+    /// deletes and malformed lines skipped, as the run's options make them relevant.
+    pub(crate) fn summary_line(
+        &self,
+        rejects: Option<&Path>,
+        keep_invalid: bool,
+        deduped: bool,
+        envelope: bool,
+    ) -> String {
+        let Tally {
+            records,
+            written,
+            rejected,
+            skipped,
+            deletes,
+            malformed,
+            ..
+        } = self;
+        let malformed_lines: u64 = malformed.by_kind.values().map(|p| p.count).sum();
+        format!(
+            "map run: {records} source records: {written} canonical records written, {rejected} rejected{}{}{}{}",
+            match rejects {
+                Some(path) if *rejected > 0 => format!(" (to {})", path.display()),
+                _ if *rejected > 0 && !keep_invalid => " (not written; --rejects FILE keeps them)".to_string(),
+                _ => String::new(),
+            },
+            if deduped {
+                format!(", {skipped} duplicates skipped")
+            } else {
+                String::new()
+            },
+            if envelope {
+                format!(", {deletes} deletes and tombstones skipped")
+            } else {
+                String::new()
+            },
+            if malformed_lines > 0 {
+                format!(", {malformed_lines} lines skipped as malformed")
+            } else {
+                String::new()
+            }
+        )
+    }
+
     /// The findings of a run: one per kind of problem records had (invalid canonical records,
     /// failed transforms, orphan ids, malformed lines), at the first record that had it.
     pub(crate) fn findings(&self, mapping: &str, sample_file: &str) -> Vec<crate::finding::Finding> {
@@ -620,6 +664,50 @@ pub(crate) fn run_batches(
         }
         Ok(total)
     })
+}
+
+/// The mapping of `read` (its first), validated against the contracts, with its canonical
+/// version's schema compiled; `Err` with the errors when the mapping does not validate.
+pub(crate) fn prepare<'r>(
+    read: &'r crate::mapping::files::Read,
+    contracts: &mut crate::mapping::Contracts,
+) -> anyhow::Result<Result<(&'r Mapping, Validators), Vec<crate::finding::Finding>>> {
+    let mut invalid = read.problems.clone();
+    invalid.extend(
+        crate::mapping::validate(&read.mappings, contracts)
+            .into_iter()
+            .filter(|f| f.severity == crate::finding::Severity::Error),
+    );
+    let Some(mapping) = read.mappings.first().filter(|_| invalid.is_empty()) else {
+        return Ok(Err(invalid));
+    };
+    // The canonical schema the records must satisfy (JSON-Schema-shaped canonical versions).
+    let canonical = contracts
+        .canonical_versions(&mapping.target.entity)
+        .get(&mapping.target.version)
+        .cloned()
+        .unwrap_or_default();
+    let schema = crate::load::read_json_document(&read.root.join(&canonical), &canonical)?;
+    // Records are validated for which keywords fail (no copy of a record per error); the exact
+    // validator words the first message of each kind.
+    fn compile<F: ::jsonschema::json::Json>(
+        schema: &serde_json::Value,
+        shown: &str,
+    ) -> anyhow::Result<::jsonschema::Validator<F>> {
+        // Formats are assertions here, as drift checks them: a canonical `uuid` that is not one
+        // fails the record.
+        ::jsonschema::options_for::<F>()
+            .should_validate_formats(true)
+            .build(schema)
+            .map_err(|e| anyhow::anyhow!("{shown}: {e}"))
+    }
+    Ok(Ok((
+        mapping,
+        Validators {
+            keywords: compile(&schema, &canonical)?,
+            exact: compile(&schema, &canonical)?,
+        },
+    )))
 }
 
 /// The canonical schema, compiled for counting failures and for wording them.

@@ -53,6 +53,43 @@ pub fn mapping_files(root: PathBuf, given: &[PathBuf]) -> anyhow::Result<(PathBu
     Ok((root, files, shown))
 }
 
+/// A workspace's mapping files, read.
+pub struct Read {
+    /// The workspace root mapping paths are relative to.
+    pub root: PathBuf,
+    pub files: Vec<PathBuf>,
+    /// How each file is shown (relative to the root).
+    pub shown: Vec<String>,
+    pub mappings: Vec<Mapping>,
+    /// What reading them found (parse errors, unknown keys).
+    pub problems: Vec<crate::finding::Finding>,
+}
+
+impl Read {
+    /// The mapping files `given`, else every one under `<root>/mappings/`, read.
+    pub fn of(root: PathBuf, given: &[PathBuf]) -> anyhow::Result<Read> {
+        let (root, files, shown) = mapping_files(root, given)?;
+        Read::files(root, files, shown)
+    }
+
+    /// The mapping files [`mapping_files`] found, read.
+    pub fn files(root: PathBuf, files: Vec<PathBuf>, shown: Vec<String>) -> anyhow::Result<Read> {
+        let (mappings, problems) = read_mappings(&files, &shown)?;
+        Ok(Read {
+            root,
+            files,
+            shown,
+            mappings,
+            problems,
+        })
+    }
+
+    /// Each shown name with its file, for reports quoting the mapping files.
+    pub fn aliases(&self) -> Vec<(String, PathBuf)> {
+        self.shown.iter().cloned().zip(self.files.iter().cloned()).collect()
+    }
+}
+
 pub fn read_mappings(
     files: &[PathBuf],
     shown: &[String],

@@ -33,13 +33,27 @@ pub struct Contracts {
 }
 
 impl Contracts {
-    /// `root`: the directory mapping paths are relative to (where mapcheck.toml is).
-    pub fn new(root: &Path, opts: LoadOptions) -> Self {
+    /// `root`: the directory mapping paths are relative to (where mapcheck.toml is), and where
+    /// `$ref`s may lead unless `opts` says otherwise.
+    pub fn new(root: &Path, mut opts: LoadOptions) -> Self {
+        opts.root.get_or_insert_with(|| root.to_path_buf());
         Contracts {
             root: root.to_path_buf(),
             opts,
             loaded: HashMap::new(),
         }
+    }
+
+    /// The same contracts as they are in a git snapshot: `root` and the import paths moved into
+    /// it. `None` when `root` is outside the snapshot's repository.
+    pub fn at_snapshot(snapshot: &crate::git::Snapshot, root: &Path, opts: &LoadOptions) -> Option<Self> {
+        let old_root = snapshot.path_for(root)?;
+        let opts = LoadOptions {
+            root: Some(old_root.clone()),
+            proto_paths: opts.proto_paths.iter().filter_map(|p| snapshot.path_for(p)).collect(),
+            ..opts.clone()
+        };
+        Some(Contracts::new(&old_root, opts))
     }
 
     fn contracts(&mut self, rel: &str) -> Option<&[Contract]> {

@@ -107,3 +107,59 @@ fn html(s: &str) -> String {
 fn cell(s: &str) -> String {
     super::printable(s).replace('|', "\\|").replace('`', "'")
 }
+
+/// `map lineage --format markdown`: a table per canonical entity version, each field with the
+/// sources that fill it, then the fields no source fills.
+pub fn lineage(lineages: &[crate::mapping::Lineage], out: &mut dyn Write) -> io::Result<()> {
+    if lineages.is_empty() {
+        return writeln!(out, "No mapping targets a canonical entity version that exists.");
+    }
+    // Names come from users' files: no control characters or line breaks reach the page raw.
+    let p = |s: &str| super::printable(s).into_owned();
+    for l in lineages {
+        writeln!(out, "## {} v{} (`{}`)\n", p(&l.entity), l.version, p(&l.file))?;
+        writeln!(out, "| canonical field | required | fed by |")?;
+        writeln!(out, "|---|---|---|")?;
+        let mut unfilled = Vec::new();
+        for f in &l.fields {
+            let fed = if f.through_fields {
+                "(through its fields)".to_string()
+            } else if f.sources.is_empty() {
+                unfilled.push(f.path.as_str());
+                "—".to_string()
+            } else {
+                f.sources
+                    .iter()
+                    .map(|s| {
+                        let from = if s.from.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" `{}`", p(&s.from.join("`, `")))
+                        };
+                        format!("{}{from} ({})", p(&s.system), p(&s.transform))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("<br>")
+            };
+            writeln!(
+                out,
+                "| `{}` | {} | {fed} |",
+                p(&f.path),
+                if f.required { "yes" } else { "" }
+            )?;
+        }
+        writeln!(out)?;
+        if !unfilled.is_empty() {
+            writeln!(
+                out,
+                "No source fills: {}.\n",
+                unfilled
+                    .iter()
+                    .map(|u| format!("`{}`", p(u)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -4,7 +4,7 @@
 mod github;
 pub mod html;
 mod junit;
-mod markdown;
+pub mod markdown;
 mod sarif;
 mod source_diff;
 
