@@ -157,22 +157,7 @@ pub fn markdown(r: &Report) -> String {
     if r.coverage.is_empty() {
         let _ = writeln!(s, "No links yet.\n");
     } else {
-        let _ = writeln!(
-            s,
-            "| Entity | System | Links | Canonical ids covered | Coverage |\n|---|---|---:|---:|---:|"
-        );
-        for c in &r.coverage {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} of {} | {} |",
-                md_cell(&c.entity),
-                md_cell(&c.system),
-                c.links,
-                c.covered,
-                c.canonical,
-                percent(c.ratio)
-            );
-        }
+        coverage_table(&r.coverage, false).markdown(&mut s);
         s.push('\n');
     }
     let _ = writeln!(s, "## Conflicts\n");
@@ -184,20 +169,7 @@ pub fn markdown(r: &Report) -> String {
             "{} source ids with more than one active canonical id.\n",
             r.conflicts_total
         );
-        let _ = writeln!(
-            s,
-            "| System | Entity | Source id | Links (feed=canonical) |\n|---|---|---|---|"
-        );
-        for c in &r.conflicts {
-            let _ = writeln!(
-                s,
-                "| {} | {} | `{}` | {} |",
-                md_cell(&c.system),
-                md_cell(&c.entity),
-                md_cell(&c.source_id),
-                md_cell(&c.links.join(", "))
-            );
-        }
+        conflicts_table(&r.conflicts).markdown(&mut s);
         s.push('\n');
     }
     let _ = writeln!(s, "## Orphans\n");
@@ -207,52 +179,14 @@ pub fn markdown(r: &Report) -> String {
             "No sample files configured (`[[crosswalk.samples]]` in mapcheck.toml).\n"
         );
     } else {
-        let _ = writeln!(
-            s,
-            "| Sample | System | Entity | Ids | Without link | Examples |\n|---|---|---|---:|---:|---|"
-        );
-        for o in &r.orphans {
-            let ex = o
-                .examples
-                .iter()
-                .map(|(_, id)| id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
-            let _ = writeln!(
-                s,
-                "| `{}` | {} | {} | {} | {} | {} |",
-                md_cell(&o.file),
-                md_cell(&o.system),
-                md_cell(&o.entity),
-                o.ids_read,
-                o.orphans,
-                md_cell(&ex)
-            );
-        }
+        orphans_table(&r.orphans).markdown(&mut s);
         s.push('\n');
     }
     let _ = writeln!(s, "## Recent changes\n");
     if r.recent.is_empty() {
         let _ = writeln!(s, "None.");
     } else {
-        let _ = writeln!(
-            s,
-            "| Load | When (UTC) | What | Rows | Opened | Closed | Rejected |\n|---:|---|---|---:|---:|---:|---:|"
-        );
-        for l in &r.recent {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} {} | {} | {} | {} | {} |",
-                l.load_id,
-                l.loaded_at,
-                l.kind,
-                md_cell(&load_label(l)),
-                l.rows_read,
-                l.links_opened,
-                l.links_closed,
-                l.rows_rejected
-            );
-        }
+        recent_table(&r.recent).markdown(&mut s);
     }
     s
 }
@@ -308,23 +242,8 @@ pub fn coverage_html(coverage: &[Coverage]) -> String {
         .map(|c| (format!("{} / {}", c.entity, c.system), c.ratio, percent(c.ratio)))
         .collect();
     s.push_str(&bar_chart(&bars));
-    let _ = writeln!(
-        s,
-        "\n<table><tr><th>Entity</th><th>System</th><th>Links</th><th>Covered</th><th>Canonical ids</th><th>Coverage</th></tr>"
-    );
-    for c in coverage {
-        let _ = writeln!(
-            s,
-            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            esc(&c.entity),
-            esc(&c.system),
-            c.links,
-            c.covered,
-            c.canonical,
-            percent(c.ratio)
-        );
-    }
-    s.push_str("</table>\n");
+    s.push('\n');
+    coverage_table(coverage, true).html(&mut s);
     s
 }
 
@@ -397,20 +316,10 @@ td.n{text-align:right}code{background:#f4f4f4;padding:0 3px}.legend span{display
     } else {
         let _ = writeln!(
             s,
-            "<p>{} source ids with more than one active canonical id.</p>\n<table><tr><th>System</th><th>Entity</th><th>Source id</th><th>Links (feed=canonical)</th></tr>",
+            "<p>{} source ids with more than one active canonical id.</p>",
             r.conflicts_total
         );
-        for c in &r.conflicts {
-            let _ = writeln!(
-                s,
-                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
-                esc(&c.system),
-                esc(&c.entity),
-                esc(&c.source_id),
-                esc(&c.links.join(", "))
-            );
-        }
-        s.push_str("</table>\n");
+        conflicts_table(&r.conflicts).html(&mut s);
     }
     let _ = writeln!(s, "<h2>Orphans</h2>");
     if r.orphans.is_empty() {
@@ -429,29 +338,8 @@ td.n{text-align:right}code{background:#f4f4f4;padding:0 3px}.legend span{display
             })
             .collect();
         s.push_str(&bar_chart(&bars));
-        let _ = writeln!(
-            s,
-            "\n<table><tr><th>Sample</th><th>System</th><th>Entity</th><th>Ids</th><th>Without link</th><th>Examples</th></tr>"
-        );
-        for o in &r.orphans {
-            let ex = o
-                .examples
-                .iter()
-                .map(|(_, id)| id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
-            let _ = writeln!(
-                s,
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-                esc(&o.file),
-                esc(&o.system),
-                esc(&o.entity),
-                o.ids_read,
-                o.orphans,
-                esc(&ex)
-            );
-        }
-        s.push_str("</table>\n");
+        s.push('\n');
+        orphans_table(&r.orphans).html(&mut s);
     }
     let _ = writeln!(s, "<h2>Recent changes</h2>");
     if r.recent.is_empty() {
@@ -462,28 +350,191 @@ td.n{text-align:right}code{background:#f4f4f4;padding:0 3px}.legend span{display
             "<p class=\"legend\">Links per load:<span style=\"background:#1565c0\"></span>opened<span style=\"background:#ef6c00\"></span>closed</p>"
         );
         s.push_str(&loads_chart(&r.recent));
-        let _ = writeln!(
-            s,
-            "\n<table><tr><th>Load</th><th>When (UTC)</th><th>What</th><th>Rows</th><th>Opened</th><th>Closed</th><th>Rejected</th></tr>"
-        );
-        for l in &r.recent {
-            let _ = writeln!(
-                s,
-                "<tr><td class=\"n\">{}</td><td>{}</td><td>{} {}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                l.load_id,
-                esc(&l.loaded_at),
-                esc(&l.kind),
-                esc(&load_label(l)),
-                l.rows_read,
-                l.links_opened,
-                l.links_closed,
-                l.rows_rejected
-            );
-        }
-        s.push_str("</table>\n");
+        s.push('\n');
+        recent_table(&r.recent).html(&mut s);
     }
     s.push_str("</body></html>\n");
     s
+}
+
+/// A table of the report: the same rows written as Markdown or as HTML.
+struct Table {
+    /// Each column's title, and whether it holds numbers (right-aligned).
+    columns: &'static [(&'static str, bool)],
+    rows: Vec<Vec<Cell>>,
+}
+
+/// A table cell: text, or an identifier shown as code.
+enum Cell {
+    Text(String),
+    Code(String),
+}
+
+fn text(v: impl ToString) -> Cell {
+    Cell::Text(v.to_string())
+}
+
+impl Table {
+    /// `| A | B |` rows under a header whose rule right-aligns the numeric columns.
+    fn markdown(&self, s: &mut String) {
+        let titles: Vec<&str> = self.columns.iter().map(|(t, _)| *t).collect();
+        let rule: Vec<&str> = self
+            .columns
+            .iter()
+            .map(|(_, n)| if *n { "---:" } else { "---" })
+            .collect();
+        let _ = writeln!(s, "| {} |\n|{}|", titles.join(" | "), rule.join("|"));
+        for row in &self.rows {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|c| match c {
+                    Cell::Text(t) => md_cell(t),
+                    Cell::Code(t) => format!("`{}`", md_cell(t)),
+                })
+                .collect();
+            let _ = writeln!(s, "| {} |", cells.join(" | "));
+        }
+    }
+
+    /// A `<table>` whose numeric cells have class `n`.
+    fn html(&self, s: &mut String) {
+        s.push_str("<table><tr>");
+        for (title, _) in self.columns {
+            let _ = write!(s, "<th>{title}</th>");
+        }
+        s.push_str("</tr>\n");
+        for row in &self.rows {
+            s.push_str("<tr>");
+            for (cell, (_, numeric)) in row.iter().zip(self.columns) {
+                s.push_str(if *numeric { "<td class=\"n\">" } else { "<td>" });
+                match cell {
+                    Cell::Text(t) => s.push_str(&esc(t)),
+                    Cell::Code(t) => {
+                        let _ = write!(s, "<code>{}</code>", esc(t));
+                    }
+                }
+                s.push_str("</td>");
+            }
+            s.push_str("</tr>\n");
+        }
+        s.push_str("</table>\n");
+    }
+}
+
+/// Coverage per entity and system. Markdown puts the covered and canonical counts in one
+/// column ("3 of 4"); HTML, beside its chart, gives each a column.
+fn coverage_table(coverage: &[Coverage], html: bool) -> Table {
+    let rows = coverage.iter().map(|c| {
+        let mut row = vec![text(&c.entity), text(&c.system), text(c.links)];
+        if html {
+            row.extend([text(c.covered), text(c.canonical)]);
+        } else {
+            row.push(text(format!("{} of {}", c.covered, c.canonical)));
+        }
+        row.push(text(percent(c.ratio)));
+        row
+    });
+    Table {
+        columns: if html {
+            &[
+                ("Entity", false),
+                ("System", false),
+                ("Links", true),
+                ("Covered", true),
+                ("Canonical ids", true),
+                ("Coverage", true),
+            ]
+        } else {
+            &[
+                ("Entity", false),
+                ("System", false),
+                ("Links", true),
+                ("Canonical ids covered", true),
+                ("Coverage", true),
+            ]
+        },
+        rows: rows.collect(),
+    }
+}
+
+/// Source ids with more than one active canonical id.
+fn conflicts_table(conflicts: &[Conflict]) -> Table {
+    Table {
+        columns: &[
+            ("System", false),
+            ("Entity", false),
+            ("Source id", false),
+            ("Links (feed=canonical)", false),
+        ],
+        rows: conflicts
+            .iter()
+            .map(|c| {
+                vec![
+                    text(&c.system),
+                    text(&c.entity),
+                    Cell::Code(c.source_id.clone()),
+                    text(c.links.join(", ")),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// Ids in sample files without a link.
+fn orphans_table(orphans: &[Orphans]) -> Table {
+    Table {
+        columns: &[
+            ("Sample", false),
+            ("System", false),
+            ("Entity", false),
+            ("Ids", true),
+            ("Without link", true),
+            ("Examples", false),
+        ],
+        rows: orphans
+            .iter()
+            .map(|o| {
+                let examples: Vec<&str> = o.examples.iter().map(|(_, id)| id.as_str()).collect();
+                vec![
+                    Cell::Code(o.file.clone()),
+                    text(&o.system),
+                    text(&o.entity),
+                    text(o.ids_read),
+                    text(o.orphans),
+                    text(examples.join(", ")),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// The latest loads and merges.
+fn recent_table(recent: &[LoadRow]) -> Table {
+    Table {
+        columns: &[
+            ("Load", true),
+            ("When (UTC)", false),
+            ("What", false),
+            ("Rows", true),
+            ("Opened", true),
+            ("Closed", true),
+            ("Rejected", true),
+        ],
+        rows: recent
+            .iter()
+            .map(|l| {
+                vec![
+                    text(l.load_id),
+                    text(&l.loaded_at),
+                    text(format!("{} {}", l.kind, load_label(l))),
+                    text(l.rows_read),
+                    text(l.links_opened),
+                    text(l.links_closed),
+                    text(l.rows_rejected),
+                ]
+            })
+            .collect(),
+    }
 }
 
 /// One table for spreadsheets: `section,system,entity,key,value,detail`.
