@@ -166,10 +166,25 @@ pub fn run(
     } else {
         crate::load::Loaded::default()
     };
-    let mut findings = loaded.findings;
+    let crate::load::Loaded {
+        contracts: linted,
+        findings: lint_findings,
+        unusable: unusable_files,
+        ..
+    } = loaded;
+    let mut findings = lint_findings;
     let mut suppressed = crate::suppress::apply(&mut findings, config, &[], &ws.today);
-    let mut files: Vec<String> = loaded.contracts.iter().flat_map(|c| c.files.iter().cloned()).collect();
-    let unusable = loaded.unusable.len();
+    let mut files: Vec<String> = linted.iter().flat_map(|c| c.files.iter().cloned()).collect();
+    let unusable = unusable_files.len();
+    let contracts = linted.len();
+    // What was linted is the working tree the diff compares: it is not loaded again.
+    // (Its findings are the lint's, reported above; the diff reads a version's findings only when
+    // something in it is unusable, and then check compares nothing.)
+    let mut linted = parts.contracts.then_some(crate::load::Loaded {
+        contracts: linted,
+        findings: Vec::new(),
+        unusable: unusable_files,
+    });
     // Diff: against the ref given, else the merge base with the default branch.
     let reference = match against {
         Some(r) => Some((r.to_string(), r.to_string())),
@@ -225,10 +240,7 @@ pub fn run(
         _ if !parts.contracts && !parts.mappings => {}
         None => {}
         Some((reference, described)) if unusable == 0 => {
-            crate::progress::detail(
-                started,
-                format_args!("check: linted {} contracts", loaded.contracts.len()),
-            );
+            crate::progress::detail(started, format_args!("check: linted {contracts} contracts"));
             crate::progress::note(format_args!("check: comparing with {described}"));
             let started = std::time::Instant::now();
             let req = crate::diff::DiffRequest {
@@ -237,7 +249,7 @@ pub fn run(
                 today: ws.today.clone(),
                 ..Default::default()
             };
-            let a = match crate::diff::compare_against(&req, config, &reference)? {
+            let a = match crate::diff::compare_against_loaded(&req, config, &reference, linted.take())? {
                 Ok(a) => a,
                 Err(u) => return Ok(Err(Halt::Contracts(u))),
             };
@@ -348,7 +360,7 @@ pub fn run(
         findings,
         suppressed,
         files,
-        contracts: loaded.contracts.len(),
+        contracts,
         unusable,
         aliases,
         sections,

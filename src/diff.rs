@@ -436,6 +436,20 @@ pub fn compare_against(
     config: &Config,
     reference: &str,
 ) -> anyhow::Result<Result<Against, Unusable>> {
+    compare_against_loaded(req, config, reference, None)
+}
+
+/// [`compare_against`], given the working tree's contracts when the caller has loaded them
+/// already (`check` lints them first): `working` is what loading `req.paths` with `req.load`
+/// gave. They are used in place of a second load when that load would give the same: one path,
+/// nothing unusable, and no Protobuf (whose loads depend on import roots shared with the ref's
+/// side and skip files that cannot differ).
+pub fn compare_against_loaded(
+    req: &DiffRequest,
+    config: &Config,
+    reference: &str,
+    working: Option<Loaded>,
+) -> anyhow::Result<Result<Against, Unusable>> {
     if req.mode.is_some_and(Mode::is_transitive) {
         anyhow::bail!("--against compares two versions; a transitive mode needs every version as a path");
     }
@@ -462,6 +476,11 @@ pub fn compare_against(
         }),
         proto_paths: opts.proto_paths.iter().filter_map(|p| snapshot.path_for(p)).collect(),
     };
+    let mut working = working.filter(|w| {
+        paths.len() == 1
+            && w.unusable.is_empty()
+            && !w.contracts.iter().any(|c| c.format == crate::model::Format::Protobuf)
+    });
     let mut findings = Vec::new();
     let mut newest_all = Vec::new();
     let mut old_all = Vec::new();
@@ -486,9 +505,14 @@ pub fn compare_against(
         share_proto_roots(&[old_path.clone(), path.clone()], &mut sides);
         let [old_opts, opts] = &sides;
         let (old, new) = std::thread::scope(|scope| {
-            let new = scope.spawn(|| match &unchanged {
-                Some(u) => load_version_among(path, opts, &u.new),
-                None => load_version(path, opts),
+            let preloaded = working.take();
+            let new = scope.spawn(|| match (preloaded, &unchanged) {
+                (Some(loaded), _) => Ok(Version {
+                    loaded,
+                    base: base_of(path),
+                }),
+                (None, Some(u)) => load_version_among(path, opts, &u.new),
+                (None, None) => load_version(path, opts),
             });
             // A path that did not exist at the ref: everything under it is added.
             let old = if !old_path.exists() {
