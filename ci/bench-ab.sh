@@ -10,15 +10,26 @@
 # ci/bench-data/ (run those once first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-a=${1:?usage: bench-ab.sh OLD_BINARY NEW_BINARY}
-b=${2:?usage: bench-ab.sh OLD_BINARY NEW_BINARY}
+a=$(realpath "${1:?usage: bench-ab.sh OLD_BINARY NEW_BINARY}")
+b=$(realpath "${2:?usage: bench-ab.sh OLD_BINARY NEW_BINARY}")
 runs=${RUNS:-5}
 data=ci/bench-data
 gh="$data/node_modules/@octokit/openapi/generated"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# label | arguments
+# `check` in a git workspace whose contract is GHES 3.18 at HEAD and 3.19 in the working tree:
+# lint, diff against HEAD, one report.
+ws="$work/ws"
+mkdir -p "$ws/contracts"
+cp "$gh/ghes-3.18.json" "$ws/contracts/api.json"
+: >"$ws/mapcheck.toml"
+git -C "$ws" init -q
+git -C "$ws" add -A
+git -C "$ws" -c user.name=bench -c user.email=bench@example.com commit -qm 3.18
+cp "$gh/ghes-3.19.json" "$ws/contracts/api.json"
+
+# label | arguments [| directory to run in]
 commands=(
   "avro diff --mode full (2,080 fields)|diff $data/avro/old.avsc $data/avro/new.avsc --mode full --format json"
   "inspect api.github.com.json|inspect $gh/api.github.com.json --format json"
@@ -27,21 +38,23 @@ commands=(
   "diff ghes-3.18 -> 3.19|diff $gh/ghes-3.18.json $gh/ghes-3.19.json --format json --fail-on never"
   "lint google-proto-files|lint $data/google-protos --fail-on never"
   "diff example workspace v1 -> v2|diff contracts/canonical/customer/v1.schema.json contracts/canonical/customer/v2.schema.json --format json --fail-on never"
+  "check ghes 3.18 (HEAD) -> 3.19|check --against HEAD --format json --fail-on never|$ws"
 )
 
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
 printf '%-40s %12s %12s %10s %10s  %s\n' "command" "A wall s" "B wall s" "A MB" "B MB" "output"
 for entry in "${commands[@]}"; do
-  label=${entry%%|*}
-  read -r -a args <<<"${entry#*|}"
+  IFS='|' read -r label rest dir <<<"$entry"
+  read -r -a args <<<"$rest"
+  dir=${dir:-.}
   : >"$work/a.t"
   : >"$work/b.t"
   for _ in $(seq "$runs"); do
     for side in a b; do
       bin=$a
       [ "$side" = b ] && bin=$b
-      /usr/bin/time -o "$work/time" -f '%e %M' "$bin" "${args[@]}" >"$work/$side.out" 2>/dev/null || true
+      (cd "$dir" && /usr/bin/time -o "$work/time" -f '%e %M' "$bin" "${args[@]}" >"$work/$side.out" 2>/dev/null) || true
       tail -1 "$work/time" >>"$work/$side.t"
     done
   done
