@@ -9,6 +9,8 @@
 use std::collections::BTreeSet;
 
 use super::Level;
+use crate::compare::concepts;
+use crate::finding::RuleMeta;
 
 /// A buf breaking category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -124,6 +126,147 @@ const RULES: &[(&str, &[Category])] = &[
 
 /// How many entries of [`RULES`] are buf's (the rest are mapcheck's own).
 const BUF_RULES: usize = RULES.len() - 2;
+
+/// Each rule a Protobuf comparison reports, with the buf rules (and mapcheck's own checks) its
+/// findings stand for. A finding names those its change violates: a deleted field whose number is
+/// reserved violates FIELD_NO_DELETE but not FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED. A rule is
+/// reported at a level when one of its buf rules is in that level's category ([`levels_of`]);
+/// its explanation says so in words, which a test holds to this table.
+pub static REPORTED: &[(&RuleMeta, &[&str])] = &[
+    (&concepts::CONTRACT_REMOVED, &["FILE_NO_DELETE"]),
+    (&super::PACKAGE_REMOVED, &["PACKAGE_NO_DELETE"]),
+    (
+        &super::DECLARATION_MOVED,
+        &[
+            "MESSAGE_NO_DELETE",
+            "ENUM_NO_DELETE",
+            "SERVICE_NO_DELETE",
+            "EXTENSION_NO_DELETE",
+        ],
+    ),
+    (
+        &concepts::TYPE_REMOVED,
+        &[
+            "MESSAGE_NO_DELETE",
+            "ENUM_NO_DELETE",
+            "PACKAGE_MESSAGE_NO_DELETE",
+            "PACKAGE_ENUM_NO_DELETE",
+        ],
+    ),
+    (
+        &super::SERVICE_REMOVED,
+        &["SERVICE_NO_DELETE", "PACKAGE_SERVICE_NO_DELETE"],
+    ),
+    (
+        &super::EXTENSION_REMOVED,
+        &["EXTENSION_NO_DELETE", "PACKAGE_EXTENSION_NO_DELETE"],
+    ),
+    (&super::RPC_REMOVED, &["RPC_NO_DELETE"]),
+    (&super::ONEOF_REMOVED, &["ONEOF_NO_DELETE"]),
+    (&super::EXTENSION_RANGE_REMOVED, &["EXTENSION_MESSAGE_NO_DELETE"]),
+    (
+        &super::RESERVED_REMOVED,
+        &["RESERVED_ENUM_NO_DELETE", "RESERVED_MESSAGE_NO_DELETE"],
+    ),
+    (&super::FIELD_REMOVED, &super::index::FIELD_DELETION),
+    (&super::FIELD_NUMBER_CHANGED, &super::index::FIELD_DELETION),
+    (
+        &super::FIELD_WIRE_TYPE_CHANGED,
+        &[
+            "FIELD_WIRE_COMPATIBLE_TYPE",
+            "FIELD_WIRE_JSON_COMPATIBLE_TYPE",
+            "FIELD_SAME_TYPE",
+        ],
+    ),
+    (
+        &super::FIELD_JSON_TYPE_CHANGED,
+        &["FIELD_WIRE_JSON_COMPATIBLE_TYPE", "FIELD_SAME_TYPE"],
+    ),
+    (&super::FIELD_TYPE_CHANGED, &["FIELD_SAME_TYPE"]),
+    (
+        &super::FIELD_CARDINALITY_CHANGED,
+        &[
+            "FIELD_WIRE_COMPATIBLE_CARDINALITY",
+            "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
+            "FIELD_SAME_CARDINALITY",
+        ],
+    ),
+    (&super::FIELD_PRESENCE_CHANGED, &["FIELD_SAME_CARDINALITY"]),
+    (&super::FIELD_RENAMED, &["FIELD_SAME_NAME"]),
+    (&super::FIELD_JSON_NAME_CHANGED, &["FIELD_SAME_JSON_NAME"]),
+    (&super::FIELD_ONEOF_CHANGED, &["FIELD_SAME_ONEOF"]),
+    (&concepts::DEFAULT_CHANGED, &["FIELD_SAME_DEFAULT"]),
+    (&super::FIELD_CTYPE_CHANGED, &["FIELD_SAME_CPP_STRING_TYPE"]),
+    (&super::FIELD_JSTYPE_CHANGED, &["FIELD_SAME_JSTYPE"]),
+    (
+        &super::FIELD_UTF8_VALIDATION_CHANGED,
+        &["FIELD_SAME_UTF8_VALIDATION", "FIELD_SAME_JAVA_UTF8_VALIDATION"],
+    ),
+    (&super::REQUIRED_FIELDS_CHANGED, &["MESSAGE_SAME_REQUIRED_FIELDS"]),
+    (&concepts::ENUM_VALUE_REMOVED, &super::index::ENUM_VALUE_DELETION),
+    (&super::ENUM_VALUE_RENAMED, &["ENUM_VALUE_SAME_NAME"]),
+    (&super::ENUM_TYPE_CHANGED, &["ENUM_SAME_TYPE"]),
+    (
+        &super::JSON_FORMAT_CHANGED,
+        &["ENUM_SAME_JSON_FORMAT", "MESSAGE_SAME_JSON_FORMAT"],
+    ),
+    (
+        &super::DESCRIPTOR_ACCESSOR_REMOVED,
+        &["MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR"],
+    ),
+    (&super::MESSAGE_SET_WIRE_FORMAT_CHANGED, &[MESSAGE_SET_WIRE_FORMAT]),
+    (&super::RPC_REQUEST_TYPE_CHANGED, &["RPC_SAME_REQUEST_TYPE"]),
+    (&super::RPC_RESPONSE_TYPE_CHANGED, &["RPC_SAME_RESPONSE_TYPE"]),
+    (
+        &super::RPC_STREAMING_CHANGED,
+        &["RPC_SAME_CLIENT_STREAMING", "RPC_SAME_SERVER_STREAMING"],
+    ),
+    (&super::RPC_IDEMPOTENCY_CHANGED, &["RPC_SAME_IDEMPOTENCY_LEVEL"]),
+    (&super::HTTP_BINDING_CHANGED, &[HTTP_BINDING]),
+    (&super::FILE_PACKAGE_CHANGED, &["FILE_SAME_PACKAGE"]),
+    (&super::FILE_SYNTAX_CHANGED, &["FILE_SAME_SYNTAX"]),
+    (
+        &super::FILE_OPTION_CHANGED,
+        &[
+            "FILE_SAME_JAVA_PACKAGE",
+            "FILE_SAME_JAVA_OUTER_CLASSNAME",
+            "FILE_SAME_JAVA_MULTIPLE_FILES",
+            "FILE_SAME_JAVA_GENERIC_SERVICES",
+            "FILE_SAME_GO_PACKAGE",
+            "FILE_SAME_CC_ENABLE_ARENAS",
+            "FILE_SAME_CC_GENERIC_SERVICES",
+            "FILE_SAME_CSHARP_NAMESPACE",
+            "FILE_SAME_OBJC_CLASS_PREFIX",
+            "FILE_SAME_OPTIMIZE_FOR",
+            "FILE_SAME_PHP_CLASS_PREFIX",
+            "FILE_SAME_PHP_METADATA_NAMESPACE",
+            "FILE_SAME_PHP_NAMESPACE",
+            "FILE_SAME_PY_GENERIC_SERVICES",
+            "FILE_SAME_RUBY_PACKAGE",
+            "FILE_SAME_SWIFT_PREFIX",
+        ],
+    ),
+];
+
+/// The buf rules a Protobuf rule's findings stand for ([`REPORTED`]); empty for another rule.
+pub fn buf_rules_of(rule: &RuleMeta) -> &'static [&'static str] {
+    REPORTED
+        .iter()
+        .find(|(r, _)| r.id == rule.id)
+        .map_or(&[], |(_, rules)| rules)
+}
+
+/// The levels at which a Protobuf rule is reported: those whose category holds one of its buf
+/// rules.
+pub fn levels_of(rule: &RuleMeta) -> Vec<Level> {
+    [Level::Wire, Level::WireJson, Level::Package, Level::File]
+        .into_iter()
+        .filter(|l| {
+            let category = Category::of_level(*l);
+            buf_rules_of(rule).iter().any(|r| categories(r).contains(&category))
+        })
+        .collect()
+}
 
 /// The categories of a rule id (empty for an unknown id).
 pub fn categories(id: &str) -> &'static [Category] {
@@ -262,6 +405,73 @@ pub fn unstable_package(package: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_buf_rule_is_reported_by_a_rule_and_every_named_rule_exists() {
+        let named: BTreeSet<&str> = REPORTED.iter().flat_map(|(_, rules)| rules.iter().copied()).collect();
+        for (id, _) in RULES {
+            assert!(named.contains(id), "no mapcheck rule reports {id}");
+        }
+        for id in &named {
+            assert!(!categories(id).is_empty(), "{id} is not a buf rule");
+        }
+        for (rule, _) in REPORTED {
+            assert!(
+                crate::rules::find(rule.id).is_some(),
+                "{} is not in the rule index",
+                rule.id
+            );
+        }
+    }
+
+    /// The levels a rule's explanation names (`Levels: wire-json, package, file (buf ...)`) are
+    /// those its buf rules' categories give.
+    #[test]
+    fn explanations_name_the_levels_the_table_gives() {
+        let mut checked = 0;
+        for (rule, _) in REPORTED {
+            let text = rule.explanation;
+            let Some(at) = text
+                .find("Level: ")
+                .or_else(|| text.find("Levels: "))
+                .or_else(|| text.find("Every level"))
+            else {
+                continue;
+            };
+            // The sentence, without its parenthesised buf rule names and what follows a `;`.
+            let mut sentence = String::new();
+            let mut depth = 0;
+            for c in text[at..].chars() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    ';' if depth == 0 => break,
+                    _ if depth == 0 => sentence.push(c),
+                    _ => {}
+                }
+            }
+            let named: Vec<Level> = if sentence.to_lowercase().contains("every level") {
+                vec![Level::Wire, Level::WireJson, Level::Package, Level::File]
+            } else {
+                let words: Vec<&str> = sentence
+                    .split(|c: char| !(c.is_ascii_lowercase() || c == '-'))
+                    .collect();
+                [
+                    ("wire", Level::Wire),
+                    ("wire-json", Level::WireJson),
+                    ("package", Level::Package),
+                    ("file", Level::File),
+                ]
+                .into_iter()
+                .filter(|(w, _)| words.contains(w))
+                .map(|(_, l)| l)
+                .collect()
+            };
+            assert_eq!(named, levels_of(rule), "{}: {text}", rule.id);
+            checked += 1;
+        }
+        assert!(checked >= 30, "only {checked} explanations name their levels");
+    }
 
     #[test]
     fn levels_are_categories() {

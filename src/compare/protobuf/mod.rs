@@ -339,6 +339,11 @@ impl<'a> Run<'_, 'a> {
         old: Option<&Location>,
         new: &Location,
     ) {
+        debug_assert!(
+            rules.iter().all(|r| buf_rules::buf_rules_of(rule).contains(r)),
+            "{} is reported under {rules:?}, which buf_rules::REPORTED does not give it",
+            rule.id
+        );
         if !self.any_gate(rules) {
             return;
         }
