@@ -2,7 +2,7 @@
 //! `allOf`, nullable unions and arrays; and a coarse kind of each type for mapping checks.
 
 use crate::compare::TypeIndex;
-use crate::model::{Field, Primitive, Type, TypeKind};
+use crate::model::{Field, Type, TypeKind};
 
 /// What a path leads to.
 #[derive(Debug, Clone)]
@@ -140,17 +140,12 @@ pub enum Kind {
 
 impl Kind {
     pub fn of(ty: &Type) -> Kind {
-        use Primitive as P;
         match &ty.kind {
-            TypeKind::Primitive { primitive } => match primitive {
-                P::Bool => Kind::Bool,
-                P::Int32 | P::Int64 | P::Integer | P::Uint32 | P::Uint64 => Kind::Int,
-                P::Float | P::Double | P::Number | P::Decimal { .. } => Kind::Num,
-                P::Uuid => Kind::Str(Some("uuid")),
-                P::Date => Kind::Str(Some("date")),
-                P::Time => Kind::Str(Some("time")),
-                P::Timestamp | P::LocalTimestamp => Kind::Str(Some("date-time")),
-                P::String | P::Bytes | P::Duration | P::Fixed { .. } => Kind::Str(None),
+            TypeKind::Primitive { primitive } => match primitive.json() {
+                (crate::json::Kind::Bool, _) => Kind::Bool,
+                (crate::json::Kind::Integer, _) => Kind::Int,
+                (crate::json::Kind::Number, _) => Kind::Num,
+                (_, format) => Kind::Str(format.map(crate::format::StringFormat::name)),
             },
             TypeKind::Enum { values } => Kind::Enum(values.iter().map(|v| v.name.clone()).collect()),
             TypeKind::Object(_) | TypeKind::AllOf { .. } | TypeKind::Map { .. } => Kind::Object,

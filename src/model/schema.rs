@@ -40,6 +40,28 @@ pub enum Primitive {
     },
 }
 
+impl Primitive {
+    /// How JSON writes a value of this type natively: its kind, and for a string the format that
+    /// says what it holds. Mappings convert between these; samples also accept the other
+    /// encodings real producers use (see `samples::expect`).
+    pub fn json(self) -> (crate::json::Kind, Option<crate::format::StringFormat>) {
+        use crate::format::StringFormat as F;
+        use crate::json::Kind as K;
+        match self {
+            Primitive::Bool => (K::Bool, None),
+            Primitive::Int32 | Primitive::Int64 | Primitive::Integer | Primitive::Uint32 | Primitive::Uint64 => {
+                (K::Integer, None)
+            }
+            Primitive::Float | Primitive::Double | Primitive::Number | Primitive::Decimal { .. } => (K::Number, None),
+            Primitive::Date => (K::String, Some(F::Date)),
+            Primitive::Time => (K::String, Some(F::Time)),
+            Primitive::Timestamp | Primitive::LocalTimestamp => (K::String, Some(F::DateTime)),
+            Primitive::Uuid => (K::String, Some(F::Uuid)),
+            Primitive::String | Primitive::Bytes | Primitive::Duration | Primitive::Fixed { .. } => (K::String, None),
+        }
+    }
+}
+
 impl fmt::Display for Primitive {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -107,30 +107,36 @@ const STR: u8 = 1 << 4;
 /// (Protobuf's JSON mapping does; JSON has no such numbers).
 const NON_FINITE: u8 = 1 << 7;
 
+/// The JSON kinds a sample value of a primitive type may arrive as: how JSON writes it natively
+/// ([`Primitive::json`]; an integer is a number too), and the encodings producers also use.
 fn primitive_kinds(p: Primitive) -> u8 {
-    match p {
-        Primitive::Bool => BOOL,
-        Primitive::Int32 | Primitive::Uint32 | Primitive::Integer => INT,
-        // Protobuf's JSON mapping writes 64-bit integers as strings.
-        Primitive::Int64 | Primitive::Uint64 => INT | STR,
-        Primitive::Float | Primitive::Double => INT | NUM | NON_FINITE,
-        Primitive::Number => INT | NUM,
-        Primitive::Decimal { .. } => INT | NUM | STR,
-        // Avro writes dates and timestamps as numbers; JSON formats as strings.
+    let native = match p.json().0 {
+        Kind::Bool => BOOL,
+        Kind::Integer => INT,
+        Kind::Number => INT | NUM,
+        Kind::String => STR,
+        Kind::Null | Kind::Object | Kind::Array => 0,
+    };
+    let also = match p {
+        // Protobuf's JSON mapping writes 64-bit integers as strings, and decimals travel as text.
+        Primitive::Int64 | Primitive::Uint64 | Primitive::Decimal { .. } => STR,
+        // ... and floats as "NaN" and "Infinity".
+        Primitive::Float | Primitive::Double => NON_FINITE,
+        // Avro writes dates, times, timestamps and durations as numbers.
         Primitive::Date | Primitive::Time | Primitive::Timestamp | Primitive::LocalTimestamp | Primitive::Duration => {
-            INT | STR
+            INT
         }
-        Primitive::String | Primitive::Bytes | Primitive::Uuid | Primitive::Fixed { .. } => STR,
-    }
+        _ => 0,
+    };
+    native | also
 }
 
+/// The format a sample string of a primitive type must have: its native JSON format, except for
+/// local timestamps, which carry no offset and so are not RFC 3339 date-times.
 fn primitive_format(p: Primitive) -> Option<StringFormat> {
     match p {
-        Primitive::Date => Some(StringFormat::Date),
-        Primitive::Timestamp => Some(StringFormat::DateTime),
-        Primitive::Time => Some(StringFormat::Time),
-        Primitive::Uuid => Some(StringFormat::Uuid),
-        _ => None,
+        Primitive::LocalTimestamp => None,
+        _ => p.json().1,
     }
 }
 
@@ -592,5 +598,39 @@ fn example(v: View) -> String {
         format!("{cut}...")
     } else {
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn primitives_accept_their_json_kind_and_what_producers_write() {
+        let cases = [
+            (Primitive::Bool, BOOL, None),
+            (Primitive::Int32, INT, None),
+            (Primitive::Uint32, INT, None),
+            (Primitive::Integer, INT, None),
+            (Primitive::Int64, INT | STR, None),
+            (Primitive::Uint64, INT | STR, None),
+            (Primitive::Float, INT | NUM | NON_FINITE, None),
+            (Primitive::Double, INT | NUM | NON_FINITE, None),
+            (Primitive::Number, INT | NUM, None),
+            (Primitive::Decimal { precision: 9, scale: 2 }, INT | NUM | STR, None),
+            (Primitive::Date, INT | STR, Some(StringFormat::Date)),
+            (Primitive::Time, INT | STR, Some(StringFormat::Time)),
+            (Primitive::Timestamp, INT | STR, Some(StringFormat::DateTime)),
+            (Primitive::LocalTimestamp, INT | STR, None),
+            (Primitive::Duration, INT | STR, None),
+            (Primitive::String, STR, None),
+            (Primitive::Bytes, STR, None),
+            (Primitive::Uuid, STR, Some(StringFormat::Uuid)),
+            (Primitive::Fixed { size: 16 }, STR, None),
+        ];
+        for (p, kinds, format) in cases {
+            assert_eq!(primitive_kinds(p), kinds, "{p}");
+            assert_eq!(primitive_format(p), format, "{p}");
+        }
     }
 }
