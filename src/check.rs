@@ -271,6 +271,10 @@ pub fn run(
         let read = crate::mapping::files::Read::files(root, mapping_files, shown)?;
         let mut mapping_findings = read.problems;
         let mut now = crate::mapping::Contracts::new(&read.root, load.clone());
+        // The working tree's contracts, as the diff loaded them: not read again.
+        if let Some(a) = &mut against_result {
+            now.seed(std::mem::take(&mut a.newest.loaded.contracts), load.root.as_deref());
+        }
         mapping_findings.extend(crate::mapping::validate(&read.mappings, &mut now));
         mapping_findings.extend(crate::mapping::files::crosswalk_findings(
             &config.crosswalk_db(),

@@ -30,6 +30,8 @@ pub struct Contracts {
     root: PathBuf,
     opts: LoadOptions,
     loaded: HashMap<PathBuf, Option<Vec<Contract>>>,
+    /// Contracts another step of the run loaded already, by absolute file ([`Contracts::seed`]).
+    seeded: HashMap<PathBuf, Vec<Contract>>,
 }
 
 impl Contracts {
@@ -41,6 +43,28 @@ impl Contracts {
             root: root.to_path_buf(),
             opts,
             loaded: HashMap::new(),
+            seeded: HashMap::new(),
+        }
+    }
+
+    /// Takes contracts another step of the same run loaded from the working tree (`check` diffs
+    /// it before validating mappings; `explicit_root`: the `--root` that load had), so that their
+    /// files are not read again. Taken only where a load of the file alone gives the same: not
+    /// Protobuf (a `.proto` file is loaded with its directory), and under the same root for
+    /// `$ref`s. The load must have had nothing unusable (a file that refers to a broken one is
+    /// unusable when loaded alone).
+    pub fn seed(&mut self, contracts: Vec<Contract>, explicit_root: Option<&Path>) {
+        let ours = self.opts.root.as_deref().map(crate::load::absolute);
+        for c in contracts {
+            let Some(file) = c.files.first().map(|f| crate::load::absolute(Path::new(f))) else {
+                continue;
+            };
+            if c.format == crate::model::Format::Protobuf
+                || Some(crate::load::workspace_root(&file, explicit_root)) != ours
+            {
+                continue;
+            }
+            self.seeded.entry(file).or_default().push(c);
         }
     }
 
@@ -59,11 +83,15 @@ impl Contracts {
     fn contracts(&mut self, rel: &str) -> Option<&[Contract]> {
         let path = self.root.join(rel);
         let opts = &self.opts;
+        let seeded = &mut self.seeded;
         self.loaded
             .entry(path.clone())
             .or_insert_with(|| {
                 if !path.is_file() || outside(&self.root, &path).is_some() {
                     return None;
+                }
+                if let Some(contracts) = seeded.remove(&crate::load::absolute(&path)) {
+                    return Some(contracts);
                 }
                 // A .proto file's types refer to its imports: load its directory's files too.
                 let is_proto = path.extension().is_some_and(|e| e == "proto");
