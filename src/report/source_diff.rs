@@ -54,7 +54,70 @@ pub(crate) fn unified(
         .collect();
     // Fragments that share no line are not the same place seen twice (a removal points at the
     // new side's parent): two snippets say more than a diff of unrelated lines.
-    lines.iter().any(|l| l.sign == ' ').then_some(lines)
+    if !lines.iter().any(|l| l.sign == ' ') {
+        return None;
+    }
+    let old_file: Vec<String> = lines_of(sources, &old.file)?;
+    let new_file: Vec<String> = lines_of(sources, &new.file)?;
+    Some(without_window_edges(lines, &old_file, &new_file))
+}
+
+fn lines_of(sources: &mut SourceFiles, file: &str) -> Option<Vec<String>> {
+    let f = sources.get(file)?;
+    Some((0..f.len()).filter_map(|i| f.line(i)).map(str::to_string).collect())
+}
+
+/// Leaves out lines that look added or removed only because the two windows start or end at
+/// different places: the old window around line 7 and the new one around line 5 of a file that
+/// lost line 6 do not cover the same lines, and a diff of them shows the new window's first lines
+/// as added although the old file has them, just above its window. A run of one-sided lines
+/// before the first shared line (or after the last) goes when the other file has the same lines
+/// right there.
+fn without_window_edges(mut lines: Vec<DiffLine>, old_file: &[String], new_file: &[String]) -> Vec<DiffLine> {
+    let same = |a: &[String], from: Option<usize>, b: &[String], at: &[usize]| -> bool {
+        from.is_some_and(|from| {
+            at.iter()
+                .enumerate()
+                .all(|(j, i)| a.get(from + j).is_some_and(|x| b.get(*i) == Some(x)))
+        })
+    };
+    // Leading run: its lines (0-based, on their side) and where the other side would have them.
+    if let Some(first) = lines.iter().position(|l| l.sign == ' ') {
+        let lead = &lines[..first];
+        let k = lead.len();
+        let (old_at, new_at) = (lines[first].old.unwrap_or(0), lines[first].new.unwrap_or(0));
+        let drop = k > 0
+            && if lead.iter().all(|l| l.sign == '+') {
+                let at: Vec<usize> = lead.iter().filter_map(|l| l.new).map(|n| n - 1).collect();
+                same(old_file, old_at.checked_sub(1 + k), new_file, &at)
+            } else if lead.iter().all(|l| l.sign == '-') {
+                let at: Vec<usize> = lead.iter().filter_map(|l| l.old).map(|n| n - 1).collect();
+                same(new_file, new_at.checked_sub(1 + k), old_file, &at)
+            } else {
+                false
+            };
+        if drop {
+            lines.drain(..first);
+        }
+    }
+    if let Some(last) = lines.iter().rposition(|l| l.sign == ' ') {
+        let trail = &lines[last + 1..];
+        let (old_at, new_at) = (lines[last].old.unwrap_or(0), lines[last].new.unwrap_or(0));
+        let drop = !trail.is_empty()
+            && if trail.iter().all(|l| l.sign == '+') {
+                let at: Vec<usize> = trail.iter().filter_map(|l| l.new).map(|n| n - 1).collect();
+                same(old_file, Some(old_at), new_file, &at)
+            } else if trail.iter().all(|l| l.sign == '-') {
+                let at: Vec<usize> = trail.iter().filter_map(|l| l.old).map(|n| n - 1).collect();
+                same(new_file, Some(new_at), old_file, &at)
+            } else {
+                false
+            };
+        if drop {
+            lines.truncate(last + 1);
+        }
+    }
+    lines
 }
 
 /// The 1-based number of the first line, and the lines from `context` before `loc` to `context`
@@ -102,5 +165,32 @@ mod tests {
         assert!(unified(&mut sources, &at(&old), &at(&old), 1).is_none());
         let elsewhere = Location::new(new.display().to_string(), "", crate::model::Pos::new(1, 1));
         assert!(unified(&mut sources, &at(&old), &elsewhere, 0).is_none());
+    }
+
+    #[test]
+    fn windows_at_different_lines_show_only_what_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("old.proto");
+        let new = dir.path().join("new.proto");
+        let head = "syntax = \"proto3\";\n\npackage acme.v1;\n\nmessage Customer {\n  string id = 1;\n";
+        std::fs::write(&old, format!("{head}  string fax = 14;\n}}\n")).unwrap();
+        std::fs::write(&new, format!("{head}}}\n")).unwrap();
+        let mut sources = SourceFiles::with_aliases(&[]);
+        let at =
+            |p: &std::path::Path, line| Location::new(p.display().to_string(), "", crate::model::Pos::new(line, 1));
+        // The removed field is at old line 7; the finding points at the new message, line 5.
+        let lines = unified(&mut sources, &at(&old, 7), &at(&new, 5), 2).unwrap();
+        let shown: Vec<String> = lines.iter().map(|l| format!("{}{}", l.sign, l.text)).collect();
+        assert_eq!(
+            shown,
+            [" message Customer {", "   string id = 1;", "-  string fax = 14;", " }"]
+        );
+        // The other way round (old window above the new one): the same, from the deleted side.
+        let lines = unified(&mut sources, &at(&new, 5), &at(&old, 7), 2).unwrap();
+        let shown: Vec<String> = lines.iter().map(|l| format!("{}{}", l.sign, l.text)).collect();
+        assert_eq!(
+            shown,
+            [" message Customer {", "   string id = 1;", "+  string fax = 14;", " }"]
+        );
     }
 }
