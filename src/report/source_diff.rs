@@ -57,14 +57,12 @@ pub(crate) fn unified(
     if !lines.iter().any(|l| l.sign == ' ') {
         return None;
     }
-    let old_file: Vec<String> = lines_of(sources, &old.file)?;
-    let new_file: Vec<String> = lines_of(sources, &new.file)?;
-    Some(without_window_edges(lines, &old_file, &new_file))
-}
-
-fn lines_of(sources: &mut SourceFiles, file: &str) -> Option<Vec<String>> {
-    let f = sources.get(file)?;
-    Some((0..f.len()).filter_map(|i| f.line(i)).map(str::to_string).collect())
+    // One line of either file (0-based), for the few lines beside the windows that get compared.
+    let mut line = |old_side: bool, index: usize| -> Option<String> {
+        let file = if old_side { &old.file } else { &new.file };
+        sources.get(file)?.line(index).map(str::to_string)
+    };
+    Some(without_window_edges(lines, &mut line))
 }
 
 /// Leaves out lines that look added or removed only because the two windows start or end at
@@ -72,52 +70,56 @@ fn lines_of(sources: &mut SourceFiles, file: &str) -> Option<Vec<String>> {
 /// lost line 6 do not cover the same lines, and a diff of them shows the new window's first lines
 /// as added although the old file has them, just above its window. A run of one-sided lines
 /// before the first shared line (or after the last) goes when the other file has the same lines
-/// right there.
-fn without_window_edges(mut lines: Vec<DiffLine>, old_file: &[String], new_file: &[String]) -> Vec<DiffLine> {
-    let same = |a: &[String], from: Option<usize>, b: &[String], at: &[usize]| -> bool {
-        from.is_some_and(|from| {
-            at.iter()
-                .enumerate()
-                .all(|(j, i)| a.get(from + j).is_some_and(|x| b.get(*i) == Some(x)))
-        })
-    };
-    // Leading run: its lines (0-based, on their side) and where the other side would have them.
+/// right there. `line(old_side, index)` reads a line of either file.
+fn without_window_edges(
+    mut lines: Vec<DiffLine>,
+    line: &mut dyn FnMut(bool, usize) -> Option<String>,
+) -> Vec<DiffLine> {
     if let Some(first) = lines.iter().position(|l| l.sign == ' ') {
-        let lead = &lines[..first];
-        let k = lead.len();
-        let (old_at, new_at) = (lines[first].old.unwrap_or(0), lines[first].new.unwrap_or(0));
-        let drop = k > 0
-            && if lead.iter().all(|l| l.sign == '+') {
-                let at: Vec<usize> = lead.iter().filter_map(|l| l.new).map(|n| n - 1).collect();
-                same(old_file, old_at.checked_sub(1 + k), new_file, &at)
-            } else if lead.iter().all(|l| l.sign == '-') {
-                let at: Vec<usize> = lead.iter().filter_map(|l| l.old).map(|n| n - 1).collect();
-                same(new_file, new_at.checked_sub(1 + k), old_file, &at)
-            } else {
-                false
-            };
-        if drop {
+        // The other file would have the run just above its first shared line.
+        let above = |at: Option<usize>| at.and_then(|at| at.checked_sub(1 + first));
+        let (old_from, new_from) = (above(lines[first].old), above(lines[first].new));
+        if first > 0 && found_beside(&lines[..first], old_from, new_from, line) {
             lines.drain(..first);
         }
     }
     if let Some(last) = lines.iter().rposition(|l| l.sign == ' ') {
-        let trail = &lines[last + 1..];
-        let (old_at, new_at) = (lines[last].old.unwrap_or(0), lines[last].new.unwrap_or(0));
-        let drop = !trail.is_empty()
-            && if trail.iter().all(|l| l.sign == '+') {
-                let at: Vec<usize> = trail.iter().filter_map(|l| l.new).map(|n| n - 1).collect();
-                same(old_file, Some(old_at), new_file, &at)
-            } else if trail.iter().all(|l| l.sign == '-') {
-                let at: Vec<usize> = trail.iter().filter_map(|l| l.old).map(|n| n - 1).collect();
-                same(new_file, Some(new_at), old_file, &at)
-            } else {
-                false
-            };
-        if drop {
+        // ... or just below its last one (a 1-based number is the 0-based index of the next line).
+        let (old_from, new_from) = (lines[last].old, lines[last].new);
+        if last + 1 < lines.len() && found_beside(&lines[last + 1..], old_from, new_from, line) {
             lines.truncate(last + 1);
         }
     }
     lines
+}
+
+/// Whether `run`, lines of one side only (all added or all removed), is in the other file too,
+/// from its 0-based line `old_from` (for added lines) or `new_from` (for removed ones).
+fn found_beside(
+    run: &[DiffLine],
+    old_from: Option<usize>,
+    new_from: Option<usize>,
+    line: &mut dyn FnMut(bool, usize) -> Option<String>,
+) -> bool {
+    let Some(sign) = run.first().map(|l| l.sign) else {
+        return false;
+    };
+    let (from, added) = match sign {
+        '+' => (old_from, true),
+        '-' => (new_from, false),
+        _ => return false,
+    };
+    let Some(from) = from else {
+        return false;
+    };
+    run.iter().enumerate().all(|(j, l)| {
+        let own = if added { l.new } else { l.old };
+        l.sign == sign
+            && own.is_some_and(|own| {
+                let theirs = line(added, from + j);
+                theirs.is_some() && theirs == line(!added, own - 1)
+            })
+    })
 }
 
 /// The 1-based number of the first line, and the lines from `context` before `loc` to `context`
