@@ -161,30 +161,20 @@ pub fn run(
     }
     let started = std::time::Instant::now();
     // Lint: every contract in scope.
-    let loaded = if parts.contracts {
+    let mut loaded = if parts.contracts {
         load_paths(&paths, load)?
     } else {
         crate::load::Loaded::default()
     };
-    let crate::load::Loaded {
-        contracts: linted,
-        findings: lint_findings,
-        unusable: unusable_files,
-        ..
-    } = loaded;
-    let mut findings = lint_findings;
+    let mut findings = std::mem::take(&mut loaded.findings);
     let mut suppressed = crate::suppress::apply(&mut findings, config, &[], &ws.today);
-    let mut files: Vec<String> = linted.iter().flat_map(|c| c.files.iter().cloned()).collect();
-    let unusable = unusable_files.len();
-    let contracts = linted.len();
-    // What was linted is the working tree the diff compares: it is not loaded again.
-    // (Its findings are the lint's, reported above; the diff reads a version's findings only when
+    let mut files: Vec<String> = loaded.contracts.iter().flat_map(|c| c.files.iter().cloned()).collect();
+    let unusable = loaded.unusable.len();
+    let contracts = loaded.contracts.len();
+    // What was linted is the working tree the diff compares: it is not loaded again. (Its
+    // findings are the lint's, taken above; the diff reads a version's findings only when
     // something in it is unusable, and then check compares nothing.)
-    let mut linted = parts.contracts.then_some(crate::load::Loaded {
-        contracts: linted,
-        findings: Vec::new(),
-        unusable: unusable_files,
-    });
+    let mut linted = parts.contracts.then_some(loaded);
     // Diff: against the ref given, else the merge base with the default branch.
     let reference = match against {
         Some(r) => Some((r.to_string(), r.to_string())),
