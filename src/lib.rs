@@ -32,3 +32,4 @@ pub mod source;
 pub mod suggest;
 pub mod suppress;
 pub mod workspace;
+pub mod write;

@@ -1,18 +1,18 @@
 //! `mapcheck crosswalk ...`: the ID tables in the DuckDB store.
 
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::io::Write;
+use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{Exit, ReportArgs};
+use crate::crosswalk::bar::Bar;
 use crate::crosswalk::export::{ExportFormat, ExportRequest};
 use crate::crosswalk::input::InputFormat;
-use crate::crosswalk::load::{LoadRequest, Progress};
+use crate::crosswalk::load::LoadRequest;
 use crate::crosswalk::report::ReportFormat;
-use crate::crosswalk::store::{InitOutcome, Store};
+use crate::crosswalk::store::Store;
 use crate::crosswalk::{check, export, history, load, merge, report, resolve};
 use crate::report::Summary;
 
@@ -209,27 +209,64 @@ pub fn run(args: &CrosswalkArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
     let crate::workspace::Workspace { config, today } = crate::workspace::Workspace::discover(crate::config::today())?;
     let db = args.db.clone().unwrap_or_else(|| config.crosswalk_db());
     match &args.command {
-        CrosswalkCommand::Init => {
-            let shown = crate::load::display_path(&db);
-            match Store::init(&db)? {
-                InitOutcome::Created { version } => writeln!(out, "created {shown} (schema version {version})")?,
-                InitOutcome::Migrated { from, to } => {
-                    writeln!(out, "upgraded {shown} from schema version {from} to {to}")?
+        CrosswalkCommand::Init => Store::init(&db)?.write_text(&db, out)?,
+        CrosswalkCommand::Load(cmd) => {
+            let format = InputFormat::of(&cmd.file, cmd.input_format)?;
+            let req = LoadRequest {
+                file: &cmd.file,
+                format,
+                system: &cmd.system,
+                entity: &cmd.entity,
+                feed: &cmd.feed,
+                source_column: &cmd.source_column,
+                canonical_column: &cmd.canonical_column,
+                mint: cmd.mint.is_some(),
+                dry_run: cmd.dry_run,
+                reject_file: cmd.reject_file.as_deref(),
+                max_row_bytes: cmd.max_record_bytes,
+            };
+            let outcome = load::run(&db, &req, &mut Bar::for_file(&cmd.file, format))?;
+            match cmd.format {
+                Plain::Json => writeln!(out, "{}", serde_json::to_string_pretty(&outcome)?)?,
+                Plain::Text => {
+                    let shown = crate::load::display_path(&cmd.file);
+                    let what = format!("{}/{} ({}) from {shown}", cmd.system, cmd.entity, cmd.feed);
+                    outcome.write_text(&what, cmd.reject_file.as_deref(), out)?
                 }
-                InitOutcome::UpToDate { version } => writeln!(out, "{shown} is up to date (schema version {version})")?,
             }
-            Ok(Exit::Clean)
         }
-        CrosswalkCommand::Load(cmd) => run_load(&db, cmd, out),
-        CrosswalkCommand::Resolve(cmd) => run_resolve(&db, cmd, out),
-        CrosswalkCommand::History(cmd) => run_history(&db, cmd, out),
+        CrosswalkCommand::Resolve(cmd) => {
+            let ids = match &cmd.file {
+                None => cmd.ids.clone(),
+                Some(path) => resolve::read_ids(path)?,
+            };
+            let resolved = resolve::run(&db, &cmd.system, cmd.entity.as_deref(), ids, cmd.as_of.as_deref())?;
+            resolve::write(&resolved, cmd.format, out)?;
+            let note = resolve::shortfall(&resolved, &cmd.system);
+            // The process ends next: freeing a million results one by one would only cost time.
+            std::mem::forget(resolved);
+            if let Some(note) = note {
+                eprintln!("{note}");
+                return Ok(Exit::Findings);
+            }
+        }
+        CrosswalkCommand::History(cmd) => {
+            let h = history::run(&db, &cmd.id, cmd.system.as_deref())?;
+            match cmd.format {
+                Plain::Json => writeln!(out, "{}", serde_json::to_string_pretty(&h)?)?,
+                Plain::Text if h.links.is_empty() && h.redirects.is_empty() => {
+                    writeln!(out, "no links ever mentioned '{}'", h.id)?;
+                    return Ok(Exit::Findings);
+                }
+                Plain::Text => h.write_text(out)?,
+            }
+        }
         CrosswalkCommand::Merge(cmd) => {
             let o = merge::run(&db, &cmd.from, &cmd.into)?;
             match cmd.format {
                 Plain::Json => writeln!(out, "{}", serde_json::to_string_pretty(&o)?)?,
                 Plain::Text => o.write_text(out)?,
             }
-            Ok(Exit::Clean)
         }
         CrosswalkCommand::Check(cmd) => {
             let (_, mut findings) = check::run(&db, &config.crosswalk)?;
@@ -239,15 +276,19 @@ pub fn run(args: &CrosswalkArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
             let files = vec![crate::load::display_path(&db)];
             cmd.report
                 .write("crosswalk check", &findings, &summary, &files, color, out)?;
-            Ok(cmd.report.exit(&findings))
+            return Ok(cmd.report.exit(&findings));
         }
         CrosswalkCommand::Report(cmd) => {
             let r = report::build(&db, &config.crosswalk)?;
             match &cmd.output {
                 None => report::render(&r, cmd.format, out)?,
-                Some(path) => write_file(path, |w| report::render(&r, cmd.format, w))?,
+                Some(path) => crate::write::whole(path, |file| {
+                    let mut w = std::io::BufWriter::new(file);
+                    report::render(&r, cmd.format, &mut w)?;
+                    let shown = crate::load::display_path(path);
+                    w.flush().with_context(|| format!("{shown}: cannot write"))
+                })?,
             }
-            Ok(Exit::Clean)
         }
         CrosswalkCommand::Export(cmd) => {
             let req = ExportRequest {
@@ -260,165 +301,7 @@ pub fn run(args: &CrosswalkArgs, color: bool, out: &mut dyn Write) -> anyhow::Re
             if let Some(path) = &cmd.output {
                 eprintln!("wrote {rows} links to {}", crate::load::display_path(path));
             }
-            Ok(Exit::Clean)
         }
     }
-}
-
-/// Writes a file whole or not at all.
-fn write_file(path: &Path, write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyhow::Result<()> {
-    let shown = crate::load::display_path(path);
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| anyhow::anyhow!("{shown}: cannot write: {e}"))?;
-    {
-        let mut w = std::io::BufWriter::new(tmp.as_file());
-        write(&mut w)?;
-        w.flush().map_err(|e| anyhow::anyhow!("{shown}: cannot write: {e}"))?;
-    }
-    tmp.persist(path)
-        .map_err(|e| anyhow::anyhow!("{shown}: cannot write: {e}"))?;
-    Ok(())
-}
-
-/// A progress bar on stderr that appears only on a terminal and only once a load has run for a
-/// second (short loads stay quiet).
-struct Bar {
-    bar: ProgressBar,
-    start: Instant,
-    terminal: bool,
-    shown: bool,
-}
-
-impl Bar {
-    fn new(total: u64, unit_bytes: bool) -> Bar {
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
-        let template = if unit_bytes {
-            "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} ({elapsed})"
-        } else {
-            "{spinner} {msg} [{bar:30}] {pos}/{len} rows ({elapsed})"
-        };
-        if let Ok(style) = ProgressStyle::with_template(template) {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar.set_message("reading");
-        Bar {
-            bar,
-            start: Instant::now(),
-            terminal: std::io::stderr().is_terminal(),
-            shown: false,
-        }
-    }
-
-    fn maybe_show(&mut self) {
-        if self.terminal && !self.shown && self.start.elapsed() >= Duration::from_secs(1) {
-            self.shown = true;
-            self.bar.set_draw_target(ProgressDrawTarget::stderr());
-            self.bar.enable_steady_tick(Duration::from_millis(200));
-        }
-    }
-}
-
-impl Progress for Bar {
-    fn read(&mut self, done: u64) {
-        self.bar.set_position(done);
-        self.maybe_show();
-    }
-
-    fn phase(&mut self, what: &str) {
-        super::detail(self.start, format_args!("load: {what}"));
-        self.bar.set_message(what.to_string());
-        self.maybe_show();
-    }
-}
-
-impl Drop for Bar {
-    fn drop(&mut self) {
-        self.bar.finish_and_clear();
-    }
-}
-
-fn run_load(db: &Path, cmd: &LoadCmd, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let shown = crate::load::display_path(&cmd.file);
-    let format = match cmd.input_format.or_else(|| InputFormat::detect(&cmd.file)) {
-        Some(f) => f,
-        None => {
-            anyhow::bail!("{shown}: cannot tell the format from the extension; use --input-format csv|ndjson|parquet")
-        }
-    };
-    let req = LoadRequest {
-        file: &cmd.file,
-        format,
-        system: &cmd.system,
-        entity: &cmd.entity,
-        feed: &cmd.feed,
-        source_column: &cmd.source_column,
-        canonical_column: &cmd.canonical_column,
-        mint: cmd.mint.is_some(),
-        dry_run: cmd.dry_run,
-        reject_file: cmd.reject_file.as_deref(),
-        max_row_bytes: cmd.max_record_bytes,
-    };
-    let total = match format {
-        InputFormat::Parquet => parquet_rows(&cmd.file).unwrap_or(0),
-        _ => std::fs::metadata(&cmd.file).map_or(0, |m| m.len()),
-    };
-    let outcome = {
-        let mut bar = Bar::new(total, format != InputFormat::Parquet);
-        load::run(db, &req, &mut bar)?
-    };
-    if cmd.format == Plain::Json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&outcome)?)?;
-        return Ok(Exit::Clean);
-    }
-    let what = format!("{}/{} ({}) from {shown}", cmd.system, cmd.entity, cmd.feed);
-    outcome.write_text(&what, cmd.reject_file.as_deref(), out)?;
-    Ok(Exit::Clean)
-}
-
-fn parquet_rows(path: &Path) -> Option<u64> {
-    // Only for the progress bar: a file the reader cannot take is reported by the load itself.
-    crate::contain::contained(|| {
-        let file = std::fs::File::open(path).ok()?;
-        let reader = parquet::file::serialized_reader::SerializedFileReader::new(file).ok()?;
-        use parquet::file::reader::FileReader;
-        u64::try_from(reader.metadata().file_metadata().num_rows()).ok()
-    })
-    .ok()
-    .flatten()
-}
-
-fn run_resolve(db: &Path, cmd: &ResolveCmd, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let ids = match &cmd.file {
-        None => cmd.ids.clone(),
-        Some(path) => resolve::read_ids(path)?,
-    };
-    let resolved = resolve::run(db, &cmd.system, cmd.entity.as_deref(), ids, cmd.as_of.as_deref())?;
-    resolve::write(&resolved, cmd.format, out)?;
-    let note = resolve::shortfall(&resolved, &cmd.system);
-    // The process ends next: freeing a million results one by one would only cost time.
-    std::mem::forget(resolved);
-    match note {
-        Some(note) => {
-            eprintln!("{note}");
-            Ok(Exit::Findings)
-        }
-        None => Ok(Exit::Clean),
-    }
-}
-
-fn run_history(db: &Path, cmd: &HistoryCmd, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let h = history::run(db, &cmd.id, cmd.system.as_deref())?;
-    if cmd.format == Plain::Json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&h)?)?;
-        return Ok(Exit::Clean);
-    }
-    if h.links.is_empty() && h.redirects.is_empty() {
-        writeln!(out, "no links ever mentioned '{}'", h.id)?;
-        return Ok(Exit::Findings);
-    }
-    h.write_text(out)?;
     Ok(Exit::Clean)
 }

@@ -66,23 +66,18 @@ pub fn run(db: &Path, req: &ExportRequest, output: Option<&Path>, stdout: &mut d
         (ExportFormat::Csv, None) => write_csv(batches, stdout),
         (format, Some(path)) => {
             let shown = crate::load::display_path(path);
-            let dir = path
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{shown}: cannot write"))?;
-            let rows = match format {
+            crate::write::whole(path, |file| match format {
                 ExportFormat::Csv => {
-                    let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file());
+                    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
                     let rows = write_csv(batches, &mut w)?;
                     w.flush().with_context(|| format!("{shown}: cannot write"))?;
-                    rows
+                    Ok(rows)
                 }
                 ExportFormat::Parquet => {
                     let props = parquet::file::properties::WriterProperties::builder()
                         .set_compression(parquet::basic::Compression::SNAPPY)
                         .build();
-                    let mut w = parquet::arrow::ArrowWriter::try_new(tmp.as_file(), Arc::clone(&schema), Some(props))
+                    let mut w = parquet::arrow::ArrowWriter::try_new(file, Arc::clone(&schema), Some(props))
                         .with_context(|| format!("{shown}: cannot write Parquet"))?;
                     let mut rows = 0u64;
                     for batch in batches {
@@ -91,11 +86,9 @@ pub fn run(db: &Path, req: &ExportRequest, output: Option<&Path>, stdout: &mut d
                             .with_context(|| format!("{shown}: cannot write Parquet"))?;
                     }
                     w.close().with_context(|| format!("{shown}: cannot write Parquet"))?;
-                    rows
+                    Ok(rows)
                 }
-            };
-            tmp.persist(path).with_context(|| format!("{shown}: cannot write"))?;
-            Ok(rows)
+            })
         }
     }
 }

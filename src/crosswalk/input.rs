@@ -31,6 +31,17 @@ impl InputFormat {
             _ => None,
         }
     }
+
+    /// The format given, else the one the extension says; an error naming the file when neither.
+    pub fn of(path: &Path, given: Option<InputFormat>) -> anyhow::Result<InputFormat> {
+        match given.or_else(|| InputFormat::detect(path)) {
+            Some(f) => Ok(f),
+            None => bail!(
+                "{}: cannot tell the format from the extension; use --input-format csv|ndjson|parquet",
+                crate::load::display_path(path)
+            ),
+        }
+    }
 }
 
 /// Which columns to read, and how long a row may be.

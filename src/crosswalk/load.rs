@@ -8,7 +8,7 @@
 //! nothing, and when nothing changes the transaction is rolled back and no load is recorded.
 //! Source ids missing from the file keep their links: a file is a set of links, not a snapshot.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 use duckdb::params;
@@ -555,19 +555,13 @@ fn malformed(file: &str, count: u64, shown: &[BadRow]) -> anyhow::Error {
 /// only when all of it is written.
 fn write_rejects(path: &Path, rows: &[BadRow]) -> anyhow::Result<()> {
     let shown = crate::load::display_path(path);
-    let dir: PathBuf = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let tmp = tempfile::NamedTempFile::new_in(&dir).with_context(|| format!("{shown}: cannot write"))?;
-    {
-        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(tmp.as_file()));
+    crate::write::whole(path, |file| {
+        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
         w.write_record(["row", "reason", "source_id", "canonical_id"])?;
         for b in rows {
             w.write_record([b.row.to_string().as_str(), &b.reason, &b.source, &b.canonical])?;
         }
         w.flush().with_context(|| format!("{shown}: cannot write"))?;
-    }
-    tmp.persist(path).with_context(|| format!("{shown}: cannot write"))?;
-    Ok(())
+        Ok(())
+    })
 }

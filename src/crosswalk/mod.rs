@@ -14,6 +14,8 @@ pub mod rules;
 pub mod settings;
 
 #[cfg(feature = "crosswalk")]
+pub mod bar;
+#[cfg(feature = "crosswalk")]
 pub mod check;
 #[cfg(feature = "crosswalk")]
 pub mod export;

@@ -64,6 +64,18 @@ pub enum InitOutcome {
     UpToDate { version: i32 },
 }
 
+impl InitOutcome {
+    /// What `crosswalk init` did to the store at `path`, as one line.
+    pub fn write_text(&self, path: &Path, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let shown = crate::load::display_path(path);
+        match self {
+            InitOutcome::Created { version } => writeln!(out, "created {shown} (schema version {version})"),
+            InitOutcome::Migrated { from, to } => writeln!(out, "upgraded {shown} from schema version {from} to {to}"),
+            InitOutcome::UpToDate { version } => writeln!(out, "{shown} is up to date (schema version {version})"),
+        }
+    }
+}
+
 impl Store {
     /// Opens an existing store at the current schema version.
     pub fn open(path: &Path, access: Access) -> Result<Store, StoreError> {
