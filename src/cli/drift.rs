@@ -114,10 +114,7 @@ pub fn parse_fraction(s: &str) -> Result<f64, String> {
 pub fn stopped(stop: Stop) -> anyhow::Result<Exit> {
     match stop {
         Stop::Unusable(errors) => {
-            for f in &errors {
-                let at = f.location.as_ref().map(|l| l.to_string()).unwrap_or_default();
-                eprintln!("error: {at}: {}", f.message);
-            }
+            super::print_errors(&errors);
             Ok(Exit::Error)
         }
         Stop::TooManyErrors(e) => scan_failed(e),

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::{Exit, LoadArgs, ReportArgs};
 use crate::config::Config;
-use crate::mapping::batch::{Crosswalks, Input, Keep, Sinks, dedupe_winners, prepare, run_batches};
+use crate::mapping::batch::{Keep, RunRequest};
 use crate::mapping::files::{Read, crosswalk_findings};
 use crate::mapping::{Contracts, lineage, validate};
 use crate::workspace::{Workspace, mapping_root};
@@ -302,128 +302,50 @@ fn run_run(args: &RunArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
             anyhow::bail!("{}: no such file", s.display());
         }
     }
-    let started = std::time::Instant::now();
-    let read = Read::of(mapping_root()?, std::slice::from_ref(&args.mapping))?;
-    let mut contracts = Contracts::new(&read.root, args.load.options());
-    let prepared = prepare(&read, &mut contracts)?;
-    super::detail(started, "map run: mapping validated");
-    let (mapping, validator) = match prepared {
-        Ok(ready) => ready,
+    let req = RunRequest {
+        root: mapping_root()?,
+        mapping: &args.mapping,
+        samples: &args.samples,
+        envelope: args.envelope,
+        proto: args.proto.spec(),
+        out: args.out.as_deref(),
+        db: args.db.as_deref(),
+        configured_db: &|| Ok(Config::discover()?.crosswalk_db()),
+        rejects: args.rejects.as_deref(),
+        keep_invalid: args.keep_invalid,
+        dedupe_key: args.dedupe_key.as_deref(),
+        keep: args.keep,
+        max_record_bytes: args.max_record_bytes,
+        load: args.load.options(),
+    };
+    let ran = match crate::mapping::batch::run(&req, out)? {
+        Ok(ran) => ran,
         Err(invalid) => {
-            for f in &invalid {
-                let at = f.location.as_ref().map(|l| l.to_string()).unwrap_or_default();
-                eprintln!("error: {at}: {}", f.message);
-            }
+            super::print_errors(&invalid);
             anyhow::bail!(
                 "{}: the mapping does not validate; fix it first (mapcheck map validate)",
                 args.mapping.display()
             );
         }
     };
-
-    // Never write over an input (replaying a rejects file into itself would empty it first).
-    for written in [&args.out, &args.rejects].into_iter().flatten() {
-        let target = std::fs::canonicalize(written).ok();
-        if target.is_some() && args.samples.iter().any(|s| std::fs::canonicalize(s).ok() == target) {
-            anyhow::bail!("{}: is also an input; write to another file", written.display());
-        }
-    }
-    let mut rejects_file = match &args.rejects {
-        Some(path) => Some(std::io::BufWriter::with_capacity(
-            1 << 16,
-            std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?,
-        )),
-        None => None,
-    };
-    let mut sink: Box<dyn Write> = match &args.out {
-        Some(path) => Box::new(std::io::BufWriter::with_capacity(
-            1 << 16,
-            std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock())),
-    };
-    let started = std::time::Instant::now();
-    let crosswalks = Crosswalks::open(mapping, args.db.as_deref(), &|| Ok(Config::discover()?.crosswalk_db()))?;
-    super::detail(started, "map run: crosswalk links read");
-    let proto = match args.proto.spec() {
-        Some(spec) => Some(
-            spec.resolve(
-                &read.root.join(&mapping.source.contract),
-                &args.load.options().proto_paths,
-            )
-            .map_err(|e| anyhow::anyhow!("--proto-type: {e}"))?,
-        ),
-        None => None,
-    };
-    let input = Input {
-        max_record: args.max_record_bytes,
-        envelope: args.envelope,
-        proto: proto.as_ref(),
-    };
-    let dedupe_path: Vec<&str> = args
-        .dedupe_key
-        .as_deref()
-        .map(|k| k.split('.').filter(|s| !s.is_empty()).collect())
-        .unwrap_or_default();
-    let winners = match &args.dedupe_key {
-        Some(_) => {
-            let started = std::time::Instant::now();
-            let w = dedupe_winners(&args.samples, &dedupe_path, args.keep, &input)?;
-            super::detail(started, format_args!("map run: {} distinct keys", w.len()));
-            Some(w)
-        }
-        None => None,
-    };
-    let started = std::time::Instant::now();
-    let tally = run_batches(
-        &args.samples,
-        mapping,
-        &validator,
-        &crosswalks,
-        &input,
-        Sinks {
-            out: &mut sink,
-            rejects: rejects_file.as_mut().map(|f| f as &mut dyn Write),
-            keep_invalid: args.keep_invalid,
-            dedupe: winners.as_ref().map(|w| (dedupe_path.as_slice(), w)),
-        },
-    )?;
-    crosswalks.leave();
-    sink.flush()?;
-    drop(sink);
-    if let Some(mut f) = rejects_file {
-        f.flush()?;
-    }
-    super::detail(started, format_args!("map run: {} records", tally.records));
-    let mut findings = tally.findings(&mapping.name, &crate::load::display_path(&args.samples[0]));
-    crate::finding::normalize(&mut findings);
-    let summary = crate::report::Summary {
+    let summary = Summary {
         contracts: 1,
         unit: Some("mapping"),
-        ..crate::report::Summary::of(&findings, 1, 0)
+        ..Summary::of(&ran.findings, 1, 0)
     };
-    let files_shown = vec![read.shown[0].clone()];
-    let note = tally.summary_line(
-        args.rejects.as_deref(),
-        args.keep_invalid,
-        args.dedupe_key.is_some(),
-        args.envelope != crate::samples::envelope::Envelope::None,
-    );
-    match &args.out {
-        Some(_) => {
-            super::note(note);
-            args.report
-                .write("map run", &findings, &summary, &files_shown, color, out)?;
-        }
-        None => {
-            // Records went to stdout: the report goes to stderr.
-            let mut err = std::io::stderr().lock();
-            args.report
-                .write("map run", &findings, &summary, &files_shown, false, &mut err)?;
-            super::note(note);
-        }
+    let files_shown = [ran.mapping_file];
+    if args.out.is_some() {
+        super::note(ran.summary_line);
+        args.report
+            .write("map run", &ran.findings, &summary, &files_shown, color, out)?;
+    } else {
+        // Records went to stdout: the report goes to stderr.
+        let mut err = std::io::stderr().lock();
+        args.report
+            .write("map run", &ran.findings, &summary, &files_shown, false, &mut err)?;
+        super::note(ran.summary_line);
     }
-    Ok(args.report.exit(&findings))
+    Ok(args.report.exit(&ran.findings))
 }
 
 fn run_lineage(args: &LineageArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {

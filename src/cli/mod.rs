@@ -73,6 +73,14 @@ pub struct Cli {
 
 pub use crate::progress::{detail, note};
 
+/// Prints findings that stop a command (a contract or mapping that cannot be used) on stderr.
+pub fn print_errors(errors: &[Finding]) {
+    for f in errors {
+        let at = f.location.as_ref().map(|l| l.to_string()).unwrap_or_default();
+        eprintln!("error: {at}: {}", f.message);
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,

@@ -13,17 +13,16 @@ use crate::mapping::spec::Mapping;
 /// The active links of every (system, entity) a mapping looks ids up in, read once before the
 /// run so that each record's lookup is a hash probe.
 #[derive(Default)]
-pub(crate) struct Crosswalks {
+struct Crosswalks {
     #[cfg(feature = "crosswalk")]
-    pub(crate) tables:
-        std::collections::HashMap<String, std::collections::HashMap<String, crate::crosswalk::resolve::LinkTable>>,
+    tables: std::collections::HashMap<String, std::collections::HashMap<String, crate::crosswalk::resolve::LinkTable>>,
 }
 
 impl Crosswalks {
     /// Reads the links `mapping` needs. Without a store (none given and none at the configured
     /// place) every looked-up id is an orphan, which the report says.
     /// `configured` says where the configured store is (read only when no store is given).
-    pub(crate) fn open(
+    fn open(
         mapping: &Mapping,
         db: Option<&Path>,
         configured: &dyn Fn() -> anyhow::Result<PathBuf>,
@@ -44,7 +43,7 @@ impl Crosswalks {
     }
 
     #[cfg(feature = "crosswalk")]
-    pub(crate) fn read(
+    fn read(
         pairs: &std::collections::BTreeSet<(&str, &str)>,
         db: Option<&Path>,
         configured: &dyn Fn() -> anyhow::Result<PathBuf>,
@@ -85,7 +84,7 @@ impl Crosswalks {
     }
 
     #[cfg(not(feature = "crosswalk"))]
-    pub(crate) fn read(
+    fn read(
         _: &std::collections::BTreeSet<(&str, &str)>,
         db: Option<&Path>,
         _: &dyn Fn() -> anyhow::Result<PathBuf>,
@@ -104,12 +103,12 @@ impl Crosswalks {
 
     /// The process ends soon after the run: a million boxed ids take a tenth of a second to free,
     /// so the links are left to the end of the process.
-    pub(crate) fn leave(self) {
+    fn leave(self) {
         #[cfg(feature = "crosswalk")]
         std::mem::forget(self.tables);
     }
 
-    pub(crate) fn lookup(&self, system: &str, entity: &str, id: &str) -> Result<String, crate::mapping::run::Miss> {
+    fn lookup(&self, system: &str, entity: &str, id: &str) -> Result<String, crate::mapping::run::Miss> {
         use crate::mapping::run::Miss;
         #[cfg(feature = "crosswalk")]
         if let Some(table) = self.tables.get(system).and_then(|t| t.get(entity)) {
@@ -127,31 +126,25 @@ impl Crosswalks {
 
 /// What a run (or one batch of it) counted.
 #[derive(Default)]
-pub(crate) struct Tally {
-    pub(crate) records: u64,
-    pub(crate) written: u64,
+struct Tally {
+    records: u64,
+    written: u64,
     /// Records that failed (written to --rejects when given).
-    pub(crate) rejected: u64,
+    rejected: u64,
     /// Duplicates dropped by --dedupe-key.
-    pub(crate) skipped: u64,
+    skipped: u64,
     /// Events with no row to map (Debezium deletes and tombstones, under --envelope).
-    pub(crate) deletes: u64,
-    pub(crate) transform: crate::mapping::run::Problems,
-    pub(crate) orphans: crate::mapping::run::Problems,
-    pub(crate) invalid_records: crate::mapping::run::Problems,
-    pub(crate) malformed: crate::mapping::run::Problems,
+    deletes: u64,
+    transform: crate::mapping::run::Problems,
+    orphans: crate::mapping::run::Problems,
+    invalid_records: crate::mapping::run::Problems,
+    malformed: crate::mapping::run::Problems,
 }
 
 impl Tally {
     /// The line `map run` ends with: records read, written, rejected (and where), duplicates,
     /// deletes and malformed lines skipped, as the run's options make them relevant.
-    pub(crate) fn summary_line(
-        &self,
-        rejects: Option<&Path>,
-        keep_invalid: bool,
-        deduped: bool,
-        envelope: bool,
-    ) -> String {
+    fn summary_line(&self, rejects: Option<&Path>, keep_invalid: bool, deduped: bool, envelope: bool) -> String {
         let Tally {
             records,
             written,
@@ -189,7 +182,7 @@ impl Tally {
 
     /// The findings of a run: one per kind of problem records had (invalid canonical records,
     /// failed transforms, orphan ids, malformed lines), at the first record that had it.
-    pub(crate) fn findings(&self, mapping: &str, sample_file: &str) -> Vec<crate::finding::Finding> {
+    fn findings(&self, mapping: &str, sample_file: &str) -> Vec<crate::finding::Finding> {
         use crate::finding::Finding;
         use crate::mapping::rules::{
             MAP_RUN_INVALID_RECORD, MAP_RUN_MALFORMED_RECORD, MAP_RUN_ORPHAN_ID, MAP_RUN_TRANSFORM_FAILED,
@@ -235,7 +228,7 @@ impl Tally {
         findings
     }
 
-    pub(crate) fn merge(&mut self, o: Tally) {
+    fn merge(&mut self, o: Tally) {
         self.records += o.records;
         self.written += o.written;
         self.rejected += o.rejected;
@@ -258,11 +251,11 @@ pub enum Keep {
 }
 
 /// For `--dedupe-key`: per key hash, the record that is mapped, as (input index, line).
-pub(crate) type Winners = std::collections::HashMap<u128, (u32, u64)>;
+type Winners = std::collections::HashMap<u128, (u32, u64)>;
 
 /// A record's key for `--dedupe-key`: a 128-bit hash of the JSON of the value at `path`
 /// (`None` when the record has no value there: it is never a duplicate).
-pub(crate) fn dedupe_hash(record: &crate::json::Tree, path: &[&str]) -> Option<u128> {
+fn dedupe_hash(record: &crate::json::Tree, path: &[&str]) -> Option<u128> {
     use std::hash::{Hash, Hasher};
     let mut v = record;
     for key in path {
@@ -284,7 +277,7 @@ pub(crate) fn dedupe_hash(record: &crate::json::Tree, path: &[&str]) -> Option<u
 
 /// First pass of `--dedupe-key`: which occurrence of each key is mapped. Chunks are read on every
 /// core; their answers merge by input order, so the result does not depend on timing.
-pub(crate) fn dedupe_winners(samples: &[PathBuf], path: &[&str], keep: Keep, input: &Input) -> anyhow::Result<Winners> {
+fn dedupe_winners(samples: &[PathBuf], path: &[&str], keep: Keep, input: &Input) -> anyhow::Result<Winners> {
     use rayon::prelude::*;
     let better = |keep: Keep, new: (u32, u64), old: (u32, u64)| match keep {
         Keep::First => new < old,
@@ -337,16 +330,16 @@ pub(crate) fn dedupe_winners(samples: &[PathBuf], path: &[&str], keep: Keep, inp
 }
 
 /// How `map run` reads its inputs.
-pub(crate) struct Input<'p> {
-    pub(crate) max_record: u64,
-    pub(crate) envelope: crate::samples::envelope::Envelope,
-    pub(crate) proto: Option<&'p crate::samples::protobuf::ProtoSamples>,
+struct Input<'p> {
+    max_record: u64,
+    envelope: crate::samples::envelope::Envelope,
+    proto: Option<&'p crate::samples::protobuf::ProtoSamples>,
 }
 
 /// The source row a record holds: the record itself, the source record of a line of a rejects
 /// file (replayed), or under an envelope the row as it stands after the event (`None` for a
 /// delete or a tombstone). `Err` says why the record is malformed.
-pub(crate) fn source_row<'a>(
+fn source_row<'a>(
     record: crate::json::View<'_, 'a>,
     envelope: crate::samples::envelope::Envelope,
     line: u64,
@@ -382,7 +375,7 @@ pub(crate) fn source_row<'a>(
 /// Batches of NDJSON lines from one sample file of any layout: NDJSON as it is read; other
 /// layouts record by record, each written as a line that keeps its own line, row or record number
 /// (read on a thread of their own, a few batches ahead).
-pub(crate) fn line_batches(
+fn line_batches(
     sample: &Path,
     input: &Input,
 ) -> anyhow::Result<Box<dyn Iterator<Item = std::io::Result<crate::samples::read::Chunk>> + Send>> {
@@ -443,29 +436,29 @@ pub(crate) fn line_batches(
     Ok(Box::new(rx.into_iter()))
 }
 
-pub(crate) struct Batch {
-    pub(crate) index: usize,
+struct Batch {
+    index: usize,
     /// Which input, by position.
-    pub(crate) input: u32,
-    pub(crate) file: std::sync::Arc<str>,
-    pub(crate) chunk: crate::samples::read::Chunk,
+    input: u32,
+    file: std::sync::Arc<str>,
+    chunk: crate::samples::read::Chunk,
 }
 
 /// Bytes per batch (whole lines): about 1,000 records of a few hundred bytes.
-pub(crate) const BATCH_BYTES: usize = 1 << 19;
+const BATCH_BYTES: usize = 1 << 19;
 
 /// Reads the samples in batches, maps and validates them on every core, and writes the canonical
 /// records in input order.
 /// Where `map run` writes: canonical records, and the records that fail.
-pub(crate) struct Sinks<'s> {
-    pub(crate) out: &'s mut dyn Write,
-    pub(crate) rejects: Option<&'s mut dyn Write>,
-    pub(crate) keep_invalid: bool,
+struct Sinks<'s> {
+    out: &'s mut dyn Write,
+    rejects: Option<&'s mut dyn Write>,
+    keep_invalid: bool,
     /// `--dedupe-key`: the key's path and which record of each key is mapped.
-    pub(crate) dedupe: Option<(&'s [&'s str], &'s Winners)>,
+    dedupe: Option<(&'s [&'s str], &'s Winners)>,
 }
 
-pub(crate) fn run_batches(
+fn run_batches(
     samples: &[PathBuf],
     mapping: &Mapping,
     validator: &Validators,
@@ -666,9 +659,137 @@ pub(crate) fn run_batches(
     })
 }
 
+/// What `map run` is asked to do.
+pub struct RunRequest<'a> {
+    /// The workspace root mapping paths are relative to.
+    pub root: PathBuf,
+    /// The mapping file.
+    pub mapping: &'a Path,
+    /// The source record files (that exist), mapped in this order.
+    pub samples: &'a [PathBuf],
+    pub envelope: crate::samples::envelope::Envelope,
+    /// Binary Protobuf samples: the message and its files.
+    pub proto: Option<crate::samples::protobuf::ProtoSpec>,
+    /// Where canonical records go (`None`: the writer given to [`run`]).
+    pub out: Option<&'a Path>,
+    /// The crosswalk store (`None`: `configured_db`, read only then).
+    pub db: Option<&'a Path>,
+    /// Where mapcheck.toml puts the store.
+    pub configured_db: &'a dyn Fn() -> anyhow::Result<PathBuf>,
+    /// The dead-letter file.
+    pub rejects: Option<&'a Path>,
+    pub keep_invalid: bool,
+    /// The dotted source path whose value identifies duplicates.
+    pub dedupe_key: Option<&'a str>,
+    pub keep: Keep,
+    pub max_record_bytes: u64,
+    pub load: crate::load::LoadOptions,
+}
+
+/// What a `map run` did: its findings, the mapping file as shown, and its closing line.
+pub struct Ran {
+    pub findings: Vec<crate::finding::Finding>,
+    pub mapping_file: String,
+    pub summary_line: String,
+}
+
+/// Runs a mapping over its samples: records to `req.out` (or `stdout`), failures to the rejects
+/// file. `Err` inside when the mapping does not validate, with the errors.
+pub fn run(req: &RunRequest, stdout: &mut dyn Write) -> anyhow::Result<Result<Ran, Vec<crate::finding::Finding>>> {
+    use crate::progress::detail;
+    let started = std::time::Instant::now();
+    let read = crate::mapping::files::Read::of(req.root.clone(), &[req.mapping.to_path_buf()])?;
+    let mut contracts = crate::mapping::Contracts::new(&read.root, req.load.clone());
+    let prepared = prepare(&read, &mut contracts)?;
+    detail(started, "map run: mapping validated");
+    let (mapping, validator) = match prepared {
+        Ok(ready) => ready,
+        Err(invalid) => return Ok(Err(invalid)),
+    };
+
+    // Never write over an input (replaying a rejects file into itself would empty it first).
+    for written in [req.out, req.rejects].into_iter().flatten() {
+        let target = std::fs::canonicalize(written).ok();
+        if target.is_some() && req.samples.iter().any(|s| std::fs::canonicalize(s).ok() == target) {
+            anyhow::bail!("{}: is also an input; write to another file", written.display());
+        }
+    }
+    let create = |path: &Path| -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
+        let file = std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
+        Ok(std::io::BufWriter::with_capacity(1 << 16, file))
+    };
+    let mut rejects_file = req.rejects.map(create).transpose()?;
+    let mut out_file = req.out.map(create).transpose()?;
+    let sink: &mut dyn Write = match &mut out_file {
+        Some(f) => f,
+        None => stdout,
+    };
+    let started = std::time::Instant::now();
+    let crosswalks = Crosswalks::open(mapping, req.db, req.configured_db)?;
+    detail(started, "map run: crosswalk links read");
+    let proto = match &req.proto {
+        Some(spec) => Some(
+            spec.resolve(&read.root.join(&mapping.source.contract), &req.load.proto_paths)
+                .map_err(|e| anyhow::anyhow!("--proto-type: {e}"))?,
+        ),
+        None => None,
+    };
+    let input = Input {
+        max_record: req.max_record_bytes,
+        envelope: req.envelope,
+        proto: proto.as_ref(),
+    };
+    let dedupe_path: Vec<&str> = req
+        .dedupe_key
+        .map(|k| k.split('.').filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    let winners = match req.dedupe_key {
+        Some(_) => {
+            let started = std::time::Instant::now();
+            let w = dedupe_winners(req.samples, &dedupe_path, req.keep, &input)?;
+            detail(started, format_args!("map run: {} distinct keys", w.len()));
+            Some(w)
+        }
+        None => None,
+    };
+    let started = std::time::Instant::now();
+    let tally = run_batches(
+        req.samples,
+        mapping,
+        &validator,
+        &crosswalks,
+        &input,
+        Sinks {
+            out: &mut *sink,
+            rejects: rejects_file.as_mut().map(|f| f as &mut dyn Write),
+            keep_invalid: req.keep_invalid,
+            dedupe: winners.as_ref().map(|w| (dedupe_path.as_slice(), w)),
+        },
+    )?;
+    crosswalks.leave();
+    sink.flush()?;
+    drop(out_file);
+    if let Some(mut f) = rejects_file {
+        f.flush()?;
+    }
+    detail(started, format_args!("map run: {} records", tally.records));
+    let mut findings = tally.findings(&mapping.name, &crate::load::display_path(&req.samples[0]));
+    crate::finding::normalize(&mut findings);
+    Ok(Ok(Ran {
+        findings,
+        mapping_file: read.shown[0].clone(),
+        summary_line: tally.summary_line(
+            req.rejects,
+            req.keep_invalid,
+            req.dedupe_key.is_some(),
+            req.envelope != crate::samples::envelope::Envelope::None,
+        ),
+    }))
+}
+
 /// The mapping of `read` (its first), validated against the contracts, with its canonical
 /// version's schema compiled; `Err` with the errors when the mapping does not validate.
-pub(crate) fn prepare<'r>(
+fn prepare<'r>(
     read: &'r crate::mapping::files::Read,
     contracts: &mut crate::mapping::Contracts,
 ) -> anyhow::Result<Result<(&'r Mapping, Validators), Vec<crate::finding::Finding>>> {
@@ -711,14 +832,14 @@ pub(crate) fn prepare<'r>(
 }
 
 /// The canonical schema, compiled for counting failures and for wording them.
-pub(crate) struct Validators {
-    pub(crate) keywords: ::jsonschema::Validator<crate::json::TreeKeywords>,
-    pub(crate) exact: ::jsonschema::Validator<crate::json::Trees>,
+struct Validators {
+    keywords: ::jsonschema::Validator<crate::json::TreeKeywords>,
+    exact: ::jsonschema::Validator<crate::json::Trees>,
 }
 
 impl Validators {
     /// The exact message of a failure `keywords` found.
-    pub(crate) fn message(&self, record: &crate::json::Tree, failure: &::jsonschema::ValidationError) -> String {
+    fn message(&self, record: &crate::json::Tree, failure: &::jsonschema::ValidationError) -> String {
         let kind = crate::mapping::run::failure_kind(failure);
         let same = |e: &::jsonschema::ValidationError| {
             e.schema_path() == failure.schema_path()
@@ -731,7 +852,7 @@ impl Validators {
 }
 
 /// A validation message, cut to a readable length (they quote whole values).
-pub(crate) fn short(message: &str) -> String {
+fn short(message: &str) -> String {
     let mut s: String = message.chars().take(120).collect();
     if s.len() < message.len() {
         s.push('…');
