@@ -82,3 +82,38 @@ pub fn gitignore_with_store(existing: &str) -> Option<String> {
     text.push('\n');
     Some(text)
 }
+
+/// Sets up `dir`: creates each of [`files`] that is missing (never overwriting one) and adds the
+/// crosswalk store to .gitignore, saying on `out` what it created and what it kept.
+pub fn scaffold(dir: &Path, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    use anyhow::Context;
+    for (rel, contents) in files(dir) {
+        let path = dir.join(rel);
+        if path.exists() {
+            writeln!(out, "kept     {} (exists)", path.display())?;
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        crate::write::new_file(&path, contents.as_bytes()).with_context(|| format!("creating {}", path.display()))?;
+        writeln!(out, "created  {}", path.display())?;
+    }
+    let gitignore = dir.join(".gitignore");
+    let existing = std::fs::read_to_string(&gitignore).unwrap_or_default();
+    if let Some(text) = gitignore_with_store(&existing) {
+        std::fs::write(&gitignore, text).with_context(|| format!("writing {}", gitignore.display()))?;
+        let verb = if existing.is_empty() { "created " } else { "updated " };
+        writeln!(
+            out,
+            "{verb} {} (ignores the crosswalk store {}; .mapcheck/baseline.json stays committed)",
+            gitignore.display(),
+            STORE_PATTERN
+        )?;
+    }
+    writeln!(
+        out,
+        "next: put contracts under contracts/, adjust mapcheck.toml, then run `mapcheck check`"
+    )?;
+    Ok(())
+}

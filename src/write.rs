@@ -21,6 +21,14 @@ pub fn whole<T>(path: &Path, write: impl FnOnce(&File) -> anyhow::Result<T>) -> 
     Ok(value)
 }
 
+/// Creates `path` with `bytes`, failing when it exists (never overwrites, even a file that
+/// appeared a moment ago).
+pub fn new_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+    file.write_all(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,6 +52,15 @@ mod tests {
         );
         whole(&path, |mut f| Ok(f.write_all(b"new")?)).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    }
+
+    #[test]
+    fn a_new_file_never_overwrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("draft.yaml");
+        new_file(&path, b"one").unwrap();
+        assert!(new_file(&path, b"two").is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "one");
     }
 
     #[test]

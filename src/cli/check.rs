@@ -271,40 +271,6 @@ pub fn run_baseline(args: &BaselineArgs, out: &mut dyn Write) -> anyhow::Result<
 }
 
 pub fn run_init(args: &InitArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    for (rel, contents) in crate::init::files(&args.dir) {
-        let path = args.dir.join(rel);
-        if path.exists() {
-            writeln!(out, "kept     {} (exists)", path.display())?;
-            continue;
-        }
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        // `create_new`: never overwrite, even if the file appeared since the check above.
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .with_context(|| format!("creating {}", path.display()))?;
-        file.write_all(contents.as_bytes())
-            .with_context(|| format!("writing {}", path.display()))?;
-        writeln!(out, "created  {}", path.display())?;
-    }
-    let gitignore = args.dir.join(".gitignore");
-    let existing = std::fs::read_to_string(&gitignore).unwrap_or_default();
-    if let Some(text) = crate::init::gitignore_with_store(&existing) {
-        std::fs::write(&gitignore, text).with_context(|| format!("writing {}", gitignore.display()))?;
-        let verb = if existing.is_empty() { "created " } else { "updated " };
-        writeln!(
-            out,
-            "{verb} {} (ignores the crosswalk store {}; .mapcheck/baseline.json stays committed)",
-            gitignore.display(),
-            crate::init::STORE_PATTERN
-        )?;
-    }
-    writeln!(
-        out,
-        "next: put contracts under contracts/, adjust mapcheck.toml, then run `mapcheck check`"
-    )?;
+    crate::init::scaffold(&args.dir, out)?;
     Ok(Exit::Clean)
 }

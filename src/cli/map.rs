@@ -191,12 +191,7 @@ pub fn run(args: &MapArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<E
 
 fn run_draft(args: &DraftArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let root = mapping_root()?;
-    let (entity, version) = args
-        .target
-        .split_once('@')
-        .and_then(|(e, v)| Some((e, v.trim_start_matches('v').parse::<u32>().ok()?)))
-        .filter(|(e, _)| !e.is_empty())
-        .ok_or_else(|| anyhow::anyhow!("--target {}: expected ENTITY@VERSION, like customer@1", args.target))?;
+    let (entity, version) = crate::mapping::draft::parse_target(&args.target)?;
     let seen = if args.samples.is_empty() {
         Default::default()
     } else {
@@ -211,18 +206,12 @@ fn run_draft(args: &DraftArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
         .map_err(|e| anyhow::anyhow!(e))?;
     match &args.output {
         Some(path) => {
-            use std::io::Write as _;
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-                .with_context(|| {
-                    format!(
-                        "{}: cannot create (an existing file is not overwritten)",
-                        path.display()
-                    )
-                })?;
-            file.write_all(text.as_bytes())?;
+            crate::write::new_file(path, text.as_bytes()).with_context(|| {
+                format!(
+                    "{}: cannot create (an existing file is not overwritten)",
+                    path.display()
+                )
+            })?;
             super::note(format!("map draft: written to {}", path.display()));
         }
         None => out.write_all(text.as_bytes())?,

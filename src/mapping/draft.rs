@@ -413,6 +413,15 @@ pub fn draft(r: &Request) -> String {
     out
 }
 
+/// `--target`: `customer@1` or `customer@v1` -> (`customer`, 1).
+pub fn parse_target(target: &str) -> anyhow::Result<(&str, u32)> {
+    target
+        .split_once('@')
+        .and_then(|(e, v)| Some((e, v.trim_start_matches('v').parse::<u32>().ok()?)))
+        .filter(|(e, _)| !e.is_empty())
+        .ok_or_else(|| anyhow::anyhow!("--target {target}: expected ENTITY@VERSION, like customer@1"))
+}
+
 /// Distinct values per source path from sample records (for enum maps and value overlap).
 pub fn seen_values(observed: &crate::samples::observe::Node) -> BTreeMap<String, Vec<String>> {
     fn walk(node: &crate::samples::observe::Node, path: &str, out: &mut BTreeMap<String, Vec<String>>) {
@@ -439,6 +448,16 @@ pub fn seen_values(observed: &crate::samples::observe::Node) -> BTreeMap<String,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn targets_name_an_entity_and_a_version() {
+        assert_eq!(parse_target("customer@1").unwrap(), ("customer", 1));
+        assert_eq!(parse_target("customer@v12").unwrap(), ("customer", 12));
+        for bad in ["customer", "@1", "customer@", "customer@vx", "customer@-1"] {
+            let e = parse_target(bad).unwrap_err().to_string();
+            assert!(e.contains("expected ENTITY@VERSION"), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn names_fold_case_separators_and_synonyms() {
