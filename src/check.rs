@@ -479,3 +479,108 @@ pub fn write_baseline(checked: &Checked, path: &Path) -> anyhow::Result<usize> {
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
     Ok(count)
 }
+
+/// One `--output FORMAT[=FILE]`: a report format and where it goes.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub format: crate::report::OutputFormat,
+    /// `None`: stdout.
+    pub file: Option<PathBuf>,
+}
+
+impl Output {
+    /// Parses `FORMAT` or `FORMAT=FILE`.
+    pub fn parse(value: &str) -> Result<Output, String> {
+        use crate::report::OutputFormat;
+        use clap::ValueEnum;
+        let (name, file) = match value.split_once('=') {
+            Some((name, file)) if !file.is_empty() => (name, Some(PathBuf::from(file))),
+            Some((_, _)) => return Err(format!("`{value}`: the file after `=` is empty")),
+            None => (value, None),
+        };
+        let format = OutputFormat::from_str(name, true).map_err(|_| {
+            let known: Vec<String> = OutputFormat::value_variants()
+                .iter()
+                .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+                .collect();
+            format!("unknown format `{name}` (one of: {})", known.join(", "))
+        })?;
+        Ok(Output { format, file })
+    }
+}
+
+/// How a check's report is written: `fail_on` (the threshold it names) and lines of `context`.
+#[derive(Debug, Clone, Copy)]
+pub struct Rendering {
+    pub fail_on: Option<crate::finding::Severity>,
+    pub context: usize,
+}
+
+impl Checked {
+    /// The report's summary line and counts.
+    pub fn summary(&self) -> crate::report::Summary {
+        crate::report::Summary::of(&self.findings, self.contracts, self.unusable).with_suppressed(self.suppressed)
+    }
+
+    /// Writes the report in `format`; the HTML page gets the lineage and coverage sections too.
+    pub fn render(
+        &self,
+        format: crate::report::OutputFormat,
+        summary: &crate::report::Summary,
+        how: Rendering,
+        color: bool,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        let cx = crate::report::ReportContext {
+            command: "check",
+            files: &self.files,
+            fail_on: how.fail_on,
+            color,
+            aliases: &self.aliases,
+            sections: &self.sections,
+            context: how.context,
+        };
+        crate::report::render(format, &self.findings, summary, &cx, out)
+    }
+
+    /// Writes the report to each `--output` that names a file (creating its directory), and
+    /// appends the Markdown report to `step_summary` (GitHub Actions' `GITHUB_STEP_SUMMARY`).
+    pub fn write_files(
+        &self,
+        outputs: &[Output],
+        summary: &crate::report::Summary,
+        how: Rendering,
+        step_summary: Option<&Path>,
+    ) -> anyhow::Result<()> {
+        for o in outputs {
+            let Some(path) = &o.file else { continue };
+            let mut bytes = Vec::new();
+            self.render(o.format, summary, how, false, &mut bytes)?;
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            }
+            std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        }
+        if let Some(step_summary) = step_summary {
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(step_summary)
+                .with_context(|| format!("GITHUB_STEP_SUMMARY ({})", step_summary.display()))?;
+            self.render(crate::report::OutputFormat::Markdown, summary, how, false, &mut file)?;
+        }
+        Ok(())
+    }
+
+    /// The exit code a report of these findings has: 2 when a contract could not be loaded, else
+    /// 1 with a finding at or above `fail_on`, else 0.
+    pub fn exit_code(&self, fail_on: Option<crate::finding::Severity>) -> u8 {
+        if self.unusable > 0 {
+            2
+        } else if fail_on.is_some_and(|t| self.findings.iter().any(|f| f.severity >= t)) {
+            1
+        } else {
+            0
+        }
+    }
+}

@@ -9,8 +9,8 @@ use clap::Args;
 
 use super::{Exit, FailOn, LoadArgs, ReportArgs};
 pub use crate::check::Part;
-use crate::check::{Checked, DEFAULT_BASELINE, Halt, Parts, apply_baseline, write_baseline};
-use crate::report::{OutputFormat, Summary};
+use crate::check::{Checked, DEFAULT_BASELINE, Halt, Output, Parts, Rendering, apply_baseline, write_baseline};
+use crate::report::OutputFormat;
 use crate::workspace::Workspace;
 
 #[derive(Debug, Args)]
@@ -28,7 +28,7 @@ pub struct CheckArgs {
     /// format is rendered from the same findings. Without `=FILE` the format goes to stdout
     /// instead of `--format`'s (at most one may). Example: `--output github --output
     /// sarif=mapcheck.sarif --output markdown=summary.md`.
-    #[arg(long, value_name = "FORMAT[=FILE]", value_parser = parse_output)]
+    #[arg(long, value_name = "FORMAT[=FILE]", value_parser = Output::parse)]
     pub output: Vec<Output>,
     /// Leave these parts out (comma-separated): contracts (lint and breaking changes), mappings,
     /// samples (drift), crosswalk.
@@ -47,31 +47,6 @@ pub struct CheckArgs {
     pub report: ReportArgs,
     #[command(flatten)]
     pub load: LoadArgs,
-}
-
-/// One `--output FORMAT[=FILE]`.
-#[derive(Debug, Clone)]
-pub struct Output {
-    pub format: OutputFormat,
-    /// `None`: stdout.
-    pub file: Option<PathBuf>,
-}
-
-fn parse_output(value: &str) -> Result<Output, String> {
-    use clap::ValueEnum;
-    let (name, file) = match value.split_once('=') {
-        Some((name, file)) if !file.is_empty() => (name, Some(PathBuf::from(file))),
-        Some((_, _)) => return Err(format!("`{value}`: the file after `=` is empty")),
-        None => (value, None),
-    };
-    let format = OutputFormat::from_str(name, true).map_err(|_| {
-        let known: Vec<String> = OutputFormat::value_variants()
-            .iter()
-            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
-            .collect();
-        format!("unknown format `{name}` (one of: {})", known.join(", "))
-    })?;
-    Ok(Output { format, file })
 }
 
 #[derive(Debug, Args)]
@@ -132,37 +107,18 @@ fn collect(against: Option<&str>, load: &LoadArgs, html: bool, parts: Parts) -> 
 
 /// The exit code of a report of these findings: 2 when a contract could not be loaded, else 1 at
 /// or above `--fail-on`.
-fn exit_of(checked: &Checked, report: &ReportArgs) -> Exit {
-    if checked.unusable > 0 {
-        return Exit::Error;
+fn exit_of(checked: &Checked, fail_on: FailOn) -> Exit {
+    match checked.exit_code(fail_on.threshold()) {
+        0 => Exit::Clean,
+        1 => Exit::Findings,
+        _ => Exit::Error,
     }
-    report.exit(&checked.findings)
-}
-
-/// Writes what `check` found; the HTML page gets the lineage and coverage sections too.
-fn write_checked(
-    report: &ReportArgs,
-    checked: &Checked,
-    summary: &Summary,
-    color: bool,
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
-    let cx = crate::report::ReportContext {
-        command: "check",
-        files: &checked.files,
-        fail_on: report.fail_on.threshold(),
-        color,
-        aliases: &checked.aliases,
-        sections: &checked.sections,
-        context: report.context,
-    };
-    crate::report::render(report.format, &checked.findings, summary, &cx, out)
 }
 
 pub fn run_check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    // Paths on the command line are relative to where mapcheck was started.
+    // Paths on the command line (--baseline, --output's files) are relative to where mapcheck
+    // was started; the check runs from mapcheck.toml's directory.
     let baseline = args.baseline.as_ref().map(|p| crate::load::absolute(p));
-    // Files named by --output are relative to where mapcheck was started, too.
     let outputs: Vec<Output> = args
         .output
         .iter()
@@ -180,55 +136,20 @@ pub fn run_check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> anyhow::
         return Ok(Exit::Error);
     };
     apply_baseline(&mut checked, baseline.as_deref(), args.no_baseline)?;
-    let summary =
-        Summary::of(&checked.findings, checked.contracts, checked.unusable).with_suppressed(checked.suppressed);
+    let summary = checked.summary();
+    let how = Rendering {
+        fail_on: args.report.fail_on.threshold(),
+        context: args.report.context,
+    };
     let stdout_format = outputs
         .iter()
         .find(|o| o.file.is_none())
         .map_or(args.report.format, |o| o.format);
-    let on_stdout = ReportArgs {
-        format: stdout_format,
-        fail_on: args.report.fail_on,
-        context: args.report.context,
-    };
-    write_checked(&on_stdout, &checked, &summary, color, out)?;
-    for o in outputs.iter().filter(|o| o.file.is_some()) {
-        let path = o.file.as_ref().expect("filtered");
-        let report = ReportArgs {
-            format: o.format,
-            fail_on: args.report.fail_on,
-            context: args.report.context,
-        };
-        let mut bytes = Vec::new();
-        write_checked(&report, &checked, &summary, false, &mut bytes)?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
-    }
+    checked.render(stdout_format, &summary, how, color, out)?;
     // In GitHub Actions, the job summary gets the markdown report too.
-    if let Some(step_summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&step_summary)
-            .with_context(|| format!("GITHUB_STEP_SUMMARY ({})", Path::new(&step_summary).display()))?;
-        let markdown = ReportArgs {
-            format: OutputFormat::Markdown,
-            fail_on: args.report.fail_on,
-            context: args.report.context,
-        };
-        markdown.write_with_sources(
-            "check",
-            &checked.findings,
-            &summary,
-            &checked.files,
-            &checked.aliases,
-            false,
-            &mut file,
-        )?;
-    }
-    Ok(exit_of(&checked, &args.report))
+    let step_summary = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty());
+    checked.write_files(&outputs, &summary, how, step_summary.as_deref().map(Path::new))?;
+    Ok(exit_of(&checked, args.report.fail_on))
 }
 
 /// `mapcheck report --html FILE`: what `check` reports, as one self-contained page.
@@ -239,19 +160,17 @@ pub fn run_report(args: &ReportCommandArgs, out: &mut dyn Write) -> anyhow::Resu
         return Ok(Exit::Error);
     };
     apply_baseline(&mut checked, baseline.as_deref(), args.no_baseline)?;
-    let summary =
-        Summary::of(&checked.findings, checked.contracts, checked.unusable).with_suppressed(checked.suppressed);
-    let mut page = Vec::new();
-    let report = ReportArgs {
-        format: OutputFormat::Html,
-        fail_on: args.fail_on,
+    let summary = checked.summary();
+    let how = Rendering {
+        fail_on: args.fail_on.threshold(),
         context: 2,
     };
-    write_checked(&report, &checked, &summary, false, &mut page)?;
+    let mut page = Vec::new();
+    checked.render(OutputFormat::Html, &summary, how, false, &mut page)?;
     std::fs::write(&target, page).with_context(|| format!("writing {}", target.display()))?;
     writeln!(out, "wrote {} ({})", args.html.display(), summary.line())?;
     // The exit code says what the page says, as `check`'s does.
-    Ok(exit_of(&checked, &report))
+    Ok(exit_of(&checked, args.fail_on))
 }
 
 pub fn run_baseline(args: &BaselineArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
