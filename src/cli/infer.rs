@@ -1,23 +1,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use super::Exit;
 use super::drift::{parse_fraction, sample_files, scan_failed};
-use crate::samples::infer::{self, InferOptions};
+use crate::samples::infer::{self, InferOptions, Target};
 use crate::samples::{self, ScanOptions};
-
-/// What `infer` writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Target {
-    /// JSON Schema 2020-12.
-    Jsonschema,
-    /// An Avro record schema (.avsc).
-    Avro,
-    /// An OpenAPI 3.1 document with the draft under components/schemas.
-    Openapi,
-}
 
 #[derive(Debug, Args)]
 pub struct InferArgs {
@@ -81,41 +70,19 @@ pub fn run(args: &InferArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
         Ok(s) => s,
         Err(e) => return scan_failed(e),
     };
-    for (name, errors) in scan.files.iter().zip(&scan.errors) {
-        for m in &errors.first {
-            eprintln!("warning: {name}:{}: malformed record skipped: {}", m.line, m.message);
-        }
-        if errors.count > errors.first.len() as u64 {
-            eprintln!(
-                "warning: {name}: {} more malformed records skipped",
-                errors.count - errors.first.len() as u64
-            );
-        }
-    }
+    scan.warn_skipped(&mut std::io::stderr().lock())?;
     if scan.records == 0 {
         anyhow::bail!("the samples hold no records");
     }
     let options = InferOptions {
         required_threshold: args.required_threshold,
         enum_max: args.enum_max.min(samples::observe::DISTINCT_CAP),
-        name: args.name.clone().unwrap_or_else(|| name_from(&files[0])),
+        name: args.name.clone().unwrap_or_else(|| infer::name_from(&files[0])),
     };
-    // Avro data files say what they were written with: when every sample is one and they share
-    // their writer schema, the draft is that schema (for `--to avro`) or the JSON its records
-    // read as (the others). What the records show could only approximate it: decimals, sizes,
-    // logical types, names, and values the samples happen not to hold.
-    let writer = shared_writer_schema(&scan).filter(|_| args.envelope == crate::samples::envelope::Envelope::None);
-    if writer.is_some() {
+    let (draft, from_writer) = infer::draft(&scan, args.to, &options, args.envelope);
+    if from_writer {
         eprintln!("note: the samples are Avro data files with one writer schema: the draft is made from that schema");
     }
-    let draft = match (args.to, writer) {
-        (Target::Jsonschema, Some(w)) => samples::avro_json::document(&w, false),
-        (Target::Avro, Some(w)) => w,
-        (Target::Openapi, Some(w)) => samples::avro_json::openapi(&w, &options.name),
-        (Target::Jsonschema, None) => infer::json_schema(&scan.observed, &options),
-        (Target::Avro, None) => infer::avro(&scan.observed, &options),
-        (Target::Openapi, None) => infer::openapi(&scan.observed, &options),
-    };
     let mut text = serde_json::to_string_pretty(&draft)?;
     text.push('\n');
     match &args.output {
@@ -123,37 +90,4 @@ pub fn run(args: &InferArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
         None => out.write_all(text.as_bytes())?,
     }
     Ok(Exit::Clean)
-}
-
-/// The writer schema of the samples when every one is an Avro data file and all were written
-/// with the same schema.
-fn shared_writer_schema(scan: &samples::Scan) -> Option<serde_json::Value> {
-    let (_, first) = scan.writer_schemas.first()?;
-    if scan.writer_schemas.len() != scan.files.len() || scan.writer_schemas.iter().any(|(_, s)| s != first) {
-        return None;
-    }
-    serde_json::from_str(first).ok()
-}
-
-/// `samples/customer_events.ndjson.gz` → `CustomerEvents`.
-fn name_from(path: &std::path::Path) -> String {
-    let stem = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(|n| n.split('.').next())
-        .unwrap_or("");
-    let mut out = String::new();
-    let mut upper = true;
-    for c in stem.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(if upper { c.to_ascii_uppercase() } else { c });
-            upper = false;
-        } else {
-            upper = true;
-        }
-    }
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert_str(0, "Record");
-    }
-    out
 }

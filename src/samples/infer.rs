@@ -44,6 +44,78 @@ impl Default for InferOptions {
     }
 }
 
+/// What `infer` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Target {
+    /// JSON Schema 2020-12.
+    Jsonschema,
+    /// An Avro record schema (.avsc).
+    Avro,
+    /// An OpenAPI 3.1 document with the draft under components/schemas.
+    Openapi,
+}
+
+/// The draft of `to` that describes a scan's records; `true` with it when the draft is the Avro
+/// writer schema the samples share rather than what their records show.
+///
+/// Avro data files say what they were written with: when every sample is one and they share
+/// their writer schema (and no envelope wraps the rows), the draft is that schema (for `--to
+/// avro`) or the JSON its records read as (the others). What the records show could only
+/// approximate it: decimals, sizes, logical types, names, and values the samples happen not to
+/// hold.
+pub fn draft(
+    scan: &super::Scan,
+    to: Target,
+    opts: &InferOptions,
+    envelope: super::envelope::Envelope,
+) -> (Value, bool) {
+    let writer = shared_writer_schema(scan).filter(|_| envelope == super::envelope::Envelope::None);
+    let from_writer = writer.is_some();
+    let draft = match (to, writer) {
+        (Target::Jsonschema, Some(w)) => super::avro_json::document(&w, false),
+        (Target::Avro, Some(w)) => w,
+        (Target::Openapi, Some(w)) => super::avro_json::openapi(&w, &opts.name),
+        (Target::Jsonschema, None) => json_schema(&scan.observed, opts),
+        (Target::Avro, None) => avro(&scan.observed, opts),
+        (Target::Openapi, None) => openapi(&scan.observed, opts),
+    };
+    (draft, from_writer)
+}
+
+/// The writer schema of the samples when every one is an Avro data file and all were written
+/// with the same schema.
+fn shared_writer_schema(scan: &super::Scan) -> Option<Value> {
+    let (_, first) = scan.writer_schemas.first()?;
+    if scan.writer_schemas.len() != scan.files.len() || scan.writer_schemas.iter().any(|(_, s)| s != first) {
+        return None;
+    }
+    serde_json::from_str(first).ok()
+}
+
+/// A draft's default name, from a sample's file name: `samples/customer_events.ndjson.gz` ->
+/// `CustomerEvents`.
+pub fn name_from(path: &std::path::Path) -> String {
+    let stem = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.split('.').next())
+        .unwrap_or("");
+    let mut out = String::new();
+    let mut upper = true;
+    for c in stem.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(if upper { c.to_ascii_uppercase() } else { c });
+            upper = false;
+        } else {
+            upper = true;
+        }
+    }
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert_str(0, "Record");
+    }
+    out
+}
+
 /// What the strings at a path look like.
 enum Strings {
     Plain,
@@ -357,6 +429,18 @@ fn unique(names: &mut HashSet<String>, base: &str) -> String {
 mod tests {
     use super::*;
     use crate::samples::observe::Loc;
+
+    #[test]
+    fn drafts_are_named_after_the_first_sample() {
+        use std::path::Path;
+        assert_eq!(
+            name_from(Path::new("samples/customer_events.ndjson.gz")),
+            "CustomerEvents"
+        );
+        assert_eq!(name_from(Path::new("orders-2026-11.csv")), "Orders202611");
+        assert_eq!(name_from(Path::new("2026_orders.json")), "Record2026Orders");
+        assert_eq!(name_from(Path::new("---.json")), "Record");
+    }
 
     fn observed(records: &[Value]) -> Node {
         let mut n = Node::default();

@@ -111,6 +111,24 @@ impl Scan {
     pub fn malformed(&self) -> u64 {
         self.errors.iter().map(|e| e.count).sum()
     }
+
+    /// Warns of the malformed records skipped: the first few of each file, then how many more.
+    pub fn warn_skipped(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        for (name, errors) in self.files.iter().zip(&self.errors) {
+            for m in &errors.first {
+                writeln!(
+                    out,
+                    "warning: {name}:{}: malformed record skipped: {}",
+                    m.line, m.message
+                )?;
+            }
+            if errors.count > errors.first.len() as u64 {
+                let more = errors.count - errors.first.len() as u64;
+                writeln!(out, "warning: {name}: {more} more malformed records skipped")?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Why a scan stopped.
