@@ -417,6 +417,73 @@ fn compare(
     findings
 }
 
+/// A diff: versions given as paths, or the working tree against a git ref.
+pub enum Diffed {
+    Versions(Versions),
+    Against(Against),
+}
+
+/// Compares the versions `req.paths` names or, with `against`, the working tree with that ref.
+pub fn run(req: &DiffRequest, config: &Config, against: Option<&str>) -> anyhow::Result<Result<Diffed, Unusable>> {
+    Ok(match against {
+        Some(reference) => compare_against(req, config, reference)?.map(Diffed::Against),
+        None => diff_versions(req, config)?.map(Diffed::Versions),
+    })
+}
+
+impl Diffed {
+    pub fn findings(&self) -> &[Finding] {
+        match self {
+            Diffed::Versions(v) => &v.findings,
+            Diffed::Against(a) => &a.findings,
+        }
+    }
+
+    pub fn suppressed(&self) -> Suppressed {
+        match self {
+            Diffed::Versions(v) => v.suppressed,
+            Diffed::Against(a) => a.suppressed,
+        }
+    }
+
+    /// `ref:` -> where the ref's files are, for quoting them (none for paths).
+    pub fn aliases(&self) -> &[(String, PathBuf)] {
+        match self {
+            Diffed::Versions(_) => &[],
+            Diffed::Against(a) => &a.aliases,
+        }
+    }
+
+    /// The newest version and the earlier ones it was compared with.
+    fn split(&self) -> (&Version, Vec<&Version>) {
+        match self {
+            Diffed::Versions(v) => v.split(),
+            Diffed::Against(a) => (&a.newest, a.old.iter().collect()),
+        }
+    }
+
+    /// The newest version's contract files, sorted, each once: what the report says it checked.
+    pub fn files(&self) -> Vec<String> {
+        let (newest, _) = self.split();
+        let mut files: Vec<String> = newest
+            .loaded
+            .contracts
+            .iter()
+            .flat_map(|c| c.files.iter().cloned())
+            .collect();
+        files.sort();
+        files.dedup();
+        files
+    }
+
+    /// How many contracts the report counts: the most any version compared has.
+    pub fn contracts(&self) -> usize {
+        let (newest, earlier) = self.split();
+        let old = earlier.iter().map(|v| v.loaded.contracts.len()).max().unwrap_or(0);
+        newest.loaded.contracts.len().max(old)
+    }
+}
+
 /// The working tree compared with a git ref.
 pub struct Against {
     pub findings: Vec<Finding>,

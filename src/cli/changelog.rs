@@ -12,7 +12,7 @@ use super::{Exit, LoadArgs};
 use crate::changelog::{group, write_markdown};
 use crate::compare::mode::Mode;
 use crate::compare::protobuf::Level;
-use crate::diff::{DiffRequest, compare_against, diff_versions};
+use crate::diff::DiffRequest;
 
 #[derive(Debug, Args)]
 pub struct ChangelogArgs {
@@ -54,25 +54,13 @@ pub fn run(args: &ChangelogArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
         load: args.load.options(),
         today,
     };
-    let findings = match &args.against {
-        Some(reference) => match compare_against(&req, &config, reference)? {
-            Ok(a) => {
-                let findings = a.findings.clone();
-                std::mem::forget(a);
-                findings
-            }
-            Err(u) => return Ok(print_unusable(&u)),
-        },
-        None => match diff_versions(&req, &config)? {
-            Ok(v) => {
-                let findings = v.findings.clone();
-                std::mem::forget(v);
-                findings
-            }
-            Err(u) => return Ok(print_unusable(&u)),
-        },
+    let d = match crate::diff::run(&req, &config, args.against.as_deref())? {
+        Ok(d) => d,
+        Err(u) => return Ok(print_unusable(&u)),
     };
-    let contracts = group(&findings);
+    let contracts = group(d.findings());
+    // The process ends next: freeing every parsed tree one by one would only cost time.
+    std::mem::forget(d);
     match args.format {
         ChangelogFormat::Json => {
             let total: usize = contracts.iter().flat_map(|c| &c.groups).map(|g| g.changes.len()).sum();

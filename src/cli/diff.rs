@@ -6,10 +6,9 @@ use clap::Args;
 use super::{Exit, LoadArgs, ReportArgs};
 use crate::compare::mode::Mode;
 use crate::compare::protobuf::Level;
-use crate::diff::{DiffRequest, Unusable, Version, compare_against, diff_versions};
+use crate::diff::{DiffRequest, Unusable};
 use crate::finding::{Finding, Severity};
 use crate::report::Summary;
-use crate::suppress::Suppressed;
 use crate::workspace::Workspace;
 
 #[derive(Debug, Args)]
@@ -71,75 +70,27 @@ pub fn print_unusable(u: &Unusable) -> Exit {
 
 pub fn run(args: &DiffArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let ws = Workspace::discover(crate::config::today())?;
-    match &args.against {
-        Some(reference) => run_against(args, &ws, reference, color, out),
-        None => run_versions(args, &ws, color, out),
-    }
-}
-
-fn run_versions(args: &DiffArgs, ws: &Workspace, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    let v = match diff_versions(&request(args, &ws.today), &ws.config)? {
-        Ok(v) => v,
+    let d = match crate::diff::run(&request(args, &ws.today), &ws.config, args.against.as_deref())? {
+        Ok(d) => d,
         Err(u) => return Ok(print_unusable(&u)),
     };
-    let (newest, earlier) = v.split();
-    let exit = write(args, &v.findings, v.suppressed, &earlier, newest, &[], color, out);
-    // The process ends after one diff: freeing every parsed tree one by one would only cost time.
-    std::mem::forget(v);
-    exit
-}
-
-#[allow(clippy::too_many_arguments)]
-fn write(
-    args: &DiffArgs,
-    findings: &[Finding],
-    suppressed: Suppressed,
-    earlier: &[&Version],
-    newest: &Version,
-    aliases: &[(String, PathBuf)],
-    color: bool,
-    out: &mut dyn Write,
-) -> anyhow::Result<Exit> {
     let breaking: Vec<Finding>;
     let findings = if args.breaking_only {
-        breaking = findings
+        breaking = d
+            .findings()
             .iter()
             .filter(|f| f.severity != Severity::Info)
             .cloned()
             .collect();
         &breaking[..]
     } else {
-        findings
+        d.findings()
     };
-    let mut files: Vec<String> = newest
-        .loaded
-        .contracts
-        .iter()
-        .flat_map(|c| c.files.iter().cloned())
-        .collect();
-    files.sort();
-    files.dedup();
-    let old_count = earlier.iter().map(|v| v.loaded.contracts.len()).max().unwrap_or(0);
-    let summary = Summary::of(findings, newest.loaded.contracts.len().max(old_count), 0).with_suppressed(suppressed);
+    let summary = Summary::of(findings, d.contracts(), 0).with_suppressed(d.suppressed());
     args.report
-        .write_with_sources("diff", findings, &summary, &files, aliases, color, out)?;
-    Ok(args.report.exit(findings))
-}
-
-fn run_against(
-    args: &DiffArgs,
-    ws: &Workspace,
-    reference: &str,
-    color: bool,
-    out: &mut dyn Write,
-) -> anyhow::Result<Exit> {
-    match compare_against(&request(args, &ws.today), &ws.config, reference)? {
-        Err(u) => Ok(print_unusable(&u)),
-        Ok(a) => {
-            let old: Vec<&Version> = a.old.iter().collect();
-            let exit = write(args, &a.findings, a.suppressed, &old, &a.newest, &a.aliases, color, out);
-            std::mem::forget(a);
-            exit
-        }
-    }
+        .write_with_sources("diff", findings, &summary, &d.files(), d.aliases(), color, out)?;
+    let exit = args.report.exit(findings);
+    // The process ends after one diff: freeing every parsed tree one by one would only cost time.
+    std::mem::forget(d);
+    Ok(exit)
 }
