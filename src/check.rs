@@ -254,17 +254,21 @@ pub fn run(
     }
     // More for the HTML page: the lineage matrix and crosswalk coverage.
     let mut sections = Vec::new();
+    // The working tree's contracts, as the diff (or else the lint) loaded them, for the mappings
+    // and the drift of `[[samples]]` entries: not read again.
+    let mapping_root = crate::workspace::mapping_root()?;
+    let mut now = crate::mapping::Contracts::new(&mapping_root, load.clone());
+    match (&mut against_result, linted) {
+        (Some(a), _) => now.seed(std::mem::take(&mut a.newest.loaded.contracts), load.root.as_deref()),
+        (None, Some(linted)) if unusable == 0 => now.seed(linted.contracts, load.root.as_deref()),
+        _ => {}
+    }
     // Mappings: validated against today's contracts, and their impact since the ref.
-    let (root, mapping_files, shown) = crate::mapping::files::mapping_files(crate::workspace::mapping_root()?, &[])?;
+    let (root, mapping_files, shown) = crate::mapping::files::mapping_files(mapping_root, &[])?;
     if parts.mappings && !mapping_files.is_empty() {
         let started = std::time::Instant::now();
         let read = crate::mapping::files::Read::files(root, mapping_files, shown)?;
         let mut mapping_findings = read.problems;
-        let mut now = crate::mapping::Contracts::new(&read.root, load.clone());
-        // The working tree's contracts, as the diff loaded them: not read again.
-        if let Some(a) = &mut against_result {
-            now.seed(std::mem::take(&mut a.newest.loaded.contracts), load.root.as_deref());
-        }
         mapping_findings.extend(crate::mapping::validate(&read.mappings, &mut now));
         mapping_findings.extend(crate::mapping::files::crosswalk_findings(
             &config.crosswalk_db(),
@@ -312,6 +316,7 @@ pub fn run(
                 proto: set.proto.clone(),
             },
             load,
+            now.seeded_file(&set.contract),
         )?;
         let mut run = match run {
             Ok(run) => run,

@@ -149,6 +149,7 @@ pub fn run(args: &DriftArgs, color: bool, out: &mut dyn Write) -> anyhow::Result
             proto: args.proto.spec(),
         },
         &args.load.options(),
+        None,
     )? {
         Ok(run) => run,
         Err(stop) => return stopped(stop),

@@ -32,6 +32,8 @@ pub struct Contracts {
     loaded: HashMap<PathBuf, Option<Vec<Contract>>>,
     /// Contracts another step of the run loaded already, by absolute file ([`Contracts::seed`]).
     seeded: HashMap<PathBuf, Vec<Contract>>,
+    /// Seeded files a mapping has used since: absolute file -> its key in `loaded`.
+    taken: HashMap<PathBuf, PathBuf>,
 }
 
 impl Contracts {
@@ -44,6 +46,7 @@ impl Contracts {
             opts,
             loaded: HashMap::new(),
             seeded: HashMap::new(),
+            taken: HashMap::new(),
         }
     }
 
@@ -68,6 +71,17 @@ impl Contracts {
         }
     }
 
+    /// A copy of the contracts of `file` when they were seeded (used by a mapping since or not),
+    /// for another step that would load that file alone with the seeding load's `--root`
+    /// (`check`'s drift of a `[[samples]]` entry); `None`: that step loads it itself.
+    pub fn seeded_file(&self, file: &Path) -> Option<Vec<Contract>> {
+        let file = crate::load::absolute(file);
+        match self.seeded.get(&file) {
+            Some(contracts) => Some(contracts.clone()),
+            None => self.loaded.get(self.taken.get(&file)?)?.clone(),
+        }
+    }
+
     /// The same contracts as they are in a git snapshot: `root` and the import paths moved into
     /// it. `None` when `root` is outside the snapshot's repository.
     pub fn at_snapshot(snapshot: &crate::git::Snapshot, root: &Path, opts: &LoadOptions) -> Option<Self> {
@@ -84,13 +98,16 @@ impl Contracts {
         let path = self.root.join(rel);
         let opts = &self.opts;
         let seeded = &mut self.seeded;
+        let taken = &mut self.taken;
         self.loaded
             .entry(path.clone())
             .or_insert_with(|| {
                 if !path.is_file() || outside(&self.root, &path).is_some() {
                     return None;
                 }
-                if let Some(contracts) = seeded.remove(&crate::load::absolute(&path)) {
+                let file = crate::load::absolute(&path);
+                if let Some(contracts) = seeded.remove(&file) {
+                    taken.insert(file, path.clone());
                     return Some(contracts);
                 }
                 // A .proto file's types refer to its imports: load its directory's files too.
@@ -1097,4 +1114,40 @@ pub fn impact(mappings: &[Mapping], old: &mut Contracts, new: &mut Contracts, to
     }
     crate::finding::normalize(&mut findings);
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeded_contracts_serve_later_steps_before_and_after_a_mapping_uses_them() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("mapcheck.toml"), "").unwrap();
+        std::fs::create_dir(dir.path().join("contracts")).unwrap();
+        let file = dir.path().join("contracts/a.schema.json");
+        std::fs::write(
+            &file,
+            r#"{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"id":{"type":"string"}}}"#,
+        )
+        .unwrap();
+        let alone = load_paths(std::slice::from_ref(&file), &LoadOptions::default()).unwrap();
+        assert_eq!(alone.contracts.len(), 1);
+
+        let mut pool = Contracts::new(dir.path(), LoadOptions::default());
+        assert!(pool.seeded_file(&file).is_none(), "nothing seeded yet");
+        pool.seed(alone.contracts.clone(), None);
+        assert_eq!(pool.seeded_file(&file).as_deref(), Some(&alone.contracts[..]));
+        assert_eq!(pool.contracts("contracts/a.schema.json"), Some(&alone.contracts[..]));
+        assert_eq!(
+            pool.seeded_file(&file).as_deref(),
+            Some(&alone.contracts[..]),
+            "still there once used"
+        );
+
+        // Seeded under another root (where a load of the file alone would differ): not taken.
+        let mut other = Contracts::new(&dir.path().join("contracts"), LoadOptions::default());
+        other.seed(alone.contracts, None);
+        assert!(other.seeded_file(&file).is_none());
+    }
 }

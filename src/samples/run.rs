@@ -98,13 +98,15 @@ pub struct Limits {
 }
 
 /// Scans `files` and compares what it saw with the type of `contract`. A contract that cannot be
-/// used, or a scan stopped by malformed records, is a [`Stop`].
+/// used, or a scan stopped by malformed records, is a [`Stop`]. `loaded`: the contract's file as
+/// the caller loaded it already (as `load` would, with nothing unusable); `None`: loaded here.
 pub fn drift(
     contract: &Path,
     type_name: Option<&str>,
     files: &[PathBuf],
     limits: Limits,
     load: &crate::load::LoadOptions,
+    loaded: Option<Vec<crate::model::Contract>>,
 ) -> anyhow::Result<Result<DriftRun, Stop>> {
     let Limits {
         max_errors,
@@ -115,7 +117,13 @@ pub fn drift(
         envelope,
         proto,
     } = limits;
-    let loaded = load_paths(&[contract.to_path_buf()], load)?;
+    let loaded = match loaded {
+        Some(contracts) => crate::load::Loaded {
+            contracts,
+            ..Default::default()
+        },
+        None => load_paths(&[contract.to_path_buf()], load)?,
+    };
     if !loaded.unusable.is_empty() {
         let errors = loaded
             .findings
