@@ -29,6 +29,20 @@ git -C "$ws" add -A
 git -C "$ws" -c user.name=bench -c user.email=bench@example.com commit -qm 3.18
 cp "$gh/ghes-3.19.json" "$ws/contracts/api.json"
 
+# The same with a `[[samples]]` entry whose contract is that file: drift of one GitHub user record
+# against its `simple-user` type.
+ws2="$work/ws2"
+mkdir -p "$ws2/contracts" "$ws2/samples"
+cp "$gh/ghes-3.18.json" "$ws2/contracts/api.json"
+printf '[[samples]]\ncontract = "contracts/api.json"\ntype = "simple-user"\npaths = ["samples/*.ndjson"]\n' >"$ws2/mapcheck.toml"
+u='"https://api.github.com/users/octocat"'
+printf '{"login":"octocat","id":1,"node_id":"MDQ6VXNlcjE=","avatar_url":%s,"gravatar_id":null,"url":%s,"html_url":%s,"followers_url":%s,"following_url":%s,"gists_url":%s,"starred_url":%s,"subscriptions_url":%s,"organizations_url":%s,"repos_url":%s,"events_url":%s,"received_events_url":%s,"type":"User","site_admin":false}\n' \
+  "$u" "$u" "$u" "$u" "$u" "$u" "$u" "$u" "$u" "$u" "$u" "$u" >"$ws2/samples/user.ndjson"
+git -C "$ws2" init -q
+git -C "$ws2" add -A
+git -C "$ws2" -c user.name=bench -c user.email=bench@example.com commit -qm 3.18
+cp "$gh/ghes-3.19.json" "$ws2/contracts/api.json"
+
 # label | arguments [| directory to run in]
 commands=(
   "avro diff --mode full (2,080 fields)|diff $data/avro/old.avsc $data/avro/new.avsc --mode full --format json"
@@ -39,6 +53,9 @@ commands=(
   "lint google-proto-files|lint $data/google-protos --fail-on never"
   "diff example workspace v1 -> v2|diff contracts/canonical/customer/v1.schema.json contracts/canonical/customer/v2.schema.json --format json --fail-on never"
   "check ghes 3.18 (HEAD) -> 3.19|check --against HEAD --format json --fail-on never|$ws"
+  "check ghes 3.18 -> 3.19 + drift|check --against HEAD --format json --fail-on never|$ws2"
+  "check example ws (mappings, drift)|check --against HEAD --format json --fail-on never"
+  "map run example CRM accounts|map run mappings/crm-account-to-customer.yaml samples/crm/accounts.ndjson --format json --fail-on never"
 )
 
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
