@@ -479,9 +479,11 @@ pub fn write_baseline(checked: &Checked, path: &Path) -> anyhow::Result<usize> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text + "\n").with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    crate::write::whole(path, |mut file| {
+        use std::io::Write;
+        file.write_all((text + "\n").as_bytes())
+            .with_context(|| format!("writing {}", path.display()))
+    })?;
     Ok(count)
 }
 
