@@ -178,7 +178,8 @@ fn base_of(path: &Path) -> String {
     }
 }
 
-/// The load errors of versions that could not be loaded, if any was.
+/// The load errors of versions that could not be loaded, if any was. `rename` rewrites the paths
+/// in their places and messages (a git snapshot's directory -> `ref:`).
 fn unusable(versions: &[&Version], rename: &dyn Fn(&str) -> String) -> Option<Unusable> {
     if versions.iter().all(|v| v.loaded.unusable.is_empty()) {
         return None;
@@ -188,7 +189,7 @@ fn unusable(versions: &[&Version], rename: &dyn Fn(&str) -> String) -> Option<Un
         .flat_map(|v| v.loaded.findings.iter().filter(|f| f.severity == Severity::Error))
         .map(|f| {
             let at = f.location.as_ref().map(|l| rename(&l.to_string())).unwrap_or_default();
-            (at, f.message.clone())
+            (at, rename(&f.message))
         })
         .collect();
     Some(Unusable { errors })
@@ -522,12 +523,9 @@ pub fn compare_against_loaded(
     }
     let snapshot = crate::git::snapshot(reference)?;
     let (real_prefix, shown_prefix) = snapshot.display_prefix();
-    let rename = |s: &str| -> String {
-        match s.strip_prefix(&real_prefix) {
-            Some(rest) => format!("{shown_prefix}{rest}"),
-            None => s.to_string(),
-        }
-    };
+    // The snapshot's directory is a temporary one: every mention of it is shown as `ref:`, so
+    // that a message is the same from run to run.
+    let rename = |s: &str| -> String { s.replace(&real_prefix, &shown_prefix) };
     let paths: Vec<PathBuf> = if req.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {

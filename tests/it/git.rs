@@ -266,3 +266,45 @@ fn a_proto_file_keeps_its_name_when_it_starts_importing_a_new_neighbour() {
         ]
     );
 }
+
+#[test]
+fn errors_in_the_refs_files_name_them_as_ref_paths_the_same_from_run_to_run() {
+    let repo = repo_with_history();
+    let root = repo.path();
+    std::fs::create_dir_all(root.join("contracts/dup")).unwrap();
+    for name in ["one.avsc", "two.avsc"] {
+        std::fs::copy(
+            crate::repo().join("tests/fixtures/errors/dup").join(name),
+            root.join("contracts/dup").join(name),
+        )
+        .unwrap();
+    }
+    // A file that cannot be read makes both versions unusable: their errors are printed.
+    std::fs::write(
+        root.join("contracts/dup/broken.avsc"),
+        "{\"type\": \"record\", \"name\": \"Broken\"\n",
+    )
+    .unwrap();
+    git(root, &["add", "-A"]);
+    git(
+        root,
+        &["commit", "-qm", "one Avro name declared twice, one file broken"],
+    );
+    // Edited since, so that the diff loads them (unchanged files are not compared).
+    for name in ["one.avsc", "two.avsc", "broken.avsc"] {
+        let path = root.join("contracts/dup").join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text + "\n").unwrap();
+    }
+    let (_, code, first) = diff_in(root, &["--against", "HEAD"]);
+    assert_eq!(code, 2, "{first}");
+    // The message names where the first declaration is: in the ref's copy, by its ref path, not
+    // the temporary directory the ref was read into.
+    assert!(
+        first.contains("the first declaration is at HEAD:contracts/dup/one.avsc:1:1"),
+        "{first}"
+    );
+    assert!(!first.contains("mapcheck-git-"), "{first}");
+    let (_, _, second) = diff_in(root, &["--against", "HEAD"]);
+    assert_eq!(first, second);
+}
