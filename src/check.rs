@@ -578,16 +578,4 @@ impl Checked {
         }
         Ok(())
     }
-
-    /// The exit code a report of these findings has: 2 when a contract could not be loaded, else
-    /// 1 with a finding at or above `fail_on`, else 0.
-    pub fn exit_code(&self, fail_on: Option<crate::finding::Severity>) -> u8 {
-        if self.unusable > 0 {
-            2
-        } else if fail_on.is_some_and(|t| self.findings.iter().any(|f| f.severity >= t)) {
-            1
-        } else {
-            0
-        }
-    }
 }

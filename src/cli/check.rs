@@ -108,11 +108,10 @@ fn collect(against: Option<&str>, load: &LoadArgs, html: bool, parts: Parts) -> 
 /// The exit code of a report of these findings: 2 when a contract could not be loaded, else 1 at
 /// or above `--fail-on`.
 fn exit_of(checked: &Checked, fail_on: FailOn) -> Exit {
-    match checked.exit_code(fail_on.threshold()) {
-        0 => Exit::Clean,
-        1 => Exit::Findings,
-        _ => Exit::Error,
+    if checked.unusable > 0 {
+        return Exit::Error;
     }
+    fail_on.exit(&checked.findings)
 }
 
 pub fn run_check(args: &CheckArgs, color: bool, out: &mut dyn Write) -> anyhow::Result<Exit> {

@@ -248,11 +248,7 @@ impl ReportArgs {
 
     /// 1 when a finding is at or above `--fail-on`, else 0.
     pub fn exit(&self, findings: &[Finding]) -> Exit {
-        let failing = self
-            .fail_on
-            .threshold()
-            .is_some_and(|t| findings.iter().any(|f| f.severity >= t));
-        if failing { Exit::Findings } else { Exit::Clean }
+        self.fail_on.exit(findings)
     }
 }
 
@@ -265,6 +261,14 @@ pub enum FailOn {
 }
 
 impl FailOn {
+    /// 1 when a finding is at or above this threshold, else 0.
+    pub fn exit(self, findings: &[Finding]) -> Exit {
+        let failing = self
+            .threshold()
+            .is_some_and(|t| findings.iter().any(|f| f.severity >= t));
+        if failing { Exit::Findings } else { Exit::Clean }
+    }
+
     pub fn threshold(self) -> Option<Severity> {
         match self {
             FailOn::Error => Some(Severity::Error),
