@@ -44,7 +44,7 @@ fn proto_paths_line(dir: &Path) -> Option<String> {
 
 /// The files `init` writes into `dir`: (path relative to it, contents). mapcheck.toml gets a
 /// `proto_paths` line when `dir` already holds `.proto` files; the workflow installs this version.
-pub fn files(dir: &Path) -> Vec<(&'static str, Cow<'static, str>)> {
+fn files(dir: &Path) -> Vec<(&'static str, Cow<'static, str>)> {
     let proto_paths = proto_paths_line(dir);
     SCAFFOLD
         .iter()
@@ -66,10 +66,10 @@ pub fn files(dir: &Path) -> Vec<(&'static str, Cow<'static, str>)> {
 
 /// The `.gitignore` pattern of the crosswalk store (a local database; the baseline beside it is
 /// committed).
-pub const STORE_PATTERN: &str = ".mapcheck/*.duckdb*";
+const STORE_PATTERN: &str = ".mapcheck/*.duckdb*";
 
 /// `existing` (a `.gitignore`'s text) with the store's pattern added, or `None` when it has it.
-pub fn gitignore_with_store(existing: &str) -> Option<String> {
+fn gitignore_with_store(existing: &str) -> Option<String> {
     if existing.lines().any(|l| l.trim() == STORE_PATTERN) {
         return None;
     }
