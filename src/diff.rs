@@ -620,7 +620,7 @@ pub fn compare_against_loaded(
         old_all.push(old);
     }
     for f in &mut findings {
-        f.message = f.message.replace(&real_prefix, &shown_prefix);
+        f.message = rename(&f.message);
         f.rename_files(|file| {
             file.strip_prefix(&real_prefix)
                 .map(|rest| format!("{shown_prefix}{rest}"))
